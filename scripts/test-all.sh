@@ -1,0 +1,86 @@
+#!/bin/bash
+# Installs the test dependencies, builds Nestor twice (release-like and ASan+UBSan), runs the
+# unit tests in both builds, a short libFuzzer run of every fuzz target, and the integration
+# tests (real nestor-dhcp4 processes and real DHCP clients in network namespaces).
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOG=${TEST_LOG_DIR:-$ROOT/build-logs}
+mkdir -p "$LOG"
+passed=0 failed=0
+count_meson() { # build dir
+  local ok fail
+  ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$1/meson-logs/testlog.txt" 2>/dev/null | tail -1)
+  fail=$(grep -E '^(Fail|Unexpected Pass|Timeout):' "$1/meson-logs/testlog.txt" 2>/dev/null | awk '{s+=$2} END {print s+0}')
+  passed=$((passed + ${ok:-0})); failed=$((failed + ${fail:-0}))
+}
+step_fail() { echo "FAILED: $1"; failed=$((failed + 1)); }
+
+bash scripts/deps.sh --test || step_fail "dependency installation"
+
+echo "== build (debugoptimized) =="
+if meson setup build --reconfigure >/dev/null 2>&1 || meson setup build >"$LOG/setup.log" 2>&1; then
+  if ninja -C build >"$LOG/build.log" 2>&1; then
+    meson test -C build --print-errorlogs --num-processes 2 2>&1 | tail -40
+    count_meson build
+  else
+    tail -50 "$LOG/build.log"; step_fail "build"
+  fi
+else
+  cat "$LOG/setup.log"; step_fail "meson setup"
+fi
+
+echo "== build with ASan+UBSan, unit tests =="
+if [ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+     >"$LOG/setup-asan.log" 2>&1; then
+  if ninja -C build-asan >"$LOG/build-asan.log" 2>&1; then
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+      meson test -C build-asan --print-errorlogs --num-processes 2 2>&1 | tail -40
+    count_meson build-asan
+  else
+    tail -50 "$LOG/build-asan.log"; step_fail "asan build"
+  fi
+else
+  cat "$LOG/setup-asan.log"; step_fail "asan meson setup"
+fi
+
+echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:=20} s per target) =="
+if [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
+     -Db_sanitize=address,undefined -Db_lundef=false >"$LOG/setup-fuzz.log" 2>&1; then
+  if ninja -C build-fuzz >"$LOG/build-fuzz.log" 2>&1; then
+    for f in build-fuzz/fuzz/fuzz_*; do
+      [ -x "$f" ] || continue
+      t=${f##*/fuzz_}
+      work=$(mktemp -d)
+      cp -r "fuzz/$t/corpus/." "$work/" 2>/dev/null || true
+      if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$LOG/fuzz-$t-" \
+           "$work" >"$LOG/fuzz-$t.log" 2>&1; then
+        echo "fuzz $t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOG/fuzz-$t.log" | awk '{print $2}') runs)"
+        passed=$((passed + 1))
+      else
+        tail -30 "$LOG/fuzz-$t.log"; step_fail "fuzz $t"
+      fi
+      rm -rf "$work"
+    done
+  else
+    tail -30 "$LOG/build-fuzz.log"; step_fail "fuzz build"
+  fi
+else
+  cat "$LOG/setup-fuzz.log"; step_fail "fuzz meson setup"
+fi
+
+echo "== integration tests =="
+if [ -x build/src/dhcp4/nestor-dhcp4 ]; then
+  NESTOR_BUILD=$ROOT/build /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
+    2>&1 | tee "$LOG/pytest.log" | tail -60
+  p=$(grep -Eo '[0-9]+ passed' "$LOG/pytest.log" | tail -1 | awk '{print $1}')
+  f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$LOG/pytest.log" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  [ -z "$p" ] && [ "${f:-0}" = 0 ] && step_fail "pytest ran no test"
+else
+  step_fail "integration tests (no nestor-dhcp4 binary)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,245 @@
+/* DHCPv4 allocation: client lease lookup, candidate evaluation, iterative/random allocators. */
+#include "alloc/alloc4.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/alloc4_internal.h"
+#include "common/errcode.h"
+#include "common/util.h"
+
+uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested)
+{
+    if (!requested)
+        return s->life.valid;
+    if (requested < s->life.valid_min)
+        return s->life.valid_min;
+    if (requested > s->life.valid_max)
+        return s->life.valid_max;
+    return requested;
+}
+
+void alloc4_timers(const cfg_subnet4_t *s, uint32_t valid, uint32_t *t1, bool *send_t1,
+                   uint32_t *t2, bool *send_t2)
+{
+    *send_t1 = *send_t2 = false;
+    if (valid == LEASE_INFINITE)
+        return;
+    if (s->life.has_rebind) {
+        *t2 = s->life.rebind;
+        *send_t2 = *t2 < valid;
+    } else if (s->life.calculate_tee_times) {
+        *t2 = (uint32_t)(valid * s->life.t2_percent);
+        *send_t2 = true;
+    }
+    if (s->life.has_renew) {
+        *t1 = s->life.renew;
+        *send_t1 = *t1 < valid && (!*send_t2 || *t1 < *t2);
+    } else if (s->life.calculate_tee_times) {
+        *t1 = (uint32_t)(valid * s->life.t1_percent);
+        *send_t1 = !*send_t2 || *t1 < *t2;
+    }
+}
+
+alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store)
+{
+    alloc4_t *a = xcalloc(1, sizeof *a);
+    a->cfg = cfg;
+    a->hosts = hosts;
+    a->store = store;
+    a->subnets = xcalloc(cfg->subnet_count, sizeof *a->subnets);
+    a->seed = (uint64_t)now_mono_ms() * 0x9E3779B97F4A7C15ull | 1;
+    pthread_mutex_init(&a->lock, NULL);
+    for (size_t i = 0; i < cfg->subnet_count; i++) {
+        const cfg_subnet4_t *s = &cfg->subnets[i];
+        subnet_state_t *st = &a->subnets[i];
+        st->cursors = xcalloc(s->pool_count ? s->pool_count : 1, sizeof *st->cursors);
+        for (size_t k = 0; k < s->pool_count; k++)
+            st->cursors[k] = s->pools[k].first;
+        alloc4_stats_bind(st, s->id);
+        stat_set(st->total, (int64_t)s->total_addresses);
+    }
+    alloc4_stats_bind_global(a);
+    return a;
+}
+
+void alloc4_free(alloc4_t *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->cfg->subnet_count; i++)
+        free(a->subnets[i].cursors);
+    free(a->subnets);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void alloc4_result_free(alloc4_result_t *r)
+{
+    lease_free(&r->lease);
+    memset(r, 0, sizeof *r);
+}
+
+subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s)
+{
+    return &a->subnets[s - a->cfg->subnets];
+}
+
+void alloc4_recount(alloc4_t *a)
+{
+    lease_subnet_counts_t *counts = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < a->cfg->subnet_count; i++) {
+        stat_set(a->subnets[i].assigned, 0);
+        stat_set(a->subnets[i].declined, 0);
+    }
+    int64_t declined = 0;
+    if (a->store->ops->counts4(a->store, &counts, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, counts[i].subnet_id);
+            if (!s)
+                continue;
+            subnet_state_t *st = alloc4_state(a, s);
+            stat_set(st->assigned, (int64_t)(counts[i].assigned + counts[i].declined));
+            stat_set(st->declined, (int64_t)counts[i].declined);
+            declined += (int64_t)counts[i].declined;
+        }
+    }
+    stat_set(a->g_declined, declined);
+    free(counts);
+}
+
+/* ---- identity ------------------------------------------------------------------------------ */
+
+static bool use_client_id(const cfg_subnet4_t *s, const alloc4_req_t *req)
+{
+    return s->match_client_id && req->client_id_len > 0;
+}
+
+bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req)
+{
+    if (use_client_id(s, req) && l->client_id_len)
+        return l->client_id_len == req->client_id_len && !memcmp(l->client_id, req->client_id, l->client_id_len);
+    if (l->hwaddr_len == 0 || l->hwaddr_len != req->hwaddr_len || memcmp(l->hwaddr, req->hwaddr, l->hwaddr_len))
+        return false;
+    /* Same hardware but a different client identifier is a different client (RFC 2131 §4.2). */
+    if (use_client_id(s, req) && l->client_id_len)
+        return false;
+    return true;
+}
+
+/* The client's current lease in subnet s, if any. */
+static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, lease_t *out)
+{
+    if (use_client_id(s, req) &&
+        a->store->ops->get4_cid_subnet(a->store, req->client_id, req->client_id_len, s->id, out) == 0)
+        return true;
+    if (req->hwaddr_len &&
+        a->store->ops->get4_hw_subnet(a->store, req->hwaddr, req->hwaddr_len, s->id, out) == 0) {
+        if (alloc4_lease_is_clients(s, out, req))
+            return true;
+        lease_free(out);
+    }
+    return false;
+}
+
+/* Searches the selected subnet and then the rest of its shared network. */
+bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out, const cfg_subnet4_t **where)
+{
+    const cfg_subnet4_t *s = req->subnet;
+    if (find_in_subnet(a, s, req, out)) {
+        *where = s;
+        return true;
+    }
+    if (s->network)
+        for (size_t i = 0; i < s->network->subnet_count; i++) {
+            const cfg_subnet4_t *o = s->network->subnets[i];
+            if (o != s && find_in_subnet(a, o, req, out)) {
+                *where = o;
+                return true;
+            }
+        }
+    return false;
+}
+
+const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req)
+{
+    hosts4_client_ids_t ids = {req->hwaddr, req->hwaddr_len, req->client_id, req->client_id_len,
+                               req->circuit_id, req->circuit_id_len};
+    const cfg_host4_t *h = NULL;
+    if (subnet->reservations_in_subnet)
+        h = hosts4_find_client(a->hosts, a->cfg, subnet->id, &ids);
+    if (!h && subnet->reservations_global)
+        h = hosts4_find_client(a->hosts, a->cfg, 0, &ids);
+    return h;
+}
+
+/* ---- candidates ---------------------------------------------------------------------------- */
+
+/* Whether addr may be given to this client: not reserved for someone else, and either unleased,
+ * leased to this client, or held by an expired lease. *existing says whether a lease record
+ * exists (to update rather than add). */
+bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
+                        const cfg_host4_t *own, bool *existing)
+{
+    *existing = false;
+    if (s->reservations_in_subnet) {
+        const cfg_host4_t *h = hosts4_find_addr(a->hosts, s->id, addr);
+        if (h && h != own)
+            return false;
+    }
+    lease_t l;
+    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
+        return true;
+    *existing = true;
+    bool ok = alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT;
+    if (!ok)
+        ok = lease_expired(&l, req->now) || l.state == LEASE_STATE_RECLAIMED;
+    lease_free(&l);
+    return ok;
+}
+
+static uint64_t next_rand(alloc4_t *a)
+{
+    /* xorshift64*: cheap and good enough to spread addresses; not for security. */
+    uint64_t x = a->seed;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    a->seed = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Picks a free address from s's pools. Returns 0 when none. */
+uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip)
+{
+    subnet_state_t *st = alloc4_state(a, s);
+    bool random = s->life.allocator == CFG_ALLOC_RANDOM;
+    for (size_t k = 0; k < s->pool_count; k++) {
+        const cfg_pool4_t *p = &s->pools[k];
+        uint64_t size = (uint64_t)p->last - p->first + 1;
+        pthread_mutex_lock(&a->lock);
+        uint32_t start = random ? p->first + (uint32_t)(next_rand(a) % size) : st->cursors[k];
+        pthread_mutex_unlock(&a->lock);
+        if (start < p->first || start > p->last)
+            start = p->first;
+        uint32_t addr = start;
+        for (uint64_t n = 0; n < size; n++) {
+            bool existing;
+            /* Network and broadcast addresses of the subnet are never handed out. */
+            bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
+            if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, &existing)) {
+                if (!random) {
+                    pthread_mutex_lock(&a->lock);
+                    st->cursors[k] = addr == p->last ? p->first : addr + 1;
+                    pthread_mutex_unlock(&a->lock);
+                }
+                return addr;
+            }
+            addr = addr == p->last ? p->first : addr + 1;
+        }
+    }
+    return 0;
+}

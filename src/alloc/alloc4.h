@@ -1,0 +1,95 @@
+/* DHCPv4 address allocation.
+ *
+ * Contract:
+ * - An alloc4_t holds the runtime state that goes with one published configuration: allocator
+ *   cursors and per-subnet statistics handles. It borrows the config, the host index and the
+ *   lease store, which must outlive it. Rebuilt on every reconfiguration.
+ * - alloc4_offer() never writes: it finds the address a DISCOVER would get (Kea's "fake
+ *   allocation"). alloc4_request()/release()/decline() write through the lease store, passing the
+ *   commit callback along: the caller must hold its reply until the callback runs (it may run
+ *   before the call returns).
+ * - Conflicts: the store's add() refuses a taken address (NST_EEXIST); the engine then moves to the
+ *   next candidate, so two clients never end up with one address. Per-address locks for worker
+ *   threads live in this module (alloc4_try_lock_addr) so that only one thread evaluates a
+ *   candidate at a time.
+ * - Results own their lease (alloc4_result_free).
+ */
+#ifndef NESTOR_ALLOC_ALLOC4_H
+#define NESTOR_ALLOC_ALLOC4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/cfg4.h"
+#include "hosts/hosts4.h"
+#include "lease/lease.h"
+
+typedef struct alloc4 alloc4_t;
+
+enum alloc4_status {
+    ALLOC4_OK = 0,       /* lease in result */
+    ALLOC4_NAK,          /* the client's request cannot be honoured: send DHCPNAK */
+    ALLOC4_NO_ADDRESS,   /* pools exhausted: no reply (counted as an allocation failure) */
+    ALLOC4_SILENT,       /* RFC 2131: no reply (e.g. non-authoritative INIT-REBOOT, unknown lease) */
+    ALLOC4_STORE_ERROR,  /* the lease store failed: no reply */
+};
+
+enum alloc4_request_kind {  /* RFC 2131 §4.3.2 client states in DHCPREQUEST */
+    REQ_SELECTING,
+    REQ_INIT_REBOOT,
+    REQ_RENEWING,
+    REQ_REBINDING,
+};
+
+typedef struct alloc4_req {
+    const cfg_subnet4_t *subnet;   /* selected subnet (its shared network is used too) */
+    const uint8_t *hwaddr;
+    uint8_t hwaddr_len;
+    const uint8_t *client_id;      /* option 61 payload, NULL = none */
+    uint8_t client_id_len;
+    const uint8_t *circuit_id;     /* option 82 sub-option 1, NULL = none */
+    uint8_t circuit_id_len;
+    uint32_t hint;                 /* requested address (option 50) or ciaddr; 0 = none */
+    uint32_t requested_lft;        /* option 51; 0 = none */
+    const char *hostname;          /* option 12 (NUL-terminated), NULL = none */
+    int64_t now;
+} alloc4_req_t;
+
+typedef struct alloc4_result {
+    lease_t lease;
+    const cfg_subnet4_t *subnet;   /* subnet the lease belongs to */
+    const cfg_host4_t *host;       /* reservation that applied, or NULL */
+    const char *why;               /* short reason for NAK/failure, for logs */
+} alloc4_result_t;
+
+alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);
+void alloc4_free(alloc4_t *a);
+void alloc4_result_free(alloc4_result_t *r);
+
+/* Recomputes per-subnet statistics (total, assigned, declined) from the store. */
+void alloc4_recount(alloc4_t *a);
+
+/* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL. */
+const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req);
+
+int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);
+int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
+                   lease_commit_cb cb, void *arg, alloc4_result_t *out);
+/* RELEASE: deletes the client's lease for addr. Returns ALLOC4_OK or ALLOC4_SILENT when the
+ * lease is not the client's (or absent). */
+int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr);
+/* DECLINE: puts addr into probation for decline-probation-period. */
+int alloc4_decline(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation);
+
+/* Expired-lease reclamation: at most max leases (0 = no limit) within max_ms milliseconds
+ * (0 = no limit). remove: delete instead of keeping them as expired-reclaimed. Returns the
+ * number reclaimed. */
+int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool remove);
+
+/* The lifetimes a lease gets in a subnet, given the client's requested lifetime (0 = none). */
+uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested);
+/* T1/T2 for a lease; returns false for each timer that must not be sent. */
+void alloc4_timers(const cfg_subnet4_t *s, uint32_t valid, uint32_t *t1, bool *send_t1,
+                   uint32_t *t2, bool *send_t2);
+
+#endif

@@ -1,0 +1,35 @@
+/* Internal to the alloc module. */
+#ifndef NESTOR_ALLOC_ALLOC4_INTERNAL_H
+#define NESTOR_ALLOC_ALLOC4_INTERNAL_H
+
+#include <pthread.h>
+
+#include "alloc/alloc4.h"
+#include "stats/stats.h"
+
+typedef struct subnet_state {
+    uint32_t *cursors;            /* iterative allocator: next candidate per pool */
+    stat_t *total, *assigned, *declined, *cumulative, *reclaimed, *reclaimed_declined;
+} subnet_state_t;
+
+struct alloc4 {
+    const cfg4_t *cfg;
+    const hosts4_t *hosts;
+    lease_store_t *store;
+    subnet_state_t *subnets;      /* parallel to cfg->subnets */
+    pthread_mutex_t lock;         /* cursors and the random seed */
+    uint64_t seed;
+    stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
+    stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools;
+};
+
+subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s);
+void alloc4_stats_bind(subnet_state_t *st, uint32_t subnet_id);
+void alloc4_stats_bind_global(alloc4_t *a);
+bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);
+bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out, const cfg_subnet4_t **where);
+bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
+                        const cfg_host4_t *own, bool *existing);
+uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip);
+
+#endif

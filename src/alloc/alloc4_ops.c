@@ -1,0 +1,356 @@
+/* DHCPv4 allocation operations: offer, request, release, decline, reclamation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc/alloc4_internal.h"
+#include "common/errcode.h"
+#include "common/util.h"
+
+void alloc4_stats_bind(subnet_state_t *st, uint32_t id)
+{
+    char name[96];
+#define BIND(field, suffix)                                                 \
+    do {                                                                    \
+        snprintf(name, sizeof name, "subnet[%u]." suffix, id);              \
+        st->field = stats_declare(name);                                    \
+    } while (0)
+    BIND(total, "total-addresses");
+    BIND(assigned, "assigned-addresses");
+    BIND(declined, "declined-addresses");
+    BIND(cumulative, "cumulative-assigned-addresses");
+    BIND(reclaimed, "reclaimed-leases");
+    BIND(reclaimed_declined, "reclaimed-declined-addresses");
+#undef BIND
+}
+
+void alloc4_stats_bind_global(alloc4_t *a)
+{
+    a->g_declined = stats_declare("declined-addresses");
+    a->g_cumulative = stats_declare("cumulative-assigned-addresses");
+    a->g_reclaimed = stats_declare("reclaimed-leases");
+    a->g_reclaimed_declined = stats_declare("reclaimed-declined-addresses");
+    a->g_fail = stats_declare("v4-allocation-fail");
+    a->g_fail_subnet = stats_declare("v4-allocation-fail-subnet");
+    a->g_fail_network = stats_declare("v4-allocation-fail-shared-network");
+    a->g_fail_no_pools = stats_declare("v4-allocation-fail-no-pools");
+}
+
+/* The subnet of the selected one's shared network (or the subnet itself) that contains addr. */
+static const cfg_subnet4_t *subnet_for(const alloc4_req_t *req, uint32_t addr)
+{
+    const cfg_subnet4_t *s = req->subnet;
+    if ((addr & s->mask) == s->prefix)
+        return s;
+    if (s->network)
+        for (size_t i = 0; i < s->network->subnet_count; i++) {
+            const cfg_subnet4_t *o = s->network->subnets[i];
+            if ((addr & o->mask) == o->prefix)
+                return o;
+        }
+    return NULL;
+}
+
+static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const cfg_host4_t *host,
+                        uint32_t addr, lease_t *l)
+{
+    lease_init(l, LEASE_V4);
+    l->addr.v4 = addr;
+    l->subnet_id = s->id;
+    l->hwaddr_len = req->hwaddr_len > LEASE_HWADDR_MAX ? LEASE_HWADDR_MAX : req->hwaddr_len;
+    memcpy(l->hwaddr, req->hwaddr, l->hwaddr_len);
+    l->hwtype = 1;
+    if (req->client_id_len)
+        lease_set_client_id(l, req->client_id, req->client_id_len);
+    l->valid_lft = alloc4_valid_lft(s, req->requested_lft);
+    l->cltt = req->now;
+    const char *hn = host && host->hostname ? host->hostname : req->hostname;
+    if (hn && *hn)
+        lease_set_hostname(l, hn);
+}
+
+/* Whether addr may be given out in s for this client: in a pool, or reserved to it, or (with
+ * out-of-pool reservations) its reservation. */
+static bool addr_allowed(const cfg_subnet4_t *s, uint32_t addr, const cfg_host4_t *host)
+{
+    if (host && host->ipv4 == addr)
+        return true;
+    return cfg_subnet4_in_pool(s, addr);
+}
+
+static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where)
+{
+    const cfg_subnet4_t *s = req->subnet;
+    const cfg_host4_t *h = alloc4_host(a, s, req);
+    *where = s;
+    if (!h && s->network)
+        for (size_t i = 0; i < s->network->subnet_count && !h; i++)
+            if (s->network->subnets[i] != s && (h = alloc4_host(a, s->network->subnets[i], req)))
+                *where = s->network->subnets[i];
+    return h;
+}
+
+/* Finds the address a client should get: reservation, its current lease, its hint, a new one. */
+static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
+{
+    const cfg_subnet4_t *hs;
+    const cfg_host4_t *host = host_for(a, req, &hs);
+    bool existing;
+    out->host = host;
+    if (host && host->ipv4) {
+        const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, &existing)) {
+            build_lease(rs, req, host, host->ipv4, &out->lease);
+            out->subnet = rs;
+            return ALLOC4_OK;
+        }
+        stat_add(stats_declare("v4-reservation-conflicts"), 1);
+    }
+    lease_t cur;
+    const cfg_subnet4_t *cs;
+    if (alloc4_find_client_lease(a, req, &cur, &cs)) {
+        uint32_t addr = cur.addr.v4;
+        lease_free(&cur);
+        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, &existing)) {
+            build_lease(cs, req, host, addr, &out->lease);
+            out->subnet = cs;
+            return ALLOC4_OK;
+        }
+    }
+    if (req->hint) {
+        const cfg_subnet4_t *s = subnet_for(req, req->hint);
+        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, &existing)) {
+            build_lease(s, req, host, req->hint, &out->lease);
+            out->subnet = s;
+            return ALLOC4_OK;
+        }
+    }
+    const cfg_subnet4_t *s = req->subnet;
+    size_t n = s->network ? s->network->subnet_count : 1;
+    for (size_t i = 0; i < n; i++) {
+        const cfg_subnet4_t *t = s->network ? s->network->subnets[i] : s;
+        uint32_t addr = alloc4_pick(a, t, req, 0);
+        if (addr) {
+            build_lease(t, req, host, addr, &out->lease);
+            out->subnet = t;
+            return ALLOC4_OK;
+        }
+    }
+    stat_add(a->g_fail, 1);
+    stat_add(s->network ? a->g_fail_network : a->g_fail_subnet, 1);
+    out->why = "no address available in the pools";
+    return ALLOC4_NO_ADDRESS;
+}
+
+int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    return choose(a, req, out);
+}
+
+/* Accounts for a lease taking addr: counts a new assignment unless the client renews its own. */
+static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, const lease_t *replaced)
+{
+    subnet_state_t *st = alloc4_state(a, s);
+    if (renewal)
+        return;
+    if (replaced && replaced->state != LEASE_STATE_RECLAIMED) {
+        /* An expired lease of another client is reclaimed on the spot. */
+        const cfg_subnet4_t *rs = cfg4_subnet_by_id(a->cfg, replaced->subnet_id);
+        if (rs) {
+            subnet_state_t *rst = alloc4_state(a, rs);
+            stat_add(rst->assigned, -1);
+            stat_add(rst->reclaimed, 1);
+            if (replaced->state == LEASE_STATE_DECLINED) {
+                stat_add(rst->declined, -1);
+                stat_add(rst->reclaimed_declined, 1);
+            }
+        }
+        stat_add(a->g_reclaimed, 1);
+        if (replaced->state == LEASE_STATE_DECLINED) {
+            stat_add(a->g_declined, -1);
+            stat_add(a->g_reclaimed_declined, 1);
+        }
+    }
+    stat_add(st->assigned, 1);
+    stat_add(st->cumulative, 1);
+    stat_add(a->g_cumulative, 1);
+}
+
+/* Writes l (add or update) and accounts for it. Returns 0 or a store error. */
+static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const alloc4_req_t *req,
+                  lease_commit_cb cb, void *arg)
+{
+    lease_t prev;
+    if (a->store->ops->get4_addr(a->store, l->addr.v4, &prev) == 0) {
+        bool renewal = alloc4_lease_is_clients(s, &prev, req) && prev.state == LEASE_STATE_DEFAULT &&
+                       !lease_expired(&prev, req->now);
+        int r = lease_store_update(a->store, l, cb, arg);
+        if (r == 0)
+            count_assignment(a, s, renewal, renewal ? NULL : &prev);
+        lease_free(&prev);
+        return r;
+    }
+    int r = lease_store_add(a->store, l, cb, arg);
+    if (r == 0)
+        count_assignment(a, s, false, NULL);
+    return r;
+}
+
+int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
+                   lease_commit_cb cb, void *arg, alloc4_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t addr = req->hint;
+    lease_t cur;
+    const cfg_subnet4_t *cs = NULL;
+    bool have = alloc4_find_client_lease(a, req, &cur, &cs);
+    uint32_t cur_addr = have ? cur.addr.v4 : 0;
+    if (have)
+        lease_free(&cur);
+    const cfg_subnet4_t *s = subnet_for(req, addr);
+    if (!s) {
+        /* RFC 2131 §4.3.2: the client is on the wrong network. */
+        out->why = "requested address is not in the client's subnet";
+        return ALLOC4_NAK;
+    }
+    if (kind == REQ_INIT_REBOOT && !have && !s->authoritative) {
+        out->why = "no lease known for the client (not authoritative)";
+        return ALLOC4_SILENT;
+    }
+    if (kind != REQ_SELECTING && have && cur_addr != addr) {
+        out->why = "the client's lease is for a different address";
+        return ALLOC4_NAK;
+    }
+    const cfg_subnet4_t *hs;
+    const cfg_host4_t *host = host_for(a, req, &hs);
+    out->host = host;
+    bool existing;
+    if (host && host->ipv4 && host->ipv4 != addr) {
+        const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, &existing)) {
+            out->why = "the client has a reservation for another address";
+            return ALLOC4_NAK;
+        }
+    }
+    if (!addr_allowed(s, addr, host) && !(have && cur_addr == addr)) {
+        out->why = "requested address is outside the pools";
+        return ALLOC4_NAK;
+    }
+    if (!alloc4_addr_usable(a, s, addr, req, host, &existing)) {
+        out->why = "requested address is in use by another client";
+        return ALLOC4_NAK;
+    }
+    build_lease(s, req, host, addr, &out->lease);
+    out->subnet = s;
+    int r = commit(a, s, &out->lease, req, cb, arg);
+    if (r == NST_EEXIST) {
+        out->why = "requested address was taken concurrently";
+        lease_free(&out->lease);
+        return ALLOC4_NAK;
+    }
+    if (r) {
+        out->why = "the lease store failed";
+        lease_free(&out->lease);
+        return ALLOC4_STORE_ERROR;
+    }
+    if (have && cur_addr != addr) {
+        /* The client moved to another address: its old lease goes (one lease per client). */
+        lease_t old;
+        if (a->store->ops->get4_addr(a->store, cur_addr, &old) == 0) {
+            if (lease_store_del(a->store, &old, NULL, NULL) == 0) {
+                const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
+                if (os)
+                    stat_add(alloc4_state(a, os)->assigned, -1);
+            }
+            lease_free(&old);
+        }
+    }
+    return ALLOC4_OK;
+}
+
+int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
+{
+    lease_t l;
+    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
+        return ALLOC4_SILENT;
+    const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l.subnet_id);
+    int r = ALLOC4_SILENT;
+    if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT &&
+        lease_store_del(a->store, &l, NULL, NULL) == 0) {
+        stat_add(alloc4_state(a, s)->assigned, -1);
+        r = ALLOC4_OK;
+    }
+    lease_free(&l);
+    return r;
+}
+
+int alloc4_decline(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation)
+{
+    lease_t l;
+    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
+        return ALLOC4_SILENT;
+    const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l.subnet_id);
+    int r = ALLOC4_SILENT;
+    if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT) {
+        /* The address is unusable: keep it out of service for the probation period, and forget
+         * the client so that it gets another address. */
+        l.state = LEASE_STATE_DECLINED;
+        l.hwaddr_len = 0;
+        lease_set_client_id(&l, NULL, 0);
+        lease_set_hostname(&l, NULL);
+        l.fqdn_fwd = l.fqdn_rev = false;
+        l.cltt = req->now;
+        l.valid_lft = probation;
+        if (lease_store_update(a->store, &l, NULL, NULL) == 0) {
+            stat_add(alloc4_state(a, s)->declined, 1);
+            stat_add(a->g_declined, 1);
+            r = ALLOC4_OK;
+        }
+    }
+    lease_free(&l);
+    return r;
+}
+
+int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool remove)
+{
+    lease_list_t list = {0};
+    if (a->store->ops->get4_expired(a->store, now, max, &list) != 0)
+        return 0;
+    int64_t deadline = max_ms ? now_mono_ms() + max_ms : 0;
+    int count = 0;
+    for (size_t i = 0; i < list.count; i++) {
+        if (deadline && now_mono_ms() > deadline)
+            break;
+        lease_t *l = &list.items[i];
+        const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l->subnet_id);
+        bool declined = l->state == LEASE_STATE_DECLINED;
+        int r;
+        if (remove) {
+            r = lease_store_del(a->store, l, NULL, NULL);
+        } else {
+            l->state = LEASE_STATE_RECLAIMED;
+            lease_set_hostname(l, NULL);
+            l->fqdn_fwd = l->fqdn_rev = false;
+            r = lease_store_update(a->store, l, NULL, NULL);
+        }
+        if (r)
+            continue;
+        count++;
+        if (s) {
+            subnet_state_t *st = alloc4_state(a, s);
+            stat_add(st->assigned, -1);
+            stat_add(st->reclaimed, 1);
+            if (declined) {
+                stat_add(st->declined, -1);
+                stat_add(st->reclaimed_declined, 1);
+            }
+        }
+        stat_add(a->g_reclaimed, 1);
+        if (declined) {
+            stat_add(a->g_declined, -1);
+            stat_add(a->g_reclaimed_declined, 1);
+        }
+    }
+    lease_list_free(&list);
+    return count;
+}

@@ -1,0 +1,214 @@
+/* The DHCPv4 configuration model (Kea 2.2 "Dhcp4" syntax).
+ *
+ * Contract:
+ * - cfg4_parse() builds a complete, validated, immutable cfg4_t from a loaded jsonsrc_t, or fails
+ *   with one error message "file:line:col: <what is wrong, naming the parameter>" and builds
+ *   nothing. Every parameter Nestor does not know or support is an error; nothing is silently
+ *   ignored.
+ * - A cfg4_t owns everything it points to (including the jsonsrc it came from, kept for config-get)
+ *   and is freed whole by cfg4_free(). Once published by the daemon it is read-only, so worker
+ *   threads may read it without locks; a reload builds a new one and swaps the pointer.
+ * - Inherited parameters (global -> shared network -> subnet) are resolved at parse time: every
+ *   cfg_subnet4_t carries its effective values.
+ * - Addresses are uint32_t in host byte order.
+ */
+#ifndef NESTOR_CONFIG_CFG4_H
+#define NESTOR_CONFIG_CFG4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config/jsonsrc.h"
+#include "proto/optdef.h"
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+typedef struct cfg_option {
+    uint8_t code;
+    bool always_send;
+    bool never_send;
+    uint16_t len;
+    uint8_t *data;            /* encoded value, owned */
+} cfg_option_t;
+
+/* An ordered set of options in the dhcp4 space, at most one per code. */
+typedef struct cfg_optset {
+    cfg_option_t *items;
+    size_t count;
+} cfg_optset_t;
+
+const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint8_t code);
+
+/* ---- host reservations ---------------------------------------------------------------------- */
+
+enum cfg_host_id_type {      /* Kea's Host::IdentifierType values */
+    HOST_ID_HWADDR = 0,
+    HOST_ID_DUID = 1,
+    HOST_ID_CIRCUIT_ID = 2,
+    HOST_ID_CLIENT_ID = 3,
+    HOST_ID_FLEX_ID = 4,
+    HOST_ID__COUNT
+};
+const char *cfg_host_id_name(enum cfg_host_id_type t);
+
+#define CFG_HOST_ID_MAX 128
+
+typedef struct cfg_host4 {
+    uint8_t id_type;          /* enum cfg_host_id_type */
+    uint8_t id_len;
+    uint8_t id[CFG_HOST_ID_MAX];
+    uint32_t subnet_id;       /* 0 = global reservation */
+    uint32_t ipv4;            /* 0 = no address reserved */
+    char *hostname;
+    uint32_t next_server;
+    char *server_hostname;
+    char *boot_file_name;
+    cfg_optset_t options;
+} cfg_host4_t;
+
+/* ---- subnets, pools, shared networks -------------------------------------------------------- */
+
+typedef struct cfg_pool4 {
+    uint32_t first, last;     /* inclusive */
+    cfg_optset_t options;
+} cfg_pool4_t;
+
+/* Parameters that can be set globally, per shared network and per subnet. */
+typedef struct cfg_lifetimes {
+    uint32_t valid, valid_min, valid_max;
+    uint32_t renew, rebind;   /* 0 with has_* false = not configured */
+    bool has_renew, has_rebind;
+    bool calculate_tee_times;
+    double t1_percent, t2_percent;
+    uint8_t allocator;        /* enum cfg_allocator */
+} cfg_lifetimes_t;
+
+enum cfg_allocator { CFG_ALLOC_ITERATIVE = 0, CFG_ALLOC_RANDOM = 1 };
+
+typedef struct cfg_subnet4 {
+    uint32_t id;
+    uint32_t prefix;          /* network address */
+    uint8_t prefix_len;
+    uint32_t mask;
+    cfg_pool4_t *pools;
+    size_t pool_count;
+    uint64_t total_addresses; /* sum of pool sizes */
+    cfg_lifetimes_t life;
+    bool match_client_id;
+    bool authoritative;
+    uint32_t next_server;     /* siaddr; 0 = none */
+    char *server_hostname;    /* sname; NULL = none */
+    char *boot_file_name;     /* file; NULL = none */
+    bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
+    char *interface;          /* NULL = any */
+    uint32_t *relay_addrs;    /* relay.ip-addresses */
+    size_t relay_count;
+    cfg_optset_t options;     /* subnet options, then network options, then global (merged lookup order) */
+    struct cfg_network4 *network; /* NULL when not in a shared network */
+} cfg_subnet4_t;
+
+typedef struct cfg_network4 {
+    char *name;
+    char *interface;
+    uint32_t *relay_addrs;
+    size_t relay_count;
+    cfg_optset_t options;
+    cfg_subnet4_t **subnets;  /* borrowed pointers into cfg4_t.subnets */
+    size_t subnet_count;
+} cfg_network4_t;
+
+/* ---- interfaces, lease database, server-wide settings --------------------------------------- */
+
+typedef struct cfg_iface {
+    char *name;               /* "eth0" or "*" */
+    uint32_t addr;            /* from "eth0/192.0.2.1"; 0 = any */
+} cfg_iface_t;
+
+enum cfg_socket_type { CFG_SOCKET_RAW, CFG_SOCKET_UDP };
+enum cfg_outbound { CFG_OUTBOUND_SAME_AS_INBOUND, CFG_OUTBOUND_USE_ROUTING };
+
+typedef struct cfg_lease_db {
+    char *type;               /* "memfile" (SQL types come later) */
+    char *name;               /* lease file path; NULL = default */
+    bool persist;
+    uint32_t lfc_interval;
+    uint32_t max_row_errors;
+    bool durable;             /* Nestor extension "nestor-durable": ack only after fsync */
+} cfg_lease_db_t;
+
+typedef struct cfg_expired {
+    uint32_t reclaim_timer_wait_time;        /* s */
+    uint32_t flush_reclaimed_timer_wait_time;/* s */
+    uint32_t hold_reclaimed_time;            /* s */
+    uint32_t max_reclaim_leases;
+    uint32_t max_reclaim_time;               /* ms */
+    uint32_t unwarned_reclaim_cycles;
+} cfg_expired_t;
+
+typedef struct cfg_mt {
+    bool enabled;
+    uint32_t thread_pool_size;    /* 0 = number of CPUs */
+    uint32_t packet_queue_size;
+} cfg_mt_t;
+
+typedef struct cfg4 {
+    jsonsrc_t *src;               /* the parsed text, owned (config-get, error positions) */
+    json_t *dhcp4;                /* borrowed from src: the "Dhcp4" map */
+
+    cfg_iface_t *ifaces;
+    size_t iface_count;
+    enum cfg_socket_type socket_type;
+    enum cfg_outbound outbound;
+    bool re_detect;
+
+    cfg_lease_db_t lease_db;
+    cfg_expired_t expired;
+    cfg_mt_t mt;
+
+    cfg_lifetimes_t life;         /* global values */
+    bool match_client_id, authoritative, echo_client_id;
+    uint32_t decline_probation_period;
+    uint32_t next_server;
+    char *server_hostname, *boot_file_name;
+    bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
+    char *server_tag;
+
+    uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
+    size_t host_id_count;
+
+    optdef_registry_t *optdefs;   /* standard + option-def */
+    cfg_optset_t options;         /* global option-data */
+
+    cfg_subnet4_t *subnets;       /* sorted by id */
+    size_t subnet_count;
+    cfg_network4_t *networks;
+    size_t network_count;
+
+    cfg_host4_t *hosts;           /* all reservations (global and per subnet) */
+    size_t host_count;
+
+    json_t *loggers;              /* borrowed from src; NULL = none */
+    json_t *control_socket;       /* borrowed: "control-socket" (Kea 2.2) */
+    json_t *control_sockets;      /* borrowed: "control-sockets" (Kea 2.7+) */
+    bool hook_lease_cmds, hook_ha;/* Kea hook libraries mapped to built-ins */
+    json_t *hook_ha_params;       /* borrowed: libdhcp_ha.so parameters */
+} cfg4_t;
+
+/* Builds the model. On failure returns NST_ECONFIG with the message in err and *out untouched.
+ * Takes ownership of src in every case. */
+int cfg4_parse(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen);
+/* Loads the file (comments, includes) and parses it. */
+int cfg4_load_file(const char *path, cfg4_t **out, char *err, size_t errlen);
+int cfg4_load_string(const char *text, const char *name, cfg4_t **out, char *err, size_t errlen);
+void cfg4_free(cfg4_t *c);
+
+const cfg_subnet4_t *cfg4_subnet_by_id(const cfg4_t *c, uint32_t id);
+/* The subnet whose prefix contains addr, or NULL. */
+const cfg_subnet4_t *cfg4_subnet_containing(const cfg4_t *c, uint32_t addr);
+/* Whether addr lies in one of the subnet's pools. */
+bool cfg_subnet4_in_pool(const cfg_subnet4_t *s, uint32_t addr);
+
+#endif

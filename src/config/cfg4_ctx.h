@@ -1,0 +1,70 @@
+/* Internal to the config module: the parse context shared by cfg4_*.c.
+ *
+ * Contract: every helper that fails records ONE message "file:line:col: text" (the position of
+ * the JSON element at the current path) and returns NST_ECONFIG; the first failure wins and the
+ * caller unwinds. Getters leave *out untouched when the key is absent and return 0. */
+#ifndef NESTOR_CONFIG_CFG4_CTX_H
+#define NESTOR_CONFIG_CFG4_CTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/errcode.h"
+#include "common/util.h"
+#include "config/cfg4.h"
+
+typedef struct pctx {
+    jsonsrc_t *src;
+    cfg4_t *cfg;
+    char path[1024];
+    size_t plen;
+    char *err;
+    size_t errlen;
+    uint32_t next_auto_id;   /* next id for a subnet without "id" */
+} pctx_t;
+
+/* Path handling: push returns the previous length, pop restores it. */
+size_t pctx_push(pctx_t *p, const char *key);
+size_t pctx_push_idx(pctx_t *p, size_t idx);
+void pctx_pop(pctx_t *p, size_t len);
+
+/* Records an error located at the current path (or at path/key when key != NULL). */
+int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...) NST_PRINTF(3, 4);
+
+/* Rejects keys of obj that are not in allowed (NULL-terminated). "comment" and "user-context"
+ * are always allowed. what names the map in the message ("subnet4 entry"). */
+int pctx_check_keys(pctx_t *p, json_t *obj, const char *what, const char *const *allowed);
+
+/* Typed getters. */
+int pctx_get_bool(pctx_t *p, json_t *obj, const char *key, bool *out);
+int pctx_get_u32(pctx_t *p, json_t *obj, const char *key, uint32_t min, uint32_t max, uint32_t *out);
+int pctx_get_double(pctx_t *p, json_t *obj, const char *key, double min, double max, double *out);
+/* *out is a new string (freed by the caller); an existing *out is freed first. */
+int pctx_get_str(pctx_t *p, json_t *obj, const char *key, char **out);
+int pctx_get_ipv4(pctx_t *p, json_t *obj, const char *key, uint32_t *out);
+/* Requires obj[key] to be a map / list when present; *out = NULL when absent. */
+int pctx_get_map(pctx_t *p, json_t *obj, const char *key, json_t **out);
+int pctx_get_list(pctx_t *p, json_t *obj, const char *key, json_t **out);
+
+bool cfg_parse_ipv4(const char *text, uint32_t *out);
+
+/* cfg4_options.c */
+int cfg4_parse_option_defs(pctx_t *p, json_t *list);
+int cfg4_parse_options(pctx_t *p, json_t *list, cfg_optset_t *out);
+void cfg_optset_free(cfg_optset_t *s);
+
+/* cfg4_subnet.c */
+int cfg4_parse_subnets(pctx_t *p, json_t *dhcp4);
+int cfg4_parse_host(pctx_t *p, json_t *h, uint32_t subnet_id, cfg_host4_t *out);
+void cfg_host4_free(cfg_host4_t *h);
+void cfg_subnet4_free(cfg_subnet4_t *s);
+void cfg_network4_free(cfg_network4_t *n);
+
+/* Shared keys for the inheritable lifetime parameters and their parser. */
+extern const char *const cfg4_life_keys[];
+int cfg4_parse_life(pctx_t *p, json_t *obj, cfg_lifetimes_t *life);
+
+#endif

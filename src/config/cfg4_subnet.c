@@ -1,0 +1,624 @@
+/* subnet4, shared-networks, pools and reservations, with global -> network -> subnet inheritance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg4_ctx.h"
+
+/* Parameters a shared network or subnet may override; they start as the parent's values. */
+typedef struct inherit {
+    cfg_lifetimes_t life;
+    bool match_client_id, authoritative;
+    uint32_t next_server;
+    const char *server_hostname, *boot_file_name; /* borrowed from the parent level */
+    bool res_global, res_in_subnet, res_out_of_pool;
+    const char *interface;
+    const uint32_t *relay;
+    size_t relay_count;
+    const cfg_optset_t *parent_opts[2];          /* network then global */
+} inherit_t;
+
+static const char *const common_keys[] = {
+    "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime", "renew-timer", "rebind-timer",
+    "calculate-tee-times", "t1-percent", "t2-percent", "allocator", "match-client-id", "authoritative",
+    "next-server", "server-hostname", "boot-file-name", "reservations-global",
+    "reservations-in-subnet", "reservations-out-of-pool", "interface", "relay", "option-data", NULL,
+};
+
+static bool key_in(const char *key, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(key, list[i]))
+            return true;
+    return false;
+}
+
+/* Checks keys against common_keys plus extra. */
+static int check_level_keys(pctx_t *p, json_t *obj, const char *what, const char *const *extra)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (!strcmp(key, "comment") || !strcmp(key, "user-context") || key_in(key, common_keys) ||
+            key_in(key, extra))
+            continue;
+        return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
+    }
+    return 0;
+}
+
+static int parse_relay(pctx_t *p, json_t *obj, uint32_t **out, size_t *count)
+{
+    json_t *relay;
+    if (pctx_get_map(p, obj, "relay", &relay) || !relay)
+        return p->err[0] ? NST_ECONFIG : 0;
+    size_t old = pctx_push(p, "relay");
+    static const char *const keys[] = {"ip-addresses", "ip-address", NULL};
+    int r = pctx_check_keys(p, relay, "relay", keys);
+    json_t *list = NULL;
+    if (!r)
+        r = pctx_get_list(p, relay, "ip-addresses", &list);
+    if (!r && list) {
+        *out = xcalloc(json_array_size(list) + 1, sizeof **out);
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            const char *s = json_string_value(v);
+            if (!s || !cfg_parse_ipv4(s, &(*out)[*count])) {
+                size_t o2 = pctx_push(p, "ip-addresses");
+                pctx_push_idx(p, i);
+                r = pctx_fail(p, NULL, "relay ip-addresses entries must be IPv4 addresses");
+                pctx_pop(p, o2);
+                break;
+            }
+            (*count)++;
+        }
+    }
+    if (!r && json_object_get(relay, "ip-address")) {
+        if (!*out)
+            *out = xcalloc(1, sizeof **out);
+        r = pctx_get_ipv4(p, relay, "ip-address", &(*out)[*count]);
+        if (!r)
+            (*count)++;
+    }
+    pctx_pop(p, old);
+    return r;
+}
+
+/* Applies one level's overrides to inh (strings stay borrowed from the JSON). */
+static int parse_level(pctx_t *p, json_t *obj, inherit_t *inh)
+{
+    int r = cfg4_parse_life(p, obj, &inh->life);
+    if (!r)
+        r = pctx_get_bool(p, obj, "match-client-id", &inh->match_client_id);
+    if (!r)
+        r = pctx_get_bool(p, obj, "authoritative", &inh->authoritative);
+    if (!r)
+        r = pctx_get_ipv4(p, obj, "next-server", &inh->next_server);
+    if (!r)
+        r = pctx_get_bool(p, obj, "reservations-global", &inh->res_global);
+    if (!r)
+        r = pctx_get_bool(p, obj, "reservations-in-subnet", &inh->res_in_subnet);
+    if (!r)
+        r = pctx_get_bool(p, obj, "reservations-out-of-pool", &inh->res_out_of_pool);
+    const char *strkeys[] = {"server-hostname", "boot-file-name", "interface"};
+    const char **dst[] = {&inh->server_hostname, &inh->boot_file_name, &inh->interface};
+    for (size_t i = 0; !r && i < ARRAY_SIZE(strkeys); i++) {
+        json_t *v = json_object_get(obj, strkeys[i]);
+        if (!v)
+            continue;
+        if (!json_is_string(v))
+            r = pctx_fail(p, strkeys[i], "'%s' must be a string", strkeys[i]);
+        else
+            *dst[i] = json_string_value(v);
+    }
+    return r;
+}
+
+static bool parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash || slash - s > 15)
+        return false;
+    char a[16];
+    memcpy(a, s, (size_t)(slash - s));
+    a[slash - s] = '\0';
+    uint64_t l;
+    if (!cfg_parse_ipv4(a, addr) || !parse_u64(slash + 1, 32, &l))
+        return false;
+    *len = (uint8_t)l;
+    return true;
+}
+
+static uint32_t mask_of(uint8_t len) { return len ? ~0u << (32 - len) : 0; }
+
+static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
+{
+    static const char *const keys[] = {"pool", "option-data", NULL};
+    if (!json_is_object(o))
+        return pctx_fail(p, NULL, "a pools entry must be a map");
+    int r = pctx_check_keys(p, o, "pools entry", keys);
+    char *text = NULL;
+    if (!r)
+        r = pctx_get_str(p, o, "pool", &text);
+    if (!r && !text)
+        r = pctx_fail(p, NULL, "a pools entry requires 'pool'");
+    if (!r) {
+        char a[64] = "", b[64] = "";
+        uint8_t plen;
+        const char *dash = strchr(text, '-');
+        if (dash) {
+            size_t la = (size_t)(dash - text);
+            if (la < sizeof a && strlen(dash + 1) < sizeof b) {
+                memcpy(a, text, la);
+                a[la] = '\0';
+                strcpy(b, dash + 1);
+            }
+            char *ta = a, *tb = b;
+            while (*ta == ' ') ta++;
+            while (*tb == ' ') tb++;
+            for (char *e = ta + strlen(ta); e > ta && e[-1] == ' '; *--e = '\0') ;
+            for (char *e = tb + strlen(tb); e > tb && e[-1] == ' '; *--e = '\0') ;
+            if (!cfg_parse_ipv4(ta, &out->first) || !cfg_parse_ipv4(tb, &out->last))
+                r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
+            else if (out->first > out->last)
+                r = pctx_fail(p, "pool", "invalid pool '%s': the first address is greater than the last", text);
+        } else if (parse_prefix(text, &out->first, &plen)) {
+            out->first &= mask_of(plen);
+            out->last = out->first | ~mask_of(plen);
+        } else {
+            r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
+        }
+    }
+    if (!r && ((out->first & s->mask) != s->prefix || (out->last & s->mask) != s->prefix))
+        r = pctx_fail(p, "pool", "pool '%s' does not lie within subnet %u's prefix", text, s->id);
+    json_t *opts;
+    if (!r)
+        r = pctx_get_list(p, o, "option-data", &opts);
+    if (!r && opts) {
+        size_t old = pctx_push(p, "option-data");
+        r = cfg4_parse_options(p, opts, &out->options);
+        pctx_pop(p, old);
+    }
+    free(text);
+    return r;
+}
+
+/* Merged option lookup order for a subnet: its own, then network, then global. */
+static void merge_options(cfg_optset_t *dst, const cfg_optset_t *src)
+{
+    for (size_t i = 0; i < src->count; i++) {
+        if (cfg_optset_find(dst, src->items[i].code))
+            continue;
+        dst->items = xrealloc(dst->items, (dst->count + 1) * sizeof *dst->items);
+        cfg_option_t *o = &dst->items[dst->count++];
+        *o = src->items[i];
+        o->data = xmalloc(o->len);
+        memcpy(o->data, src->items[i].data, o->len);
+    }
+}
+
+static int add_host(pctx_t *p, json_t *h, uint32_t subnet_id)
+{
+    cfg4_t *c = p->cfg;
+    c->hosts = xrealloc(c->hosts, (c->host_count + 1) * sizeof *c->hosts);
+    cfg_host4_t *host = &c->hosts[c->host_count];
+    memset(host, 0, sizeof *host);
+    int r = cfg4_parse_host(p, h, subnet_id, host);
+    if (r) {
+        cfg_host4_free(host);
+        return r;
+    }
+    for (size_t i = 0; i < c->host_count; i++) {
+        const cfg_host4_t *o = &c->hosts[i];
+        if (o->subnet_id != subnet_id)
+            continue;
+        if (o->id_type == host->id_type && o->id_len == host->id_len && !memcmp(o->id, host->id, o->id_len)) {
+            cfg_host4_free(host);
+            return pctx_fail(p, NULL, "duplicate reservation: another reservation in the same %s uses this %s",
+                             subnet_id ? "subnet" : "global scope", cfg_host_id_name(o->id_type));
+        }
+        if (host->ipv4 && o->ipv4 == host->ipv4) {
+            cfg_host4_free(host);
+            return pctx_fail(p, "ip-address", "duplicate reservation for address %s in the same %s",
+                             json_string_value(json_object_get(h, "ip-address")),
+                             subnet_id ? "subnet" : "global scope");
+        }
+    }
+    c->host_count++;
+    return 0;
+}
+
+static int parse_hosts(pctx_t *p, json_t *obj, uint32_t subnet_id, const cfg_subnet4_t *s)
+{
+    json_t *list;
+    int r = pctx_get_list(p, obj, "reservations", &list);
+    if (r || !list)
+        return r;
+    size_t old = pctx_push(p, "reservations");
+    size_t i;
+    json_t *h;
+    json_array_foreach(list, i, h) {
+        size_t o2 = pctx_push_idx(p, i);
+        size_t before = p->cfg->host_count;
+        r = add_host(p, h, subnet_id);
+        if (!r && s) {
+            const cfg_host4_t *host = &p->cfg->hosts[before];
+            if (host->ipv4 && (host->ipv4 & s->mask) != s->prefix)
+                r = pctx_fail(p, "ip-address", "reserved address is not within subnet %u", s->id);
+        }
+        pctx_pop(p, o2);
+        if (r)
+            break;
+    }
+    pctx_pop(p, old);
+    return r;
+}
+
+static const char *const subnet_keys[] = {"id", "subnet", "pools", "reservations", NULL};
+
+static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subnet4_t *s)
+{
+    if (!json_is_object(o))
+        return pctx_fail(p, NULL, "a subnet4 entry must be a map");
+    int r = check_level_keys(p, o, "subnet4 entry", subnet_keys);
+    char *text = NULL;
+    if (!r)
+        r = pctx_get_u32(p, o, "id", 1, UINT32_MAX - 1, &s->id);
+    if (!r && !s->id)
+        s->id = p->next_auto_id++;
+    if (!r)
+        r = pctx_get_str(p, o, "subnet", &text);
+    if (!r && !text)
+        r = pctx_fail(p, NULL, "a subnet4 entry requires 'subnet'");
+    if (!r && !parse_prefix(text, &s->prefix, &s->prefix_len))
+        r = pctx_fail(p, "subnet", "invalid subnet '%s': expected \"address/length\"", text);
+    free(text);
+    if (r)
+        return r;
+    s->mask = mask_of(s->prefix_len);
+    s->prefix &= s->mask;
+    inherit_t inh = *parent;
+    inh.relay = NULL;
+    inh.relay_count = 0;
+    r = parse_level(p, o, &inh);
+    if (!r)
+        r = parse_relay(p, o, &s->relay_addrs, &s->relay_count);
+    if (r)
+        return r;
+    if (!s->relay_count && parent->relay_count) {
+        s->relay_addrs = xcalloc(parent->relay_count, sizeof *s->relay_addrs);
+        memcpy(s->relay_addrs, parent->relay, parent->relay_count * sizeof *s->relay_addrs);
+        s->relay_count = parent->relay_count;
+    }
+    s->life = inh.life;
+    s->match_client_id = inh.match_client_id;
+    s->authoritative = inh.authoritative;
+    s->next_server = inh.next_server;
+    s->server_hostname = inh.server_hostname ? xstrdup(inh.server_hostname) : NULL;
+    s->boot_file_name = inh.boot_file_name ? xstrdup(inh.boot_file_name) : NULL;
+    s->reservations_global = inh.res_global;
+    s->reservations_in_subnet = inh.res_in_subnet;
+    s->reservations_out_of_pool = inh.res_out_of_pool;
+    s->interface = inh.interface ? xstrdup(inh.interface) : NULL;
+
+    json_t *list;
+    r = pctx_get_list(p, o, "pools", &list);
+    if (!r && list) {
+        size_t old = pctx_push(p, "pools");
+        s->pools = xcalloc(json_array_size(list), sizeof *s->pools);
+        size_t i;
+        json_t *po;
+        json_array_foreach(list, i, po) {
+            size_t o2 = pctx_push_idx(p, i);
+            cfg_pool4_t *pool = &s->pools[s->pool_count];
+            r = parse_pool(p, po, s, pool);
+            for (size_t k = 0; !r && k < s->pool_count; k++)
+                if (pool->first <= s->pools[k].last && s->pools[k].first <= pool->last)
+                    r = pctx_fail(p, "pool", "pool overlaps with another pool of subnet %u", s->id);
+            if (r)
+                cfg_optset_free(&pool->options);
+            else
+                s->total_addresses += (uint64_t)pool->last - pool->first + 1, s->pool_count++;
+            pctx_pop(p, o2);
+            if (r)
+                break;
+        }
+        pctx_pop(p, old);
+    }
+    if (!r)
+        r = pctx_get_list(p, o, "option-data", &list);
+    if (!r && list) {
+        size_t old = pctx_push(p, "option-data");
+        r = cfg4_parse_options(p, list, &s->options);
+        pctx_pop(p, old);
+    }
+    if (r)
+        return r;
+    for (size_t i = 0; i < 2; i++)
+        if (parent->parent_opts[i])
+            merge_options(&s->options, parent->parent_opts[i]);
+    return 0;
+}
+
+static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_network4_t *net)
+{
+    cfg4_t *c = p->cfg;
+    size_t old = pctx_push(p, "subnet4");
+    size_t i;
+    json_t *o;
+    int r = 0;
+    json_array_foreach(list, i, o) {
+        size_t o2 = pctx_push_idx(p, i);
+        c->subnets = xrealloc(c->subnets, (c->subnet_count + 1) * sizeof *c->subnets);
+        cfg_subnet4_t *s = &c->subnets[c->subnet_count];
+        memset(s, 0, sizeof *s);
+        r = parse_subnet(p, o, inh, s);
+        for (size_t k = 0; !r && k < c->subnet_count; k++) {
+            if (c->subnets[k].id == s->id)
+                r = pctx_fail(p, "id", "subnet id %u is used by more than one subnet", s->id);
+            else if (c->subnets[k].prefix == s->prefix && c->subnets[k].prefix_len == s->prefix_len)
+                r = pctx_fail(p, "subnet", "subnet with this prefix already exists");
+        }
+        if (!r)
+            r = parse_hosts(p, o, s->id, s);
+        if (r) {
+            cfg_subnet4_free(s);
+        } else {
+            s->network = net;
+            c->subnet_count++;
+        }
+        pctx_pop(p, o2);
+        if (r)
+            break;
+    }
+    pctx_pop(p, old);
+    return r;
+}
+
+static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
+{
+    static const char *const extra[] = {"name", "subnet4", NULL};
+    cfg4_t *c = p->cfg;
+    size_t old = pctx_push(p, "shared-networks");
+    c->networks = xcalloc(json_array_size(list) + 1, sizeof *c->networks);
+    size_t i;
+    json_t *o;
+    int r = 0;
+    json_array_foreach(list, i, o) {
+        size_t o2 = pctx_push_idx(p, i);
+        cfg_network4_t *n = &c->networks[c->network_count];
+        if (!json_is_object(o))
+            r = pctx_fail(p, NULL, "a shared-networks entry must be a map");
+        if (!r)
+            r = check_level_keys(p, o, "shared-networks entry", extra);
+        if (!r)
+            r = pctx_get_str(p, o, "name", &n->name);
+        if (!r && (!n->name || !*n->name))
+            r = pctx_fail(p, NULL, "a shared network requires a non-empty 'name'");
+        for (size_t k = 0; !r && k < c->network_count; k++)
+            if (!strcmp(c->networks[k].name, n->name))
+                r = pctx_fail(p, "name", "shared network name '%s' is used twice", n->name);
+        inherit_t inh = *global;
+        if (!r)
+            r = parse_level(p, o, &inh);
+        if (!r)
+            r = parse_relay(p, o, &n->relay_addrs, &n->relay_count);
+        json_t *l2;
+        if (!r)
+            r = pctx_get_list(p, o, "option-data", &l2);
+        if (!r && l2) {
+            size_t o3 = pctx_push(p, "option-data");
+            r = cfg4_parse_options(p, l2, &n->options);
+            pctx_pop(p, o3);
+        }
+        if (!r) {
+            n->interface = inh.interface ? xstrdup(inh.interface) : NULL;
+            inh.relay = n->relay_addrs;
+            inh.relay_count = n->relay_count;
+            inh.parent_opts[0] = &n->options;
+            inh.parent_opts[1] = &c->options;
+            r = pctx_get_list(p, o, "subnet4", &l2);
+            c->network_count++; /* owned from here on, freed by cfg4_free on error */
+            if (!r && l2)
+                r = add_subnets(p, l2, &inh, n); /* c->networks never moves */
+        } else {
+            cfg_network4_free(n);
+        }
+        pctx_pop(p, o2);
+        if (r)
+            break;
+    }
+    pctx_pop(p, old);
+    return r;
+}
+
+static int cmp_subnet_id(const void *a, const void *b)
+{
+    uint32_t x = ((const cfg_subnet4_t *)a)->id, y = ((const cfg_subnet4_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t max_explicit_id(json_t *list)
+{
+    uint32_t max = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+        json_int_t id = json_integer_value(json_object_get(o, "id"));
+        if (id > 0 && id < UINT32_MAX - 1 && (uint32_t)id > max)
+            max = (uint32_t)id;
+    }
+    return max;
+}
+
+int cfg4_parse_subnets(pctx_t *p, json_t *d)
+{
+    cfg4_t *c = p->cfg;
+    inherit_t g = {
+        .life = c->life, .match_client_id = c->match_client_id, .authoritative = c->authoritative,
+        .next_server = c->next_server, .server_hostname = c->server_hostname,
+        .boot_file_name = c->boot_file_name, .res_global = c->reservations_global,
+        .res_in_subnet = c->reservations_in_subnet, .res_out_of_pool = c->reservations_out_of_pool,
+        .parent_opts = {&c->options, NULL},
+    };
+    /* Subnets without an "id" are numbered after the highest explicit id. */
+    p->next_auto_id = 1 + max_explicit_id(json_object_get(d, "subnet4"));
+    json_t *nets = json_object_get(d, "shared-networks"), *n;
+    size_t ni;
+    json_array_foreach(nets, ni, n) {
+        uint32_t m = max_explicit_id(json_object_get(n, "subnet4"));
+        if (m >= p->next_auto_id)
+            p->next_auto_id = m + 1;
+    }
+    json_t *list;
+    int r = pctx_get_list(p, d, "subnet4", &list);
+    if (!r && list)
+        r = add_subnets(p, list, &g, NULL);
+    if (!r)
+        r = pctx_get_list(p, d, "shared-networks", &list);
+    if (!r && list)
+        r = parse_networks(p, list, &g);
+    if (!r)
+        r = parse_hosts(p, d, 0, NULL);
+    if (r)
+        return r;
+    qsort(c->subnets, c->subnet_count, sizeof *c->subnets, cmp_subnet_id);
+    /* Networks list their subnets once the subnet array has its final order. */
+    for (size_t i = 0; i < c->subnet_count; i++) {
+        cfg_subnet4_t *s = &c->subnets[i];
+        if (s->network) {
+            cfg_network4_t *net = s->network;
+            net->subnets = xrealloc(net->subnets, (net->subnet_count + 1) * sizeof *net->subnets);
+            net->subnets[net->subnet_count++] = s;
+        }
+    }
+    return 0;
+}
+
+int cfg4_parse_host(pctx_t *p, json_t *h, uint32_t subnet_id, cfg_host4_t *out)
+{
+    static const char *const keys[] = {"hw-address", "duid", "circuit-id", "client-id", "flex-id",
+                                       "ip-address", "hostname", "next-server", "server-hostname",
+                                       "boot-file-name", "option-data", NULL};
+    if (!json_is_object(h))
+        return pctx_fail(p, NULL, "a reservations entry must be a map");
+    int r = pctx_check_keys(p, h, "reservations entry", keys);
+    if (r)
+        return r;
+    out->subnet_id = subnet_id;
+    int found = 0;
+    for (int t = 0; t < HOST_ID__COUNT; t++) {
+        const char *name = cfg_host_id_name(t);
+        json_t *v = json_object_get(h, name);
+        if (!v)
+            continue;
+        if (found++)
+            return pctx_fail(p, name, "a reservation must have exactly one identifier");
+        const char *s = json_string_value(v);
+        if (!s)
+            return pctx_fail(p, name, "'%s' must be a string", name);
+        int n;
+        if (t == HOST_ID_FLEX_ID || t == HOST_ID_CIRCUIT_ID) {
+            size_t len = strlen(s);
+            if (len >= 2 && s[0] == '\'' && s[len - 1] == '\'') { /* quoted text form */
+                n = (int)(len - 2);
+                if (n > CFG_HOST_ID_MAX)
+                    n = -1;
+                else
+                    memcpy(out->id, s + 1, (size_t)n);
+            } else {
+                n = hex_parse(out->id, CFG_HOST_ID_MAX, s);
+            }
+        } else {
+            n = hex_parse(out->id, t == HOST_ID_HWADDR ? 20 : CFG_HOST_ID_MAX, s);
+        }
+        if (n <= 0)
+            return pctx_fail(p, name, "invalid %s '%s'", name, s);
+        out->id_type = (uint8_t)t;
+        out->id_len = (uint8_t)n;
+    }
+    if (!found)
+        return pctx_fail(p, NULL, "a reservation requires one of hw-address, duid, circuit-id, client-id or flex-id");
+    r = pctx_get_ipv4(p, h, "ip-address", &out->ipv4);
+    if (!r)
+        r = pctx_get_str(p, h, "hostname", &out->hostname);
+    if (!r)
+        r = pctx_get_ipv4(p, h, "next-server", &out->next_server);
+    if (!r)
+        r = pctx_get_str(p, h, "server-hostname", &out->server_hostname);
+    if (!r)
+        r = pctx_get_str(p, h, "boot-file-name", &out->boot_file_name);
+    json_t *list;
+    if (!r)
+        r = pctx_get_list(p, h, "option-data", &list);
+    if (!r && list) {
+        size_t old = pctx_push(p, "option-data");
+        r = cfg4_parse_options(p, list, &out->options);
+        pctx_pop(p, old);
+    }
+    return r;
+}
+
+void cfg_host4_free(cfg_host4_t *h)
+{
+    free(h->hostname);
+    free(h->server_hostname);
+    free(h->boot_file_name);
+    cfg_optset_free(&h->options);
+}
+
+void cfg_subnet4_free(cfg_subnet4_t *s)
+{
+    for (size_t i = 0; i < s->pool_count; i++)
+        cfg_optset_free(&s->pools[i].options);
+    free(s->pools);
+    free(s->server_hostname);
+    free(s->boot_file_name);
+    free(s->interface);
+    free(s->relay_addrs);
+    cfg_optset_free(&s->options);
+}
+
+void cfg_network4_free(cfg_network4_t *n)
+{
+    free(n->name);
+    free(n->interface);
+    free(n->relay_addrs);
+    cfg_optset_free(&n->options);
+    free(n->subnets);
+}
+
+const cfg_subnet4_t *cfg4_subnet_by_id(const cfg4_t *c, uint32_t id)
+{
+    size_t lo = 0, hi = c->subnet_count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->subnets[mid].id < id)
+            lo = mid + 1;
+        else if (c->subnets[mid].id > id)
+            hi = mid;
+        else
+            return &c->subnets[mid];
+    }
+    return NULL;
+}
+
+const cfg_subnet4_t *cfg4_subnet_containing(const cfg4_t *c, uint32_t addr)
+{
+    const cfg_subnet4_t *best = NULL;
+    for (size_t i = 0; i < c->subnet_count; i++) {
+        const cfg_subnet4_t *s = &c->subnets[i];
+        if ((addr & s->mask) == s->prefix && (!best || s->prefix_len > best->prefix_len))
+            best = s;
+    }
+    return best;
+}
+
+bool cfg_subnet4_in_pool(const cfg_subnet4_t *s, uint32_t addr)
+{
+    for (size_t i = 0; i < s->pool_count; i++)
+        if (addr >= s->pools[i].first && addr <= s->pools[i].last)
+            return true;
+    return false;
+}

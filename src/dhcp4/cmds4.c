@@ -1,0 +1,259 @@
+/* Server control commands with Kea's names, argument shapes and texts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build_config.h"
+#include "common/cmd.h"
+#include "ctrl/ctrl.h"
+#include "dhcp4/srv4.h"
+#include "log/log.h"
+
+#define SRV(ud) ((srv4_t *)(ud))
+
+static json_t *cmd_version_get(const char *name, json_t *args, void *ud)
+{
+    return cmd_answer(CMD_SUCCESS, NESTOR_VERSION,
+                      json_pack("{s:s}", "extended", NESTOR_VERSION " (Nestor, compatible with ISC Kea 2.2)\n"
+                                "compiler: " NESTOR_CC "\n"
+                                "backends: memfile\n"));
+}
+
+static json_t *cmd_build_report(const char *name, json_t *args, void *ud)
+{
+    return cmd_answer(CMD_SUCCESS, "Nestor " NESTOR_VERSION "\n"
+                      "Compatible with: ISC Kea 2.2 configuration, commands and lease files\n"
+                      "Compiler: " NESTOR_CC "\n"
+                      "Lease backends: memfile\n"
+                      "Default lease directory: " NESTOR_LEASE_DIR "\n", NULL);
+}
+
+static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    int64_t now = now_mono_ms();
+    const cfg_mt_t *mt = &s->rt->cfg->mt;
+    return cmd_answer(CMD_SUCCESS, NULL, json_pack(
+        "{s:I, s:I, s:I, s:b, s:i, s:i, s:[f,f,f], s:{s:s}}",
+        "pid", (json_int_t)getpid(),
+        "uptime", (json_int_t)((now - s->start_mono_ms) / 1000),
+        "reload", (json_int_t)((now - s->reload_mono_ms) / 1000),
+        "multi-threading-enabled", mt->enabled,
+        "thread-pool-size", mt->enabled ? (int)mt->thread_pool_size : 0,
+        "packet-queue-size", mt->enabled ? (int)mt->packet_queue_size : 0,
+        "packet-queue-statistics", 0.0, 0.0, 0.0,
+        "sockets", "status", "ready"));
+}
+
+static json_t *cmd_config_get(const char *name, json_t *args, void *ud)
+{
+    json_t *root = json_deep_copy(jsonsrc_root(SRV(ud)->rt->cfg->src));
+    return cmd_answer(CMD_SUCCESS, NULL, root);
+}
+
+/* Parses a configuration given as command arguments ({"Dhcp4": {...}}). */
+static int parse_args_config(json_t *args, cfg4_t **out, char *err, size_t errlen)
+{
+    if (!json_is_object(args)) {
+        snprintf(err, errlen, "Missing mandatory 'arguments' parameter.");
+        return NST_EINVAL;
+    }
+    if (!json_object_get(args, "Dhcp4")) {
+        snprintf(err, errlen, "Missing mandatory 'Dhcp4' parameter.");
+        return NST_EINVAL;
+    }
+    char *text = json_dumps(args, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int r = cfg4_load_string(text, "<command arguments>", out, err, errlen);
+    free(text);
+    return r;
+}
+
+static json_t *cmd_config_test(const char *name, json_t *args, void *ud)
+{
+    char err[2048];
+    cfg4_t *cfg;
+    if (parse_args_config(args, &cfg, err, sizeof err))
+        return cmd_answer(CMD_ERROR, err, NULL);
+    int r = srv4_check_config(cfg, err, sizeof err);
+    cfg4_free(cfg);
+    if (r)
+        return cmd_answer(CMD_ERROR, err, NULL);
+    return cmd_answer(CMD_SUCCESS, "Configuration seems sane. Control-socket, hook-libraries, and D2 "
+                      "configuration were sanity checked, but not applied.", NULL);
+}
+
+static json_t *cmd_config_set(const char *name, json_t *args, void *ud)
+{
+    char err[2048];
+    cfg4_t *cfg;
+    if (parse_args_config(args, &cfg, err, sizeof err) || srv4_apply_config(SRV(ud), cfg, err, sizeof err)) {
+        LOG_ERROR(NLOG_COMMANDS, "DHCP4_CONFIG_LOAD_FAIL", "configuration error using command: %s; the running configuration is unchanged", err);
+        return cmd_answer(CMD_ERROR, err, NULL);
+    }
+    return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
+}
+
+static json_t *cmd_config_reload(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    char err[2048];
+    if (srv4_reload_file(s, s->config_path, err, sizeof err)) {
+        LOG_ERROR(NLOG_COMMANDS, "DHCP4_CONFIG_LOAD_FAIL", "configuration reload failed: %s; the running configuration is unchanged", err);
+        return cmd_answerf(CMD_ERROR, NULL, "Config reload failed: %s", err);
+    }
+    return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
+}
+
+static json_t *cmd_config_write(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    const char *file = s->config_path;
+    json_t *f = json_object_get(args, "filename");
+    if (f && !json_is_string(f))
+        return cmd_answer(CMD_ERROR, "passed parameter 'filename' is not a string", NULL);
+    if (f)
+        file = json_string_value(f);
+    if (!file || !*file)
+        return cmd_answer(CMD_ERROR, "Unable to determine filename. Please specify filename explicitly.", NULL);
+    char *text = json_dumps(jsonsrc_root(s->rt->cfg->src), JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    size_t len = strlen(text);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", file);
+    FILE *out = fopen(tmp, "w");
+    bool ok = out && fwrite(text, 1, len, out) == len && fputc('\n', out) != EOF;
+    if (out)
+        ok = (fclose(out) == 0) && ok;
+    ok = ok && rename(tmp, file) == 0;
+    free(text);
+    if (!ok) {
+        unlink(tmp);
+        return cmd_answerf(CMD_ERROR, NULL, "Unable to write configuration to %s", file);
+    }
+    return cmd_answerf(CMD_SUCCESS, json_pack("{s:s, s:I}", "filename", file, "size", (json_int_t)len + 1),
+                       "Configuration written to %s successful", file);
+}
+
+static json_t *cmd_shutdown(const char *name, json_t *args, void *ud)
+{
+    int code = 0;
+    json_t *ev = json_object_get(args, "exit-value");
+    if (ev && !json_is_integer(ev))
+        return cmd_answer(CMD_ERROR, "parameter 'exit-value' is not an integer", NULL);
+    if (ev)
+        code = (int)json_integer_value(ev);
+    LOG_INFO(NLOG_COMMANDS, "DHCP4_SHUTDOWN_REQUEST", "shutdown of server requested (exit value %d)", code);
+    srv4_shutdown(SRV(ud), code);
+    return cmd_answer(CMD_SUCCESS, "Shutting down.", NULL);
+}
+
+static void on_enable_timer(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    s->disabled_user = false;
+    LOG_INFO(NLOG_DHCPSRV, "DHCP4_DHCP_ENABLED", "DHCP service re-enabled after the max-period elapsed");
+}
+
+static bool *origin_flag(srv4_t *s, json_t *args, json_t **err)
+{
+    json_t *o = json_object_get(args, "origin");
+    *err = NULL;
+    if (!o || (json_is_string(o) && !strcmp(json_string_value(o), "user")))
+        return &s->disabled_user;
+    if (json_is_string(o) && !strcmp(json_string_value(o), "ha-partner"))
+        return &s->disabled_ha;
+    *err = cmd_answer(CMD_ERROR, "invalid value used for 'origin' parameter: expected \"user\" or \"ha-partner\"", NULL);
+    return NULL;
+}
+
+static json_t *cmd_dhcp_disable(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    json_t *err;
+    bool *flag = origin_flag(s, args, &err);
+    if (!flag)
+        return err;
+    json_t *mp = json_object_get(args, "max-period");
+    json_int_t secs = 0;
+    if (mp && (!json_is_integer(mp) || (secs = json_integer_value(mp)) <= 0))
+        return cmd_answer(CMD_ERROR, "'max-period' must be a positive integer", NULL);
+    *flag = true;
+    if (!s->ev_enable)
+        s->ev_enable = evtimer_new(s->base, on_enable_timer, s);
+    event_del(s->ev_enable);
+    if (secs && flag == &s->disabled_user) {
+        struct timeval tv = {(time_t)secs, 0};
+        event_add(s->ev_enable, &tv);
+        LOG_INFO(NLOG_COMMANDS, "DHCP4_DHCP_DISABLED", "DHCP service disabled for %lld seconds", (long long)secs);
+        return cmd_answerf(CMD_SUCCESS, NULL, "DHCPv4 service disabled for %lld seconds", (long long)secs);
+    }
+    LOG_INFO(NLOG_COMMANDS, "DHCP4_DHCP_DISABLED", "DHCP service disabled");
+    return cmd_answer(CMD_SUCCESS, "DHCPv4 service disabled", NULL);
+}
+
+static json_t *cmd_dhcp_enable(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    json_t *err;
+    bool *flag = origin_flag(s, args, &err);
+    if (!flag)
+        return err;
+    *flag = false;
+    if (s->ev_enable && flag == &s->disabled_user)
+        event_del(s->ev_enable);
+    LOG_INFO(NLOG_COMMANDS, "DHCP4_DHCP_ENABLED", "DHCP service enabled");
+    return cmd_answer(CMD_SUCCESS, "DHCP service successfully enabled", NULL);
+}
+
+static json_t *cmd_leases_reclaim(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    json_t *rm = json_object_get(args, "remove");
+    if (!rm)
+        return cmd_answer(CMD_ERROR, "Missing mandatory 'remove' parameter.", NULL);
+    if (!json_is_boolean(rm))
+        return cmd_answer(CMD_ERROR, "'remove' parameter expected to be a boolean.", NULL);
+    alloc4_reclaim(s->rt->alloc, now_epoch(), 0, 0, json_is_true(rm));
+    return cmd_answer(CMD_SUCCESS, "Reclamation of expired leases is complete.", NULL);
+}
+
+static json_t *cmd_server_tag_get(const char *name, json_t *args, void *ud)
+{
+    const char *tag = SRV(ud)->rt->cfg->server_tag;
+    return cmd_answer(CMD_SUCCESS, NULL, json_pack("{s:s}", "server-tag", tag ? tag : ""));
+}
+
+void srv4_register_commands(srv4_t *s)
+{
+    static const struct {
+        const char *name;
+        cmd_handler_fn fn;
+    } cmds[] = {
+        {"version-get", cmd_version_get},   {"build-report", cmd_build_report},
+        {"status-get", cmd_status_get},     {"config-get", cmd_config_get},
+        {"config-test", cmd_config_test},   {"config-set", cmd_config_set},
+        {"config-reload", cmd_config_reload}, {"config-write", cmd_config_write},
+        {"shutdown", cmd_shutdown},         {"dhcp-disable", cmd_dhcp_disable},
+        {"dhcp-enable", cmd_dhcp_enable},   {"leases-reclaim", cmd_leases_reclaim},
+        {"server-tag-get", cmd_server_tag_get},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+        ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
+    static const struct {
+        const char *name;
+        cmd_handler_fn fn;
+    } st[] = {
+        {"statistic-get", stats_cmd_get},
+        {"statistic-get-all", stats_cmd_get_all},
+        {"statistic-reset", stats_cmd_reset},
+        {"statistic-reset-all", stats_cmd_reset_all},
+        {"statistic-remove", stats_cmd_remove},
+        {"statistic-remove-all", stats_cmd_remove_all},
+        {"statistic-sample-age-set", stats_cmd_sample_age_set},
+        {"statistic-sample-age-set-all", stats_cmd_sample_age_set_all},
+        {"statistic-sample-count-set", stats_cmd_sample_count_set},
+        {"statistic-sample-count-set-all", stats_cmd_sample_count_set_all},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(st); i++)
+        ctrl_register(s->ctrl, st[i].name, st[i].fn, NULL);
+}

@@ -1,0 +1,305 @@
+/* Sockets: AF_PACKET + BPF in raw mode (replies to clients without an address, no ARP needed),
+ * UDP sockets for relays and unicast, batched receive with recvmmsg. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "dhcp4/srv4.h"
+#include "log/log.h"
+
+#define RX_BATCH 32
+#define RX_FRAME_MAX 2048
+
+typedef struct rxbuf {
+    uint8_t data[RX_BATCH][RX_FRAME_MAX];
+    struct mmsghdr msgs[RX_BATCH];
+    struct iovec iov[RX_BATCH];
+    struct sockaddr_ll from[RX_BATCH];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } ctl[RX_BATCH];
+} rxbuf_t;
+
+static rxbuf_t *g_rx; /* main thread only */
+
+static void rx_prepare(bool want_pktinfo)
+{
+    if (!g_rx)
+        g_rx = xcalloc(1, sizeof *g_rx);
+    for (int i = 0; i < RX_BATCH; i++) {
+        g_rx->iov[i] = (struct iovec){g_rx->data[i], RX_FRAME_MAX};
+        g_rx->msgs[i].msg_hdr = (struct msghdr){
+            .msg_name = &g_rx->from[i], .msg_namelen = sizeof g_rx->from[i],
+            .msg_iov = &g_rx->iov[i], .msg_iovlen = 1,
+            .msg_control = want_pktinfo ? g_rx->ctl[i].buf : NULL,
+            .msg_controllen = want_pktinfo ? sizeof g_rx->ctl[i].buf : 0,
+        };
+    }
+}
+
+static void on_packet(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_iface_t *ifc = arg;
+    srv4_t *s = ifc->srv;
+    for (int round = 0; round < 4; round++) {
+        rx_prepare(false);
+        int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                LOG_WARN(NLOG_PACKETS, "DHCP4_BUFFER_RECEIVE_FAIL", "error on receive socket of %s: %s",
+                         ifc->name, strerror(errno));
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING)
+                continue;
+            frame_udp4_t f;
+            if (frame_parse_udp4(g_rx->data[i], g_rx->msgs[i].msg_len, &f) != 0 || f.dst_port != s->server_port)
+                continue;
+            srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
+        }
+        if (n < RX_BATCH)
+            return;
+    }
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_iface_t *ifc = arg;
+    srv4_t *s = ifc->srv;
+    bool serve = ifc->pkt_fd < 0; /* in raw mode the packet socket already saw these */
+    for (int round = 0; round < 4; round++) {
+        rx_prepare(true);
+        struct sockaddr_in from[RX_BATCH];
+        for (int i = 0; i < RX_BATCH; i++) {
+            g_rx->msgs[i].msg_hdr.msg_name = &from[i];
+            g_rx->msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        }
+        int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        for (int i = 0; serve && i < n; i++) {
+            uint32_t dst = 0;
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&g_rx->msgs[i].msg_hdr); c;
+                 c = CMSG_NXTHDR(&g_rx->msgs[i].msg_hdr, c))
+                if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+                    dst = ntohl(((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr.s_addr);
+            srv4_handle(s, ifc, s->rx, g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst);
+        }
+        if (n < RX_BATCH)
+            return;
+    }
+}
+
+static int iface_lookup(srv4_iface_t *f, const char *name, uint32_t want_addr, char *err, size_t errlen)
+{
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->ifindex = (int)if_nametoindex(name);
+    if (!f->ifindex) {
+        snprintf(err, errlen, "interface '%s' does not exist", name);
+        return NST_ENOENT;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (fd >= 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+        memcpy(f->mac, ifr.ifr_hwaddr.sa_data, 6);
+    if (fd >= 0)
+        close(fd);
+    struct ifaddrs *ifa, *i;
+    if (getifaddrs(&ifa) == 0) {
+        for (i = ifa; i; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, name))
+                continue;
+            uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+            if (want_addr && a != want_addr)
+                continue;
+            f->addr = a;
+            f->mask = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0;
+            break;
+        }
+        freeifaddrs(ifa);
+    }
+    if (want_addr && f->addr != want_addr) {
+        snprintf(err, errlen, "interface '%s' has no address %u.%u.%u.%u", name, want_addr >> 24,
+                 (want_addr >> 16) & 255, (want_addr >> 8) & 255, want_addr & 255);
+        return NST_ENOENT;
+    }
+    if (!f->addr)
+        LOG_WARN(NLOG_DHCPSRV, "DHCPSRV_NO_SOCKETS_OPEN", "interface %s has no IPv4 address; it cannot be a server identifier", name);
+    return 0;
+}
+
+static int open_udp(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) ||
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, f->name, (socklen_t)strlen(f->name) + 1)) {
+        snprintf(err, errlen, "cannot set up a UDP socket on %s: %s", f->name, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NST_EIO;
+    }
+    int big = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s->server_port)};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        snprintf(err, errlen, "cannot bind UDP port %u on %s: %s", s->server_port, f->name, strerror(errno));
+        close(fd);
+        return NST_EIO;
+    }
+    f->udp_fd = fd;
+    return 0;
+}
+
+static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
+{
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IP));
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open a packet socket on %s (raw sockets need CAP_NET_RAW): %s",
+                 f->name, strerror(errno));
+        return NST_EIO;
+    }
+    struct sock_filter code[FRAME_BPF_UDP4_LEN];
+    struct sock_fprog prog = {.len = FRAME_BPF_UDP4_LEN, .filter = code};
+    frame_bpf_udp4_dport(s->server_port, &prog);
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = f->ifindex};
+    int big = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) ||
+        bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
+        snprintf(err, errlen, "cannot set up the packet socket on %s: %s", f->name, strerror(errno));
+        close(fd);
+        return NST_EIO;
+    }
+    f->pkt_fd = fd;
+    return 0;
+}
+
+int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
+{
+    srv4_close_sockets(s);
+    /* Expand "*" to every interface with an IPv4 address except loopback. */
+    char **names = NULL;
+    uint32_t *addrs = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->iface_count; i++) {
+        if (strcmp(cfg->ifaces[i].name, "*")) {
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            addrs = xrealloc(addrs, (n + 1) * sizeof *addrs);
+            names[n] = cfg->ifaces[i].name;
+            addrs[n++] = cfg->ifaces[i].addr;
+            continue;
+        }
+        struct if_nameindex *all = if_nameindex();
+        for (struct if_nameindex *p = all; p && p->if_index; p++) {
+            if (!strcmp(p->if_name, "lo"))
+                continue;
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            addrs = xrealloc(addrs, (n + 1) * sizeof *addrs);
+            names[n] = xstrdup(p->if_name); /* leaked into the list below; freed after use */
+            addrs[n++] = UINT32_MAX;         /* marks a name we own */
+        }
+        if_freenameindex(all);
+    }
+    s->ifaces = xcalloc(n ? n : 1, sizeof *s->ifaces);
+    int r = 0;
+    for (size_t i = 0; i < n && !r; i++) {
+        srv4_iface_t *f = &s->ifaces[s->iface_count];
+        *f = (srv4_iface_t){.pkt_fd = -1, .udp_fd = -1, .srv = s};
+        bool dup = false;
+        for (size_t k = 0; k < s->iface_count; k++)
+            dup |= !strcmp(s->ifaces[k].name, names[i]);
+        if (dup)
+            continue;
+        r = iface_lookup(f, names[i], addrs[i] == UINT32_MAX ? 0 : addrs[i], err, errlen);
+        if (!r)
+            r = open_udp(s, f, err, errlen);
+        if (!r && cfg->socket_type == CFG_SOCKET_RAW)
+            r = open_packet(s, f, err, errlen);
+        if (r) {
+            if (f->udp_fd >= 0)
+                close(f->udp_fd);
+            break;
+        }
+        if (f->pkt_fd >= 0) {
+            f->ev_pkt = event_new(s->base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
+            event_add(f->ev_pkt, NULL);
+        }
+        f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
+        event_add(f->ev_udp, NULL);
+        s->iface_count++;
+        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_CFGMGR_ADD_IFACE", "listening on interface %s (%s socket)",
+                 f->name, f->pkt_fd >= 0 ? "raw" : "udp");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (addrs[i] == UINT32_MAX)
+            free(names[i]);
+    free(names);
+    free(addrs);
+    if (r)
+        srv4_close_sockets(s);
+    return r;
+}
+
+void srv4_close_sockets(srv4_t *s)
+{
+    for (size_t i = 0; i < s->iface_count; i++) {
+        srv4_iface_t *f = &s->ifaces[i];
+        if (f->ev_pkt)
+            event_free(f->ev_pkt);
+        if (f->ev_udp)
+            event_free(f->ev_udp);
+        if (f->pkt_fd >= 0)
+            close(f->pkt_fd);
+        if (f->udp_fd >= 0)
+            close(f->udp_fd);
+    }
+    free(s->ifaces);
+    s->ifaces = NULL;
+    s->iface_count = 0;
+}
+
+int srv4_send(srv4_t *s, srv4_reply_t *r)
+{
+    srv4_iface_t *f = r->iface;
+    ssize_t n;
+    if (r->raw && f->pkt_fd >= 0) {
+        frame_udp4_t fr = {.src_ip = r->src_ip, .dst_ip = r->dst_ip, .src_port = s->server_port,
+                           .dst_port = r->dst_port, .payload = r->frame + FRAME_UDP4_HLEN,
+                           .payload_len = r->len};
+        memcpy(fr.src_mac, f->mac, 6);
+        memcpy(fr.dst_mac, r->dst_mac, 6);
+        int len = frame_build_udp4(r->frame, sizeof r->frame, &fr);
+        if (len < 0)
+            return len;
+        struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+                                  .sll_ifindex = f->ifindex, .sll_halen = 6};
+        memcpy(sll.sll_addr, r->dst_mac, 6);
+        n = sendto(f->pkt_fd, r->frame, (size_t)len, 0, (struct sockaddr *)&sll, sizeof sll);
+    } else {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(r->dst_port),
+                                 .sin_addr.s_addr = htonl(r->dst_ip)};
+        n = sendto(f->udp_fd, r->frame + FRAME_UDP4_HLEN, r->len, 0, (struct sockaddr *)&sa, sizeof sa);
+    }
+    if (n < 0) {
+        LOG_WARN(NLOG_PACKETS, "DHCP4_PACKET_SEND_FAIL", "failed to send %s on %s: %s",
+                 pkt4_msg_name(r->msg_type), f->name, strerror(errno));
+        return NST_EIO;
+    }
+    return 0;
+}

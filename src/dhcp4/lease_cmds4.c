@@ -1,0 +1,430 @@
+/* lease4-* commands (Kea's lease_cmds hook, built in). Lease JSON keys as Kea 2.2. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cmd.h"
+#include "ctrl/ctrl.h"
+#include "dhcp4/srv4.h"
+#include "log/log.h"
+
+#define SRV(ud) ((srv4_t *)(ud))
+
+json_t *lease4_to_json(const lease_t *l)
+{
+    char ip[INET_ADDRSTRLEN], hex[3 * LEASE_CLIENTID_MAX + 1];
+    struct in_addr a = {htonl(l->addr.v4)};
+    inet_ntop(AF_INET, &a, ip, sizeof ip);
+    json_t *j = json_object();
+    json_object_set_new(j, "ip-address", json_string(ip));
+    hex_colon(hex, sizeof hex, l->hwaddr, l->hwaddr_len);
+    json_object_set_new(j, "hw-address", json_string(hex));
+    if (l->client_id_len) {
+        hex_colon(hex, sizeof hex, l->client_id, l->client_id_len);
+        json_object_set_new(j, "client-id", json_string(hex));
+    }
+    json_object_set_new(j, "subnet-id", json_integer(l->subnet_id));
+    json_object_set_new(j, "valid-lft", json_integer(l->valid_lft));
+    json_object_set_new(j, "cltt", json_integer(l->cltt));
+    json_object_set_new(j, "fqdn-fwd", json_boolean(l->fqdn_fwd));
+    json_object_set_new(j, "fqdn-rev", json_boolean(l->fqdn_rev));
+    json_object_set_new(j, "hostname", json_string(l->hostname ? l->hostname : ""));
+    json_object_set_new(j, "state", json_integer(l->state));
+    if (l->user_context) {
+        json_t *uc = json_loads(l->user_context, 0, NULL);
+        if (uc)
+            json_object_set_new(j, "user-context", uc);
+    }
+    return j;
+}
+
+static bool get_ip(json_t *args, const char *key, uint32_t *out)
+{
+    const char *s = json_string_value(json_object_get(args, key));
+    struct in_addr a;
+    if (!s || inet_pton(AF_INET, s, &a) != 1)
+        return false;
+    *out = ntohl(a.s_addr);
+    return true;
+}
+
+/* Builds a lease from command arguments (lease4-add / lease4-update). */
+static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
+                                       "cltt", "expire", "fqdn-fwd", "fqdn-rev", "hostname", "state",
+                                       "user-context", "force-create", "comment", "origin", NULL};
+    const char *k;
+    json_t *v;
+    json_object_foreach(args, k, v) {
+        bool ok = false;
+        for (size_t i = 0; keys[i]; i++)
+            ok |= !strcmp(k, keys[i]);
+        if (!ok) {
+            snprintf(err, errlen, "unsupported parameter '%s'", k);
+            return NST_EINVAL;
+        }
+    }
+    lease_init(l, LEASE_V4);
+    if (!get_ip(args, "ip-address", &l->addr.v4)) {
+        snprintf(err, errlen, "'ip-address' is missing or is not an IPv4 address");
+        return NST_EINVAL;
+    }
+    const cfg4_t *cfg = s->rt->cfg;
+    json_t *sid = json_object_get(args, "subnet-id");
+    const cfg_subnet4_t *subnet = NULL;
+    if (sid && (!json_is_integer(sid) || json_integer_value(sid) < 0 || json_integer_value(sid) > UINT32_MAX)) {
+        snprintf(err, errlen, "'subnet-id' must be a non-negative integer");
+        return NST_EINVAL;
+    }
+    if (sid && json_integer_value(sid) != 0) {
+        subnet = cfg4_subnet_by_id(cfg, (uint32_t)json_integer_value(sid));
+        if (!subnet) {
+            snprintf(err, errlen, "Invalid subnet-id: No IPv4 subnet with subnet-id=%lld currently configured.",
+                     (long long)json_integer_value(sid));
+            return NST_EINVAL;
+        }
+        if ((l->addr.v4 & subnet->mask) != subnet->prefix) {
+            snprintf(err, errlen, "The address %s does not belong to subnet %s/%u, subnet-id=%u",
+                     json_string_value(json_object_get(args, "ip-address")),
+                     inet_ntoa((struct in_addr){htonl(subnet->prefix)}), subnet->prefix_len, subnet->id);
+            return NST_EINVAL;
+        }
+    } else {
+        subnet = cfg4_subnet_containing(cfg, l->addr.v4);
+        if (!subnet) {
+            snprintf(err, errlen, "subnet-id not specified and failed to find a subnet for address %s",
+                     json_string_value(json_object_get(args, "ip-address")));
+            return NST_EINVAL;
+        }
+    }
+    l->subnet_id = subnet->id;
+    const char *hw = json_string_value(json_object_get(args, "hw-address"));
+    if (!hw) {
+        snprintf(err, errlen, "'hw-address' is a mandatory parameter");
+        return NST_EINVAL;
+    }
+    int n = *hw ? hex_parse(l->hwaddr, LEASE_HWADDR_MAX, hw) : 0;
+    if (n < 0) {
+        snprintf(err, errlen, "invalid 'hw-address' '%s'", hw);
+        return NST_EINVAL;
+    }
+    l->hwaddr_len = (uint8_t)n;
+    l->hwtype = 1;
+    const char *cid = json_string_value(json_object_get(args, "client-id"));
+    if (cid && *cid) {
+        uint8_t buf[LEASE_CLIENTID_MAX];
+        n = hex_parse(buf, sizeof buf, cid);
+        if (n <= 0) {
+            snprintf(err, errlen, "invalid 'client-id' '%s'", cid);
+            return NST_EINVAL;
+        }
+        lease_set_client_id(l, buf, (size_t)n);
+    }
+    json_t *vl = json_object_get(args, "valid-lft");
+    l->valid_lft = subnet->life.valid;
+    if (vl) {
+        if (!json_is_integer(vl) || json_integer_value(vl) < 0 || json_integer_value(vl) > UINT32_MAX) {
+            snprintf(err, errlen, "'valid-lft' must be an integer between 0 and 4294967295");
+            return NST_EINVAL;
+        }
+        l->valid_lft = (uint32_t)json_integer_value(vl);
+    }
+    json_t *ex = json_object_get(args, "expire"), *ct = json_object_get(args, "cltt");
+    l->cltt = now_epoch();
+    if (ex && json_is_integer(ex)) {
+        /* HA lease updates carry the expiration time instead of cltt. */
+        l->cltt = json_integer_value(ex) - (int64_t)l->valid_lft;
+    } else if (ct && json_is_integer(ct)) {
+        l->cltt = json_integer_value(ct);
+    } else if (ex || ct) {
+        snprintf(err, errlen, "'%s' must be an integer", ex ? "expire" : "cltt");
+        return NST_EINVAL;
+    }
+    json_t *b;
+    if ((b = json_object_get(args, "fqdn-fwd")))
+        l->fqdn_fwd = json_is_true(b);
+    if ((b = json_object_get(args, "fqdn-rev")))
+        l->fqdn_rev = json_is_true(b);
+    const char *hn = json_string_value(json_object_get(args, "hostname"));
+    if (hn && *hn)
+        lease_set_hostname(l, hn);
+    json_t *st = json_object_get(args, "state");
+    if (st) {
+        if (!json_is_integer(st) || json_integer_value(st) < 0 || json_integer_value(st) > 2) {
+            snprintf(err, errlen, "'state' must be 0 (default), 1 (declined) or 2 (expired-reclaimed)");
+            return NST_EINVAL;
+        }
+        l->state = (uint32_t)json_integer_value(st);
+    }
+    json_t *uc = json_object_get(args, "user-context");
+    if (uc) {
+        if (!json_is_object(uc)) {
+            snprintf(err, errlen, "'user-context' must be a map");
+            return NST_EINVAL;
+        }
+        char *t = json_dumps(uc, JSON_COMPACT);
+        lease_set_user_context(l, t);
+        free(t);
+    }
+    if (!l->hwaddr_len && !l->client_id_len && l->state != LEASE_STATE_DECLINED) {
+        snprintf(err, errlen, "a lease needs a 'hw-address' or a 'client-id'");
+        return NST_EINVAL;
+    }
+    return 0;
+}
+
+static void account(srv4_t *s, const lease_t *l, int delta)
+{
+    char name[96];
+    snprintf(name, sizeof name, "subnet[%u].assigned-addresses", l->subnet_id);
+    if (l->state != LEASE_STATE_RECLAIMED)
+        stat_add(stats_declare(name), delta);
+    if (l->state == LEASE_STATE_DECLINED) {
+        snprintf(name, sizeof name, "subnet[%u].declined-addresses", l->subnet_id);
+        stat_add(stats_declare(name), delta);
+        stat_add(stats_declare("declined-addresses"), delta);
+    }
+}
+
+static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force, char *err)
+{
+    lease_t old;
+    bool exists = s->store->ops->get4_addr(s->store, l->addr.v4, &old) == 0;
+    json_t *a;
+    if (!update && exists) {
+        a = cmd_answerf(CMD_ERROR, NULL, "IPv4 lease already exists.");
+    } else if (update && !exists && !force) {
+        a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",
+                        inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
+    } else {
+        int r = exists ? lease_store_update(s->store, l, NULL, NULL) : lease_store_add(s->store, l, NULL, NULL);
+        if (r) {
+            a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
+        } else {
+            if (exists)
+                account(s, &old, -1);
+            account(s, l, +1);
+            if (!update)
+                a = cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
+                                inet_ntoa((struct in_addr){htonl(l->addr.v4)}), l->subnet_id);
+            else
+                a = cmd_answer(CMD_SUCCESS, exists ? "IPv4 lease updated." : "IPv4 lease added.", NULL);
+        }
+    }
+    if (exists)
+        lease_free(&old);
+    (void)err;
+    return a;
+}
+
+static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
+{
+    char err[512];
+    lease_t l;
+    if (!json_is_object(args))
+        return cmd_answer(CMD_ERROR, "no parameters specified for the command", NULL);
+    if (lease_from_json(SRV(ud), args, &l, err, sizeof err)) {
+        lease_free(&l);
+        return cmd_answer(CMD_ERROR, err, NULL);
+    }
+    bool update = !strcmp(name, "lease4-update");
+    json_t *a = write_answer(SRV(ud), &l, update, json_is_true(json_object_get(args, "force-create")), err);
+    lease_free(&l);
+    return a;
+}
+
+/* Finds the one lease that lease4-get / lease4-del designate: by ip-address, or by
+ * identifier-type + identifier + subnet-id. Returns 0, NST_ENOENT, or NST_EINVAL with err set. */
+static int find_lease(srv4_t *s, json_t *args, lease_t *out, char *err, size_t errlen)
+{
+    uint32_t ip;
+    if (!json_is_object(args)) {
+        snprintf(err, errlen, "Parameters missing or are not a map.");
+        return NST_EINVAL;
+    }
+    if (json_object_get(args, "ip-address")) {
+        if (!get_ip(args, "ip-address", &ip)) {
+            snprintf(err, errlen, "'ip-address' is not an IPv4 address");
+            return NST_EINVAL;
+        }
+        return s->store->ops->get4_addr(s->store, ip, out) ? NST_ENOENT : 0;
+    }
+    const char *type = json_string_value(json_object_get(args, "identifier-type"));
+    const char *id = json_string_value(json_object_get(args, "identifier"));
+    json_t *sid = json_object_get(args, "subnet-id");
+    if (!type || !id || !json_is_integer(sid)) {
+        snprintf(err, errlen, "missing or invalid parameters: expected 'ip-address', or 'identifier-type', "
+                 "'identifier' and 'subnet-id'");
+        return NST_EINVAL;
+    }
+    uint8_t buf[LEASE_CLIENTID_MAX];
+    int n = hex_parse(buf, sizeof buf, id);
+    if (n <= 0) {
+        snprintf(err, errlen, "invalid identifier '%s'", id);
+        return NST_EINVAL;
+    }
+    uint32_t subnet = (uint32_t)json_integer_value(sid);
+    if (!strcmp(type, "hw-address"))
+        return s->store->ops->get4_hw_subnet(s->store, buf, (size_t)n, subnet, out) ? NST_ENOENT : 0;
+    if (!strcmp(type, "client-id"))
+        return s->store->ops->get4_cid_subnet(s->store, buf, (size_t)n, subnet, out) ? NST_ENOENT : 0;
+    snprintf(err, errlen, "Incorrect identifier type: %s, the only supported values are: address, hw-address, duid", type);
+    return NST_EINVAL;
+}
+
+static json_t *cmd_get(const char *name, json_t *args, void *ud)
+{
+    char err[512];
+    lease_t l;
+    int r = find_lease(SRV(ud), args, &l, err, sizeof err);
+    if (r == NST_EINVAL)
+        return cmd_answer(CMD_ERROR, err, NULL);
+    if (r)
+        return cmd_answer(CMD_EMPTY, "Lease not found.", NULL);
+    json_t *a = cmd_answer(CMD_SUCCESS, "IPv4 lease found.", lease4_to_json(&l));
+    lease_free(&l);
+    return a;
+}
+
+static json_t *cmd_del(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    char err[512];
+    lease_t l;
+    int r = find_lease(s, args, &l, err, sizeof err);
+    if (r == NST_EINVAL)
+        return cmd_answer(CMD_ERROR, err, NULL);
+    if (r)
+        return cmd_answer(CMD_EMPTY, "IPv4 lease not found.", NULL);
+    r = lease_store_del(s->store, &l, NULL, NULL);
+    if (!r)
+        account(s, &l, -1);
+    lease_free(&l);
+    return r ? cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r))
+             : cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);
+}
+
+static json_t *list_answer(lease_list_t *list, bool paged)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < list->count; i++)
+        json_array_append_new(arr, lease4_to_json(&list->items[i]));
+    size_t n = list->count;
+    lease_list_free(list);
+    json_t *args = paged ? json_pack("{s:o, s:I}", "leases", arr, "count", (json_int_t)n)
+                         : json_pack("{s:o}", "leases", arr);
+    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, args, "%zu IPv4 lease(s) found.", n);
+}
+
+static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    lease_list_t list = {0};
+    json_t *subs = json_object_get(args, "subnets");
+    if (subs) {
+        if (!json_is_array(subs))
+            return cmd_answer(CMD_ERROR, "'subnets' parameter must be a list", NULL);
+        size_t i;
+        json_t *v;
+        json_array_foreach(subs, i, v) {
+            if (!json_is_integer(v) || json_integer_value(v) <= 0)
+                return lease_list_free(&list), cmd_answer(CMD_ERROR, "listed subnet identifiers must be positive integers", NULL);
+            s->store->ops->get4_all(s->store, (uint32_t)json_integer_value(v), &list);
+        }
+    } else {
+        s->store->ops->get4_all(s->store, 0, &list);
+    }
+    return list_answer(&list, false);
+}
+
+static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    json_t *from = json_object_get(args, "from"), *limit = json_object_get(args, "limit");
+    if (!from)
+        return cmd_answer(CMD_ERROR, "'from' parameter not specified", NULL);
+    if (!limit)
+        return cmd_answer(CMD_ERROR, "'limit' parameter not specified", NULL);
+    if (!json_is_integer(limit) || json_integer_value(limit) <= 0 || json_integer_value(limit) > 1000000)
+        return cmd_answer(CMD_ERROR, "page size of the retrieved leases must not be 0 and must be an integer up to 1000000", NULL);
+    uint32_t after = 0;
+    if (!json_is_string(from) || (strcmp(json_string_value(from), "start") && !get_ip(args, "from", &after)))
+        return cmd_answer(CMD_ERROR, "'from' parameter value is neither 'start' keyword nor a valid IPv4 address", NULL);
+    lease_list_t list = {0};
+    s->store->ops->get4_page(s->store, after, (size_t)json_integer_value(limit), &list);
+    return list_answer(&list, true);
+}
+
+static json_t *cmd_get_by(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    lease_list_t list = {0};
+    if (!strcmp(name, "lease4-get-by-hostname")) {
+        const char *h = json_string_value(json_object_get(args, "hostname"));
+        if (!h)
+            return cmd_answer(CMD_ERROR, "'hostname' parameter not specified", NULL);
+        if (!*h)
+            return cmd_answer(CMD_ERROR, "'hostname' parameter is empty", NULL);
+        s->store->ops->get4_by_hostname(s->store, h, &list);
+        return list_answer(&list, false);
+    }
+    bool hw = !strcmp(name, "lease4-get-by-hw-address");
+    const char *key = hw ? "hw-address" : "client-id";
+    const char *v = json_string_value(json_object_get(args, key));
+    if (!v)
+        return cmd_answerf(CMD_ERROR, NULL, "'%s' parameter not specified", key);
+    uint8_t buf[LEASE_CLIENTID_MAX];
+    int n = hex_parse(buf, hw ? LEASE_HWADDR_MAX : sizeof buf, v);
+    if (n <= 0)
+        return cmd_answerf(CMD_ERROR, NULL, "invalid '%s' '%s'", key, v);
+    if (hw)
+        s->store->ops->get4_by_hw(s->store, buf, (size_t)n, &list);
+    else
+        s->store->ops->get4_by_cid(s->store, buf, (size_t)n, &list);
+    return list_answer(&list, false);
+}
+
+static json_t *cmd_wipe(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    json_t *sid = json_object_get(args, "subnet-id");
+    uint32_t subnet = 0;
+    if (sid) {
+        if (!json_is_integer(sid) || json_integer_value(sid) < 0)
+            return cmd_answer(CMD_ERROR, "'subnet-id' must be a non-negative integer", NULL);
+        subnet = (uint32_t)json_integer_value(sid);
+    }
+    int n = s->store->ops->wipe4(s->store, subnet);
+    if (n < 0)
+        return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(n));
+    alloc4_recount(s->rt->alloc);
+    char which[32];
+    if (subnet)
+        snprintf(which, sizeof which, "%u", subnet);
+    else
+        snprintf(which, sizeof which, "all");
+    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %d IPv4 lease(s) from subnet(s) %s", n, which);
+}
+
+void srv4_register_lease_commands(srv4_t *s)
+{
+    static const struct {
+        const char *name;
+        cmd_handler_fn fn;
+    } cmds[] = {
+        {"lease4-add", cmd_add_update},
+        {"lease4-update", cmd_add_update},
+        {"lease4-get", cmd_get},
+        {"lease4-del", cmd_del},
+        {"lease4-get-all", cmd_get_all},
+        {"lease4-get-page", cmd_get_page},
+        {"lease4-get-by-hw-address", cmd_get_by},
+        {"lease4-get-by-client-id", cmd_get_by},
+        {"lease4-get-by-hostname", cmd_get_by},
+        {"lease4-wipe", cmd_wipe},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+        ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
+}

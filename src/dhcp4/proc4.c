@@ -1,0 +1,329 @@
+/* The DHCPv4 packet path: accept checks, subnet selection, dispatch by message type. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dhcp4/reply4.h"
+#include "dhcp4/srv4.h"
+#include "log/log.h"
+
+static const char *ip4str(uint32_t a, char *buf)
+{
+    struct in_addr in = {htonl(a)};
+    inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+    return buf;
+}
+
+static void count_received(srv4_t *s, uint8_t type)
+{
+    stat_t *t;
+    switch (type) {
+    case PKT4_DISCOVER: t = s->st.discover; break;
+    case PKT4_OFFER: t = s->st.offer_rcvd; break;
+    case PKT4_REQUEST: t = s->st.request; break;
+    case PKT4_DECLINE: t = s->st.decline; break;
+    case PKT4_ACK: t = s->st.ack_rcvd; break;
+    case PKT4_NAK: t = s->st.nak_rcvd; break;
+    case PKT4_RELEASE: t = s->st.release; break;
+    case PKT4_INFORM: t = s->st.inform; break;
+    default: t = s->st.unknown; break;
+    }
+    stat_add(t, 1);
+}
+
+static void drop(srv4_t *s, const pkt4_t *q, const char *id, const char *why)
+{
+    stat_add(s->st.drop, 1);
+    if (nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 15)) {
+        char who[160];
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 15, id, "%s: dropping %s: %s", who,
+                   pkt4_msg_name(q->msg_type), why);
+    }
+}
+
+/* Subnet selection (Kea order): option 118, then the relay agent's link-selection
+ * sub-option, then giaddr (relay ip-addresses first), then ciaddr, then the interface. */
+static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *ifc, const pkt4_t *q)
+{
+    uint32_t sel;
+    pkt4_rai_t rai;
+    if (pkt4_opt_ipv4(q, PKT4_OPT_SUBNET_SELECTION, &sel))
+        return cfg4_subnet_containing(c, sel);
+    if (pkt4_rai_get(q, &rai) == 0 && pkt4_subopt_ipv4(&rai.link_selection, &sel))
+        return cfg4_subnet_containing(c, sel);
+    if (q->hdr.giaddr) {
+        for (size_t i = 0; i < c->subnet_count; i++)
+            for (size_t k = 0; k < c->subnets[i].relay_count; k++)
+                if (c->subnets[i].relay_addrs[k] == q->hdr.giaddr)
+                    return &c->subnets[i];
+        return cfg4_subnet_containing(c, q->hdr.giaddr);
+    }
+    if (q->hdr.ciaddr) {
+        const cfg_subnet4_t *s = cfg4_subnet_containing(c, q->hdr.ciaddr);
+        if (s)
+            return s;
+    }
+    for (size_t i = 0; i < c->subnet_count; i++) {
+        const cfg_subnet4_t *s = &c->subnets[i];
+        if (s->interface && !strcmp(s->interface, ifc->name))
+            return s;
+    }
+    if (ifc->addr) {
+        const cfg_subnet4_t *s = cfg4_subnet_containing(c, ifc->addr);
+        if (s && !s->interface)
+            return s;
+    }
+    return NULL;
+}
+
+static void fill_req(alloc4_req_t *r, const pkt4_t *q, const cfg_subnet4_t *subnet, char *hostname,
+                     size_t hncap)
+{
+    memset(r, 0, sizeof *r);
+    r->subnet = subnet;
+    r->hwaddr = q->hdr.chaddr;
+    r->hwaddr_len = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen;
+    size_t len;
+    const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
+    if (cid && len > 0 && len <= 255) {
+        r->client_id = cid;
+        r->client_id_len = (uint8_t)len;
+    }
+    pkt4_rai_t rai;
+    if (pkt4_rai_get(q, &rai) == 0 && rai.circuit_id.present) {
+        r->circuit_id = rai.circuit_id.data;
+        r->circuit_id_len = rai.circuit_id.len;
+    }
+    pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &r->hint);
+    pkt4_opt_u32(q, PKT4_OPT_LEASE_TIME, &r->requested_lft);
+    const uint8_t *hn = pkt4_opt(q, PKT4_OPT_HOST_NAME, &len);
+    if (hn && len > 0) {
+        /* Keep printable characters only: the name lands in logs and in the lease file. */
+        size_t o = 0;
+        for (size_t i = 0; i < len && o + 1 < hncap; i++)
+            if (hn[i] > 0x20 && hn[i] < 0x7f)
+                hostname[o++] = (char)hn[i];
+        hostname[o] = '\0';
+        if (o)
+            r->hostname = hostname;
+    }
+    r->now = now_epoch();
+}
+
+static void log_lease(srv4_t *s, const pkt4_t *q, const char *id, const char *fmt_tail,
+                      uint32_t addr, uint32_t valid)
+{
+    if (!nlog_enabled(NLOG_LEASES, NLOG_INFO, 0))
+        return;
+    char who[160], ip[INET_ADDRSTRLEN];
+    pkt4_describe(q, who, sizeof who);
+    ip4str(addr, ip);
+    if (valid)
+        nlog_write(NLOG_LEASES, NLOG_INFO, 0, id, "%s: lease %s %s %u seconds", who, ip, fmt_tail, valid);
+    else
+        nlog_write(NLOG_LEASES, NLOG_INFO, 0, id, "%s: lease %s %s", who, ip, fmt_tail);
+}
+
+static void send_nak(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const char *id, const char *why)
+{
+    if (nlog_enabled(NLOG_PACKETS, NLOG_INFO, 0)) {
+        char who[160], ci[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
+        uint32_t req = 0;
+        pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &req);
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_PACKETS, NLOG_INFO, 0, id, "%s: sending DHCPNAK, client sent ciaddr %s, requested-ip-address %s: %s",
+                   who, ip4str(q->hdr.ciaddr, ci), ip4str(req, ra), why);
+    }
+    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_NAK, NULL);
+    if (r)
+        srv4_reply_done(r, 0);
+}
+
+static void on_discover(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_subnet4_t *subnet)
+{
+    char hostname[256];
+    alloc4_req_t req;
+    alloc4_result_t res;
+    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    int st = alloc4_offer(s->rt->alloc, &req, &res);
+    if (st != ALLOC4_OK) {
+        if (nlog_enabled(NLOG_ALLOC, NLOG_WARN, 0)) {
+            char who[160];
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_ALLOC, NLOG_WARN, 0, "ALLOC_ENGINE_V4_ALLOC_FAIL",
+                       "%s: failed to allocate an IPv4 address in subnet %u: %s", who, subnet->id,
+                       res.why ? res.why : "unknown reason");
+        }
+        return;
+    }
+    log_lease(s, q, "DHCP4_LEASE_ADVERT", "will be advertised for", res.lease.addr.v4, res.lease.valid_lft);
+    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_OFFER, &res);
+    alloc4_result_free(&res);
+    if (r)
+        srv4_reply_done(r, 0);
+}
+
+static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_subnet4_t *subnet,
+                       uint32_t dst_ip)
+{
+    char hostname[256];
+    alloc4_req_t req;
+    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    bool has_sid = pkt4_has_opt(q, PKT4_OPT_SERVER_ID);
+    bool has_req = pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR);
+    enum alloc4_request_kind kind;
+    /* RFC 2131 §4.3.2: the client's state follows from server-id, requested-ip and ciaddr. */
+    if (has_sid) {
+        if (!has_req)
+            return drop(s, q, "DHCP4_PACKET_DROP_0005", "SELECTING request without requested-ip-address");
+        kind = REQ_SELECTING;
+    } else if (has_req && !q->hdr.ciaddr) {
+        kind = REQ_INIT_REBOOT;
+    } else if (q->hdr.ciaddr) {
+        req.hint = q->hdr.ciaddr;
+        kind = dst_ip == 0xffffffffu ? REQ_REBINDING : REQ_RENEWING;
+    } else {
+        return drop(s, q, "DHCP4_PACKET_DROP_0005", "request carries neither requested-ip-address nor ciaddr");
+    }
+    if (kind == REQ_INIT_REBOOT && nlog_enabled(NLOG_LEASES, NLOG_DEBUG, 50)) {
+        char who[160], ip[INET_ADDRSTRLEN];
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_LEASES, NLOG_DEBUG, 50, "DHCP4_INIT_REBOOT", "%s: client is in INIT-REBOOT state and requests address %s",
+                   who, ip4str(req.hint, ip));
+    }
+    srv4_reply_t *r = reply4_alloc(s, ifc);
+    alloc4_result_t res;
+    int st = alloc4_request(s->rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
+    switch (st) {
+    case ALLOC4_OK:
+        log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
+        if (!reply4_build(r, q, PKT4_ACK, &res)) {
+            srv4_reply_done(r, NST_EINVAL);
+            break;
+        }
+        if (s->committed)
+            s->committed(s->ha_arg, r, &res.lease);
+        srv4_reply_done(r, 0);
+        break;
+    case ALLOC4_NAK:
+        reply4_discard(r);
+        send_nak(s, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why);
+        break;
+    case ALLOC4_SILENT:
+        reply4_discard(r);
+        if (nlog_enabled(NLOG_LEASES, NLOG_DEBUG, 50)) {
+            char who[160];
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_LEASES, NLOG_DEBUG, 50, "DHCP4_NO_LEASE_INIT_REBOOT",
+                       "%s: no lease for the client in INIT-REBOOT state; not authoritative, so no reply", who);
+        }
+        break;
+    default:
+        reply4_discard(r);
+        drop(s, q, "DHCP4_PACKET_DROP_0007", res.why ? res.why : "allocation failed");
+        break;
+    }
+    alloc4_result_free(&res);
+}
+
+static void on_release(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
+{
+    char hostname[256];
+    alloc4_req_t req;
+    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    if (alloc4_release(s->rt->alloc, &req, q->hdr.ciaddr) == ALLOC4_OK)
+        log_lease(s, q, "DHCP4_RELEASE", "was released properly", q->hdr.ciaddr, 0);
+    else
+        drop(s, q, "DHCP4_RELEASE_FAIL_WRONG_CLIENT", "no lease of this client for the released address");
+}
+
+static void on_decline(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
+{
+    char hostname[256];
+    alloc4_req_t req;
+    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    uint32_t addr;
+    if (!pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &addr))
+        return drop(s, q, "DHCP4_DECLINE_FAIL", "DHCPDECLINE without requested-ip-address");
+    uint32_t probation = s->rt->cfg->decline_probation_period;
+    if (alloc4_decline(s->rt->alloc, &req, addr, probation) == ALLOC4_OK) {
+        if (nlog_enabled(NLOG_LEASES, NLOG_INFO, 0)) {
+            char who[160], ip[INET_ADDRSTRLEN];
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_LEASES, NLOG_INFO, 0, "DHCP4_DECLINE_LEASE",
+                       "%s: received DHCPDECLINE for address %s; it is declined for %u seconds", who,
+                       ip4str(addr, ip), probation);
+        }
+    } else {
+        drop(s, q, "DHCP4_DECLINE_FAIL", "no lease of this client for the declined address");
+    }
+}
+
+static void on_inform(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q)
+{
+    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_ACK, NULL);
+    if (r)
+        srv4_reply_done(r, 0);
+}
+
+void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
+                 uint32_t src_ip, uint32_t dst_ip)
+{
+    stat_add(s->st.received, 1);
+    int pr = pkt4_parse(q, buf, len);
+    if (pr) {
+        stat_add(s->st.parse_failed, 1);
+        stat_add(s->st.drop, 1);
+        if (nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 15)) {
+            char src[INET_ADDRSTRLEN];
+            nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 15, "DHCP4_PACKET_DROP_0001",
+                       "failed to parse packet from %s received over interface %s, reason: %s",
+                       ip4str(src_ip, src), ifc->name, nst_strerror(pr));
+        }
+        return;
+    }
+    count_received(s, q->msg_type);
+    if (!srv4_service_enabled(s))
+        return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
+    if (q->hdr.op != PKT4_BOOTREQUEST)
+        return drop(s, q, "DHCP4_PACKET_DROP_0009", "not a BOOTREQUEST");
+    uint8_t t = q->msg_type;
+    if (t != PKT4_DISCOVER && t != PKT4_REQUEST && t != PKT4_RELEASE && t != PKT4_DECLINE && t != PKT4_INFORM)
+        return drop(s, q, "DHCP4_PACKET_DROP_0010", "unsupported message type");
+    if (t != PKT4_INFORM && q->hdr.hlen == 0 && !pkt4_has_opt(q, PKT4_OPT_CLIENT_ID))
+        return drop(s, q, "DHCP4_PACKET_DROP_0011", "neither hardware address nor client identifier");
+    uint32_t sid;
+    if (pkt4_opt_ipv4(q, PKT4_OPT_SERVER_ID, &sid) && sid != ifc->addr) {
+        /* RFC 2131 §4.3.2: the client selected another server (or another of our addresses). */
+        bool ours = false;
+        for (size_t i = 0; i < s->iface_count; i++)
+            ours |= s->ifaces[i].addr == sid;
+        if (!ours)
+            return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
+    }
+    if (s->in_scope && !s->in_scope(s->ha_arg, q))
+        return drop(s, q, "HA_BUFFER4_RECEIVE_NOT_FOR_US", "client is in the partner's scope");
+    if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 40)) {
+        char who[160], src[INET_ADDRSTRLEN];
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_PACKETS, NLOG_DEBUG, 40, "DHCP4_PACKET_RECEIVED", "%s: %s (type %u) received from %s on interface %s",
+                   who, pkt4_msg_name(t), t, ip4str(src_ip, src), ifc->name);
+    }
+    if (t == PKT4_INFORM)
+        return on_inform(s, ifc, q);
+    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q);
+    if (!subnet) {
+        if (t == PKT4_REQUEST && s->rt->cfg->authoritative && q->hdr.giaddr == 0 &&
+            pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))
+            return send_nak(s, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client");
+        return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
+    }
+    switch (t) {
+    case PKT4_DISCOVER: on_discover(s, ifc, q, subnet); break;
+    case PKT4_REQUEST: on_request(s, ifc, q, subnet, dst_ip); break;
+    case PKT4_RELEASE: on_release(s, q, subnet); break;
+    case PKT4_DECLINE: on_decline(s, q, subnet); break;
+    default: break;
+    }
+}

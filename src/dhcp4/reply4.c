@@ -1,0 +1,296 @@
+/* Building DHCPv4 replies: header, options, destination; and the reply lifecycle. */
+#include "dhcp4/reply4.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "log/log.h"
+
+srv4_reply_t *reply4_alloc(srv4_t *s, srv4_iface_t *ifc)
+{
+    srv4_reply_t *r = xmalloc(sizeof *r);
+    r->srv = s;
+    r->iface = ifc;
+    atomic_init(&r->holds, 1);
+    atomic_init(&r->failed, false);
+    r->len = 0;
+    r->next = NULL;
+    return r;
+}
+
+void reply4_discard(srv4_reply_t *r)
+{
+    free(r);
+}
+
+/* Appends an option unless already present or marked never-send. */
+typedef struct optw {
+    pkt4_out_t *o;
+    uint8_t done[32];           /* bitmap of codes written */
+} optw_t;
+
+static bool written(const optw_t *w, uint8_t c) { return w->done[c >> 3] & (1u << (c & 7)); }
+
+static void put(optw_t *w, uint8_t code, const void *data, size_t len)
+{
+    if (written(w, code))
+        return;
+    if (pkt4_out_opt(w->o, code, data, len) == 0)
+        w->done[code >> 3] |= (uint8_t)(1u << (code & 7));
+}
+
+static void put_cfg(optw_t *w, const cfg_option_t *o)
+{
+    if (o && !o->never_send)
+        put(w, o->code, o->data, o->len);
+}
+
+/* Most specific first: host, pool, subnet (which already merged network and global). */
+static const cfg_option_t *find_opt(const cfg_optset_t *const *sets, size_t n, uint8_t code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!sets[i])
+            continue;
+        const cfg_option_t *o = cfg_optset_find(sets[i], code);
+        if (o)
+            return o;
+    }
+    return NULL;
+}
+
+static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
+{
+    for (size_t i = 0; s && i < s->pool_count; i++)
+        if (addr >= s->pools[i].first && addr <= s->pools[i].last)
+            return &s->pools[i];
+    return NULL;
+}
+
+static void put_options(optw_t *w, const cfg4_t *cfg, const pkt4_t *q, const cfg_subnet4_t *subnet,
+                        const alloc4_result_t *res, uint8_t type)
+{
+    const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
+    const cfg_optset_t *sets[3] = {
+        res && res->host ? &res->host->options : NULL,
+        pool ? &pool->options : NULL,
+        subnet ? &subnet->options : &cfg->options,
+    };
+    if (type == PKT4_NAK)
+        return;
+    /* Options always sent when configured (RFC 2132 basics, as Kea does): routers, DNS servers,
+     * domain name; the subnet mask comes from the subnet when not configured. */
+    static const uint8_t basic[] = {PKT4_OPT_ROUTERS, PKT4_OPT_DNS_SERVERS, PKT4_OPT_DOMAIN_NAME};
+    if (subnet) {
+        const cfg_option_t *m = find_opt(sets, 3, PKT4_OPT_SUBNET_MASK);
+        if (m)
+            put_cfg(w, m);
+        else
+            pkt4_out_opt_ipv4(w->o, PKT4_OPT_SUBNET_MASK, subnet->mask),
+                w->done[0] |= 1u << PKT4_OPT_SUBNET_MASK;
+    }
+    for (size_t i = 0; i < sizeof basic; i++)
+        put_cfg(w, find_opt(sets, 3, basic[i]));
+    size_t prl_len = 0;
+    const uint8_t *prl = pkt4_opt(q, PKT4_OPT_PRL, &prl_len);
+    for (size_t i = 0; prl && i < prl_len; i++) {
+        uint8_t c = prl[i];
+        if (c == PKT4_OPT_HOST_NAME && res && res->host && res->host->hostname) {
+            put(w, c, res->host->hostname, strlen(res->host->hostname));
+            continue;
+        }
+        put_cfg(w, find_opt(sets, 3, c));
+    }
+    /* always-send options from every level, most specific first. */
+    for (size_t k = 0; k < 3; k++)
+        for (size_t i = 0; sets[k] && i < sets[k]->count; i++)
+            if (sets[k]->items[i].always_send)
+                put_cfg(w, find_opt(sets, 3, sets[k]->items[i].code));
+    if (res && res->host && res->host->hostname && pkt4_has_opt(q, PKT4_OPT_HOST_NAME))
+        put(w, PKT4_OPT_HOST_NAME, res->host->hostname, strlen(res->host->hostname));
+}
+
+/* RFC 2131 §4.1 "Constructing and sending DHCP messages": where the reply goes. */
+static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, uint32_t yiaddr)
+{
+    srv4_t *s = r->srv;
+    bool raw = r->iface->pkt_fd >= 0;
+    memcpy(r->dst_mac, q->hdr.chaddr, 6);
+    r->src_ip = r->iface->addr;
+    if (q->hdr.giaddr) {
+        /* "If the 'giaddr' field ... is not zero, the server sends any return messages to the
+         * 'DHCP server' port on the BOOTP relay agent whose address appears in 'giaddr'." */
+        r->raw = false;
+        r->dst_ip = q->hdr.giaddr;
+        r->dst_port = s->server_port;
+        return;
+    }
+    r->dst_port = s->client_port;
+    if (type == PKT4_NAK) {
+        /* "In all cases, when 'giaddr' is zero, the server broadcasts any DHCPNAK messages." */
+        r->raw = raw;
+        r->dst_ip = 0xffffffffu;
+        memset(r->dst_mac, 0xff, 6);
+        return;
+    }
+    if (q->hdr.ciaddr) {
+        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." */
+        r->raw = raw;
+        r->dst_ip = q->hdr.ciaddr;
+        return;
+    }
+    if ((q->hdr.flags & PKT4_FLAG_BROADCAST) || !raw || !yiaddr || q->hdr.hlen != 6) {
+        /* Broadcast bit set, or we cannot address the client's hardware directly. */
+        r->raw = raw;
+        r->dst_ip = 0xffffffffu;
+        memset(r->dst_mac, 0xff, 6);
+        return;
+    }
+    /* "... the server unicasts DHCPOFFER and DHCPACK messages to the client's hardware address
+     * and 'yiaddr' address." */
+    r->raw = true;
+    r->dst_ip = yiaddr;
+}
+
+bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
+{
+    srv4_t *s = r->srv;
+    const cfg4_t *cfg = s->rt->cfg;
+    const cfg_subnet4_t *subnet = res ? res->subnet : NULL;
+    const cfg_host4_t *host = res ? res->host : NULL;
+    uint8_t *payload = r->frame + FRAME_UDP4_HLEN;
+    size_t cap = sizeof r->frame - FRAME_UDP4_HLEN;
+    uint16_t maxsz;
+    /* RFC 2132 §9.10: the client's maximum message size bounds the reply (IP+UDP headers included). */
+    if (pkt4_opt_u16(q, PKT4_OPT_MAX_MSG_SIZE, &maxsz) && maxsz >= 576 && (size_t)maxsz - 28 < cap)
+        cap = (size_t)maxsz - 28;
+    pkt4_hdr_t h = q->hdr;
+    h.op = PKT4_BOOTREPLY;
+    h.hops = 0;
+    h.secs = 0;
+    h.yiaddr = type == PKT4_NAK || !res ? 0 : res->lease.addr.v4;
+    h.siaddr = 0;
+    if (type == PKT4_NAK)
+        h.ciaddr = 0;
+    memset(h.sname, 0, sizeof h.sname);
+    memset(h.file, 0, sizeof h.file);
+    pkt4_out_t o;
+    if (pkt4_out_init(&o, payload, cap, &h))
+        return false;
+    if (type != PKT4_NAK && subnet) {
+        uint32_t ns = host && host->next_server ? host->next_server : subnet->next_server;
+        const char *sn = host && host->server_hostname ? host->server_hostname : subnet->server_hostname;
+        const char *bf = host && host->boot_file_name ? host->boot_file_name : subnet->boot_file_name;
+        if (ns)
+            pkt4_out_set_siaddr(&o, ns);
+        if (sn)
+            pkt4_out_set_sname(&o, sn);
+        if (bf)
+            pkt4_out_set_file(&o, bf);
+    }
+    optw_t w = {.o = &o};
+    put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
+    uint32_t sid = htonl(r->iface->addr);
+    put(&w, PKT4_OPT_SERVER_ID, &sid, 4);
+    if (res && (type == PKT4_OFFER || type == PKT4_ACK)) {
+        uint32_t valid = res->lease.valid_lft, t1, t2;
+        bool s1, s2;
+        pkt4_out_opt_u32(&o, PKT4_OPT_LEASE_TIME, valid);
+        alloc4_timers(subnet, valid, &t1, &s1, &t2, &s2);
+        if (s1)
+            pkt4_out_opt_u32(&o, PKT4_OPT_RENEWAL_TIME, t1);
+        if (s2)
+            pkt4_out_opt_u32(&o, PKT4_OPT_REBINDING_TIME, t2);
+    }
+    const cfg_subnet4_t *opt_subnet = subnet;
+    if (!opt_subnet && type == PKT4_ACK) /* INFORM: options of the client's subnet */
+        opt_subnet = q->hdr.ciaddr ? cfg4_subnet_containing(cfg, q->hdr.ciaddr)
+                                   : cfg4_subnet_containing(cfg, r->iface->addr);
+    put_options(&w, cfg, q, opt_subnet, res, type);
+    size_t len;
+    const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
+    if (cid && cfg->echo_client_id) /* RFC 6842 */
+        put(&w, PKT4_OPT_CLIENT_ID, cid, len);
+    const uint8_t *rai = pkt4_opt(q, PKT4_OPT_RAI, &len);
+    if (rai && q->hdr.giaddr) /* RFC 3046 §2.2: echo the relay agent information */
+        put(&w, PKT4_OPT_RAI, rai, len);
+    int n = pkt4_out_finish(&o);
+    if (n <= 0)
+        return false;
+    r->len = (size_t)n;
+    r->msg_type = type;
+    choose_destination(r, q, type, h.yiaddr);
+    if (type == PKT4_NAK && q->hdr.giaddr) {
+        /* RFC 2131 §4.3.2: the relay must broadcast a DHCPNAK to the client. */
+        uint16_t fl = (uint16_t)(q->hdr.flags | PKT4_FLAG_BROADCAST);
+        pkt4_out_set_flags(&o, fl);
+    }
+    return true;
+}
+
+srv4_reply_t *reply4_start(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
+                           const alloc4_result_t *res)
+{
+    srv4_reply_t *r = reply4_alloc(s, ifc);
+    if (!reply4_build(r, q, type, res)) {
+        reply4_discard(r);
+        return NULL;
+    }
+    return r;
+}
+
+void srv4_reply_hold(srv4_reply_t *r)
+{
+    atomic_fetch_add(&r->holds, 1);
+}
+
+static void finish(srv4_reply_t *r)
+{
+    srv4_t *s = r->srv;
+    if (!atomic_load(&r->failed) && r->len) {
+        if (srv4_send(s, r) == 0) {
+            stat_add(s->st.sent, 1);
+            stat_add(r->msg_type == PKT4_OFFER ? s->st.offer : r->msg_type == PKT4_ACK ? s->st.ack : s->st.nak, 1);
+        }
+    }
+    free(r);
+}
+
+void srv4_reply_done(srv4_reply_t *r, int err)
+{
+    if (err < 0)
+        atomic_store(&r->failed, true);
+    if (atomic_fetch_sub(&r->holds, 1) != 1)
+        return;
+    finish(r);
+}
+
+void srv4_reply_commit_cb(void *arg, int err)
+{
+    srv4_reply_t *r = arg;
+    if (err < 0)
+        atomic_store(&r->failed, true);
+    if (atomic_fetch_sub(&r->holds, 1) != 1)
+        return;
+    /* Completed on a lease-store thread: the main loop sends it. */
+    srv4_t *s = r->srv;
+    pthread_mutex_lock(&s->done_lock);
+    r->next = s->done_head;
+    s->done_head = r;
+    pthread_mutex_unlock(&s->done_lock);
+    event_active(s->ev_completions, EV_READ, 0);
+}
+
+void srv4_completions_run(srv4_t *s)
+{
+    pthread_mutex_lock(&s->done_lock);
+    srv4_reply_t *r = s->done_head;
+    s->done_head = NULL;
+    pthread_mutex_unlock(&s->done_lock);
+    while (r) {
+        srv4_reply_t *next = r->next;
+        finish(r);
+        r = next;
+    }
+}

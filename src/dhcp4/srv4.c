@@ -1,0 +1,343 @@
+/* Server lifecycle: applying a configuration (all or nothing), timers, service state. */
+#include "dhcp4/srv4.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "common/util.h"
+#include "ctrl/ctrl.h"
+#include "lease/memfile.h"
+#include "log/log.h"
+
+bool srv4_service_enabled(const srv4_t *s)
+{
+    return !s->disabled_user && !s->disabled_ha;
+}
+
+static void report_to_log(void *arg, int severity, const char *msgid, const char *text)
+{
+    static const enum nlog_sev map[] = {NLOG_DEBUG, NLOG_INFO, NLOG_WARN, NLOG_ERROR, NLOG_FATAL};
+    enum nlog_logger lg = (enum nlog_logger)(intptr_t)arg;
+    enum nlog_sev sev = severity >= 0 && severity <= 4 ? map[severity] : NLOG_INFO;
+    if (nlog_enabled(lg, sev, 0))
+        nlog_write(lg, sev, 0, msgid, "%s", text);
+}
+
+static char *store_signature(const cfg_lease_db_t *db, const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s|%s|%d|%u|%u|%d", db->type, path, db->persist, db->lfc_interval,
+             db->max_row_errors, db->durable);
+    return xstrdup(buf);
+}
+
+static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
+{
+    if (cfg->lease_db.name)
+        snprintf(buf, cap, "%s", cfg->lease_db.name);
+    else
+        snprintf(buf, cap, "%s/kea-leases4.csv", NESTOR_LEASE_DIR);
+}
+
+static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **sig, char *err, size_t errlen)
+{
+    char path[4096];
+    lease_path(cfg, path, sizeof path);
+    *sig = store_signature(&cfg->lease_db, path);
+    if (s->store && s->store_sig && !strcmp(*sig, s->store_sig)) {
+        *out = s->store; /* unchanged: keep the open store and its in-memory leases */
+        return 0;
+    }
+    if (s->store) {
+        /* Flush the old store first so that the new one loads everything from the file. */
+        s->store->ops->flush(s->store);
+    }
+    memfile_config_t mc = {
+        .family = LEASE_V4, .path = path, .persist = cfg->lease_db.persist,
+        .lfc_interval = cfg->lease_db.lfc_interval, .max_row_errors = cfg->lease_db.max_row_errors,
+        .durable = cfg->lease_db.durable, .report = report_to_log, .report_arg = (void *)(intptr_t)NLOG_LEASES,
+    };
+    int r = memfile_open(&mc, out, err, errlen);
+    if (r) {
+        free(*sig);
+        *sig = NULL;
+        return r;
+    }
+    LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MEMFILE_DB", "opening memory based lease database: %s%s",
+             cfg->lease_db.persist ? path : "persist=false",
+             cfg->lease_db.durable ? " (durable: replies wait for fsync)" : "");
+    return 0;
+}
+
+static void schedule(struct event *ev, uint32_t secs)
+{
+    event_del(ev);
+    if (secs) {
+        struct timeval tv = {secs, 0};
+        event_add(ev, &tv);
+    }
+}
+
+static void on_reclaim(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    const cfg_expired_t *e = &s->rt->cfg->expired;
+    int n = alloc4_reclaim(s->rt->alloc, now_epoch(), e->max_reclaim_leases, e->max_reclaim_time,
+                           e->hold_reclaimed_time == 0);
+    if (n > 0)
+        LOG_DEBUG(NLOG_ALLOC, 40, "ALLOC_ENGINE_V4_LEASES_RECLAMATION_COMPLETE", "reclaimed %d expired leases", n);
+    schedule(s->ev_reclaim, e->reclaim_timer_wait_time);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    const cfg_expired_t *e = &s->rt->cfg->expired;
+    int n = s->store->ops->delete_reclaimed4(s->store, now_epoch(), e->hold_reclaimed_time);
+    if (n > 0)
+        LOG_DEBUG(NLOG_ALLOC, 40, "ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_COMPLETE",
+                  "deleted %d reclaimed leases held longer than %u seconds", n, e->hold_reclaimed_time);
+    schedule(s->ev_flush, e->flush_reclaimed_timer_wait_time);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    stats_tick();
+    if (s->store && s->store->ops->tick)
+        s->store->ops->tick(s->store, now_mono_ms());
+}
+
+static char *iface_signature(const cfg4_t *c, uint16_t port)
+{
+    size_t cap = 64;
+    for (size_t i = 0; i < c->iface_count; i++)
+        cap += strlen(c->ifaces[i].name) + 16;
+    char *sig = xmalloc(cap);
+    size_t o = (size_t)snprintf(sig, cap, "%d|%u", c->socket_type, port);
+    for (size_t i = 0; i < c->iface_count; i++)
+        o += (size_t)snprintf(sig + o, cap - o, "|%s/%u", c->ifaces[i].name, c->ifaces[i].addr);
+    return sig;
+}
+
+/* Finds the path of node inside root (for error positions of borrowed JSON). */
+static bool path_of(json_t *root, const json_t *node, char *buf, size_t cap, size_t len)
+{
+    if (root == node)
+        return true;
+    if (json_is_object(root)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(root, k, v) {
+            int n = snprintf(buf + len, cap - len, "/%s", k);
+            if (n > 0 && (size_t)n < cap - len && path_of(v, node, buf, cap, len + (size_t)n))
+                return true;
+        }
+    } else if (json_is_array(root)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(root, i, v) {
+            int n = snprintf(buf + len, cap - len, "/%zu", i);
+            if (n > 0 && (size_t)n < cap - len && path_of(v, node, buf, cap, len + (size_t)n))
+                return true;
+        }
+    }
+    buf[len] = '\0';
+    return false;
+}
+
+/* Validates the parts of a configuration that other modules own (loggers, control sockets).
+ * On success *logs and *socks hold the prepared objects. */
+static int prepare_extras(const cfg4_t *cfg, nlog_setup_t **logs, ctrl_sockets_config_t **socks,
+                          char *err, size_t errlen)
+{
+    char e[1024] = "";
+    char where[1400];
+    *logs = NULL;
+    *socks = NULL;
+    if (nlog_prepare(cfg->loggers, logs, e, sizeof e)) {
+        jsonsrc_where(cfg->src, "/Dhcp4/loggers", where, sizeof where);
+        snprintf(err, errlen, "%s: %s", where, e);
+        return NST_ECONFIG;
+    }
+    const json_t *at = NULL;
+    if (ctrl_sockets_parse(cfg->dhcp4, CTRL_HTTP_DEFAULT_REALM_DHCP4, socks, &at, e, sizeof e)) {
+        char path[1024] = "";
+        if (at)
+            path_of(jsonsrc_root(cfg->src), at, path, sizeof path, 0);
+        jsonsrc_where(cfg->src, path[0] ? path : "/Dhcp4", where, sizeof where);
+        snprintf(err, errlen, "%s: %s", where, e);
+        nlog_setup_free(*logs);
+        *logs = NULL;
+        return NST_ECONFIG;
+    }
+    return 0;
+}
+
+int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen)
+{
+    nlog_setup_t *logs;
+    ctrl_sockets_config_t *socks;
+    int r = prepare_extras(cfg, &logs, &socks, err, errlen);
+    if (r)
+        return r;
+    nlog_setup_free(logs);
+    ctrl_sockets_config_free(socks);
+    return 0;
+}
+
+int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
+{
+    nlog_setup_t *logs;
+    ctrl_sockets_config_t *socks;
+    if (prepare_extras(cfg, &logs, &socks, err, errlen)) {
+        cfg4_free(cfg);
+        return NST_ECONFIG;
+    }
+    lease_store_t *store;
+    char *store_sig;
+    int r = open_store(s, cfg, &store, &store_sig, err, errlen);
+    char *isig = iface_signature(cfg, s->server_port);
+    if (!r && (!s->iface_sig || strcmp(isig, s->iface_sig))) {
+        r = srv4_open_sockets(s, cfg, err, errlen);
+        if (r && s->rt) /* keep serving on the old sockets */
+            srv4_open_sockets(s, s->rt->cfg, err + strlen(err), 0);
+        if (!r) {
+            free(s->iface_sig);
+            s->iface_sig = isig;
+            isig = NULL;
+        }
+    }
+    free(isig);
+    if (!r && s->ctrl) {
+        char e[512];
+        r = ctrl_apply_sockets(s->ctrl, socks, e, sizeof e);
+        if (r)
+            snprintf(err, errlen, "control socket: %s", e);
+    }
+    ctrl_sockets_config_free(socks);
+    if (r) {
+        if (store && store != s->store)
+            store->ops->close(store);
+        free(store_sig);
+        nlog_setup_free(logs);
+        cfg4_free(cfg);
+        return r;
+    }
+    nlog_apply(logs);
+    srv4_rt_t *old = s->rt;
+    srv4_rt_t *rt = xcalloc(1, sizeof *rt);
+    rt->cfg = cfg;
+    rt->hosts = hosts4_build(cfg);
+    if (store != s->store) {
+        if (old)
+            alloc4_free(old->alloc), old->alloc = NULL;
+        if (s->store)
+            s->store->ops->close(s->store);
+        s->store = store;
+    }
+    free(s->store_sig);
+    s->store_sig = store_sig;
+    rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
+    s->rt = rt;
+    if (old) {
+        alloc4_free(old->alloc);
+        hosts4_free(old->hosts);
+        cfg4_free(old->cfg);
+        free(old);
+    }
+    alloc4_recount(rt->alloc);
+    schedule(s->ev_reclaim, cfg->expired.reclaim_timer_wait_time);
+    schedule(s->ev_flush, cfg->expired.flush_reclaimed_timer_wait_time);
+    s->reload_mono_ms = now_mono_ms();
+    LOG_INFO(NLOG_DHCPSRV, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
+             "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",
+             cfg->subnet_count, cfg->network_count, cfg->host_count, s->iface_count);
+    return 0;
+}
+
+int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen)
+{
+    cfg4_t *cfg;
+    if (cfg4_load_file(path, &cfg, err, errlen))
+        return NST_ECONFIG;
+    return srv4_apply_config(s, cfg, err, errlen);
+}
+
+static void on_completions(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_completions_run(arg);
+}
+
+int srv4_init(srv4_t *s, struct event_base *base)
+{
+    s->base = base;
+    s->rx = xmalloc(sizeof *s->rx);
+    s->start_mono_ms = s->reload_mono_ms = now_mono_ms();
+    pthread_mutex_init(&s->done_lock, NULL);
+    s->ev_completions = event_new(base, -1, 0, on_completions, s);
+    s->ev_reclaim = evtimer_new(base, on_reclaim, s);
+    s->ev_flush = evtimer_new(base, on_flush, s);
+    s->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, s);
+    struct timeval sec = {1, 0};
+    event_add(s->ev_tick, &sec);
+    srv4_stats_t *st = &s->st;
+    st->received = stats_declare("pkt4-received");
+    st->discover = stats_declare("pkt4-discover-received");
+    st->offer_rcvd = stats_declare("pkt4-offer-received");
+    st->request = stats_declare("pkt4-request-received");
+    st->ack_rcvd = stats_declare("pkt4-ack-received");
+    st->nak_rcvd = stats_declare("pkt4-nak-received");
+    st->release = stats_declare("pkt4-release-received");
+    st->decline = stats_declare("pkt4-decline-received");
+    st->inform = stats_declare("pkt4-inform-received");
+    st->unknown = stats_declare("pkt4-unknown-received");
+    st->sent = stats_declare("pkt4-sent");
+    st->offer = stats_declare("pkt4-offer-sent");
+    st->ack = stats_declare("pkt4-ack-sent");
+    st->nak = stats_declare("pkt4-nak-sent");
+    st->parse_failed = stats_declare("pkt4-parse-failed");
+    st->drop = stats_declare("pkt4-receive-drop");
+    stat_t **all[] = {&st->received, &st->discover, &st->offer_rcvd, &st->request, &st->ack_rcvd,
+                      &st->nak_rcvd, &st->release, &st->decline, &st->inform, &st->unknown,
+                      &st->sent, &st->offer, &st->ack, &st->nak, &st->parse_failed, &st->drop};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        stat_set(*all[i], 0);
+    s->ctrl = ctrl_new(base, report_to_log, (void *)(intptr_t)NLOG_COMMANDS);
+    srv4_register_commands(s);
+    srv4_register_lease_commands(s);
+    return 0;
+}
+
+void srv4_shutdown(srv4_t *s, int code)
+{
+    s->shutting_down = true;
+    s->exit_code = code;
+    event_base_loopexit(s->base, NULL);
+}
+
+void srv4_fini(srv4_t *s)
+{
+    srv4_completions_run(s);
+    srv4_close_sockets(s);
+    if (s->ctrl)
+        ctrl_free(s->ctrl);
+    if (s->rt) {
+        alloc4_free(s->rt->alloc);
+        hosts4_free(s->rt->hosts);
+        cfg4_free(s->rt->cfg);
+        free(s->rt);
+    }
+    if (s->store)
+        s->store->ops->close(s->store); /* flushes the lease file */
+    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable};
+    for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
+        if (evs[i])
+            event_free(evs[i]);
+    free(s->store_sig);
+    free(s->iface_sig);
+    free(s->rx);
+    pthread_mutex_destroy(&s->done_lock);
+}

@@ -1,0 +1,152 @@
+/* nestor-dhcp4: the server object and the packet path.
+ *
+ * Contract and threads:
+ * - One srv4_t per process. The main thread runs the libevent loop: sockets, timers, the control
+ *   channel, reconfiguration. Packets are processed on the main thread, or on worker threads when
+ *   multi-threading is enabled (see workers4.h); replies are always sent by whoever completes
+ *   them, through srv4_reply_send(), which is thread-safe.
+ * - The running configuration lives in a srv4_rt_t (config, host index, allocation state). It is
+ *   replaced only while workers are paused (srv4_pause/srv4_resume), so packet code reads
+ *   srv->rt without locks.
+ * - High-availability seams (used by a later module):
+ *     in_scope:  per packet, "is this client mine to serve?" (false = drop quietly);
+ *     committed: called once a reply's leases are stored; it may take a hold on the reply
+ *                (srv4_reply_hold) and release it later (srv4_reply_done), e.g. when the
+ *                partner acknowledged the lease update.
+ */
+#ifndef NESTOR_DHCP4_SRV4_H
+#define NESTOR_DHCP4_SRV4_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "alloc/alloc4.h"
+#include "config/cfg4.h"
+#include "hosts/hosts4.h"
+#include "lease/lease.h"
+#include "proto/frame.h"
+#include "proto/pkt4.h"
+#include "stats/stats.h"
+
+struct ctrl;
+
+typedef struct srv4_iface {
+    char name[IFNAMSIZ];
+    int ifindex;
+    uint8_t mac[6];
+    uint32_t addr;            /* primary (or configured) IPv4 address, host order */
+    uint32_t mask;
+    int pkt_fd;               /* AF_PACKET socket (raw mode), -1 otherwise */
+    int udp_fd;               /* UDP socket bound to the server port on this interface */
+    struct event *ev_pkt, *ev_udp;
+    struct srv4 *srv;
+} srv4_iface_t;
+
+/* Everything that belongs to one configuration generation. */
+typedef struct srv4_rt {
+    cfg4_t *cfg;
+    hosts4_t *hosts;
+    alloc4_t *alloc;
+} srv4_rt_t;
+
+typedef struct srv4_stats {
+    stat_t *received, *discover, *offer_rcvd, *request, *ack_rcvd, *nak_rcvd, *release, *decline,
+           *inform, *unknown, *sent, *offer, *ack, *nak, *parse_failed, *drop;
+} srv4_stats_t;
+
+typedef struct srv4_reply srv4_reply_t;
+
+typedef struct srv4 {
+    struct event_base *base;
+    char *config_path;
+    uint16_t server_port, client_port;
+    bool debug;
+
+    srv4_rt_t *rt;
+    lease_store_t *store;
+    char *store_sig;          /* identity of the open lease database, to reuse it on reload */
+
+    srv4_iface_t *ifaces;
+    size_t iface_count;
+    char *iface_sig;          /* identity of the open socket set */
+
+    struct ctrl *ctrl;
+    srv4_stats_t st;
+
+    /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
+    bool disabled_user, disabled_ha;
+    struct event *ev_enable;  /* max-period timer */
+
+    struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[4];
+    int64_t start_mono_ms, reload_mono_ms;
+    char *pid_path;
+
+    /* Replies completed off the main thread wait here for the main loop. */
+    pthread_mutex_t done_lock;
+    srv4_reply_t *done_head;
+
+    /* HA seams. */
+    bool (*in_scope)(void *arg, const pkt4_t *q);
+    void (*committed)(void *arg, srv4_reply_t *reply, const lease_t *lease);
+    void *ha_arg;
+
+    pkt4_t *rx;               /* parse buffer of the main thread */
+    bool shutting_down;
+    int exit_code;
+} srv4_t;
+
+/* A reply under construction or waiting for its lease commit / HA acknowledgements. */
+struct srv4_reply {
+    srv4_t *srv;
+    srv4_iface_t *iface;
+    atomic_int holds;         /* builder + outstanding commits/acks; sent when it drops to 0 */
+    atomic_bool failed;       /* a commit failed: drop instead of sending */
+    bool raw;                 /* send a full frame on pkt_fd; else UDP to dst_ip:dst_port */
+    uint8_t dst_mac[6];
+    uint32_t dst_ip, src_ip;
+    uint16_t dst_port;
+    uint8_t msg_type;
+    size_t len;               /* DHCP payload length */
+    srv4_reply_t *next;       /* completion list */
+    uint8_t frame[FRAME_UDP4_HLEN + 1500]; /* payload starts at frame + FRAME_UDP4_HLEN */
+};
+
+bool srv4_service_enabled(const srv4_t *s);
+
+/* Packet path (proc4.c): handles one received DHCP payload. */
+void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
+                 uint32_t src_ip, uint32_t dst_ip);
+
+/* Reply lifecycle (reply4.c). */
+srv4_reply_t *srv4_reply_new(srv4_t *s, srv4_iface_t *ifc);
+void srv4_reply_hold(srv4_reply_t *r);
+/* Drops one hold; err < 0 marks the reply failed. Sends (or drops) it when no hold remains. */
+void srv4_reply_done(srv4_reply_t *r, int err);
+/* Lease-store commit callback: arg is the reply. */
+void srv4_reply_commit_cb(void *arg, int err);
+/* Main loop: sends replies completed on other threads. */
+void srv4_completions_run(srv4_t *s);
+
+/* Sockets (io4.c). */
+int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen);
+void srv4_close_sockets(srv4_t *s);
+int srv4_send(srv4_t *s, srv4_reply_t *r);
+
+/* Lifecycle and configuration (srv4.c). */
+int srv4_init(srv4_t *s, struct event_base *base);
+void srv4_fini(srv4_t *s);
+/* Checks what cfg4_parse() leaves to other modules (loggers, control sockets); for -t. */
+int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen);
+/* Takes ownership of cfg; on failure the running configuration stays untouched. */
+int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen);
+int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen);
+void srv4_register_commands(srv4_t *s);
+void srv4_register_lease_commands(srv4_t *s);
+void srv4_shutdown(srv4_t *s, int code);
+
+#endif

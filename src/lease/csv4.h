@@ -1,0 +1,69 @@
+/* Kea memfile lease4 CSV rows (schema 2.1) and the older lease4 headers Kea accepts.
+ *
+ * Contract:
+ * - Header: "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,
+ *   hostname,state,user_context". As Kea's VersionedCSVFile, a file's header must name a prefix
+ *   of these columns of at least 9 (1.0 ends at hostname, 2.0 at state) and may name extra
+ *   trailing columns from a later schema (e.g. HEAD's pool_id), which are ignored. The header
+ *   decides the column count a row may have; missing trailing columns take their defaults
+ *   (state 0, no user context).
+ * - csv4_parse_row() parses IN PLACE: it modifies the line, and the lease's client_id,
+ *   hostname and user_context point into it (borrowed: never lease_free() such a lease; use
+ *   lease_dup() to keep it). Errors name the line and column:
+ *   "line 17: invalid hwaddr 'zz:01'".
+ * - Row rules (Kea 2.2, checked against kea-lfc): hwaddr is ':'-separated hex groups, at most
+ *   20 bytes; client_id is Kea formatted hex, 2..255 bytes; numbers are plain decimal;
+ *   fqdn flags 0/1; the hostname is unescaped and lower-cased; user_context, when present,
+ *   must be a JSON object; a lease needs a hwaddr or a client_id unless it is declined.
+ *   valid_lifetime 0 marks a delete; cltt = expire - valid_lifetime (64-bit, may be < 0).
+ * - Writing escapes ',' and '&' as Kea 2.2 does, and also '\n' (Kea 2.2 writes it raw,
+ *   which would break the row; Kea reads "&#x0a" back as a newline).
+ * - All functions are pure and thread-safe; jansson is used only to validate user contexts.
+ */
+#ifndef NESTOR_LEASE_CSV4_H
+#define NESTOR_LEASE_CSV4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lease/lease.h"
+
+#define CSV4_NCOLS 11      /* columns of schema 2.1 */
+#define CSV4_MIN_COLS 9    /* Kea's minimum: up to hostname (schema 1.0) */
+#define CSV4_MAX_COLS 64   /* a header naming more columns is refused */
+#define CSV4_HEADER "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"
+
+typedef struct csv4_schema {
+    unsigned header_cols;  /* columns the header names */
+    unsigned known_cols;   /* leading header columns that are 2.1 columns (9..11) */
+} csv4_schema_t;
+
+/* The schema of a file written by us (the current header). */
+void csv4_schema_current(csv4_schema_t *s);
+/* True when rows need conversion to be written in the current schema (older or newer header). */
+bool csv4_schema_needs_conversion(const csv4_schema_t *s);
+/* "1.0", "2.0", "2.1", or "2.1+" for a header with extra trailing columns. */
+const char *csv4_schema_version(const csv4_schema_t *s);
+
+/* Parses a header line (no newline). Returns 0, or NST_EMALFORMED with a message in err. */
+int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen);
+
+/* Parses one data row (NUL-terminated, no newline) in place, see the contract. On success fills
+ * *out (borrowed fields) and *is_delete (valid_lifetime 0) and returns 0; otherwise returns
+ * NST_EMALFORMED and writes "line N: ..." to err. */
+int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lease_t *out,
+                   bool *is_delete, char *err, size_t errlen);
+
+/* Upper bound of csv4_format_row()'s output for l, including the newline and a NUL. */
+size_t csv4_row_max_len(const lease_t *l);
+
+/* Writes l as one schema 2.1 row ending in "\n", NUL-terminated. Returns the length (without
+ * the NUL) or NST_ENOSPACE if cap is too small. A delete is written by passing a copy of the
+ * lease with valid_lft 0. */
+int csv4_format_row(const lease_t *l, char *buf, size_t cap);
+
+/* Checks that l can be written and read back by csv4_parse_row (family, identifier rules,
+ * lengths, user_context a JSON object). Returns 0 or NST_EINVAL with a message in err. */
+int csv4_check_lease(const lease_t *l, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,486 @@
+/* Memfile lease store: open/close and the lease_store_ops_t operations (see memfile.h). */
+#include "lease/memfile.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/errcode.h"
+#include "lease/csv4.h"
+#include "lease/memfile_int.h"
+
+static const lease_store_ops_t memfile_ops;
+
+void memfile_report(const memfile_store_t *m, int sev, const char *msgid, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    if (!m->cfg.report)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m->cfg.report(m->cfg.report_arg, sev, msgid, text);
+}
+
+char *memfile_suffixed(const char *path, const char *suffix)
+{
+    size_t a = strlen(path), b = strlen(suffix);
+    char *p = xmalloc(a + b + 1);
+    memcpy(p, path, a);
+    memcpy(p + a, suffix, b + 1);
+    return p;
+}
+
+bool memfile_is(const lease_store_t *s)
+{
+    return s && s->ops == &memfile_ops;
+}
+
+/* ---- open / close ---- */
+
+static void destroy(memfile_store_t *m)
+{
+    memfile_lfc_join(m);
+    memfile_writer_stop(m);
+    if (m->fd >= 0)
+        close(m->fd);
+    memfile_idx4_free(&m->idx);
+    free(m->qbuf);
+    free(m->qpend);
+    free(m->path);
+    pthread_rwlock_destroy(&m->lock);
+    pthread_mutex_destroy(&m->io_mu);
+    pthread_mutex_destroy(&m->q_mu);
+    pthread_mutex_destroy(&m->lfc_mu);
+    pthread_cond_destroy(&m->q_cv);
+    pthread_cond_destroy(&m->q_done_cv);
+    free(m);
+}
+
+int memfile_open(const memfile_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    if (!cfg || !out) {
+        snprintf(err, errlen, "memfile: no configuration");
+        return NST_EINVAL;
+    }
+    if (cfg->family != LEASE_V4) {
+        /* TODO(v6): memfile_csv6 + memfile_idx6_t. */
+        snprintf(err, errlen, "memfile: only IPv4 leases are supported so far");
+        return NST_EINVAL;
+    }
+    if (cfg->persist && (!cfg->path || !*cfg->path)) {
+        snprintf(err, errlen, "memfile: persist requires a lease file name");
+        return NST_EINVAL;
+    }
+
+    memfile_store_t *m = xcalloc(1, sizeof(*m));
+    m->base.ops = &memfile_ops;
+    m->cfg = *cfg;
+    m->path = xstrdup(cfg->path ? cfg->path : "");
+    m->cfg.path = m->path;
+    m->csv = &memfile_csv4;
+    m->fd = -1;
+    m->lfc_next_ms = -1;
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    /* Writers (allocations) must not starve behind a stream of lookups. */
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&m->lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
+    pthread_mutex_init(&m->io_mu, NULL);
+    pthread_mutex_init(&m->q_mu, NULL);
+    pthread_mutex_init(&m->lfc_mu, NULL);
+    pthread_cond_init(&m->q_cv, NULL);
+    pthread_cond_init(&m->q_done_cv, NULL);
+    memfile_idx4_init(&m->idx);
+
+    int rc = 0;
+    if (m->cfg.persist) {
+        char *pid = memfile_suffixed(m->path, ".pid");
+        bool conversion = false;
+        rc = memfile_check_pid(pid, err, errlen);
+        free(pid);
+        if (rc == 0)
+            rc = memfile_load_all(m, &conversion, err, errlen);
+        if (rc == 0)
+            rc = memfile_file_open(m, err, errlen);
+        if (rc == 0 && m->cfg.durable && (rc = memfile_writer_start(m)) < 0)
+            snprintf(err, errlen, "memfile: cannot start the writer thread: %s",
+                     nst_strerror(rc));
+        if (rc == 0 && conversion) {
+            /* As Kea: files in another schema are rewritten by a cleanup right away. */
+            m->lfc_pending_conversion = true;
+            memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_CONVERTING_LEASE_FILES",
+                           "lease file cleanup will convert the lease files of %s to the "
+                           "current schema", m->path);
+        }
+        if (rc == 0 && m->cfg.lfc_interval)
+            memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_LFC_SETUP",
+                           "lease file cleanup interval set to %u sec", m->cfg.lfc_interval);
+    } else {
+        memfile_report(m, MEMFILE_SEV_WARN, "DHCPSRV_MEMFILE_NO_STORAGE",
+                       "leases are kept in memory only: they are lost on restart");
+    }
+    if (rc < 0) {
+        destroy(m);
+        return rc;
+    }
+    *out = &m->base;
+    return 0;
+}
+
+static void mf_close(lease_store_t *s)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_lfc_join(m);
+    int rc = memfile_flush(m);
+    if (rc < 0)
+        memfile_report(m, MEMFILE_SEV_ERROR, "MEMFILE_WRITE_FAILED",
+                       "lease file %s: final flush failed: %s", m->path, nst_strerror(rc));
+    destroy(m);
+}
+
+static int mf_flush(lease_store_t *s)
+{
+    return memfile_flush(memfile_of(s));
+}
+
+static void mf_tick(lease_store_t *s, int64_t now_ms)
+{
+    memfile_lfc_tick(memfile_of(s), now_ms);
+}
+
+void memfile_get_stats(lease_store_t *s, memfile_stats_t *st)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    st->leases = m->idx.count;
+    pthread_rwlock_unlock(&m->lock);
+    st->load_rows = atomic_load(&m->st_load_rows);
+    st->load_errors = atomic_load(&m->st_load_errors);
+    st->rows_written = atomic_load(&m->st_rows_written);
+    st->write_errors = atomic_load(&m->st_write_errors);
+    st->fsyncs = atomic_load(&m->st_fsyncs);
+    st->lfc_runs = atomic_load(&m->st_lfc_runs);
+    st->lfc_failures = atomic_load(&m->st_lfc_failures);
+}
+
+/* ---- changes ---- */
+
+/* Ends a change: commits its rows with the lock held, unlocks, then calls cb unless the
+ * durable writer will. */
+static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg)
+{
+    bool deferred;
+    int rc = memfile_txn_commit(m, t, cb, arg, &deferred);
+    pthread_rwlock_unlock(&m->lock);
+    memfile_txn_free(t);
+    if (cb && !deferred)
+        cb(arg, rc);
+}
+
+static int check_lease(memfile_store_t *m, const lease_t *l)
+{
+    char why[256];
+    int rc = csv4_check_lease(l, why, sizeof why);
+    if (rc < 0)
+        memfile_report(m, MEMFILE_SEV_DEBUG, "MEMFILE_LEASE_REJECTED",
+                       "lease rejected: %s", why);
+    return rc;
+}
+
+static int mf_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_txn_t t;
+    if (!l || check_lease(m, l) < 0)
+        return NST_EINVAL;
+    memfile_txn_init(&t);
+    memfile_txn_add(m, &t, l, false); /* formatted before locking */
+    pthread_rwlock_wrlock(&m->lock);
+    if (memfile_idx4_find(&m->idx, l->addr.v4) != MEMFILE_NONE) {
+        pthread_rwlock_unlock(&m->lock);
+        memfile_txn_free(&t);
+        return NST_EEXIST;
+    }
+    memfile_idx4_insert(&m->idx, l);
+    finish_change(m, &t, cb, arg);
+    return 0;
+}
+
+static int mf_update(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_txn_t t;
+    if (!l || check_lease(m, l) < 0)
+        return NST_EINVAL;
+    memfile_txn_init(&t);
+    memfile_txn_add(m, &t, l, false);
+    pthread_rwlock_wrlock(&m->lock);
+    uint32_t id = memfile_idx4_find(&m->idx, l->addr.v4);
+    if (id == MEMFILE_NONE) {
+        pthread_rwlock_unlock(&m->lock);
+        memfile_txn_free(&t);
+        return NST_ENOENT;
+    }
+    memfile_idx4_replace(&m->idx, id, l);
+    finish_change(m, &t, cb, arg);
+    return 0;
+}
+
+/* With the write lock held: writes the stored lease as a delete row and removes it. */
+static void remove_with_row(memfile_store_t *m, memfile_txn_t *t, uint32_t id)
+{
+    lease_t v;
+    memfile_idx4_view(&m->idx, id, &v);
+    memfile_txn_add(m, t, &v, true);
+    memfile_idx4_remove(&m->idx, id);
+}
+
+static int mf_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_txn_t t;
+    if (!l || l->family != LEASE_V4)
+        return NST_EINVAL;
+    memfile_txn_init(&t);
+    pthread_rwlock_wrlock(&m->lock);
+    uint32_t id = memfile_idx4_find(&m->idx, l->addr.v4);
+    if (id == MEMFILE_NONE) {
+        pthread_rwlock_unlock(&m->lock);
+        return NST_ENOENT;
+    }
+    remove_with_row(m, &t, id);
+    finish_change(m, &t, cb, arg);
+    return 0;
+}
+
+static int mf_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_txn_t t;
+    uint32_t *ids;
+    memfile_report(m, MEMFILE_SEV_DEBUG, "DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4",
+                   "deleting reclaimed leases expired more than %u seconds ago", secs);
+    memfile_txn_init(&t);
+    pthread_rwlock_wrlock(&m->lock);
+    /* Kea: reclaimed leases whose expire < now - secs. */
+    size_t n = memfile_heap_collect(&m->idx.reclaimed, now - (int64_t)secs - 1, 0, &ids);
+    for (size_t i = 0; i < n; i++)
+        remove_with_row(m, &t, ids[i]);
+    finish_change(m, &t, NULL, NULL);
+    free(ids);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
+{
+    memfile_store_t *m = memfile_of(s);
+    memfile_txn_t t;
+    memfile_ord_iter_t it;
+    uint32_t key, id;
+    uint32_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4",
+                   "removing all IPv4 leases from subnet %u", subnet_id);
+    memfile_txn_init(&t);
+    pthread_rwlock_wrlock(&m->lock);
+    memfile_ord_seek(&m->idx.by_addr, 0, &it);
+    while (memfile_ord_next(&m->idx.by_addr, &it, &key, &id)) {
+        if (subnet_id && memfile_idx4_rec(&m->idx, id)->subnet_id != subnet_id)
+            continue;
+        if (n == cap)
+            ids = xrealloc(ids, (cap = cap ? cap * 2 : 256) * sizeof(*ids));
+        ids[n++] = id;
+    }
+    for (size_t i = 0; i < n; i++)
+        remove_with_row(m, &t, ids[i]);
+    finish_change(m, &t, NULL, NULL);
+    free(ids);
+    memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4_FINISHED",
+                   "removed %zu IPv4 leases from subnet %u", n, subnet_id);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/* ---- lookups ---- */
+
+static int mf_get4_addr(lease_store_t *s, uint32_t addr, lease_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    uint32_t id = memfile_idx4_find(&m->idx, addr);
+    if (id != MEMFILE_NONE)
+        memfile_idx4_copy(&m->idx, id, out);
+    pthread_rwlock_unlock(&m->lock);
+    return id == MEMFILE_NONE ? NST_ENOENT : 0;
+}
+
+static int mf_get4_hw_subnet(lease_store_t *s, const uint8_t *hw, size_t hwlen,
+                             uint32_t subnet_id, lease_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    uint32_t id = memfile_idx4_find_hw(&m->idx, hw, hwlen, subnet_id);
+    if (id != MEMFILE_NONE)
+        memfile_idx4_copy(&m->idx, id, out);
+    pthread_rwlock_unlock(&m->lock);
+    return id == MEMFILE_NONE ? NST_ENOENT : 0;
+}
+
+static int mf_get4_cid_subnet(lease_store_t *s, const uint8_t *cid, size_t len,
+                              uint32_t subnet_id, lease_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    uint32_t id = memfile_idx4_find_cid(&m->idx, cid, len, subnet_id);
+    if (id != MEMFILE_NONE)
+        memfile_idx4_copy(&m->idx, id, out);
+    pthread_rwlock_unlock(&m->lock);
+    return id == MEMFILE_NONE ? NST_ENOENT : 0;
+}
+
+static int mf_get4_by_hw(lease_store_t *s, const uint8_t *hw, size_t hwlen, lease_list_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    memfile_idx4_collect_hw(&m->idx, hw, hwlen, out);
+    pthread_rwlock_unlock(&m->lock);
+    return 0;
+}
+
+static int mf_get4_by_cid(lease_store_t *s, const uint8_t *cid, size_t len, lease_list_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    memfile_idx4_collect_cid(&m->idx, cid, len, out);
+    pthread_rwlock_unlock(&m->lock);
+    return 0;
+}
+
+/* Walks the address order from first (inclusive); keep() filters; stops after limit (0 = no
+ * limit) copies. */
+typedef bool (*keep_fn)(const memfile_idx4_t *x, uint32_t id, const void *arg);
+
+static void scan(memfile_store_t *m, uint32_t first, size_t limit, keep_fn keep,
+                 const void *arg, lease_list_t *out)
+{
+    memfile_ord_iter_t it;
+    uint32_t key, id;
+    size_t n = 0;
+    pthread_rwlock_rdlock(&m->lock);
+    memfile_ord_seek(&m->idx.by_addr, first, &it);
+    while ((limit == 0 || n < limit) && memfile_ord_next(&m->idx.by_addr, &it, &key, &id)) {
+        if (keep && !keep(&m->idx, id, arg))
+            continue;
+        lease_t v;
+        memfile_idx4_view(&m->idx, id, &v);
+        lease_list_push(out, &v);
+        n++;
+    }
+    pthread_rwlock_unlock(&m->lock);
+}
+
+static bool keep_hostname(const memfile_idx4_t *x, uint32_t id, const void *arg)
+{
+    lease_t v;
+    memfile_idx4_view(x, id, &v);
+    return v.hostname && strcasecmp(v.hostname, arg) == 0;
+}
+
+static bool keep_subnet(const memfile_idx4_t *x, uint32_t id, const void *arg)
+{
+    return memfile_idx4_rec(x, id)->subnet_id == *(const uint32_t *)arg;
+}
+
+static int mf_get4_by_hostname(lease_store_t *s, const char *hostname, lease_list_t *out)
+{
+    if (!hostname || !*hostname)
+        return NST_EINVAL;
+    /* A linear scan: a control-command query, not on the packet path. */
+    scan(memfile_of(s), 0, 0, keep_hostname, hostname, out);
+    return 0;
+}
+
+static int mf_get4_all(lease_store_t *s, uint32_t subnet_id, lease_list_t *out)
+{
+    scan(memfile_of(s), 0, 0, subnet_id ? keep_subnet : NULL, &subnet_id, out);
+    return 0;
+}
+
+static int mf_get4_page(lease_store_t *s, uint32_t after, size_t limit, lease_list_t *out)
+{
+    if (limit == 0)
+        return NST_EINVAL; /* Kea refuses a page size of 0 */
+    if (after == UINT32_MAX)
+        return 0;
+    scan(memfile_of(s), after + 1, limit, NULL, NULL, out);
+    return 0;
+}
+
+static int mf_get4_expired(lease_store_t *s, int64_t now, size_t max, lease_list_t *out)
+{
+    memfile_store_t *m = memfile_of(s);
+    uint32_t *ids;
+    pthread_rwlock_rdlock(&m->lock);
+    size_t n = memfile_heap_collect(&m->idx.active, now, max, &ids);
+    for (size_t i = 0; i < n; i++) {
+        lease_t v;
+        memfile_idx4_view(&m->idx, ids[i], &v);
+        lease_list_push(out, &v);
+    }
+    pthread_rwlock_unlock(&m->lock);
+    free(ids);
+    return 0;
+}
+
+static int mf_counts4(lease_store_t *s, lease_subnet_counts_t **out, size_t *n)
+{
+    memfile_store_t *m = memfile_of(s);
+    pthread_rwlock_rdlock(&m->lock);
+    size_t k = 0;
+    for (size_t i = 0; i < m->idx.nsubnets; i++)
+        k += m->idx.subnets[i].assigned || m->idx.subnets[i].declined;
+    if (k) {
+        *out = xrealloc(*out, (*n + k) * sizeof(**out));
+        for (size_t i = 0; i < m->idx.nsubnets; i++) {
+            const memfile_subnet_count_t *c = &m->idx.subnets[i];
+            if (c->assigned || c->declined)
+                (*out)[(*n)++] = (lease_subnet_counts_t){
+                    .subnet_id = c->subnet_id, .assigned = c->assigned, .declined = c->declined};
+        }
+    }
+    pthread_rwlock_unlock(&m->lock);
+    return 0;
+}
+
+static const lease_store_ops_t memfile_ops = {
+    .type = "memfile",
+    .add = mf_add,
+    .update = mf_update,
+    .del = mf_del,
+    .get4_addr = mf_get4_addr,
+    .get4_hw_subnet = mf_get4_hw_subnet,
+    .get4_cid_subnet = mf_get4_cid_subnet,
+    .get4_by_hw = mf_get4_by_hw,
+    .get4_by_cid = mf_get4_by_cid,
+    .get4_by_hostname = mf_get4_by_hostname,
+    .get4_all = mf_get4_all,
+    .get4_page = mf_get4_page,
+    .get4_expired = mf_get4_expired,
+    .delete_reclaimed4 = mf_delete_reclaimed4,
+    .wipe4 = mf_wipe4,
+    .counts4 = mf_counts4,
+    .flush = mf_flush,
+    .tick = mf_tick,
+    .close = mf_close,
+};

@@ -1,0 +1,194 @@
+/* Memfile start-up: the pid-file check, reading lease files in Kea's order, applying rows. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/errcode.h"
+#include "lease/csv4.h"
+#include "lease/lfile.h"
+#include "lease/memfile_int.h"
+
+/* ---- the v4 CSV dialect ---- */
+
+_Static_assert(sizeof(csv4_schema_t) <= MEMFILE_SCHEMA_MAX, "schema buffer too small");
+
+static int c4_header(const char *line, void *schema, char *err, size_t errlen)
+{
+    return csv4_parse_header(line, schema, err, errlen);
+}
+
+static int c4_row(const void *schema, char *line, unsigned lineno, lease_t *out, bool *del,
+                  char *err, size_t errlen)
+{
+    return csv4_parse_row(schema, line, lineno, out, del, err, errlen);
+}
+
+static int c4_age(const void *schema)
+{
+    const csv4_schema_t *s = schema;
+    if (s->known_cols < CSV4_NCOLS)
+        return -1;
+    return s->header_cols > CSV4_NCOLS ? 1 : 0;
+}
+
+static const char *c4_version(const void *schema)
+{
+    return csv4_schema_version(schema);
+}
+
+const memfile_csv_t memfile_csv4 = {
+    .family = LEASE_V4,
+    .header = CSV4_HEADER,
+    .parse_header = c4_header,
+    .parse_row = c4_row,
+    .format_row = csv4_format_row,
+    .row_max_len = csv4_row_max_len,
+    .schema_age = c4_age,
+    .version = c4_version,
+};
+
+/* ---- pid file ---- */
+
+int memfile_check_pid(const char *pidpath, char *err, size_t errlen)
+{
+    char buf[32];
+    int fd = open(pidpath, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    long pid = strtol(buf, NULL, 10);
+    if (pid <= 0 || pid == (long)getpid())
+        return 0; /* garbage, or a stale file of ours */
+    if (kill((pid_t)pid, 0) == 0 || errno == EPERM) {
+        snprintf(err, errlen, "lease file cleanup (pid %ld, from %s) is running", pid, pidpath);
+        return NST_EBUSY;
+    }
+    return 0;
+}
+
+/* ---- reading ---- */
+
+int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
+                      memfile_row_fn row, void *ctx, uint32_t max_errors, bool report_rows,
+                      uint64_t *rows, uint64_t *errors, bool *missing, char *err, size_t errlen)
+{
+    lfile_reader_t r;
+    char msg[512];
+    char *line;
+    size_t len;
+    uint64_t off;
+    int rc = lfile_open(&r, path);
+    *missing = false;
+    *rows = *errors = 0;
+    m->csv->parse_header(m->csv->header, schema, msg, sizeof msg); /* default: current */
+    if (rc == NST_ENOENT) {
+        *missing = true;
+        return 0;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot open lease file %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    bool have_header = false;
+    while ((rc = lfile_next(&r, &line, &len, &off)) > 0) {
+        if (len == 0)
+            continue; /* Kea skips blank lines */
+        if (!have_header) {
+            if (m->csv->parse_header(line, schema, msg, sizeof msg) < 0) {
+                snprintf(err, errlen, "%s: %s", path, msg);
+                rc = NST_EMALFORMED;
+                break;
+            }
+            have_header = true;
+            continue;
+        }
+        lease_t l;
+        bool del;
+        (*rows)++;
+        if (m->csv->parse_row(schema, line, r.lineno, &l, &del, msg, sizeof msg) < 0) {
+            (*errors)++;
+            if (report_rows)
+                memfile_report(m, MEMFILE_SEV_ERROR, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR",
+                               "discarding row of %s, error: %s", path, msg);
+            if (max_errors && *errors > max_errors) {
+                snprintf(err, errlen, "%s: more than %u bad rows (max-row-errors), last: %s",
+                         path, max_errors, msg);
+                rc = NST_EMALFORMED;
+                break;
+            }
+            continue;
+        }
+        row(ctx, &l, del, off);
+    }
+    if (rc < 0 && rc != NST_EMALFORMED)
+        snprintf(err, errlen, "cannot read lease file %s: %s", path,
+                 rc == NST_ERANGE ? "line too long" : strerror(-rc));
+    lfile_close(&r);
+    return rc < 0 ? rc : 0;
+}
+
+/* TODO(v6): apply6 on memfile_idx6_t, chosen by m->csv->family. */
+static void apply4(void *ctx, const lease_t *l, bool is_delete, uint64_t offset)
+{
+    memfile_idx4_t *x = ctx;
+    (void)offset;
+    if (is_delete) {
+        uint32_t id = memfile_idx4_find(x, l->addr.v4);
+        if (id != MEMFILE_NONE)
+            memfile_idx4_remove(x, id);
+    } else {
+        memfile_idx4_upsert(x, l);
+    }
+}
+
+int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size_t errlen)
+{
+    char *completed = memfile_suffixed(m->path, ".completed");
+    char *files[3];
+    size_t nfiles = 0;
+    int rc = 0;
+    *needs_conversion = false;
+    if (lfile_exists(completed)) {
+        files[nfiles++] = completed;
+        completed = NULL;
+    } else {
+        files[nfiles++] = memfile_suffixed(m->path, ".2");
+        files[nfiles++] = memfile_suffixed(m->path, ".1");
+    }
+    free(completed);
+    for (size_t i = 0; i < nfiles + 1 && rc == 0; i++) {
+        const char *path = i < nfiles ? files[i] : m->path;
+        uint64_t schema[MEMFILE_SCHEMA_MAX / 8];
+        uint64_t rows, errors;
+        bool missing;
+        rc = memfile_read_file(m, path, schema, apply4, &m->idx, m->cfg.max_row_errors, true,
+                               &rows, &errors, &missing, err, errlen);
+        atomic_fetch_add(&m->st_load_rows, rows);
+        atomic_fetch_add(&m->st_load_errors, errors);
+        if (missing || rc < 0)
+            continue;
+        memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_LEASE_FILE_LOAD",
+                       "loaded leases from file %s: %llu rows, %llu discarded", path,
+                       (unsigned long long)rows, (unsigned long long)errors);
+        int age = rc == 0 ? m->csv->schema_age(schema) : 0;
+        if (age != 0) {
+            memfile_report(m, MEMFILE_SEV_WARN,
+                           age < 0 ? "DHCPSRV_MEMFILE_NEEDS_UPGRADING"
+                                   : "DHCPSRV_MEMFILE_NEEDS_DOWNGRADING",
+                           "lease file %s has schema %s; it will be rewritten in the current "
+                           "schema", path, m->csv->version(schema));
+            *needs_conversion = true;
+        }
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    return rc;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Packet helper that runs inside a client network namespace (started by the test harness).
+
+Reads one JSON request per line on stdin and answers one JSON line on stdout, so scapy is
+imported once per test module. Requests:
+  {"op": "dhcp", "iface": IF, "msg": TYPE, "xid": N, "chaddr": "aa:bb:..", "options": [[name, value]...],
+   "ciaddr": IP, "giaddr": IP, "flags": N, "src": IP, "dst": IP, "dst_mac": MAC, "timeout": S,
+   "want": N, "raw_options": HEX}
+     -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
+                      "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value}}]}
+  {"op": "raw", "iface": IF, "frame": HEX}  -> {"sent": true}  (arbitrary bytes, for bad input)
+  {"op": "udp", "src": IP, "sport": N, "dst": IP, "dport": N, "payload": HEX, "timeout": S}
+     -> {"replies": [{"from": IP, "payload": HEX}]}   (relay-agent style exchange over UDP)
+"""
+import json
+import socket
+import sys
+
+from scapy.all import (BOOTP, DHCP, IP, UDP, AsyncSniffer, Ether, Raw, conf, get_if_hwaddr,
+                       sendp)
+
+conf.verb = 0
+
+MSG = {"discover": 1, "offer": 2, "request": 3, "decline": 4, "ack": 5, "nak": 6, "release": 7,
+       "inform": 8}
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(":"))
+
+
+def decode_opts(opts):
+    out = {}
+    for o in opts:
+        if isinstance(o, tuple) and len(o) >= 2:
+            k, v = o[0], o[1] if len(o) == 2 else list(o[1:])
+            if isinstance(v, bytes):
+                v = v.hex(":")
+            elif isinstance(v, list):
+                v = [x.hex(":") if isinstance(x, bytes) else x for x in v]
+            out[str(k)] = v
+    return out
+
+
+def parse_reply(p):
+    b = p[BOOTP]
+    return {
+        "msgtype": next((o[1] for o in p[DHCP].options if isinstance(o, tuple) and o[0] == "message-type"), None),
+        "yiaddr": b.yiaddr, "siaddr": b.siaddr, "ciaddr": b.ciaddr, "giaddr": b.giaddr,
+        "flags": int(b.flags), "xid": b.xid,
+        "sname": b.sname.rstrip(b"\0").decode(errors="replace"),
+        "file": b.file.rstrip(b"\0").decode(errors="replace"),
+        "dst": p[IP].dst, "dst_mac": p[Ether].dst, "src": p[IP].src, "dport": p[UDP].dport,
+        "options": decode_opts(p[DHCP].options),
+    }
+
+
+def do_dhcp(r):
+    iface = r["iface"]
+    chaddr = r.get("chaddr") or get_if_hwaddr(iface)
+    opts = [("message-type", MSG[r["msg"]])]
+    for name, value in r.get("options", []):
+        if isinstance(value, str) and value.startswith("hex:"):
+            value = bytes.fromhex(value[4:])
+        opts.append((name, value))
+    opts.append("end")
+    bootp = BOOTP(op=1, xid=r.get("xid", 0x1234), chaddr=mac_bytes(chaddr) + b"\0" * 10,
+                  ciaddr=r.get("ciaddr", "0.0.0.0"), giaddr=r.get("giaddr", "0.0.0.0"),
+                  flags=r.get("flags", 0), hops=r.get("hops", 0))
+    dhcp = DHCP(options=opts)
+    pkt = (Ether(src=get_if_hwaddr(iface), dst=r.get("dst_mac", "ff:ff:ff:ff:ff:ff")) /
+           IP(src=r.get("src", "0.0.0.0"), dst=r.get("dst", "255.255.255.255")) /
+           UDP(sport=r.get("sport", 68), dport=r.get("dport", 67)) / bootp / dhcp)
+    if r.get("raw_options"):
+        pkt = pkt / Raw(bytes.fromhex(r["raw_options"]))
+    xid = r.get("xid", 0x1234)
+    sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
+                      lfilter=lambda p: BOOTP in p and p[BOOTP].op == 2 and p[BOOTP].xid == xid,
+                      count=r.get("want", 1), timeout=r.get("timeout", 2))
+    sn.start()
+    import time
+    time.sleep(0.2)
+    sendp(pkt, iface=iface)
+    sn.join()
+    return {"replies": [parse_reply(p) for p in (sn.results or [])]}
+
+
+def do_raw(r):
+    sendp(Raw(bytes.fromhex(r["frame"])), iface=r["iface"])
+    return {"sent": True}
+
+
+def do_udp(r):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((r["src"], r.get("sport", 67)))
+    s.settimeout(r.get("timeout", 2))
+    s.sendto(bytes.fromhex(r["payload"]), (r["dst"], r.get("dport", 67)))
+    out = []
+    try:
+        while len(out) < r.get("want", 1):
+            data, addr = s.recvfrom(65535)
+            out.append({"from": addr[0], "payload": data.hex()})
+    except socket.timeout:
+        pass
+    s.close()
+    return {"replies": out}
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            r = json.loads(line)
+            res = {"dhcp": do_dhcp, "raw": do_raw, "udp": do_udp}[r["op"]](r)
+        except Exception as e:  # reported to the test, which fails with it
+            res = {"error": repr(e)}
+        sys.stdout.write(json.dumps(res) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps({"ready": True}) + "\n")
+    sys.stdout.flush()
+    main()

@@ -1,0 +1,187 @@
+/* Unit tests: the Dhcp4 configuration model (cfg4). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/cfg4.h"
+
+static cfg4_t *load_ok(const char *text)
+{
+    char err[1024] = "";
+    cfg4_t *c = NULL;
+    int r = cfg4_load_string(text, "test.json", &c, err, sizeof err);
+    if (r)
+        fail_msg("unexpected error: %s", err);
+    return c;
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    char err[1024] = "";
+    cfg4_t *c = NULL;
+    int r = cfg4_load_string(text, "test.json", &c, err, sizeof err);
+    assert_int_not_equal(r, 0);
+    assert_null(c);
+    if (!strstr(err, needle))
+        fail_msg("error '%s' does not contain '%s'", err, needle);
+}
+
+static void test_defaults(void **state)
+{
+    cfg4_t *c = load_ok("{\"Dhcp4\": {}}");
+    assert_int_equal(c->life.valid, 7200);
+    assert_false(c->life.has_renew);
+    assert_true(c->match_client_id);
+    assert_false(c->authoritative);
+    assert_int_equal(c->decline_probation_period, 86400);
+    assert_int_equal(c->lease_db.lfc_interval, 3600);
+    assert_true(c->lease_db.persist);
+    assert_string_equal(c->lease_db.type, "memfile");
+    assert_int_equal(c->socket_type, CFG_SOCKET_RAW);
+    assert_int_equal(c->expired.max_reclaim_leases, 100);
+    assert_int_equal(c->mt.packet_queue_size, 64);
+    assert_int_equal(c->host_id_count, 4);
+    assert_int_equal(c->host_id_order[0], HOST_ID_HWADDR);
+    cfg4_free(c);
+}
+
+static void test_full_subnet(void **state)
+{
+    cfg4_t *c = load_ok(
+        "# comment\n"
+        "{ \"Dhcp4\": {\n"
+        "  \"interfaces-config\": {\"interfaces\": [\"eth0/192.0.2.1\", \"eth1\"], \"dhcp-socket-type\": \"udp\"},\n"
+        "  \"valid-lifetime\": 4000, \"renew-timer\": 1000, \"rebind-timer\": 2000,\n"
+        "  \"option-data\": [{\"name\": \"domain-name-servers\", \"data\": \"192.0.2.53\"}],\n"
+        "  // a subnet\n"
+        "  \"subnet4\": [{\"subnet\": \"192.0.2.0/24\", \"id\": 7, \"valid-lifetime\": 300,\n"
+        "     \"pools\": [{\"pool\": \"192.0.2.10 - 192.0.2.20\"}, {\"pool\": \"192.0.2.128/28\"}],\n"
+        "     \"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\"},\n"
+        "                       {\"code\": 15, \"data\": \"example.org\", \"always-send\": true}],\n"
+        "     \"relay\": {\"ip-addresses\": [\"192.0.2.254\"]},\n"
+        "     \"reservations\": [{\"hw-address\": \"aa:bb:cc:dd:ee:ff\", \"ip-address\": \"192.0.2.5\", \"hostname\": \"h\"}]\n"
+        "  }]\n"
+        "}}");
+    assert_int_equal(c->iface_count, 2);
+    assert_string_equal(c->ifaces[0].name, "eth0");
+    assert_int_equal(c->ifaces[0].addr, 0xc0000201);
+    assert_int_equal(c->socket_type, CFG_SOCKET_UDP);
+    assert_int_equal(c->subnet_count, 1);
+    const cfg_subnet4_t *s = cfg4_subnet_by_id(c, 7);
+    assert_non_null(s);
+    assert_int_equal(s->prefix, 0xc0000200);
+    assert_int_equal(s->mask, 0xffffff00);
+    assert_int_equal(s->life.valid, 300);
+    assert_int_equal(s->life.renew, 1000); /* inherited */
+    assert_int_equal(s->pool_count, 2);
+    assert_int_equal(s->pools[1].first, 0xc0000280);
+    assert_int_equal(s->pools[1].last, 0xc000028f);
+    assert_int_equal(s->total_addresses, 11 + 16);
+    assert_int_equal(s->relay_count, 1);
+    /* merged options: the subnet's two and the global one */
+    assert_int_equal(s->options.count, 3);
+    const cfg_option_t *o = cfg_optset_find(&s->options, 6);
+    assert_non_null(o);
+    assert_int_equal(o->len, 4);
+    o = cfg_optset_find(&s->options, 15);
+    assert_true(o->always_send);
+    assert_memory_equal(o->data, "example.org", 11);
+    assert_int_equal(c->host_count, 1);
+    assert_int_equal(c->hosts[0].subnet_id, 7);
+    assert_int_equal(c->hosts[0].ipv4, 0xc0000205);
+    assert_true(cfg_subnet4_in_pool(s, 0xc000020a));
+    assert_false(cfg_subnet4_in_pool(s, 0xc0000215));
+    assert_ptr_equal(cfg4_subnet_containing(c, 0xc0000299), s);
+    assert_null(cfg4_subnet_containing(c, 0x0a000001));
+    cfg4_free(c);
+}
+
+static void test_auto_ids_and_shared_networks(void **state)
+{
+    cfg4_t *c = load_ok(
+        "{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\"}, {\"subnet\": \"10.0.1.0/24\", \"id\": 5}],\n"
+        " \"shared-networks\": [{\"name\": \"net\", \"authoritative\": true, \"valid-lifetime\": 99,\n"
+        "   \"subnet4\": [{\"subnet\": \"10.0.2.0/24\", \"reservations\": [{\"client-id\": \"01:02\", \"ip-address\": \"10.0.2.9\"}]}]}]}}");
+    assert_int_equal(c->subnet_count, 3);
+    assert_int_equal(c->subnets[0].id, 5);
+    assert_int_equal(c->subnets[1].id, 6);
+    assert_int_equal(c->subnets[2].id, 7);
+    const cfg_subnet4_t *s = cfg4_subnet_containing(c, 0x0a000201);
+    assert_non_null(s->network);
+    assert_string_equal(s->network->name, "net");
+    assert_int_equal(s->network->subnet_count, 1);
+    assert_true(s->authoritative);
+    assert_int_equal(s->life.valid, 99);
+    assert_int_equal(c->hosts[0].subnet_id, s->id);
+    assert_int_equal(c->hosts[0].id_type, HOST_ID_CLIENT_ID);
+    assert_int_equal(c->hosts[0].id_len, 2);
+    cfg4_free(c);
+}
+
+static void test_errors_name_parameter_and_position(void **state)
+{
+    expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "test.json:2:");
+    expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "'bogus'");
+    expect_error("{\"Dhcp4\": {\"valid-lifetime\": \"x\"}}", "'valid-lifetime' must be an integer");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"pools\": [{\"pool\": \"10.0.1.1 - 10.0.1.5\"}]}]}}",
+                 "does not lie within");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"pools\": [{\"pool\": \"10.0.0.9 - 10.0.0.5\"}]}]}}",
+                 "greater than the last");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"pools\": [{\"pool\": \"10.0.0.1 - 10.0.0.5\"}, {\"pool\": \"10.0.0.5 - 10.0.0.9\"}]}]}}",
+                 "overlaps");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"id\": 1}, {\"subnet\": \"10.0.1.0/24\", \"id\": 1}]}}",
+                 "subnet id 1 is used by more than one subnet");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/33\"}]}}", "invalid subnet");
+    expect_error("{\"Dhcp4\": {\"option-data\": [{\"name\": \"no-such-option\", \"data\": \"1\"}]}}", "unknown option name");
+    expect_error("{\"Dhcp4\": {\"option-data\": [{\"name\": \"routers\", \"data\": \"not-an-ip\"}]}}", "routers");
+    expect_error("{\"Dhcp4\": {\"option-data\": [{\"code\": 200, \"data\": \"x\"}]}}", "has no definition");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"mongodb\"}}}", "not supported");
+    expect_error("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"/usr/lib/libfoo.so\"}]}}", "not supported");
+    expect_error("{\"Dhcp4\": {\"interfaces-config\": {\"dhcp-socket-type\": \"tcp\"}}}", "dhcp-socket-type");
+    expect_error("{\"Dhcp4\": {\"reservations\": [{\"hw-address\": \"aa:bb\", \"duid\": \"01:02\"}]}}", "exactly one identifier");
+    expect_error("{\"Dhcp4\": {\"reservations\": [{\"hw-address\": \"zz\"}]}}", "invalid hw-address");
+    expect_error("{\"Dhcp4\": {\"valid-lifetime\": 10, \"min-valid-lifetime\": 20}}", "must lie between");
+    expect_error("{\"Dhcp6\": {}}", "Missing mandatory Dhcp4");
+    expect_error("{\"Dhcp4\": {\"shared-networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}}", "used twice");
+}
+
+static void test_hooks_map_to_builtins(void **state)
+{
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so\"}]}}");
+    assert_true(c->hook_lease_cmds);
+    cfg4_free(c);
+}
+
+static void test_option_def_and_hex_data(void **state)
+{
+    cfg4_t *c = load_ok(
+        "{\"Dhcp4\": {\"option-def\": [{\"name\": \"my-opt\", \"code\": 222, \"type\": \"uint16\", \"array\": true}],\n"
+        " \"option-data\": [{\"name\": \"my-opt\", \"data\": \"1, 258\"}, {\"code\": 223, \"csv-format\": false, \"data\": \"0a 0B 0c\"}]}}");
+    const cfg_option_t *o = cfg_optset_find(&c->options, 222);
+    assert_non_null(o);
+    assert_int_equal(o->len, 4);
+    assert_memory_equal(o->data, "\x00\x01\x01\x02", 4);
+    o = cfg_optset_find(&c->options, 223);
+    assert_non_null(o);
+    assert_int_equal(o->len, 3);
+    assert_memory_equal(o->data, "\x0a\x0b\x0c", 3);
+    cfg4_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_full_subnet),
+        cmocka_unit_test(test_auto_ids_and_shared_networks),
+        cmocka_unit_test(test_errors_name_parameter_and_position),
+        cmocka_unit_test(test_hooks_map_to_builtins),
+        cmocka_unit_test(test_option_def_and_hex_data),
+    };
+    return cmocka_run_group_tests_name("cfg4", tests, NULL, NULL);
+}

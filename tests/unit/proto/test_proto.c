@@ -1,0 +1,11 @@
+/* Runs every proto test group; the exit status is the number of failed tests. */
+#include "test_proto.h"
+
+int main(void)
+{
+    int failed = 0;
+    failed += test_pkt4_run();
+    failed += test_frame_run();
+    failed += test_optdef_run();
+    return failed;
+}

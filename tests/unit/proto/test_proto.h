@@ -1,0 +1,15 @@
+/* The proto unit test executable: one cmocka group per source file. */
+#ifndef NESTOR_TEST_PROTO_H
+#define NESTOR_TEST_PROTO_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+int test_pkt4_run(void);
+int test_frame_run(void);
+int test_optdef_run(void);
+
+#endif

@@ -36,7 +36,10 @@ static void exercise_pkt(const pkt4_t *p)
     (void)pkt4_opt_ipv4(p, PKT4_OPT_REQUESTED_ADDR, &a);
     (void)pkt4_msg_name(p->msg_type);
 
-    /* Echo: same header, message type first, then every other option in order. */
+    /* Echo: same header, message type first, then every other option in order. Options moved
+     * out of an overloaded file/sname could push a near-maximal message past 64 KB: skip. */
+    if (p->overload && p->wire_len > PKT4_MAX_LEN - 1024)
+        return;
     pkt4_out_t o;
     check(pkt4_out_init(&o, obuf, sizeof obuf, &p->hdr) == 0);
     uint8_t mt;

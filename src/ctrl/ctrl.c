@@ -175,7 +175,7 @@ json_t *ctrl_parse_request(const char *text, size_t len, char *err, size_t errle
     }
     if (st == CTRL_FEED_MORE) {
         snprintf(err, errlen, "invalid command: %s",
-                 f.len == 0 ? "no JSON object found" : "incomplete JSON text");
+                 f.depth == 0 ? "no JSON object found" : "incomplete JSON text");
         goto out;
     }
     char why[96];

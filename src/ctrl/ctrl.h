@@ -64,8 +64,9 @@ int ctrl_unregister(ctrl_t *c, const char *name);
 void ctrl_set_guard(ctrl_t *c, void (*enter)(void *), void (*leave)(void *), void *arg);
 
 /* Largest accepted request in bytes and the receive/idle timeout of a connection in ms
- * (UNIX: per received chunk, then for writing the answer; HTTP: rounded up to seconds).
- * 0 keeps the current value. Applies to connections accepted afterwards. */
+ * (UNIX: restarted by every received chunk, then bounds a stalled answer write; HTTP: evhttp's
+ * read/write timeout, rounded up to seconds). 0 keeps the current value. UNIX connections
+ * accepted afterwards and HTTP listeners opened afterwards use the new values. */
 void ctrl_set_limits(ctrl_t *c, size_t max_request, unsigned timeout_ms);
 
 /* Parses a request text (comments allowed; only whitespace and comments may follow the

@@ -7,6 +7,7 @@
 #include "build_config.h"
 #include "common/cmd.h"
 #include "ctrl/ctrl.h"
+#include "common/errcode.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 

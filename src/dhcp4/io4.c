@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "common/errcode.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 
@@ -26,14 +27,14 @@ typedef struct rxbuf {
     struct iovec iov[RX_BATCH];
     struct sockaddr_ll from[RX_BATCH];
     union {
-        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct tpacket_auxdata))];
         struct cmsghdr align;
     } ctl[RX_BATCH];
 } rxbuf_t;
 
 static rxbuf_t *g_rx; /* main thread only */
 
-static void rx_prepare(bool want_pktinfo)
+static void rx_prepare(bool want_ctl)
 {
     if (!g_rx)
         g_rx = xcalloc(1, sizeof *g_rx);
@@ -42,9 +43,28 @@ static void rx_prepare(bool want_pktinfo)
         g_rx->msgs[i].msg_hdr = (struct msghdr){
             .msg_name = &g_rx->from[i], .msg_namelen = sizeof g_rx->from[i],
             .msg_iov = &g_rx->iov[i], .msg_iovlen = 1,
-            .msg_control = want_pktinfo ? g_rx->ctl[i].buf : NULL,
-            .msg_controllen = want_pktinfo ? sizeof g_rx->ctl[i].buf : 0,
+            .msg_control = want_ctl ? g_rx->ctl[i].buf : NULL,
+            .msg_controllen = want_ctl ? sizeof g_rx->ctl[i].buf : 0,
         };
+    }
+}
+
+/* A frame sent from this host over a veth (or with offload) may carry a partial UDP checksum;
+ * the kernel says so in PACKET_AUXDATA. Such a checksum is cleared (RFC 768: zero = none) so
+ * that the frame parser skips it; every other checksum is verified. */
+static void clear_unready_checksum(struct msghdr *m, uint8_t *frame, size_t len)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+            continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (!(aux.tp_status & TP_STATUS_CSUMNOTREADY) || len < FRAME_ETH_HLEN + FRAME_IP4_HLEN)
+            return;
+        size_t ihl = (size_t)(frame[FRAME_ETH_HLEN] & 15) * 4;
+        size_t off = FRAME_ETH_HLEN + ihl + 6;
+        if (off + 2 <= len)
+            frame[off] = frame[off + 1] = 0;
     }
 }
 
@@ -53,7 +73,7 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
     for (int round = 0; round < 4; round++) {
-        rx_prepare(false);
+        rx_prepare(true);
         int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0) {
             if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -64,6 +84,7 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
         for (int i = 0; i < n; i++) {
             if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING)
                 continue;
+            clear_unready_checksum(&g_rx->msgs[i].msg_hdr, g_rx->data[i], g_rx->msgs[i].msg_len);
             frame_udp4_t f;
             if (frame_parse_udp4(g_rx->data[i], g_rx->msgs[i].msg_len, &f) != 0 || f.dst_port != s->server_port)
                 continue;
@@ -180,7 +201,9 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = f->ifindex};
     int big = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) ||
+        setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) ||
         bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
         snprintf(err, errlen, "cannot set up the packet socket on %s: %s", f->name, strerror(errno));
         close(fd);

@@ -6,6 +6,7 @@
 
 #include "common/cmd.h"
 #include "ctrl/ctrl.h"
+#include "common/errcode.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dhcp4/reply4.h"
+#include "common/errcode.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "build_config.h"
+#include "common/errcode.h"
 #include "common/util.h"
 #include "ctrl/ctrl.h"
 #include "lease/memfile.h"
@@ -25,12 +26,23 @@ static void report_to_log(void *arg, int severity, const char *msgid, const char
         nlog_write(lg, sev, 0, msgid, "%s", text);
 }
 
+static void report_memfile(void *arg, int severity, const char *msgid, const char *text)
+{
+    enum nlog_sev sev = severity <= MEMFILE_SEV_ERROR ? NLOG_ERROR
+                      : severity == MEMFILE_SEV_WARN  ? NLOG_WARN
+                      : severity == MEMFILE_SEV_INFO  ? NLOG_INFO : NLOG_DEBUG;
+    int dbg = sev == NLOG_DEBUG ? NLOG_DBG_TRACE : 0;
+    if (nlog_enabled(NLOG_LEASES, sev, dbg))
+        nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
+}
+
 static char *store_signature(const cfg_lease_db_t *db, const char *path)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s|%s|%d|%u|%u|%d", db->type, path, db->persist, db->lfc_interval,
-             db->max_row_errors, db->durable);
-    return xstrdup(buf);
+    char *sig;
+    if (asprintf(&sig, "%s|%s|%d|%u|%u|%d", db->type, path, db->persist, db->lfc_interval,
+                 db->max_row_errors, db->durable) < 0)
+        abort();
+    return sig;
 }
 
 static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
@@ -57,7 +69,7 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     memfile_config_t mc = {
         .family = LEASE_V4, .path = path, .persist = cfg->lease_db.persist,
         .lfc_interval = cfg->lease_db.lfc_interval, .max_row_errors = cfg->lease_db.max_row_errors,
-        .durable = cfg->lease_db.durable, .report = report_to_log, .report_arg = (void *)(intptr_t)NLOG_LEASES,
+        .durable = cfg->lease_db.durable, .report = report_memfile,
     };
     int r = memfile_open(&mc, out, err, errlen);
     if (r) {

@@ -85,13 +85,13 @@ const char *nlog_logger_name(enum nlog_logger lg)
 
 static void set_names(const char *root)
 {
-    snprintf(g.root, sizeof g.root, "%s", root && *root ? root : "kea");
+    snprintf(g.root, sizeof g.root, "%.120s", root && *root ? root : "kea");
     const char *app = strncmp(g.root, "kea-", 4) == 0 ? g.root + 4 : g.root;
-    snprintf(g.app, sizeof g.app, "%s", app);
+    snprintf(g.app, sizeof g.app, "%.100s", app);
     for (int i = 0; i < NLOG__COUNT; i++) {
         const char *suf = nlog_suffix((enum nlog_logger)i);
         if (*suf)
-            snprintf(g.names[i], sizeof g.names[i], "%s.%s", g.root, suf);
+            snprintf(g.names[i], sizeof g.names[i], "%.120s.%.60s", g.root, suf);
         else
             snprintf(g.names[i], sizeof g.names[i], "%s", g.root);
     }

@@ -24,8 +24,6 @@ struct pctx {
     char *err, *epath;
     size_t errlen, epcap;
     size_t outcap;
-    struct nlog_out *stdout_default; /* index+1 into pool, lazily */
-    size_t default_idx;
 };
 
 static int bad(struct pctx *c, int rc, size_t li, const char *okey, long oi, const char *key,

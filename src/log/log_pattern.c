@@ -170,14 +170,15 @@ void nlog_pattern_free(struct nlog_pattern *p)
 /* strftime with %q (milliseconds, 3 digits) and %Q (milliseconds.microseconds). */
 static size_t fmt_time(char *out, size_t cap, const char *fmt, const struct tm *tm, long nsec)
 {
-    char f[512], ms[16];
+    char f[512], ms[48];
     size_t o = 0;
+    int msec = (int)(nsec / 1000000 % 1000), usec = (int)(nsec / 1000 % 1000);
     for (size_t i = 0; fmt[i] && o + 12 < sizeof f; i++) {
         if (fmt[i] == '%' && (fmt[i + 1] == 'q' || fmt[i + 1] == 'Q')) {
             if (fmt[i + 1] == 'q')
-                snprintf(ms, sizeof ms, "%03ld", nsec / 1000000);
+                snprintf(ms, sizeof ms, "%03d", msec);
             else
-                snprintf(ms, sizeof ms, "%03ld.%03ld", nsec / 1000000, nsec / 1000 % 1000);
+                snprintf(ms, sizeof ms, "%03d.%03d", msec, usec);
             memcpy(f + o, ms, strlen(ms));
             o += strlen(ms);
             i++;

@@ -165,14 +165,20 @@ static int enc_ipv6(wire_wr_t *w, const char *v, char *err, size_t errlen)
     return 0;
 }
 
-/* Copies v without spaces and tabs (Kea erases them in prefix and psid values). */
-static void strip_blanks(char *dst, size_t cap, const char *v)
+/* Copies v without spaces and tabs (Kea erases them in prefix and psid values). False when the
+ * result does not fit (no valid value is that long). */
+static bool strip_blanks(char *dst, size_t cap, const char *v)
 {
     size_t n = 0;
-    for (; *v && n + 1 < cap; v++)
-        if (*v != ' ' && *v != '\t')
-            dst[n++] = *v;
+    for (; *v; v++) {
+        if (*v == ' ' || *v == '\t')
+            continue;
+        if (n + 1 >= cap)
+            return false;
+        dst[n++] = *v;
+    }
     dst[n] = '\0';
+    return true;
 }
 
 static int enc_prefix(wire_wr_t *w, const char *v, char *err, size_t errlen)
@@ -180,8 +186,7 @@ static int enc_prefix(wire_wr_t *w, const char *v, char *err, size_t errlen)
     /* "2001:db8::/32": length byte, then the prefix bits rounded up to whole bytes with the bits
      * beyond the length zeroed (Kea writePrefix, RFC 8415 style). */
     char txt[128];
-    strip_blanks(txt, sizeof txt, v);
-    char *slash = strchr(txt, '/');
+    char *slash = strip_blanks(txt, sizeof txt, v) ? strchr(txt, '/') : NULL;
     struct in6_addr a;
     int64_t len;
     if (!slash)
@@ -204,8 +209,7 @@ static int enc_psid(wire_wr_t *w, const char *v, char *err, size_t errlen)
 {
     /* RFC 7618 §4: PSID-len octet, then the PSID left-aligned in 16 bits. Text is "psid/len". */
     char txt[64];
-    strip_blanks(txt, sizeof txt, v);
-    char *slash = strchr(txt, '/');
+    char *slash = strip_blanks(txt, sizeof txt, v) ? strchr(txt, '/') : NULL;
     int64_t psid, plen;
     if (!slash)
         return optdef_err(err, errlen, "'%s' is not a valid PSID value (psid/length)", v);
@@ -355,10 +359,14 @@ static int encode_tokens(const optdef_t *def, tok_iter_t *it, wire_wr_t *w, char
     }
     /* Kea accepts an empty address list or prefix/tuple array, and refuses empty arrays of other
      * fixed-size values and of domain names. */
-    if (nvals == 0 && def->type != OPTDEF_IPV4 && def->type != OPTDEF_IPV6
-        && def->type != OPTDEF_IPV6_PREFIX && def->type != OPTDEF_TUPLE)
-        return optdef_err(err, errlen, "no option value specified");
-    return 0;
+    if (nvals > 0 || def->type == OPTDEF_IPV4 || def->type == OPTDEF_IPV6
+        || def->type == OPTDEF_IPV6_PREFIX || def->type == OPTDEF_TUPLE)
+        return 0;
+    if (def->type == OPTDEF_FQDN)
+        return optdef_err(err, errlen, "FQDN list option has invalid length of 0");
+    if (def->type >= OPTDEF_INT8 && def->type <= OPTDEF_UINT32)
+        return optdef_err(err, errlen, "option %u empty", (unsigned)def->code);
+    return optdef_err(err, errlen, "no option value specified");
 }
 
 int optdef_encode_csv(const optdef_t *def, const char *text, uint8_t *out, size_t cap,

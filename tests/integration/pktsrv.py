@@ -29,15 +29,21 @@ def mac_bytes(mac):
     return bytes(int(x, 16) for x in mac.split(":"))
 
 
+def text_or_hex(b):
+    if b and all(32 <= c < 127 for c in b):
+        return b.decode()
+    return b.hex(":")
+
+
 def decode_opts(opts):
     out = {}
     for o in opts:
         if isinstance(o, tuple) and len(o) >= 2:
             k, v = o[0], o[1] if len(o) == 2 else list(o[1:])
             if isinstance(v, bytes):
-                v = v.hex(":")
+                v = text_or_hex(v)
             elif isinstance(v, list):
-                v = [x.hex(":") if isinstance(x, bytes) else x for x in v]
+                v = [text_or_hex(x) if isinstance(x, bytes) else x for x in v]
             out[str(k)] = v
     return out
 

@@ -191,8 +191,8 @@ static void test_malformed(void **state)
     json_decref(j);
     free(s);
     expect(e, "{\"command\": \"a\\u0000b\"}", 1,
-           "invalid command: JSON syntax error at line 1 column 20: \\u0000 is not allowed "
-           "without JSON_ALLOW_NUL");
+           "invalid command: JSON syntax error at line 1 column 22: \\u0000 is not allowed "
+           "without JSON_ALLOW_NUL near '\"a\\u0000b\"'");
     assert_true(ct_logged(e, "COMMAND_PROCESS_ERROR1", "invalid first character"));
     ct_env_free(e);
 }

@@ -172,7 +172,7 @@ static void test_oversized(void **state)
     /* A request of exactly the limit passes. */
     char exact[101];
     snprintf(exact, sizeof exact, "{\"command\": \"list-commands\", \"arguments\": {\"p\": \"%s\"}}",
-             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     assert_int_equal(strlen(exact), 100);
     r = exchange(e, path, exact);
     ct_check_answer(r, 0, NULL);
@@ -213,7 +213,8 @@ static void test_stale_and_busy(void **state)
     char path[128], err[256];
     sock_path(e, path, sizeof path, "k.sock");
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    assert_true(strlen(path) < sizeof sun.sun_path);
+    memcpy(sun.sun_path, path, strlen(path) + 1);
 
     /* Stale socket file left by a dead process: removed and replaced. */
     int s = socket(AF_UNIX, SOCK_STREAM, 0);

@@ -1,0 +1,223 @@
+/* Unit tests: the DHCPv4 allocation engine over a real (in-memory) memfile store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alloc/alloc4.h"
+#include "lease/memfile.h"
+
+typedef struct fixture {
+    cfg4_t *cfg;
+    hosts4_t *hosts;
+    lease_store_t *store;
+    alloc4_t *alloc;
+} fixture_t;
+
+static const char *config_text =
+    "{\"Dhcp4\": {\"valid-lifetime\": 100, \"authoritative\": false,\n"
+    " \"subnet4\": [{\"id\": 1, \"subnet\": \"10.0.0.0/24\", \"pools\": [{\"pool\": \"10.0.0.10 - 10.0.0.12\"}],\n"
+    "   \"reservations\": [{\"hw-address\": \"02:00:00:00:00:aa\", \"ip-address\": \"10.0.0.50\"},\n"
+    "                      {\"hw-address\": \"02:00:00:00:00:bb\", \"ip-address\": \"10.0.0.11\"}]}]}}";
+
+static int setup_text(void **state, const char *text)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    char err[512];
+    if (cfg4_load_string(text, "t.json", &f->cfg, err, sizeof err))
+        fail_msg("%s", err);
+    memfile_config_t mc = {.family = LEASE_V4, .path = "/nonexistent/none.csv", .persist = false};
+    if (memfile_open(&mc, &f->store, err, sizeof err))
+        fail_msg("%s", err);
+    f->hosts = hosts4_build(f->cfg);
+    f->alloc = alloc4_new(f->cfg, f->hosts, f->store);
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state) { return setup_text(state, config_text); }
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    alloc4_free(f->alloc);
+    hosts4_free(f->hosts);
+    f->store->ops->close(f->store);
+    cfg4_free(f->cfg);
+    free(f);
+    return 0;
+}
+
+static alloc4_req_t req_for(fixture_t *f, const uint8_t *mac)
+{
+    alloc4_req_t r = {.subnet = &f->cfg->subnets[0], .hwaddr = mac, .hwaddr_len = 6, .now = 1000000};
+    return r;
+}
+
+static int commits;
+static void on_commit(void *arg, int err) { commits += err == 0; }
+
+static uint32_t request(fixture_t *f, const uint8_t *mac, uint32_t addr, enum alloc4_request_kind kind, int *status)
+{
+    alloc4_req_t r = req_for(f, mac);
+    r.hint = addr;
+    alloc4_result_t res;
+    *status = alloc4_request(f->alloc, &r, kind, on_commit, NULL, &res);
+    uint32_t got = *status == ALLOC4_OK ? res.lease.addr.v4 : 0;
+    alloc4_result_free(&res);
+    return got;
+}
+
+static void test_iterative_allocation_and_exhaustion(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t mac[6] = {2, 0, 0, 0, 1, 0};
+    uint32_t got[3];
+    int st;
+    /* .11 is reserved for another client, so only .10 and .12 are dynamic */
+    for (int i = 0; i < 2; i++) {
+        mac[5] = (uint8_t)i;
+        alloc4_req_t r = req_for(f, mac);
+        alloc4_result_t res;
+        assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_OK);
+        got[i] = res.lease.addr.v4;
+        alloc4_result_free(&res);
+        assert_int_equal(request(f, mac, got[i], REQ_SELECTING, &st), got[i]);
+    }
+    assert_int_equal(got[0], 0x0a00000a);
+    assert_int_equal(got[1], 0x0a00000c);
+    mac[5] = 9;
+    alloc4_req_t r = req_for(f, mac);
+    alloc4_result_t res;
+    assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_NO_ADDRESS);
+    alloc4_result_free(&res);
+    assert_int_equal(commits >= 2, 1);
+}
+
+static void test_reservation_wins_and_existing_lease_is_reused(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[6] = {2, 0, 0, 0, 0, 0xaa};
+    alloc4_req_t r = req_for(f, a);
+    alloc4_result_t res;
+    assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_OK);
+    assert_int_equal(res.lease.addr.v4, 0x0a000032); /* out-of-pool reservation 10.0.0.50 */
+    assert_non_null(res.host);
+    alloc4_result_free(&res);
+    int st;
+    assert_int_equal(request(f, a, 0x0a000032, REQ_SELECTING, &st), 0x0a000032);
+    /* renewing keeps it */
+    assert_int_equal(request(f, a, 0x0a000032, REQ_RENEWING, &st), 0x0a000032);
+    /* asking for another address while holding a reservation: NAK */
+    request(f, a, 0x0a00000a, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+}
+
+static void test_request_conflicts(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[6] = {2, 0, 0, 0, 2, 1}, b[6] = {2, 0, 0, 0, 2, 2};
+    int st;
+    assert_int_equal(request(f, a, 0x0a00000a, REQ_SELECTING, &st), 0x0a00000a);
+    /* another client may not take it */
+    request(f, b, 0x0a00000a, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+    /* nor renew it */
+    request(f, b, 0x0a00000a, REQ_RENEWING, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+    /* INIT-REBOOT into another network */
+    request(f, b, 0x0b000001, REQ_INIT_REBOOT, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+    /* INIT-REBOOT without a known lease, not authoritative: silence */
+    request(f, b, 0x0a00000c, REQ_INIT_REBOOT, &st);
+    assert_int_equal(st, ALLOC4_SILENT);
+    /* outside the pools */
+    request(f, b, 0x0a000064, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+    /* reserved for someone else */
+    request(f, b, 0x0a00000b, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_NAK);
+}
+
+static void test_release_decline_reclaim(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[6] = {2, 0, 0, 0, 3, 1}, b[6] = {2, 0, 0, 0, 3, 2};
+    int st;
+    assert_int_equal(request(f, a, 0x0a00000a, REQ_SELECTING, &st), 0x0a00000a);
+    alloc4_req_t rb = req_for(f, b);
+    assert_int_equal(alloc4_release(f->alloc, &rb, 0x0a00000a), ALLOC4_SILENT); /* not b's */
+    alloc4_req_t ra = req_for(f, a);
+    assert_int_equal(alloc4_decline(f->alloc, &ra, 0x0a00000a, 50), ALLOC4_OK);
+    lease_t l;
+    assert_int_equal(f->store->ops->get4_addr(f->store, 0x0a00000a, &l), 0);
+    assert_int_equal(l.state, LEASE_STATE_DECLINED);
+    assert_int_equal(l.hwaddr_len, 0);
+    lease_free(&l);
+    /* in probation: not offered */
+    alloc4_result_t res;
+    assert_int_equal(alloc4_offer(f->alloc, &rb, &res), ALLOC4_OK);
+    assert_int_not_equal(res.lease.addr.v4, 0x0a00000a);
+    alloc4_result_free(&res);
+    /* after probation, reclamation frees it */
+    assert_int_equal(alloc4_reclaim(f->alloc, 1000000 + 51, 0, 0, true), 1);
+    assert_int_not_equal(f->store->ops->get4_addr(f->store, 0x0a00000a, &l), 0);
+    assert_int_equal(request(f, b, 0x0a00000a, REQ_SELECTING, &st), 0x0a00000a);
+    assert_int_equal(alloc4_release(f->alloc, &rb, 0x0a00000a), ALLOC4_OK);
+}
+
+static void test_expired_lease_of_other_client_is_reused(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[6] = {2, 0, 0, 0, 4, 1}, b[6] = {2, 0, 0, 0, 4, 2};
+    int st;
+    assert_int_equal(request(f, a, 0x0a00000a, REQ_SELECTING, &st), 0x0a00000a);
+    alloc4_req_t r = req_for(f, b);
+    r.now += 101; /* a's lease (100 s) has expired */
+    r.hint = 0x0a00000a;
+    alloc4_result_t res;
+    assert_int_equal(alloc4_request(f->alloc, &r, REQ_SELECTING, NULL, NULL, &res), ALLOC4_OK);
+    assert_int_equal(res.lease.addr.v4, 0x0a00000a);
+    assert_memory_equal(res.lease.hwaddr, b, 6);
+    alloc4_result_free(&res);
+}
+
+static void test_timers_and_lifetimes(void **state)
+{
+    cfg_subnet4_t s = {0};
+    s.life = (cfg_lifetimes_t){.valid = 1000, .valid_min = 500, .valid_max = 2000, .t1_percent = 0.5, .t2_percent = 0.875};
+    assert_int_equal(alloc4_valid_lft(&s, 0), 1000);
+    assert_int_equal(alloc4_valid_lft(&s, 100), 500);
+    assert_int_equal(alloc4_valid_lft(&s, 1500), 1500);
+    assert_int_equal(alloc4_valid_lft(&s, 5000), 2000);
+    uint32_t t1 = 0, t2 = 0;
+    bool s1, s2;
+    alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
+    assert_false(s1);
+    assert_false(s2);
+    s.life.calculate_tee_times = true;
+    alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
+    assert_true(s1 && s2);
+    assert_int_equal(t1, 500);
+    assert_int_equal(t2, 875);
+    s.life.has_renew = true;
+    s.life.renew = 2000; /* not below the lifetime: not sent */
+    alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
+    assert_false(s1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_iterative_allocation_and_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reservation_wins_and_existing_lease_is_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_decline_reclaim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_lease_of_other_client_is_reused, setup, teardown),
+        cmocka_unit_test(test_timers_and_lifetimes),
+    };
+    return cmocka_run_group_tests_name("alloc4", tests, NULL, NULL);
+}

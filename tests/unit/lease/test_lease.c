@@ -1,0 +1,13 @@
+/* Runs every lease test group; the exit status is the number of failed tests. */
+#include "test_lease.h"
+
+int main(void)
+{
+    int failed = 0;
+    failed += test_model_run();
+    failed += test_csv4_run();
+    failed += test_memfile_run();
+    failed += test_durable_run();
+    failed += test_lfc_run();
+    return failed;
+}

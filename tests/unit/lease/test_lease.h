@@ -1,0 +1,57 @@
+/* The lease unit test executable: one cmocka group per source file, plus shared helpers. */
+#ifndef NESTOR_TEST_LEASE_H
+#define NESTOR_TEST_LEASE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "lease/lease.h"
+#include "lease/memfile.h"
+
+int test_model_run(void);
+int test_csv4_run(void);
+int test_memfile_run(void);
+int test_durable_run(void);
+int test_lfc_run(void);
+
+/* ---- helpers (test_util.c) ---- */
+
+/* A fresh temporary directory (removed with its files by tl_rmdir). */
+char *tl_mkdtemp(void);
+void tl_rmdir(char *dir);
+/* dir + "/" + name, malloc'd. */
+char *tl_path(const char *dir, const char *name);
+/* Whole file as a NUL-terminated string (NULL if missing). */
+char *tl_read(const char *path);
+void tl_write(const char *path, const char *text);
+bool tl_exists(const char *path);
+
+/* A v4 lease: 10.0.x.y style address in host order, hw ending in hwlast, subnet 1. */
+void tl_lease(lease_t *l, uint32_t addr, uint8_t hwlast, int64_t cltt);
+/* Asserts two leases are equal field by field. */
+void tl_assert_lease_eq(const lease_t *a, const lease_t *b);
+
+/* A report() sink that counts messages and remembers the last one. */
+typedef struct tl_reports {
+    int count, row_errors, errors;
+    char last_id[96];
+    char last_text[1024];
+} tl_reports_t;
+void tl_report(void *arg, int severity, const char *msgid, const char *text);
+
+/* memfile config with report wired to r (may be NULL). */
+memfile_config_t tl_config(const char *path, tl_reports_t *r);
+/* Opens and asserts success. */
+lease_store_t *tl_open(const memfile_config_t *cfg);
+
+/* Every lease of the store in address order. */
+void tl_all(lease_store_t *s, lease_list_t *out);
+/* Asserts both stores hold the same leases. */
+void tl_assert_same_store(lease_store_t *a, lease_store_t *b);
+
+#endif

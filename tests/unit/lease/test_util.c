@@ -1,0 +1,171 @@
+/* Shared helpers of the lease tests. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "test_lease.h"
+
+char *tl_mkdtemp(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof tmpl, "%s/nst-lease-XXXXXX", base && *base ? base : "/tmp");
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return xstrdup(d);
+}
+
+void tl_rmdir(char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char *p = tl_path(dir, e->d_name);
+            unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+char *tl_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+char *tl_read(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = xmalloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+void tl_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+bool tl_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+void tl_lease(lease_t *l, uint32_t addr, uint8_t hwlast, int64_t cltt)
+{
+    static const uint8_t hw[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x00};
+    lease_init(l, LEASE_V4);
+    l->addr.v4 = addr;
+    memcpy(l->hwaddr, hw, 6);
+    l->hwaddr[5] = hwlast;
+    l->hwaddr_len = 6;
+    l->subnet_id = 1;
+    l->valid_lft = 3600;
+    l->cltt = cltt;
+}
+
+void tl_assert_lease_eq(const lease_t *a, const lease_t *b)
+{
+    assert_int_equal(a->family, b->family);
+    assert_int_equal(a->addr.v4, b->addr.v4);
+    assert_int_equal(a->hwaddr_len, b->hwaddr_len);
+    assert_memory_equal(a->hwaddr, b->hwaddr, a->hwaddr_len);
+    assert_int_equal(a->client_id_len, b->client_id_len);
+    if (a->client_id_len)
+        assert_memory_equal(a->client_id, b->client_id, a->client_id_len);
+    assert_int_equal(a->subnet_id, b->subnet_id);
+    assert_int_equal(a->valid_lft, b->valid_lft);
+    assert_int_equal(a->cltt, b->cltt);
+    assert_int_equal(a->state, b->state);
+    assert_int_equal(a->fqdn_fwd, b->fqdn_fwd);
+    assert_int_equal(a->fqdn_rev, b->fqdn_rev);
+    if (a->hostname || b->hostname) {
+        assert_non_null(a->hostname);
+        assert_non_null(b->hostname);
+        assert_string_equal(a->hostname, b->hostname);
+    }
+    if (a->user_context || b->user_context) {
+        assert_non_null(a->user_context);
+        assert_non_null(b->user_context);
+        assert_string_equal(a->user_context, b->user_context);
+    }
+}
+
+void tl_report(void *arg, int severity, const char *msgid, const char *text)
+{
+    tl_reports_t *r = arg;
+    r->count++;
+    if (!strcmp(msgid, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR"))
+        r->row_errors++;
+    if (severity <= MEMFILE_SEV_ERROR)
+        r->errors++;
+    snprintf(r->last_id, sizeof r->last_id, "%s", msgid);
+    snprintf(r->last_text, sizeof r->last_text, "%s", text);
+    if (getenv("TL_VERBOSE"))
+        fprintf(stderr, "[%d] %s %s\n", severity, msgid, text);
+}
+
+memfile_config_t tl_config(const char *path, tl_reports_t *r)
+{
+    memfile_config_t c = {
+        .family = LEASE_V4,
+        .path = path,
+        .persist = true,
+        .report = r ? tl_report : NULL,
+        .report_arg = r,
+    };
+    return c;
+}
+
+lease_store_t *tl_open(const memfile_config_t *cfg)
+{
+    lease_store_t *s = NULL;
+    char err[512] = "";
+    int rc = memfile_open(cfg, &s, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "memfile_open: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_non_null(s);
+    return s;
+}
+
+void tl_all(lease_store_t *s, lease_list_t *out)
+{
+    assert_int_equal(s->ops->get4_all(s, 0, out), 0);
+}
+
+void tl_assert_same_store(lease_store_t *a, lease_store_t *b)
+{
+    lease_list_t la = {0}, lb = {0};
+    tl_all(a, &la);
+    tl_all(b, &lb);
+    assert_int_equal(la.count, lb.count);
+    for (size_t i = 0; i < la.count; i++)
+        tl_assert_lease_eq(&la.items[i], &lb.items[i]);
+    lease_list_free(&la);
+    lease_list_free(&lb);
+}

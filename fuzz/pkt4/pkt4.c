@@ -110,6 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(memcmp(g.payload, f.payload, f.payload_len) == 0);
     }
 
+    if (frame_parse_udp4_ex(data, size, FRAME_PARSE_NO_UDP_CSUM, &f) == 0
+        && pkt4_parse(&in, f.payload, f.payload_len) == 0)
+        exercise_pkt(&in);
+
     pkt4_rai_t rai;
     (void)pkt4_rai_parse(data, size, &rai);
 

@@ -6,7 +6,9 @@
  * status and a bare map {"result": <status>, "text": <reason phrase>} like Kea's stock replies.
  * Differences, chosen for correctness: basic auth is checked before anything else, a wrong
  * method gets 405 (Kea: 400), a wrong Content-Type 415 (Kea: 400), an empty body 400 (Kea:
- * 200 with a result-1 answer). Bodies over the limit are refused by evhttp itself with 413. */
+ * 200 with a result-1 answer). Bodies over the limit are refused by evhttp itself with 413
+ * before they are read; libevent 2.1 has no hook for that reply, so it carries evhttp's small
+ * HTML body instead of JSON (as do evhttp's own 400s for unparsable request heads). */
 #include "ctrl/ctrl_int.h"
 
 #include <errno.h>

@@ -26,6 +26,7 @@
 
 #define UNIX_BACKLOG 128
 #define ACCEPT_RETRY_MS 100
+#define LINGER_MS 2000 /* at most, after the answer, for the client to close its side */
 
 struct ctrl_unix_listener {
     struct ctrl_unix_listener *next;
@@ -44,7 +45,9 @@ struct ctrl_unix_conn {
     struct event *timer;
     ctrl_feed_t feed;
     int fd;
-    bool sending;
+    bool sending;  /* the answer is queued: input is discarded */
+    bool lingering; /* the answer is out and our side shut down: waiting for the peer's end */
+    bool peer_eof;  /* the peer shut its side down */
 };
 
 static void timer_arm(struct ctrl_unix_conn *k)
@@ -87,8 +90,11 @@ static void conn_answer(struct ctrl_unix_conn *k, json_t *ans)
     size_t len;
     char *text = ctrl_answer_dump(ans, &len);
     json_decref(ans);
+    /* Reading stays on while the answer goes out: whatever the client still sends (a trailing
+     * newline, say) is discarded, because closing a UNIX socket with unread input makes the
+     * peer see ECONNRESET instead of a clean end of the answer (see conn_write). */
     k->sending = true;
-    bufferevent_disable(k->bev, EV_READ);
+    bufferevent_enable(k->bev, EV_READ);
     ctrl_feed_free(&k->feed);
     if (evbuffer_add_reference(bufferevent_get_output(k->bev), text, len, free_string, NULL) <
         0) {
@@ -151,23 +157,43 @@ static void conn_read(struct bufferevent *bev, void *arg)
     /* Complete: anything after the value is ignored, as Kea does. Processing may take long
      * (config-set), so the timer is stopped until the answer is queued. */
     evbuffer_drain(in, evbuffer_get_length(in));
-    bufferevent_disable(bev, EV_READ);
     evtimer_del(k->timer);
     size_t n;
     const char *body = ctrl_feed_text(&k->feed, &n);
     conn_answer(k, ctrl_dispatch_text(k->c, body, n));
 }
 
+/* The whole answer is written. Closing now could reset the connection (and lose the answer
+ * for the client) if input we have not read is still queued, so our side is shut down first
+ * and the socket is closed when the client closes its side, or after a short linger. */
 static void conn_write(struct bufferevent *bev, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
-    if (k->sending && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    if (!k->sending || k->lingering || evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+        return;
+    if (k->peer_eof || shutdown(k->fd, SHUT_WR) < 0) {
         conn_close(k);
+        return;
+    }
+    k->lingering = true;
+    unsigned ms = k->c->timeout_ms < LINGER_MS ? k->c->timeout_ms : LINGER_MS;
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    evtimer_add(k->timer, &tv);
 }
 
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
+    if ((what & BEV_EVENT_EOF) && k->sending && !k->lingering) {
+        /* Half-closed by a client that is still reading the answer. */
+        k->peer_eof = true;
+        bufferevent_disable(bev, EV_READ);
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && k->lingering) {
+        conn_close(k);
+        return;
+    }
     if (what & BEV_EVENT_EOF) {
         if (k->feed.seen)
             ctrl_report(k->c, CTRL_SEV_INFO, "COMMAND_SOCKET_CLOSED_BY_FOREIGN_HOST",
@@ -192,6 +218,10 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 static void conn_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
+    if (k->lingering) {
+        conn_close(k);
+        return;
+    }
     if (k->sending) {
         ctrl_report(k->c, CTRL_SEV_INFO, "COMMAND_SOCKET_CONNECTION_TIMEOUT",
                     "timeout while sending the answer over socket %d", k->fd);

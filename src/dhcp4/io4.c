@@ -49,23 +49,20 @@ static void rx_prepare(bool want_ctl)
     }
 }
 
-/* A frame sent from this host over a veth (or with offload) may carry a partial UDP checksum;
- * the kernel says so in PACKET_AUXDATA. Such a checksum is cleared (RFC 768: zero = none) so
- * that the frame parser skips it; every other checksum is verified. */
-static void clear_unready_checksum(struct msghdr *m, uint8_t *frame, size_t len)
+/* A frame sent from this host over a veth (or received with checksum offload) may carry a
+ * partial UDP checksum; the kernel says so in PACKET_AUXDATA, and then the checksum is not
+ * verified (it was, or will be, by the hardware). Every other checksum is. */
+static unsigned parse_flags(struct msghdr *m)
 {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
         if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
             continue;
         struct tpacket_auxdata aux;
         memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        if (!(aux.tp_status & TP_STATUS_CSUMNOTREADY) || len < FRAME_ETH_HLEN + FRAME_IP4_HLEN)
-            return;
-        size_t ihl = (size_t)(frame[FRAME_ETH_HLEN] & 15) * 4;
-        size_t off = FRAME_ETH_HLEN + ihl + 6;
-        if (off + 2 <= len)
-            frame[off] = frame[off + 1] = 0;
+        if (aux.tp_status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID))
+            return FRAME_PARSE_NO_UDP_CSUM;
     }
+    return 0;
 }
 
 static void on_packet(evutil_socket_t fd, short what, void *arg)
@@ -84,9 +81,9 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
         for (int i = 0; i < n; i++) {
             if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING)
                 continue;
-            clear_unready_checksum(&g_rx->msgs[i].msg_hdr, g_rx->data[i], g_rx->msgs[i].msg_len);
             frame_udp4_t f;
-            if (frame_parse_udp4(g_rx->data[i], g_rx->msgs[i].msg_len, &f) != 0 || f.dst_port != s->server_port)
+            if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
+                f.dst_port != s->server_port)
                 continue;
             srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
         }

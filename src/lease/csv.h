@@ -64,7 +64,8 @@ int csv_parse_hwaddr(const char *s, uint8_t *out, size_t cap);
 
 /* Identifier as Kea's formatted-hex decoder (client-id, DUID): groups separated by ':' (or
  * else by ' '), or a plain digit string with optional "0x" prefix (odd length gets a leading
- * zero). Returns the byte count or -1. "" gives 0. */
+ * zero). Returns the byte count or -1. "" gives 0. Both hex parsers may decode in place
+ * (out == (uint8_t *)s): they never write ahead of what they have read. */
 int csv_parse_hexid(const char *s, uint8_t *out, size_t cap);
 
 #endif

@@ -31,7 +31,9 @@
 #define CSV4_NCOLS 11      /* columns of schema 2.1 */
 #define CSV4_MIN_COLS 9    /* Kea's minimum: up to hostname (schema 1.0) */
 #define CSV4_MAX_COLS 64   /* a header naming more columns is refused */
-#define CSV4_HEADER "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"
+#define CSV4_HEADER                                                                          \
+    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,"    \
+    "state,user_context"
 
 typedef struct csv4_schema {
     unsigned header_cols;  /* columns the header names */

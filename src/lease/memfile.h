@@ -32,6 +32,13 @@
  * - report(): log lines with Kea message ids (e.g. DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR),
  *   called from any store thread; it must be thread-safe and must not call into the store.
  * - close() flushes, waits for the writer and LFC threads and frees everything.
+ * - Operation details: add/update refuse (NST_EINVAL) a lease that would not load back
+ *   (csv4_check_lease). del writes the stored lease with valid_lifetime 0. Collections return
+ *   0 and append to the list in address order (get4_expired: oldest expiry first).
+ *   get4_hw_subnet/get4_cid_subnet return the lease with the largest cltt. get4_page refuses
+ *   limit 0. delete_reclaimed4 removes reclaimed leases with expire < now - secs; it and wipe4
+ *   write a delete row per lease and return the count. get4_by_hostname compares without case
+ *   and scans (a control-command query). counts4 appends subnets with a non-zero count.
  */
 #ifndef NESTOR_LEASE_MEMFILE_H
 #define NESTOR_LEASE_MEMFILE_H

@@ -64,7 +64,8 @@ static uint8_t *build_ext(const lease_t *l)
     memcpy(e + 1, &h32, 4);
     memcpy(e + 5, &x32, 4);
     uint8_t *p = e + EXT_HDR;
-    memcpy(p, l->client_id, cl);
+    if (cl)
+        memcpy(p, l->client_id, cl);
     p += cl;
     memcpy(p, hl ? l->hostname : "", hl + 1);
     p += hl + 1;

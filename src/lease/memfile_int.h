@@ -105,8 +105,9 @@ int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size
  * A missing file is not an error (*missing = true). Fills *schema from the header. */
 typedef void (*memfile_row_fn)(void *ctx, const lease_t *l, bool is_delete, uint64_t offset);
 int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
-                      memfile_row_fn row, void *ctx, uint32_t max_errors, bool report_rows,
-                      uint64_t *rows, uint64_t *errors, bool *missing, char *err, size_t errlen);
+                      memfile_row_fn row, void *ctx, uint32_t max_errors,
+                      bool report_rows, uint64_t *rows, uint64_t *errors, bool *missing,
+                      char *err, size_t errlen);
 /* Checks X.pid: NST_EBUSY (with err) if it names a live process other than us. */
 int memfile_check_pid(const char *pidpath, char *err, size_t errlen);
 

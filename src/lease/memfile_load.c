@@ -77,8 +77,9 @@ int memfile_check_pid(const char *pidpath, char *err, size_t errlen)
 /* ---- reading ---- */
 
 int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
-                      memfile_row_fn row, void *ctx, uint32_t max_errors, bool report_rows,
-                      uint64_t *rows, uint64_t *errors, bool *missing, char *err, size_t errlen)
+                      memfile_row_fn row, void *ctx, uint32_t max_errors,
+                      bool report_rows, uint64_t *rows, uint64_t *errors, bool *missing,
+                      char *err, size_t errlen)
 {
     lfile_reader_t r;
     char msg[512];

@@ -97,7 +97,8 @@ int memfile_txn_commit(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb,
             m->qbuf = xrealloc(m->qbuf, ncap);
             m->qcap = ncap;
         }
-        memcpy(m->qbuf + m->qlen, t->buf, t->len);
+        if (t->len)
+            memcpy(m->qbuf + m->qlen, t->buf, t->len);
         m->qlen += t->len;
         m->qrows += t->rows;
         if (cb) {

@@ -22,7 +22,7 @@
  * - Errors: nlog_prepare() validates everything first; on error nothing changes, the message
  *   names the offending entry and key. Write errors (disk full, closed stdout) are ignored.
  * - <syslog.h> defines LOG_INFO and LOG_DEBUG too: a file that needs it defines
- *   NLOG_NO_SHORT_MACROS before including this header.
+ *   NLOG_NO_SHORT_MACROS before including this header and uses NLOG_AT(lg, sev, lvl, id, ...).
  */
 #ifndef NESTOR_LOG_LOG_H
 #define NESTOR_LOG_LOG_H
@@ -139,17 +139,20 @@ void nlog_write(enum nlog_logger lg, enum nlog_sev sev, int dbglvl, const char *
 void nlog_vwrite(enum nlog_logger lg, enum nlog_sev sev, int dbglvl, const char *msgid,
                  const char *fmt, va_list ap) NST_PRINTF(5, 0);
 
-#ifndef NLOG_NO_SHORT_MACROS
-#define NLOG_AT_(lg, sev, lvl, id, ...)                                                          \
+#if defined(LOG_INFO) && !defined(NLOG_NO_SHORT_MACROS)
+#error "<syslog.h> defines LOG_INFO: define NLOG_NO_SHORT_MACROS before including log/log.h"
+#endif
+#define NLOG_AT(lg, sev, lvl, id, ...)                                                           \
     do {                                                                                         \
         if (nlog_enabled(lg, sev, lvl))                                                          \
             nlog_write(lg, sev, lvl, id, __VA_ARGS__);                                           \
     } while (0)
-#define LOG_FATAL(lg, id, ...) NLOG_AT_(lg, NLOG_FATAL, 0, id, __VA_ARGS__)
-#define LOG_ERROR(lg, id, ...) NLOG_AT_(lg, NLOG_ERROR, 0, id, __VA_ARGS__)
-#define LOG_WARN(lg, id, ...) NLOG_AT_(lg, NLOG_WARN, 0, id, __VA_ARGS__)
-#define LOG_INFO(lg, id, ...) NLOG_AT_(lg, NLOG_INFO, 0, id, __VA_ARGS__)
-#define LOG_DEBUG(lg, lvl, id, ...) NLOG_AT_(lg, NLOG_DEBUG, lvl, id, __VA_ARGS__)
+#ifndef NLOG_NO_SHORT_MACROS
+#define LOG_FATAL(lg, id, ...) NLOG_AT(lg, NLOG_FATAL, 0, id, __VA_ARGS__)
+#define LOG_ERROR(lg, id, ...) NLOG_AT(lg, NLOG_ERROR, 0, id, __VA_ARGS__)
+#define LOG_WARN(lg, id, ...) NLOG_AT(lg, NLOG_WARN, 0, id, __VA_ARGS__)
+#define LOG_INFO(lg, id, ...) NLOG_AT(lg, NLOG_INFO, 0, id, __VA_ARGS__)
+#define LOG_DEBUG(lg, lvl, id, ...) NLOG_AT(lg, NLOG_DEBUG, lvl, id, __VA_ARGS__)
 #endif
 
 #endif

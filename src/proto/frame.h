@@ -45,6 +45,13 @@ typedef struct frame_udp4 {
  * transmitter generated no checksum"). On success fills *out (payload points into buf). */
 int frame_parse_udp4(const uint8_t *buf, size_t len, frame_udp4_t *out);
 
+/* frame_parse_udp4() with flags. FRAME_PARSE_NO_UDP_CSUM skips the UDP checksum check: pass it
+ * when the kernel reports (PACKET_AUXDATA tp_status) TP_STATUS_CSUMNOTREADY (checksum offloaded,
+ * e.g. traffic from a local veth peer: the field holds only a partial sum) or
+ * TP_STATUS_CSUM_VALID. Kea's raw socket path checks neither checksum. */
+#define FRAME_PARSE_NO_UDP_CSUM 0x1u
+int frame_parse_udp4_ex(const uint8_t *buf, size_t len, unsigned flags, frame_udp4_t *out);
+
 /* Builds Ethernet + IPv4 (no options, DF set, ID 0, TTL FRAME_IP4_TTL) + UDP around
  * f->payload_len bytes at f->payload, computing the IP header checksum and the UDP checksum over
  * the pseudo-header (RFC 768). The payload may already sit at buf + FRAME_UDP4_HLEN (zero copy)

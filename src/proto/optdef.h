@@ -8,8 +8,9 @@
  *   copies of everything added to it. Building a registry is single-threaded; once built, lookups
  *   are read-only and may run from many threads at once. optdef_registry_free() frees it whole.
  * - Definitions returned by lookups live as long as the registry (standard ones: forever).
- * - Encoding and formatting are pure functions over caller buffers; they never allocate and never
- *   write past the given capacity. Errors: NST_EMALFORMED with a message in err naming the bad
+ * - Encoding and formatting are pure functions over caller buffers (optdef_encode_csv() uses one
+ *   temporary heap copy of its text, freed before it returns); they never write past the given
+ *   capacity. Errors: NST_EMALFORMED with a message in err naming the bad
  *   value, NST_ENOSPACE when the output does not fit, NST_ECONFIG for rejected definitions.
  *   err may be NULL (errlen 0); when given it is always NUL-terminated.
  */

@@ -50,9 +50,9 @@ class Lan:
         self._pkt = None
 
     def add_relay(self):
-        """Client namespace plays a relay agent: 192.0.2.254 on the LAN, 10.10.10.1 on a remote link."""
+        """Client namespace plays a relay agent: 192.0.2.254 on the LAN, 10.10.10.1 for a remote link, both on its LAN interface."""
         sh("ip", "-n", self.cli_ns, "addr", "add", "192.0.2.254/24", "dev", self.cli_if)
-        sh("ip", "-n", self.cli_ns, "addr", "add", "10.10.10.1/24", "dev", "lo")
+        sh("ip", "-n", self.cli_ns, "addr", "add", "10.10.10.1/24", "dev", self.cli_if)
         sh("ip", "-n", self.srv_ns, "route", "add", "10.10.10.0/24", "via", "192.0.2.254")
 
     def in_srv(self, *cmd):

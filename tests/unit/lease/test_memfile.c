@@ -221,6 +221,9 @@ static void test_page_expired_reclaimed_wipe(void **state)
     assert_int_equal(lease_expire(&list.items[0]), 1001);
     assert_int_equal(lease_expire(&list.items[6]), 1001);
     lease_list_free(&list);
+    assert_int_equal(s->ops->get4_expired(s, 1001, 100, &list), 0);
+    assert_int_equal(list.count, 30); /* max is not reached: only the due ones */
+    lease_list_free(&list);
     assert_int_equal(s->ops->get4_expired(s, 999, 0, &list), 0);
     assert_int_equal(list.count, 0);
     assert_int_equal(s->ops->get4_expired(s, INT64_MAX - 1, 0, &list), 0);

@@ -147,6 +147,16 @@ static void test_bad_checksums(void **state)
     assert_int_equal(frame_parse_udp4(fr, (size_t)len, &g), NST_EMALFORMED);
     fr[29] ^= 1;
     fix_ip_csum(fr);
+    /* Offloaded checksums: the caller can skip the UDP check, never the IP one. */
+    fr[100] ^= 0x40;
+    assert_int_equal(frame_parse_udp4(fr, (size_t)len, &g), NST_EMALFORMED);
+    assert_int_equal(frame_parse_udp4_ex(fr, (size_t)len, FRAME_PARSE_NO_UDP_CSUM, &g), 0);
+    assert_int_equal(g.payload_len, 300);
+    fr[22] ^= 1;
+    assert_int_equal(frame_parse_udp4_ex(fr, (size_t)len, FRAME_PARSE_NO_UDP_CSUM, &g),
+                     NST_EMALFORMED);
+    fr[22] ^= 1;
+    fr[100] ^= 0x40;
     /* A zero UDP checksum means "none" and is accepted even with changed data. */
     fr[100] ^= 0x40;
     fr[40] = fr[41] = 0;

@@ -552,9 +552,53 @@ static void test_builder_space(void **state)
         assert_int_equal(buf[i], 0xee);
 }
 
+static void test_wire(void **state)
+{
+    (void)state;
+    static const uint8_t in[] = {1, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
+    wire_rd_t r;
+    wire_rd_init(&r, in, sizeof in);
+    assert_int_equal(wire_rd_u8(&r), 1);
+    assert_int_equal(wire_rd_u16(&r), 0x0203);
+    assert_int_equal(wire_rd_u32(&r), 0x04050607);
+    assert_int_equal(wire_rd_remaining(&r), 0);
+    assert_true(wire_rd_ok(&r));
+    assert_int_equal(wire_rd_u8(&r), 0);            /* past the end: 0 and sticky error */
+    assert_false(wire_rd_ok(&r));
+    wire_rd_init(&r, in, sizeof in);
+    wire_rd_skip(&r, 5);
+    assert_int_equal(wire_rd_u32(&r), 0);           /* 2 left: fails without consuming */
+    assert_int_equal(r.pos, 5);
+    assert_null(wire_rd_ptr(&r, 1));                /* error stays set */
+    uint8_t b[3] = {9, 9, 9};
+    wire_rd_bytes(&r, b, 3);
+    assert_memory_equal(b, "\0\0\0", 3);
+    assert_int_equal(wire_rd_remaining(&r), 0);
+
+    uint8_t o[6];
+    memset(o, 0xee, sizeof o);
+    wire_wr_t w;
+    wire_wr_init(&w, o, 5);
+    wire_wr_u16(&w, 0x0102);
+    wire_wr_u8(&w, 3);
+    wire_wr_put_u16_at(&w, 0, 0xa1a2);
+    assert_true(wire_wr_ok(&w));
+    assert_int_equal(wire_wr_space(&w), 2);
+    wire_wr_u32(&w, 0xffffffff);                    /* does not fit: nothing written */
+    assert_false(wire_wr_ok(&w));
+    wire_wr_u8(&w, 4);                              /* sticky */
+    assert_int_equal(wire_wr_len(&w), 3);
+    assert_memory_equal(o, "\xa1\xa2\x03\xee\xee\xee", 6);
+    wire_wr_init(&w, o, 5);
+    wire_wr_u8(&w, 1);
+    wire_wr_put_u16_at(&w, 0, 1);                   /* would pass the written length */
+    assert_false(wire_wr_ok(&w));
+}
+
 int test_pkt4_run(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wire),
         cmocka_unit_test(test_discover),
         cmocka_unit_test(test_request_addresses),
         cmocka_unit_test(test_malformed),

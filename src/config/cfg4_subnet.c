@@ -483,7 +483,8 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
         r = parse_hosts(p, d, 0, NULL);
     if (r)
         return r;
-    qsort(c->subnets, c->subnet_count, sizeof *c->subnets, cmp_subnet_id);
+    if (c->subnet_count)
+        qsort(c->subnets, c->subnet_count, sizeof *c->subnets, cmp_subnet_id);
     /* Networks list their subnets once the subnet array has its final order. */
     for (size_t i = 0; i < c->subnet_count; i++) {
         cfg_subnet4_t *s = &c->subnets[i];

@@ -426,7 +426,8 @@ static void collect(const memfile_idx4_t *x, int which, const uint8_t *key, size
         id = *next_of(r, which);
     }
     /* Address order, so answers do not depend on hash-chain order. */
-    qsort(out->items + first, out->count - first, sizeof(*out->items), cmp_addr);
+    if (out->count > first)
+        qsort(out->items + first, out->count - first, sizeof(*out->items), cmp_addr);
 }
 
 void memfile_idx4_collect_hw(const memfile_idx4_t *x, const uint8_t *hw, size_t len,

@@ -325,9 +325,13 @@ int srv4_init(srv4_t *s, struct event_base *base)
 
 void srv4_shutdown(srv4_t *s, int code)
 {
+    /* Stop serving at once, but let the loop run briefly so that the answer to a "shutdown"
+     * command reaches its client before the process exits. */
     s->shutting_down = true;
     s->exit_code = code;
-    event_base_loopexit(s->base, NULL);
+    s->disabled_user = true;
+    struct timeval tv = {0, 200000};
+    event_base_loopexit(s->base, &tv);
 }
 
 void srv4_fini(srv4_t *s)

@@ -70,17 +70,19 @@ else
   cat "$LOG/setup-fuzz.log"; step_fail "fuzz meson setup"
 fi
 
-echo "== integration tests =="
-if [ -x build/src/dhcp4/nestor-dhcp4 ]; then
-  NESTOR_BUILD=$ROOT/build /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
-    2>&1 | tee "$LOG/pytest.log" | tail -60
-  p=$(grep -Eo '[0-9]+ passed' "$LOG/pytest.log" | tail -1 | awk '{print $1}')
-  f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$LOG/pytest.log" | awk '{s+=$1} END {print s+0}')
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-  [ -z "$p" ] && [ "${f:-0}" = 0 ] && step_fail "pytest ran no test"
-else
-  step_fail "integration tests (no nestor-dhcp4 binary)"
-fi
+for variant in build build-asan; do
+  echo "== integration tests ($variant) =="
+  if [ -x $variant/src/dhcp4/nestor-dhcp4 ]; then
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 NESTOR_BUILD=$ROOT/$variant \
+      /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration 2>&1 | tee "$LOG/pytest-$variant.log" | tail -60
+    p=$(grep -Eo '[0-9]+ passed' "$LOG/pytest-$variant.log" | tail -1 | awk '{print $1}')
+    f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$LOG/pytest-$variant.log" | awk '{s+=$1} END {print s+0}')
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+    [ -z "$p" ] && [ "${f:-0}" = 0 ] && step_fail "pytest ($variant) ran no test"
+  else
+    step_fail "integration tests ($variant: no nestor-dhcp4 binary)"
+  fi
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -52,6 +52,8 @@ alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *st
     a->subnets = xcalloc(cfg->subnet_count, sizeof *a->subnets);
     a->seed = (uint64_t)now_mono_ms() * 0x9E3779B97F4A7C15ull | 1;
     pthread_mutex_init(&a->lock, NULL);
+    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
+        pthread_mutex_init(&a->addr_locks[i], NULL);
     for (size_t i = 0; i < cfg->subnet_count; i++) {
         const cfg_subnet4_t *s = &cfg->subnets[i];
         subnet_state_t *st = &a->subnets[i];
@@ -73,6 +75,8 @@ void alloc4_free(alloc4_t *a)
         free(a->subnets[i].cursors);
     free(a->subnets);
     pthread_mutex_destroy(&a->lock);
+    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
+        pthread_mutex_destroy(&a->addr_locks[i]);
     free(a);
 }
 
@@ -80,6 +84,12 @@ void alloc4_result_free(alloc4_result_t *r)
 {
     lease_free(&r->lease);
     memset(r, 0, sizeof *r);
+}
+
+pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr)
+{
+    uint32_t h = addr * 2654435761u; /* Knuth's multiplicative hash spreads neighbours */
+    return &a->addr_locks[h >> 24];
 }
 
 subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s)
@@ -217,12 +227,14 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
 {
     subnet_state_t *st = alloc4_state(a, s);
     bool random = s->life.allocator == CFG_ALLOC_RANDOM;
-    for (size_t k = 0; k < s->pool_count; k++) {
+    uint32_t found = 0;
+    /* One picker at a time: the cursor moves past each address handed out, so concurrent
+     * DISCOVERs get different addresses. */
+    pthread_mutex_lock(&a->lock);
+    for (size_t k = 0; k < s->pool_count && !found; k++) {
         const cfg_pool4_t *p = &s->pools[k];
         uint64_t size = (uint64_t)p->last - p->first + 1;
-        pthread_mutex_lock(&a->lock);
         uint32_t start = random ? p->first + (uint32_t)(next_rand(a) % size) : st->cursors[k];
-        pthread_mutex_unlock(&a->lock);
         if (start < p->first || start > p->last)
             start = p->first;
         uint32_t addr = start;
@@ -231,15 +243,14 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
             /* Network and broadcast addresses of the subnet are never handed out. */
             bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
             if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, &existing)) {
-                if (!random) {
-                    pthread_mutex_lock(&a->lock);
+                if (!random)
                     st->cursors[k] = addr == p->last ? p->first : addr + 1;
-                    pthread_mutex_unlock(&a->lock);
-                }
-                return addr;
+                found = addr;
+                break;
             }
             addr = addr == p->last ? p->first : addr + 1;
         }
     }
-    return 0;
+    pthread_mutex_unlock(&a->lock);
+    return found;
 }

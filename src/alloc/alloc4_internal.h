@@ -7,6 +7,11 @@
 #include "alloc/alloc4.h"
 #include "stats/stats.h"
 
+/* Writers of a lease for one address (request, release, decline, reclaim) hold that address's
+ * stripe lock from the check to the write, so two threads never both decide an address is free.
+ * A thread holds at most one stripe at a time. */
+#define ALLOC4_ADDR_STRIPES 256
+
 typedef struct subnet_state {
     uint32_t *cursors;            /* iterative allocator: next candidate per pool */
     stat_t *total, *assigned, *declined, *cumulative, *reclaimed, *reclaimed_declined;
@@ -17,13 +22,15 @@ struct alloc4 {
     const hosts4_t *hosts;
     lease_store_t *store;
     subnet_state_t *subnets;      /* parallel to cfg->subnets */
-    pthread_mutex_t lock;         /* cursors and the random seed */
+    pthread_mutex_t lock;         /* cursors and the random seed; held while picking */
+    pthread_mutex_t addr_locks[ALLOC4_ADDR_STRIPES]; /* per-address serialisation (striped) */
     uint64_t seed;
     stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
     stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools;
 };
 
 subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s);
+pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr);
 void alloc4_stats_bind(subnet_state_t *st, uint32_t subnet_id);
 void alloc4_stats_bind_global(alloc4_t *a);
 bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);

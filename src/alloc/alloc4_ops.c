@@ -236,13 +236,17 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
         out->why = "requested address is outside the pools";
         return ALLOC4_NAK;
     }
+    pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
+    pthread_mutex_lock(lk);
     if (!alloc4_addr_usable(a, s, addr, req, host, &existing)) {
+        pthread_mutex_unlock(lk);
         out->why = "requested address is in use by another client";
         return ALLOC4_NAK;
     }
     build_lease(s, req, host, addr, &out->lease);
     out->subnet = s;
     int r = commit(a, s, &out->lease, req, cb, arg);
+    pthread_mutex_unlock(lk);
     if (r == NST_EEXIST) {
         out->why = "requested address was taken concurrently";
         lease_free(&out->lease);
@@ -268,7 +272,19 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     return ALLOC4_OK;
 }
 
+static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr);
+static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation);
+
 int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
+{
+    pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
+    pthread_mutex_lock(lk);
+    int r = release_locked(a, req, addr);
+    pthread_mutex_unlock(lk);
+    return r;
+}
+
+static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 {
     lease_t l;
     if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
@@ -285,6 +301,15 @@ int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 }
 
 int alloc4_decline(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation)
+{
+    pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
+    pthread_mutex_lock(lk);
+    int r = decline_locked(a, req, addr, probation);
+    pthread_mutex_unlock(lk);
+    return r;
+}
+
+static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation)
 {
     lease_t l;
     if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
@@ -322,6 +347,20 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         if (deadline && now_mono_ms() > deadline)
             break;
         lease_t *l = &list.items[i];
+        /* Re-read under the address lock: a worker may have given the address to a new client
+         * since the expired list was taken. */
+        pthread_mutex_t *lk = alloc4_addr_lock(a, l->addr.v4);
+        pthread_mutex_lock(lk);
+        lease_t cur;
+        bool got = a->store->ops->get4_addr(a->store, l->addr.v4, &cur) == 0;
+        bool still = got && cur.cltt == l->cltt && cur.valid_lft == l->valid_lft &&
+                     cur.state == l->state && lease_expired(&cur, now);
+        if (got)
+            lease_free(&cur);
+        if (!still) {
+            pthread_mutex_unlock(lk);
+            continue;
+        }
         const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l->subnet_id);
         bool declined = l->state == LEASE_STATE_DECLINED;
         int r;
@@ -333,6 +372,7 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
             l->fqdn_fwd = l->fqdn_rev = false;
             r = lease_store_update(a->store, l, NULL, NULL);
         }
+        pthread_mutex_unlock(lk);
         if (r)
             continue;
         count++;

@@ -9,6 +9,7 @@
 #include "ctrl/ctrl.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
+#include "dhcp4/workers4.h"
 #include "log/log.h"
 
 #define SRV(ud) ((srv4_t *)(ud))
@@ -40,9 +41,9 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
         "pid", (json_int_t)getpid(),
         "uptime", (json_int_t)((now - s->start_mono_ms) / 1000),
         "reload", (json_int_t)((now - s->reload_mono_ms) / 1000),
-        "multi-threading-enabled", mt->enabled,
-        "thread-pool-size", mt->enabled ? (int)mt->thread_pool_size : 0,
-        "packet-queue-size", mt->enabled ? (int)mt->packet_queue_size : 0,
+        "multi-threading-enabled", s->workers != NULL,
+        "thread-pool-size", (int)workers4_threads(s->workers),
+        "packet-queue-size", s->workers ? (int)mt->packet_queue_size : 0,
         "packet-queue-statistics", 0.0, 0.0, 0.0,
         "sockets", "status", "ready"));
 }
@@ -155,7 +156,7 @@ static void on_enable_timer(evutil_socket_t fd, short what, void *arg)
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_DHCP_ENABLED", "DHCP service re-enabled after the max-period elapsed");
 }
 
-static bool *origin_flag(srv4_t *s, json_t *args, json_t **err)
+static _Atomic bool *origin_flag(srv4_t *s, json_t *args, json_t **err)
 {
     json_t *o = json_object_get(args, "origin");
     *err = NULL;
@@ -171,7 +172,7 @@ static json_t *cmd_dhcp_disable(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *err;
-    bool *flag = origin_flag(s, args, &err);
+    _Atomic bool *flag = origin_flag(s, args, &err);
     if (!flag)
         return err;
     json_t *mp = json_object_get(args, "max-period");
@@ -196,7 +197,7 @@ static json_t *cmd_dhcp_enable(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *err;
-    bool *flag = origin_flag(s, args, &err);
+    _Atomic bool *flag = origin_flag(s, args, &err);
     if (!flag)
         return err;
     *flag = false;

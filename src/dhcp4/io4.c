@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
+#include "dhcp4/workers4.h"
 #include "log/log.h"
 
 #define RX_BATCH 32
@@ -85,7 +86,10 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
             if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
                 f.dst_port != s->server_port)
                 continue;
-            srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
+            if (s->workers)
+                workers4_submit(s->workers, ifc, f.payload, f.payload_len, f.src_ip, f.dst_ip);
+            else
+                srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
         }
         if (n < RX_BATCH)
             return;
@@ -113,7 +117,11 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
                  c = CMSG_NXTHDR(&g_rx->msgs[i].msg_hdr, c))
                 if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
                     dst = ntohl(((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr.s_addr);
-            srv4_handle(s, ifc, s->rx, g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst);
+            uint32_t src = ntohl(from[i].sin_addr.s_addr);
+            if (s->workers)
+                workers4_submit(s->workers, ifc, g_rx->data[i], g_rx->msgs[i].msg_len, src, dst);
+            else
+                srv4_handle(s, ifc, s->rx, g_rx->data[i], g_rx->msgs[i].msg_len, src, dst);
         }
         if (n < RX_BATCH)
             return;

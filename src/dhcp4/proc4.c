@@ -194,8 +194,13 @@ static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_
                    who, ip4str(req.hint, ip));
     }
     srv4_reply_t *r = reply4_alloc(s, ifc);
+    /* One hold for the lease write: its commit callback drops it, inline or from the store's
+     * thread. When no write happened (every outcome but ALLOC4_OK) the callback never runs. */
+    srv4_reply_hold(r);
     alloc4_result_t res;
     int st = alloc4_request(s->rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
+    if (st != ALLOC4_OK)
+        atomic_fetch_sub(&r->holds, 1);
     switch (st) {
     case ALLOC4_OK:
         log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
@@ -268,8 +273,7 @@ static void on_inform(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q)
         srv4_reply_done(r, 0);
 }
 
-void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
-                 uint32_t src_ip, uint32_t dst_ip)
+bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
 {
     stat_add(s->st.received, 1);
     int pr = pkt4_parse(q, buf, len);
@@ -282,9 +286,21 @@ void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, si
                        "failed to parse packet from %s received over interface %s, reason: %s",
                        ip4str(src_ip, src), ifc->name, nst_strerror(pr));
         }
-        return;
+        return false;
     }
     count_received(s, q->msg_type);
+    return true;
+}
+
+void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
+                 uint32_t src_ip, uint32_t dst_ip)
+{
+    if (srv4_parse(s, ifc, q, buf, len, src_ip))
+        srv4_process(s, ifc, q, src_ip, dst_ip);
+}
+
+void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip, uint32_t dst_ip)
+{
     if (!srv4_service_enabled(s))
         return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
     if (q->hdr.op != PKT4_BOOTREQUEST)

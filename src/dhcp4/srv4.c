@@ -9,6 +9,7 @@
 #include "common/errcode.h"
 #include "common/util.h"
 #include "ctrl/ctrl.h"
+#include "dhcp4/workers4.h"
 #include "lease/memfile.h"
 #include "log/log.h"
 
@@ -200,6 +201,12 @@ int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen)
     return 0;
 }
 
+static void start_workers(srv4_t *s, const cfg4_t *cfg)
+{
+    if (cfg->mt.enabled)
+        s->workers = workers4_start(s, cfg->mt.thread_pool_size, cfg->mt.packet_queue_size, s->in_command);
+}
+
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
 {
     nlog_setup_t *logs;
@@ -211,6 +218,10 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     lease_store_t *store;
     char *store_sig;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
+    /* Quiesce packet processing before sockets or the runtime change: workers finish what they
+     * hold and exit; they start again below with the configuration that is then in force. */
+    workers4_stop(s->workers);
+    s->workers = NULL;
     char *isig = iface_signature(cfg, s->server_port);
     if (!r && (!s->iface_sig || strcmp(isig, s->iface_sig))) {
         r = srv4_open_sockets(s, cfg, err, errlen);
@@ -236,6 +247,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         free(store_sig);
         nlog_setup_free(logs);
         cfg4_free(cfg);
+        if (s->rt)
+            start_workers(s, s->rt->cfg);
         return r;
     }
     nlog_apply(logs);
@@ -261,6 +274,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         free(old);
     }
     alloc4_recount(rt->alloc);
+    start_workers(s, cfg);
     schedule(s->ev_reclaim, cfg->expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->expired.flush_reclaimed_timer_wait_time);
     s->reload_mono_ms = now_mono_ms();
@@ -276,6 +290,22 @@ int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen)
     if (cfg4_load_file(path, &cfg, err, errlen))
         return NST_ECONFIG;
     return srv4_apply_config(s, cfg, err, errlen);
+}
+
+static void guard_enter(void *arg)
+{
+    srv4_t *s = arg;
+    if (s->workers)
+        workers4_pause(s->workers);
+    s->in_command = true;
+}
+
+static void guard_leave(void *arg)
+{
+    srv4_t *s = arg;
+    s->in_command = false;
+    if (s->workers)
+        workers4_resume(s->workers);
 }
 
 static void on_completions(evutil_socket_t fd, short what, void *arg)
@@ -318,6 +348,7 @@ int srv4_init(srv4_t *s, struct event_base *base)
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         stat_set(*all[i], 0);
     s->ctrl = ctrl_new(base, report_to_log, (void *)(intptr_t)NLOG_COMMANDS);
+    ctrl_set_guard(s->ctrl, guard_enter, guard_leave, s);
     srv4_register_commands(s);
     srv4_register_lease_commands(s);
     return 0;
@@ -336,6 +367,8 @@ void srv4_shutdown(srv4_t *s, int code)
 
 void srv4_fini(srv4_t *s)
 {
+    workers4_stop(s->workers);
+    s->workers = NULL;
     srv4_completions_run(s);
     srv4_close_sockets(s);
     if (s->ctrl)

@@ -77,9 +77,11 @@ typedef struct srv4 {
 
     struct ctrl *ctrl;
     srv4_stats_t st;
+    struct workers4 *workers;  /* NULL when packets are processed on the main thread */
+    bool in_command;           /* a control command runs (workers are paused) */
 
     /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
-    bool disabled_user, disabled_ha;
+    _Atomic bool disabled_user, disabled_ha;
     struct event *ev_enable;  /* max-period timer */
 
     struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[4];
@@ -118,9 +120,13 @@ struct srv4_reply {
 
 bool srv4_service_enabled(const srv4_t *s);
 
-/* Packet path (proc4.c): handles one received DHCP payload. */
+/* Packet path (proc4.c): handles one received DHCP payload = srv4_parse + srv4_process.
+ * srv4_parse counts the packet and parses it into q (false: dropped and counted);
+ * srv4_process takes the packet from acceptance to reply. */
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
                  uint32_t src_ip, uint32_t dst_ip);
+bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
+void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip, uint32_t dst_ip);
 
 /* Reply lifecycle (reply4.c). */
 srv4_reply_t *srv4_reply_new(srv4_t *s, srv4_iface_t *ifc);

@@ -200,7 +200,20 @@ class Server:
                 self.proc.wait()
         rc = self.proc.returncode if self.proc else None
         self.proc = None
+        self.check_sanitizers()
         return rc
+
+    def check_sanitizers(self):
+        """With a sanitizer build, any report in the server's output fails the test."""
+        try:
+            text = open(self.log_path, errors="replace").read()
+        except OSError:
+            return
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "WARNING: ThreadSanitizer"):
+            if marker in text:
+                i = text.index(marker)
+                raise AssertionError(f"{self.name}: sanitizer report:\n{text[max(0, i - 200):i + 3000]}")
 
 
 @pytest.fixture(scope="module")

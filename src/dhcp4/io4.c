@@ -100,7 +100,6 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
-    bool serve = ifc->pkt_fd < 0; /* in raw mode the packet socket already saw these */
     for (int round = 0; round < 4; round++) {
         rx_prepare(true);
         struct sockaddr_in from[RX_BATCH];
@@ -111,7 +110,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
         int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
-        for (int i = 0; serve && i < n; i++) {
+        for (int i = 0; i < n; i++) {
             uint32_t dst = 0;
             for (struct cmsghdr *c = CMSG_FIRSTHDR(&g_rx->msgs[i].msg_hdr); c;
                  c = CMSG_NXTHDR(&g_rx->msgs[i].msg_hdr, c))
@@ -259,6 +258,14 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
             r = open_udp(s, f, err, errlen);
         if (!r && cfg->socket_type == CFG_SOCKET_RAW)
             r = open_packet(s, f, err, errlen);
+        if (!r && f->pkt_fd >= 0) {
+            /* Raw mode: the packet socket sees every request, and the UDP socket only keeps the
+             * port open and sends to relays. A drop-all filter stops the kernel from queueing a
+             * second copy of each packet on it. */
+            struct sock_filter drop_all[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+            struct sock_fprog prog = {.len = 1, .filter = drop_all};
+            setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+        }
         if (r) {
             if (f->udp_fd >= 0)
                 close(f->udp_fd);
@@ -268,8 +275,10 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
             f->ev_pkt = event_new(s->base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
             event_add(f->ev_pkt, NULL);
         }
-        f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
-        event_add(f->ev_udp, NULL);
+        if (f->pkt_fd < 0) {
+            f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
+            event_add(f->ev_udp, NULL);
+        }
         s->iface_count++;
         LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_CFGMGR_ADD_IFACE", "listening on interface %s (%s socket)",
                  f->name, f->pkt_fd >= 0 ? "raw" : "udp");

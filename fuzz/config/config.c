@@ -1,9 +1,11 @@
 /* Fuzz target: jsonsrc_load_buffer on arbitrary bytes (includes disabled: the input must not
- * open files), then every locate/where entry point on a few paths and on the first nodes. */
+ * open files), then every locate/where entry point on a few paths and on the first nodes, then
+ * the whole Dhcp4 configuration model (cfg4_parse) on the same text. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cfg4.h"
 #include "config/jsonsrc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,6 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < jsonsrc_warning_count(s); i++)
         (void)jsonsrc_warning(s, i);
     jsonsrc_free(s);
+    /* The Dhcp4 model: every semantic check and error path. */
+    if (jsonsrc_load_buffer((const char *)data, size, "fuzz.json", JSONSRC_NO_INCLUDE, &s, err,
+                            sizeof err) == 0) {
+        cfg4_t *cfg = NULL;
+        char cerr[1024];
+        if (cfg4_parse(s, &cfg, cerr, sizeof cerr) == 0)
+            cfg4_free(cfg);
+    }
     /* The control-channel helper on the same bytes. */
     char *stripped = jsonsrc_strip_comments((const char *)data, size, NULL, err, sizeof err);
     free(stripped);

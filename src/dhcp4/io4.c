@@ -208,6 +208,8 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) ||
         setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) ||
+        /* Replies go straight to the driver: no qdisc on a DHCP server's reply path. */
+        setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) ||
         bind(fd, (struct sockaddr *)&sll, sizeof sll)) {
         snprintf(err, errlen, "cannot set up the packet socket on %s: %s", f->name, strerror(errno));
         close(fd);

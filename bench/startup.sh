@@ -42,4 +42,4 @@ rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
 count=$(python3 -c "import json,socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"subnet[1].assigned-addresses\"}}'); d=b''
 while (c:=s.recv(65536)): d+=c
 print(json.loads(d)['arguments']['subnet[1].assigned-addresses'][0][0])" "$W/ctrl.sock")
-echo "ready after $(echo "$end - $start" | bc) s; RSS $((rss_kb / 1024)) MB = $((rss_kb * 1024 / N)) bytes per lease; assigned-addresses $count"
+echo "ready after $(python3 -c "print(round($end - $start, 2))") s; RSS $((rss_kb / 1024)) MB = $((rss_kb * 1024 / N)) bytes per lease; assigned-addresses $count"

@@ -1,0 +1,104 @@
+"""The memfile lease file through the running server: expired-lease reclamation, lease file
+cleanup (LFC) on a timer, corrupt rows and max-row-errors."""
+import os
+import time
+
+from conftest import Server, basic_config
+from test_protocol import dora
+
+HEADER = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n"
+
+
+def test_expired_leases_are_reclaimed_on_the_timer(lan, server):
+    cfg = basic_config(**{"valid-lifetime": 2, "min-valid-lifetime": 1, "max-valid-lifetime": 2,
+                          "renew-timer": 1, "rebind-timer": 1,
+                          "expired-leases-processing": {"reclaim-timer-wait-time": 1,
+                                                        "hold-reclaimed-time": 0,
+                                                        "flush-reclaimed-timer-wait-time": 1}})
+    srv = server(cfg)
+    _, ack = dora(lan, mac="02:00:00:00:c0:01", xid=0xf001)
+    assert srv.stat("subnet[1].assigned-addresses") == 1
+    deadline = time.time() + 10
+    while time.time() < deadline and srv.cmd("lease4-get", {"ip-address": ack["yiaddr"]})["result"] == 0:
+        time.sleep(0.3)
+    assert srv.cmd("lease4-get", {"ip-address": ack["yiaddr"]})["result"] == 3
+    assert srv.stat("reclaimed-leases") == 1
+    assert srv.stat("subnet[1].reclaimed-leases") == 1
+    assert srv.stat("subnet[1].assigned-addresses") == 0
+
+
+def test_leases_reclaim_command_keeps_reclaimed_leases(lan, server):
+    srv = server(basic_config(**{"expired-leases-processing": {"reclaim-timer-wait-time": 0,
+                                                               "flush-reclaimed-timer-wait-time": 0}}))
+    old = int(time.time()) - 1000
+    srv.cmd("lease4-add", {"ip-address": "192.0.2.120", "hw-address": "02:00:00:00:c1:01",
+                           "valid-lft": 100, "cltt": old, "hostname": "gone"})
+    assert srv.cmd("leases-reclaim", {"remove": False})["result"] == 0
+    l = srv.cmd("lease4-get", {"ip-address": "192.0.2.120"})["arguments"]
+    assert l["state"] == 2 and l["hostname"] == ""
+    assert srv.cmd("leases-reclaim")["result"] == 1  # 'remove' is mandatory
+
+
+def test_lease_file_cleanup_runs_on_its_timer(lan, server):
+    cfg = basic_config()
+    srv = server(cfg, start=False)
+    srv.config["Dhcp4"]["lease-database"]["lfc-interval"] = 1
+    srv.start()
+    ips = []
+    for i in range(3):
+        _, ack = dora(lan, mac=f"02:00:00:00:c2:{i:02x}", xid=0xf100 + 16 * i)
+        ips.append(ack["yiaddr"])
+    for i in range(3):  # renewals: more rows for the same leases
+        dora(lan, mac=f"02:00:00:00:c2:{i:02x}", xid=0xf200 + 16 * i)
+    srv.cmd("lease4-del", {"ip-address": ips[0]})
+    deadline = time.time() + 15
+    while time.time() < deadline and not os.path.exists(srv.lease_file + ".2"):
+        time.sleep(0.3)
+    time.sleep(0.5)
+    assert os.path.exists(srv.lease_file + ".2"), os.listdir(srv.dir)
+    assert not os.path.exists(srv.lease_file + ".1")
+    compacted = open(srv.lease_file + ".2").read().splitlines()
+    assert compacted[0] + "\n" == HEADER
+    assert sorted(r.split(",")[0] for r in compacted[1:]) == sorted(ips[1:])
+    srv.stop()
+    srv.start()
+    assert sorted(l["ip-address"] for l in srv.cmd("lease4-get-all")["arguments"]["leases"]) == sorted(ips[1:])
+
+
+def write_leases(path, rows):
+    now = int(time.time())
+    with open(path, "w") as f:
+        f.write(HEADER)
+        for r in rows:
+            f.write(r.format(exp=now + 3000) + "\n")
+
+
+def test_corrupt_rows_are_skipped_and_reported(lan, server):
+    srv = server(basic_config(), start=False)
+    write_leases(srv.lease_file, [
+        "192.0.2.101,02:00:00:00:d0:01,,3600,{exp},1,0,0,,0,",
+        "192.0.2.102,zz:not:a:mac,,3600,{exp},1,0,0,,0,",
+        "192.0.2.103,02:00:00:00:d0:03,,3600,{exp},1,0,0,,0,",
+        "not-an-address,02:00:00:00:d0:04,,3600,{exp},1,0,0,,0,",
+    ])
+    srv.start()
+    ips = sorted(l["ip-address"] for l in srv.cmd("lease4-get-all")["arguments"]["leases"])
+    assert ips == ["192.0.2.101", "192.0.2.103"]
+    assert "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR" in srv.log()
+
+
+def test_max_row_errors_refuses_to_start(lan, server):
+    srv = server(basic_config(), start=False)
+    srv.config["Dhcp4"]["lease-database"]["max-row-errors"] = 1
+    write_leases(srv.lease_file, [
+        "192.0.2.102,zz,,3600,{exp},1,0,0,,0,",
+        "192.0.2.103,yy,,3600,{exp},1,0,0,,0,",
+    ])
+    srv.write_config()
+    import subprocess
+    env = dict(os.environ, KEA_PIDFILE_DIR=srv.dir)
+    r = subprocess.run(lan.in_srv(srv.binary, "-c", srv.conf_path), capture_output=True, text=True, env=env, timeout=20)
+    assert r.returncode == 1
+    assert "max-row-errors" in r.stdout + r.stderr or "row errors" in r.stdout + r.stderr, r.stdout + r.stderr
+    # the lease file was not modified
+    assert open(srv.lease_file).read().count("\n") == 3

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ size_t hex_colon(char *out, size_t cap, const uint8_t *in, size_t len)
     return o;
 }
 
-static int hexval(int c)
+int hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -78,6 +79,17 @@ static int hexval(int c)
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
+}
+
+int errf(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }
 
 int hex_parse(uint8_t *out, size_t cap, const char *text)
@@ -92,14 +104,14 @@ int hex_parse(uint8_t *out, size_t cap, const char *text)
         /* Odd length: leading digit stands alone (Kea pads with a zero). */
         size_t i = 0;
         if (len % 2) {
-            int v = hexval(p[0]);
+            int v = hex_digit(p[0]);
             if (v < 0 || n >= cap)
                 return -1;
             out[n++] = (uint8_t)v;
             i = 1;
         }
         for (; i < len; i += 2) {
-            int hi = hexval(p[i]), lo = hexval(p[i + 1]);
+            int hi = hex_digit(p[i]), lo = hex_digit(p[i + 1]);
             if (hi < 0 || lo < 0 || n >= cap)
                 return -1;
             out[n++] = (uint8_t)(hi << 4 | lo);
@@ -108,13 +120,13 @@ int hex_parse(uint8_t *out, size_t cap, const char *text)
     }
     char sep = *strpbrk(p, ":- ");
     while (*p) {
-        int hi = hexval(p[0]);
+        int hi = hex_digit(p[0]);
         if (hi < 0)
             return -1;
         int v = hi;
         p++;
         if (*p && *p != sep) {
-            int lo = hexval(*p);
+            int lo = hex_digit(*p);
             if (lo < 0)
                 return -1;
             v = hi << 4 | lo;

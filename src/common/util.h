@@ -31,6 +31,12 @@ size_t hex_colon(char *out, size_t cap, const uint8_t *in, size_t len);
  * be one or two digits ("1:2:a" is 01 02 0a, as Kea accepts). */
 int hex_parse(uint8_t *out, size_t cap, const char *text);
 
+/* Value of one hexadecimal digit (either case), or -1. */
+int hex_digit(int c);
+/* Formats a message into err (when err and errlen are non-zero) and returns code: for the
+ * "return fail(err, errlen, NST_EINVAL, ...)" idiom of parsers. */
+int errf(char *err, size_t errlen, int code, const char *fmt, ...) NST_PRINTF(4, 5);
+
 /* Wall clock seconds (CLOCK_REALTIME) and monotonic milliseconds. */
 int64_t now_epoch(void);
 int64_t now_mono_ms(void);

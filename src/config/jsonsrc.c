@@ -470,16 +470,6 @@ static size_t skip_value(const char *t, size_t len, size_t i)
     return len;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool hex4(const char *t, size_t len, size_t i, unsigned *v)
 {
@@ -487,7 +477,7 @@ static bool hex4(const char *t, size_t len, size_t i, unsigned *v)
     if (i > len || len - i < 4)
         return false;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(t[i + k]);
+        int h = hex_digit(t[i + k]);
         if (h < 0)
             return false;
         *v = *v << 4 | (unsigned)h;

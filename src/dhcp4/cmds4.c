@@ -241,21 +241,6 @@ void srv4_register_commands(srv4_t *s)
     };
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
         ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
-    static const struct {
-        const char *name;
-        cmd_handler_fn fn;
-    } st[] = {
-        {"statistic-get", stats_cmd_get},
-        {"statistic-get-all", stats_cmd_get_all},
-        {"statistic-reset", stats_cmd_reset},
-        {"statistic-reset-all", stats_cmd_reset_all},
-        {"statistic-remove", stats_cmd_remove},
-        {"statistic-remove-all", stats_cmd_remove_all},
-        {"statistic-sample-age-set", stats_cmd_sample_age_set},
-        {"statistic-sample-age-set-all", stats_cmd_sample_age_set_all},
-        {"statistic-sample-count-set", stats_cmd_sample_count_set},
-        {"statistic-sample-count-set-all", stats_cmd_sample_count_set_all},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(st); i++)
-        ctrl_register(s->ctrl, st[i].name, st[i].fn, NULL);
+    for (const struct stats_cmd *c = stats_cmds; c->name; c++)
+        ctrl_register(s->ctrl, c->name, c->fn, NULL);
 }

@@ -1,4 +1,5 @@
 /* Shared memfile CSV text helpers (see csv.h). */
+#include "common/util.h"
 #include "lease/csv.h"
 
 #include <string.h>
@@ -98,16 +99,6 @@ size_t csv_escaped_len(const char *s)
     return n;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 size_t csv_unescape_inplace(char *s)
 {
@@ -121,7 +112,7 @@ size_t csv_unescape_inplace(char *s)
                  * NUL ends the value. */
                 break;
             }
-            int hi = hexval((unsigned char)d[0]), lo = hexval((unsigned char)d[1]);
+            int hi = hex_digit((unsigned char)d[0]), lo = hex_digit((unsigned char)d[1]);
             if (hi >= 0 && lo >= 0) {
                 char c = (char)(hi << 4 | lo);
                 if (c == '\0')
@@ -183,13 +174,13 @@ static int parse_separated(const char *s, char sep, uint8_t *out, size_t cap)
     size_t n = 0;
     const char *p = s;
     for (;;) {
-        int hi = hexval((unsigned char)p[0]);
+        int hi = hex_digit((unsigned char)p[0]);
         if (hi < 0)
             return -1; /* empty group (two separators, leading/trailing one) or junk */
         int v = hi;
         p++;
         if (*p && *p != sep) {
-            int lo = hexval((unsigned char)*p);
+            int lo = hex_digit((unsigned char)*p);
             if (lo < 0)
                 return -1;
             v = hi << 4 | lo;
@@ -225,14 +216,14 @@ int csv_parse_hexid(const char *s, uint8_t *out, size_t cap)
         s += 2;
     size_t len = strlen(s), n = 0, i = 0;
     if (len % 2) {
-        int v = hexval((unsigned char)s[0]);
+        int v = hex_digit((unsigned char)s[0]);
         if (v < 0 || cap < 1)
             return -1;
         out[n++] = (uint8_t)v;
         i = 1;
     }
     for (; i < len; i += 2) {
-        int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
+        int hi = hex_digit((unsigned char)s[i]), lo = hex_digit((unsigned char)s[i + 1]);
         if (hi < 0 || lo < 0 || n >= cap)
             return -1;
         out[n++] = (uint8_t)(hi << 4 | lo);

@@ -45,17 +45,6 @@ const char *csv4_schema_version(const csv4_schema_t *s)
     return s->header_cols > CSV4_NCOLS ? "2.1+" : "2.1";
 }
 
-NST_PRINTF(3, 4)
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return NST_EMALFORMED;
-}
 
 /* Quoted value for messages: at most 64 characters, then "...". */
 static const char *shown(const char *v, char *tmp, size_t cap)
@@ -73,24 +62,24 @@ int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t er
     char copy[1024];
     char *cols[CSV4_MAX_COLS];
     if (len >= sizeof(copy))
-        return fail(err, errlen, "invalid lease4 file header: longer than %zu characters",
+        return errf(err, errlen, NST_EMALFORMED, "invalid lease4 file header: longer than %zu characters",
                     sizeof(copy) - 1);
     memcpy(copy, line, len + 1);
     size_t n = csv_split(copy, cols, CSV4_MAX_COLS);
     if (n > CSV4_MAX_COLS)
-        return fail(err, errlen, "invalid lease4 file header: %zu columns", n);
+        return errf(err, errlen, NST_EMALFORMED, "invalid lease4 file header: %zu columns", n);
     size_t known = 0;
     while (known < n && known < CSV4_NCOLS) {
         if (strcmp(cols[known], col_names[known]) != 0) {
             char tmp[80];
-            return fail(err, errlen,
+            return errf(err, errlen, NST_EMALFORMED,
                         "invalid lease4 file header: column %zu is '%s', expected '%s'",
                         known + 1, shown(cols[known], tmp, sizeof tmp), col_names[known]);
         }
         known++;
     }
     if (known < CSV4_MIN_COLS)
-        return fail(err, errlen,
+        return errf(err, errlen, NST_EMALFORMED,
                     "invalid lease4 file header: only %zu known column(s), at least %d required",
                     known, CSV4_MIN_COLS);
     out->header_cols = (unsigned)n;
@@ -133,8 +122,8 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
     unsigned maxc = schema->header_cols > CSV4_NCOLS ? schema->header_cols : CSV4_NCOLS;
     if (n < schema->known_cols || n > maxc) {
         if (schema->known_cols == maxc)
-            return fail(err, errlen, "line %u: expected %u columns, found %zu", lineno, maxc, n);
-        return fail(err, errlen, "line %u: expected %u to %u columns, found %zu", lineno,
+            return errf(err, errlen, NST_EMALFORMED, "line %u: expected %u columns, found %zu", lineno, maxc, n);
+        return errf(err, errlen, NST_EMALFORMED, "line %u: expected %u to %u columns, found %zu", lineno,
                     schema->known_cols, maxc, n);
     }
     for (size_t i = n; i < CSV4_NCOLS; i++)
@@ -144,12 +133,12 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
     uint64_t v;
 
     if (!parse_ipv4(f[C_ADDRESS], &out->addr.v4))
-        return fail(err, errlen, "line %u: invalid address '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid address '%s'", lineno,
                     shown(f[C_ADDRESS], tmp, sizeof tmp));
 
     int hl = csv_parse_hwaddr(f[C_HWADDR], out->hwaddr, LEASE_HWADDR_MAX);
     if (hl < 0)
-        return fail(err, errlen, "line %u: invalid hwaddr '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid hwaddr '%s'", lineno,
                     shown(f[C_HWADDR], tmp, sizeof tmp));
     out->hwaddr_len = (uint8_t)hl;
 
@@ -159,39 +148,39 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
     snprintf(cid_shown, sizeof cid_shown, "%s", shown(cid_text, tmp, sizeof tmp));
     int cl = csv_parse_hexid(cid_text, (uint8_t *)cid_text, LEASE_CLIENTID_MAX);
     if (cl < 0 || cl == 1)
-        return fail(err, errlen, "line %u: invalid client_id '%s'%s", lineno, cid_shown,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid client_id '%s'%s", lineno, cid_shown,
                     cl == 1 ? ": shorter than 2 bytes" : "");
     out->client_id_len = (uint16_t)cl;
     out->client_id = cl ? (uint8_t *)cid_text : NULL;
 
     if (!csv_parse_uint(f[C_VALID], UINT32_MAX, &v))
-        return fail(err, errlen, "line %u: invalid valid_lifetime '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid valid_lifetime '%s'", lineno,
                     shown(f[C_VALID], tmp, sizeof tmp));
     out->valid_lft = (uint32_t)v;
 
     if (!csv_parse_uint(f[C_EXPIRE], INT64_MAX, &v))
-        return fail(err, errlen, "line %u: invalid expire '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid expire '%s'", lineno,
                     shown(f[C_EXPIRE], tmp, sizeof tmp));
     out->cltt = (int64_t)v - (int64_t)out->valid_lft;
 
     if (!csv_parse_uint(f[C_SUBNET], UINT32_MAX, &v))
-        return fail(err, errlen, "line %u: invalid subnet_id '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid subnet_id '%s'", lineno,
                     shown(f[C_SUBNET], tmp, sizeof tmp));
     out->subnet_id = (uint32_t)v;
 
     if (!csv_parse_uint(f[C_FQDN_FWD], 1, &v))
-        return fail(err, errlen, "line %u: invalid fqdn_fwd '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid fqdn_fwd '%s'", lineno,
                     shown(f[C_FQDN_FWD], tmp, sizeof tmp));
     out->fqdn_fwd = v != 0;
     if (!csv_parse_uint(f[C_FQDN_REV], 1, &v))
-        return fail(err, errlen, "line %u: invalid fqdn_rev '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid fqdn_rev '%s'", lineno,
                     shown(f[C_FQDN_REV], tmp, sizeof tmp));
     out->fqdn_rev = v != 0;
 
     if (n <= C_STATE) {
         out->state = LEASE_STATE_DEFAULT;
     } else if (!csv_parse_uint(f[C_STATE], UINT32_MAX, &v)) {
-        return fail(err, errlen, "line %u: invalid state '%s'", lineno,
+        return errf(err, errlen, NST_EMALFORMED, "line %u: invalid state '%s'", lineno,
                     shown(f[C_STATE], tmp, sizeof tmp));
     } else {
         out->state = (uint32_t)v;
@@ -209,7 +198,7 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
         snprintf(raw, sizeof raw, "%s", shown(ctx, tmp, sizeof tmp));
         csv_unescape_inplace(ctx);
         if (!*ctx || !json_object_ok(ctx, why, sizeof why))
-            return fail(err, errlen, "line %u: invalid user_context '%s': %s", lineno, raw,
+            return errf(err, errlen, NST_EMALFORMED, "line %u: invalid user_context '%s': %s", lineno, raw,
                         *ctx ? why : "empty after unescaping");
         out->user_context = ctx;
     }
@@ -217,7 +206,7 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
     /* Kea: a v4 lease needs a hardware address or a client identifier unless declined. */
     if (out->hwaddr_len == 0 && out->client_id_len == 0 &&
         out->state != LEASE_STATE_DECLINED)
-        return fail(err, errlen, "line %u: lease has neither hwaddr nor client_id (state %u)",
+        return errf(err, errlen, NST_EMALFORMED, "line %u: lease has neither hwaddr nor client_id (state %u)",
                     lineno, out->state);
 
     *is_delete = out->valid_lft == 0;

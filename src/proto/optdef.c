@@ -230,17 +230,6 @@ const optdef_t *optdef_find_by_name(const optdef_registry_t *reg, const char *sp
     return d;
 }
 
-static int cfg_err(char *err, size_t errlen, const char *fmt, ...) NST_PRINTF(3, 4);
-static int cfg_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return NST_ECONFIG;
-}
 
 /* Splits Kea's "record-types" list (comma separated, blanks trimmed, empty items skipped) into
  * def->fields, with Kea's addRecordField() checks. */
@@ -269,13 +258,13 @@ static int parse_record_types(optdef_t *def, const char *list, const char *type_
             }
             const char *pre = "invalid record type values specified for the option definition";
             if (def->type != OPTDEF_RECORD)
-                return cfg_err(err, errlen, "%s: 'record' option type must be used instead of "
+                return errf(err, errlen, NST_ECONFIG, "%s: 'record' option type must be used instead of "
                                "'%s' to add data fields to the record", pre, type_text);
             if (ft >= OPTDEF_RECORD || ft == OPTDEF_EMPTY)
-                return cfg_err(err, errlen, "%s: attempted to add invalid data type '%s' to the "
+                return errf(err, errlen, NST_ECONFIG, "%s: attempted to add invalid data type '%s' to the "
                                "record.", pre, optdef_type_name(ft));
             if (def->nfields >= OPTDEF_MAX_FIELDS)
-                return cfg_err(err, errlen, "%s: more than %d record fields", pre,
+                return errf(err, errlen, NST_ECONFIG, "%s: more than %d record fields", pre,
                                OPTDEF_MAX_FIELDS);
             def->fields[def->nfields++] = ft;
         }
@@ -288,40 +277,40 @@ static int parse_record_types(optdef_t *def, const char *list, const char *type_
 static int validate_def(const optdef_t *def, const char *type_text, char *err, size_t errlen)
 {
     if (!optdef_valid_name(def->name))
-        return cfg_err(err, errlen, "invalid option name '%s'", def->name);
+        return errf(err, errlen, NST_ECONFIG, "invalid option name '%s'", def->name);
     if (def->encapsulate[0] && !optdef_valid_name(def->encapsulate))
-        return cfg_err(err, errlen, "invalid encapsulated option space name: '%s'",
+        return errf(err, errlen, NST_ECONFIG, "invalid encapsulated option space name: '%s'",
                        def->encapsulate);
     if (def->type >= OPTDEF_TYPE_COUNT)
-        return cfg_err(err, errlen, "option type '%s' not supported.", type_text);
+        return errf(err, errlen, NST_ECONFIG, "option type '%s' not supported.", type_text);
     if (def->type == OPTDEF_RECORD) {
         if (def->nfields < 2)
-            return cfg_err(err, errlen, "invalid number of data fields: %u specified for the "
+            return errf(err, errlen, NST_ECONFIG, "invalid number of data fields: %u specified for the "
                            "option of type 'record'. Expected at least 2 fields.",
                            (unsigned)def->nfields);
         /* Variable-length string/binary fields can only be the last field. */
         for (unsigned i = 0; i + 1 < def->nfields; i++) {
             if (def->fields[i] == OPTDEF_STRING)
-                return cfg_err(err, errlen, "string data field can't be laid before data fields "
+                return errf(err, errlen, NST_ECONFIG, "string data field can't be laid before data fields "
                                "of other types.");
             if (def->fields[i] == OPTDEF_BINARY)
-                return cfg_err(err, errlen, "binary data field can't be laid before data fields "
+                return errf(err, errlen, NST_ECONFIG, "binary data field can't be laid before data fields "
                                "of other types.");
         }
         optdef_type_t last = def->fields[def->nfields - 1];
         if (def->array && last == OPTDEF_STRING)
-            return cfg_err(err, errlen, "array of strings is not a valid option definition.");
+            return errf(err, errlen, NST_ECONFIG, "array of strings is not a valid option definition.");
         if (def->array && last == OPTDEF_BINARY)
-            return cfg_err(err, errlen, "array of binary values is not a valid option "
+            return errf(err, errlen, NST_ECONFIG, "array of binary values is not a valid option "
                            "definition.");
     } else if (def->array) {
         if (def->type == OPTDEF_STRING)
-            return cfg_err(err, errlen, "array of strings is not a valid option definition.");
+            return errf(err, errlen, NST_ECONFIG, "array of strings is not a valid option definition.");
         if (def->type == OPTDEF_BINARY)
-            return cfg_err(err, errlen, "array of binary values is not a valid option "
+            return errf(err, errlen, NST_ECONFIG, "array of binary values is not a valid option "
                            "definition.");
         if (def->type == OPTDEF_EMPTY)
-            return cfg_err(err, errlen, "array of empty value is not a valid option "
+            return errf(err, errlen, NST_ECONFIG, "array of empty value is not a valid option "
                            "definition.");
     }
     return 0;
@@ -334,7 +323,7 @@ int optdef_registry_define(optdef_registry_t *reg, const char *name, int64_t cod
     if (err && errlen)
         err[0] = '\0';
     if (!reg || reg == &std_registry || !name || !type)
-        return cfg_err(err, errlen, "invalid option definition arguments");
+        return errf(err, errlen, NST_ECONFIG, "invalid option definition arguments");
     if (!space)
         space = OPTDEF_SPACE_DHCP4;
     if (!encapsulate)
@@ -345,24 +334,24 @@ int optdef_registry_define(optdef_registry_t *reg, const char *name, int64_t cod
     /* Checks in Kea 2.2 order (OptionDefParser::parse, then validate(), then
      * CfgOptionDef::add()), so the first error reported is the one Kea reports. */
     if (code < 0)
-        return cfg_err(err, errlen, "option code must not be negative");
+        return errf(err, errlen, NST_ECONFIG, "option code must not be negative");
     if (code > 255)
-        return cfg_err(err, errlen, "invalid option code '%lld', it must not be greater than "
+        return errf(err, errlen, NST_ECONFIG, "invalid option code '%lld', it must not be greater than "
                        "'255'", (long long)code);
     if (!optdef_valid_name(space))
-        return cfg_err(err, errlen, "invalid option space name '%s'", space);
+        return errf(err, errlen, NST_ECONFIG, "invalid option space name '%s'", space);
     if (strcmp(space, OPTDEF_SPACE_DHCP4) == 0) {
         if (code == 0)
-            return cfg_err(err, errlen, "invalid option code '0': reserved for PAD");
+            return errf(err, errlen, NST_ECONFIG, "invalid option code '0': reserved for PAD");
         if (code == 255)
-            return cfg_err(err, errlen, "invalid option code '255': reserved for END");
+            return errf(err, errlen, NST_ECONFIG, "invalid option code '255': reserved for END");
     }
     if (encapsulate[0]) {
         if (array)
-            return cfg_err(err, errlen, "option '%s.%s', comprising an array of data fields may "
+            return errf(err, errlen, NST_ECONFIG, "option '%s.%s', comprising an array of data fields may "
                            "not encapsulate any option space", space, name);
         if (strcmp(encapsulate, space) == 0)
-            return cfg_err(err, errlen, "option must not encapsulate an option space it belongs "
+            return errf(err, errlen, NST_ECONFIG, "option must not encapsulate an option space it belongs "
                            "to: '%s.%s' is set to encapsulate '%s'", space, name, space);
     }
 
@@ -386,17 +375,17 @@ int optdef_registry_define(optdef_registry_t *reg, const char *name, int64_t cod
         if (strcmp(d->space, space) != 0)
             continue;
         if (d->code == def.code)
-            return cfg_err(err, errlen, "option definition with code '%u' already exists in "
+            return errf(err, errlen, NST_ECONFIG, "option definition with code '%u' already exists in "
                            "option space '%s'", (unsigned)def.code, space);
         if (strcmp(d->name, name) == 0)
-            return cfg_err(err, errlen, "option definition with name '%s' already exists in "
+            return errf(err, errlen, NST_ECONFIG, "option definition with name '%s' already exists in "
                            "option space '%s'", name, space);
     }
     if (is_std_space(space) && std_by_code(space, def.code))
-        return cfg_err(err, errlen, "unable to override definition of option '%u' in standard "
+        return errf(err, errlen, NST_ECONFIG, "unable to override definition of option '%u' in standard "
                        "option space '%s'", (unsigned)def.code, space);
     if (is_std_space(space) && std_by_name(space, name))
-        return cfg_err(err, errlen, "unable to override definition of option '%s' in standard "
+        return errf(err, errlen, NST_ECONFIG, "unable to override definition of option '%s' in standard "
                        "option space '%s'", name, space);
 
     optdef_t *copy = xmalloc(sizeof *copy);

@@ -1,4 +1,5 @@
 /* Option value encoding: Kea csv-format text and hex data to wire bytes. */
+#include "common/util.h"
 #include "proto/optdef_int.h"
 
 #include <arpa/inet.h>
@@ -227,16 +228,6 @@ static int enc_psid(wire_wr_t *w, const char *v, char *err, size_t errlen)
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int enc_binary(wire_wr_t *w, const char *v, char *err, size_t errlen)
 {
@@ -245,7 +236,7 @@ static int enc_binary(wire_wr_t *w, const char *v, char *err, size_t errlen)
     for (const char *p = v; *p; p++) {
         if (isspace((unsigned char)*p))
             continue;
-        int d = hexval((unsigned char)*p);
+        int d = hex_digit((unsigned char)*p);
         if (d < 0)
             return optdef_err(err, errlen, "'%s' is not a valid binary value (hex digits)", v);
         if (hi < 0) {
@@ -411,7 +402,7 @@ static int hex_separated(const char *text, char sep, uint8_t *out, size_t cap)
             return NST_EMALFORMED;
         int v = 0;
         for (size_t i = 0; i < n; i++) {
-            int d = hexval((unsigned char)p[i]);
+            int d = hex_digit((unsigned char)p[i]);
             if (d < 0)
                 return NST_EMALFORMED;
             v = v << 4 | d;
@@ -445,7 +436,7 @@ int optdef_parse_hex(const char *text, uint8_t *out, size_t cap)
     size_t i = 0;
     int hi = n % 2 ? 0 : -1;        /* odd digit count: implicit leading 0 */
     for (; i < n; i++) {
-        int d = hexval((unsigned char)p[i]);
+        int d = hex_digit((unsigned char)p[i]);
         if (d < 0)
             return NST_EMALFORMED;
         if (hi < 0) {

@@ -193,6 +193,20 @@ def test_config_test_set_and_failed_set_keeps_running_config(lan, server):
     assert json.load(open(out))["Dhcp4"]["valid-lifetime"] == 1234
 
 
+def test_config_reload_command(lan, server):
+    srv = server(basic_config())
+    srv.config["Dhcp4"]["valid-lifetime"] = 777
+    srv.config["Dhcp4"]["rebind-timer"] = 500
+    srv.write_config()
+    assert srv.cmd("config-reload") == {"result": 0, "text": "Configuration successful."}
+    assert srv.cmd("config-get")["arguments"]["Dhcp4"]["valid-lifetime"] == 777
+    with open(srv.conf_path, "a") as f:
+        f.write("garbage")
+    r = srv.cmd("config-reload")
+    assert r["result"] == 1 and r["text"].startswith("Config reload failed: ") and srv.conf_path in r["text"]
+    assert srv.cmd("config-get")["arguments"]["Dhcp4"]["valid-lifetime"] == 777
+
+
 def test_dhcp_disable_enable_and_shutdown(lan, server):
     from test_protocol import dora
     srv = server(basic_config())

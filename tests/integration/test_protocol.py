@@ -172,7 +172,8 @@ def test_shared_network_spills_into_second_subnet(lan, server):
 
 
 def test_relayed_traffic_uses_relay_subnet_and_echoes_option82(lan, server):
-    lan.add_relay()
+    lan.add_relay() if not getattr(lan, "_relay", False) else None
+    lan._relay = True
     cfg = basic_config()
     cfg["Dhcp4"]["subnet4"].append({"id": 2, "subnet": "10.10.10.0/24",
                                     "pools": [{"pool": "10.10.10.100 - 10.10.10.110"}],
@@ -191,6 +192,29 @@ def test_relayed_traffic_uses_relay_subnet_and_echoes_option82(lan, server):
     yiaddr = ".".join(str(b) for b in reply[16:20])
     assert yiaddr.startswith("10.10.10.")
     assert bytes([82, len(rai)]) + rai in reply  # RFC 3046: option 82 echoed back
+
+
+def test_hostile_relay_input_is_dropped(lan, server):
+    lan.add_relay() if not getattr(lan, "_relay", False) else None
+    lan._relay = True
+    srv = server(basic_config())
+    import struct
+    def relayed(opts, giaddr=0x0a0a0a01, hops=1):
+        hdr = struct.pack("!BBBBIHHIIII16s64s128s", 1, 1, 6, hops, 0xbeef, 0, 0, 0, 0, 0, giaddr,
+                          bytes.fromhex("020000004101") + b"\0" * 10, b"", b"")
+        return (hdr + bytes.fromhex("63825363") + opts).hex()
+    bad = [
+        bytes([53, 1, 1, 82, 6, 1, 10, 0x41]),          # option 82 sub-option longer than the option
+        bytes([53, 1, 1, 82, 200]) + b"x" * 10,          # option 82 running off the packet
+        bytes([53, 1, 1, 82, 6, 5, 4, 10, 99, 0, 1]),    # link-selection to a subnet we do not serve
+        bytes([53, 1, 1, 52, 1, 3, 255]),                # overload of file and sname full of garbage
+    ]
+    for opts in bad:
+        res = lan.pkt.call(op="udp", src="10.10.10.1", sport=67, dst="192.0.2.1", dport=67,
+                           payload=relayed(opts), timeout=0.7)["replies"]
+        assert res == [], opts
+    assert srv.stat("pkt4-receive-drop") >= 3
+    assert srv.cmd("version-get")["result"] == 0
 
 
 def test_malformed_packets_are_counted_and_survived(lan, server):

@@ -185,6 +185,44 @@ static void test_expired_lease_of_other_client_is_reused(void **state)
     alloc4_result_free(&res);
 }
 
+static int setup_random(void **state)
+{
+    return setup_text(state, "{\"Dhcp4\": {\"valid-lifetime\": 100, \"subnet4\": [{\"id\": 1, \"subnet\": \"10.0.0.0/16\",\n"
+                             " \"allocator\": \"random\", \"pools\": [{\"pool\": \"10.0.1.0 - 10.0.1.199\"}]}]}}");
+}
+
+static void test_random_allocator_spreads_and_fills_the_pool(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t mac[6] = {2, 0, 0, 0, 0, 0};
+    uint32_t seen_low = 0, seen_high = 0, prev = 0, sequential = 0;
+    int st;
+    for (int i = 0; i < 200; i++) {
+        mac[4] = (uint8_t)(i >> 8);
+        mac[5] = (uint8_t)i;
+        alloc4_req_t r = req_for(f, mac);
+        alloc4_result_t res;
+        assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_OK);
+        uint32_t a = res.lease.addr.v4;
+        alloc4_result_free(&res);
+        assert_true(a >= 0x0a000100 && a <= 0x0a0001c7);
+        seen_low += a < 0x0a000164;
+        seen_high += a >= 0x0a000164;
+        sequential += a == prev + 1;
+        prev = a;
+        assert_int_equal(request(f, mac, a, REQ_SELECTING, &st), a);
+    }
+    /* every address used exactly once (the store refuses duplicates), spread over the pool */
+    assert_true(seen_low > 20 && seen_high > 20);
+    assert_true(sequential < 150);
+    mac[5] = 250;
+    mac[4] = 1;
+    alloc4_req_t r = req_for(f, mac);
+    alloc4_result_t res;
+    assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_NO_ADDRESS);
+    alloc4_result_free(&res);
+}
+
 static void test_timers_and_lifetimes(void **state)
 {
     cfg_subnet4_t s = {0};
@@ -217,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_decline_reclaim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_of_other_client_is_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_allocator_spreads_and_fills_the_pool, setup_random, teardown),
         cmocka_unit_test(test_timers_and_lifetimes),
     };
     return cmocka_run_group_tests_name("alloc4", tests, NULL, NULL);

@@ -215,8 +215,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         cfg4_free(cfg);
         return NST_ECONFIG;
     }
-    lease_store_t *store;
-    char *store_sig;
+    lease_store_t *store = NULL;
+    char *store_sig = NULL;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
     /* Quiesce packet processing before sockets or the runtime change: workers finish what they
      * hold and exit; they start again below with the configuration that is then in force. */

@@ -1,6 +1,7 @@
 /* DHCPv4 allocation: client lease lookup, candidate evaluation, iterative/random allocators. */
 #include "alloc/alloc4.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,26 +22,26 @@ uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested)
     return requested;
 }
 
+/* Kea's rule (Dhcpv4Srv::setTeeTimes): a configured timer wins, else a calculated one
+ * (rounded) when calculate-tee-times is on. T2 is sent when 0 < T2 < valid; T1 when
+ * 0 < T1 < T2 (if T2 is sent) or valid. */
 void alloc4_timers(const cfg_subnet4_t *s, uint32_t valid, uint32_t *t1, bool *send_t1,
                    uint32_t *t2, bool *send_t2)
 {
     *send_t1 = *send_t2 = false;
+    *t1 = *t2 = 0;
     if (valid == LEASE_INFINITE)
         return;
-    if (s->life.has_rebind) {
+    if (s->life.has_rebind)
         *t2 = s->life.rebind;
-        *send_t2 = *t2 < valid;
-    } else if (s->life.calculate_tee_times) {
-        *t2 = (uint32_t)(valid * s->life.t2_percent);
-        *send_t2 = true;
-    }
-    if (s->life.has_renew) {
+    else if (s->life.calculate_tee_times)
+        *t2 = (uint32_t)lround(valid * s->life.t2_percent);
+    *send_t2 = *t2 > 0 && *t2 < valid;
+    if (s->life.has_renew)
         *t1 = s->life.renew;
-        *send_t1 = *t1 < valid && (!*send_t2 || *t1 < *t2);
-    } else if (s->life.calculate_tee_times) {
-        *t1 = (uint32_t)(valid * s->life.t1_percent);
-        *send_t1 = !*send_t2 || *t1 < *t2;
-    }
+    else if (s->life.calculate_tee_times)
+        *t1 = (uint32_t)lround(valid * s->life.t1_percent);
+    *send_t1 = *t1 > 0 && *t1 < (*send_t2 ? *t2 : valid);
 }
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store)

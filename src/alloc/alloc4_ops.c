@@ -196,6 +196,24 @@ static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const alloc4_
     return r;
 }
 
+/* The client moved to another address: its old lease goes (one lease per client). Done under
+ * the old address's lock and only if the lease there is still this client's: another worker
+ * may have given that address to someone else meanwhile. */
+static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_addr)
+{
+    pthread_mutex_t *lk = alloc4_addr_lock(a, old_addr);
+    pthread_mutex_lock(lk);
+    lease_t old;
+    if (a->store->ops->get4_addr(a->store, old_addr, &old) == 0) {
+        const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
+        if (os && alloc4_lease_is_clients(os, &old, req) && old.state != LEASE_STATE_DECLINED &&
+            lease_store_del(a->store, &old, NULL, NULL) == 0 && old.state != LEASE_STATE_RECLAIMED)
+            stat_add(alloc4_state(a, os)->assigned, -1);
+        lease_free(&old);
+    }
+    pthread_mutex_unlock(lk);
+}
+
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
@@ -257,18 +275,8 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
         lease_free(&out->lease);
         return ALLOC4_STORE_ERROR;
     }
-    if (have && cur_addr != addr) {
-        /* The client moved to another address: its old lease goes (one lease per client). */
-        lease_t old;
-        if (a->store->ops->get4_addr(a->store, cur_addr, &old) == 0) {
-            if (lease_store_del(a->store, &old, NULL, NULL) == 0) {
-                const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
-                if (os)
-                    stat_add(alloc4_state(a, os)->assigned, -1);
-            }
-            lease_free(&old);
-        }
-    }
+    if (have && cur_addr != addr)
+        drop_old_lease(a, req, cur_addr);
     return ALLOC4_OK;
 }
 

@@ -182,7 +182,8 @@ static json_t *cmd_dhcp_disable(const char *name, json_t *args, void *ud)
     *flag = true;
     if (!s->ev_enable)
         s->ev_enable = evtimer_new(s->base, on_enable_timer, s);
-    event_del(s->ev_enable);
+    if (flag == &s->disabled_user)
+        event_del(s->ev_enable); /* the max-period timer belongs to the user origin only */
     if (secs && flag == &s->disabled_user) {
         struct timeval tv = {(time_t)secs, 0};
         event_add(s->ev_enable, &tv);

@@ -80,7 +80,8 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
             return;
         }
         for (int i = 0; i < n; i++) {
-            if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING)
+            /* Our own transmissions, and frames for other hosts seen in promiscuous mode. */
+            if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING || g_rx->from[i].sll_pkttype == PACKET_OTHERHOST)
                 continue;
             frame_udp4_t f;
             if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
@@ -199,9 +200,9 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
                  f->name, strerror(errno));
         return NST_EIO;
     }
-    struct sock_filter code[FRAME_BPF_UDP4_LEN];
-    struct sock_fprog prog = {.len = FRAME_BPF_UDP4_LEN, .filter = code};
-    frame_bpf_udp4_dport(s->server_port, &prog);
+    struct sock_filter code[FRAME_BPF_UDP4_BCAST_LEN];
+    struct sock_fprog prog = {.len = FRAME_BPF_UDP4_BCAST_LEN, .filter = code};
+    frame_bpf_udp4_dport_bcast(s->server_port, &prog);
     struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = f->ifindex};
     int big = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
@@ -261,12 +262,16 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
         if (!r && cfg->socket_type == CFG_SOCKET_RAW)
             r = open_packet(s, f, err, errlen);
         if (!r && f->pkt_fd >= 0) {
-            /* Raw mode: the packet socket sees every request, and the UDP socket only keeps the
-             * port open and sends to relays. A drop-all filter stops the kernel from queueing a
-             * second copy of each packet on it. */
-            struct sock_filter drop_all[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
-            struct sock_fprog prog = {.len = 1, .filter = drop_all};
-            setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+            /* Raw mode: each request is received once. Limited broadcasts (clients without an
+             * address) come through the packet socket; unicast (relays, renewing clients)
+             * through the UDP socket, as it crosses the IP stack anyway. */
+            struct sock_filter code[FRAME_BPF_DROP_BCAST_LEN];
+            struct sock_fprog prog = {.len = FRAME_BPF_DROP_BCAST_LEN, .filter = code};
+            frame_bpf_drop_limited_bcast(&prog);
+            if (setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog)) {
+                snprintf(err, errlen, "cannot filter the UDP socket on %s: %s", f->name, strerror(errno));
+                r = NST_EIO;
+            }
         }
         if (r) {
             if (f->udp_fd >= 0)
@@ -277,10 +282,8 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
             f->ev_pkt = event_new(s->base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
             event_add(f->ev_pkt, NULL);
         }
-        if (f->pkt_fd < 0) {
-            f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
-            event_add(f->ev_udp, NULL);
-        }
+        f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
+        event_add(f->ev_udp, NULL);
         s->iface_count++;
         LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_CFGMGR_ADD_IFACE", "listening on interface %s (%s socket)",
                  f->name, f->pkt_fd >= 0 ? "raw" : "udp");

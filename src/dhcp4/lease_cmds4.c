@@ -56,6 +56,7 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
     static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
                                        "cltt", "expire", "fqdn-fwd", "fqdn-rev", "hostname", "state",
                                        "user-context", "force-create", "comment", "origin", NULL};
+    lease_init(l, LEASE_V4); /* first: every error path leaves a lease the caller can free */
     const char *k;
     json_t *v;
     json_object_foreach(args, k, v) {
@@ -67,7 +68,6 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
             return NST_EINVAL;
         }
     }
-    lease_init(l, LEASE_V4);
     if (!get_ip(args, "ip-address", &l->addr.v4)) {
         snprintf(err, errlen, "'ip-address' is missing or is not an IPv4 address");
         return NST_EINVAL;

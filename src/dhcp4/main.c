@@ -108,7 +108,7 @@ static int pidfile_create(srv4_t *s, const char *config)
     return 0;
 }
 
-static int check_only(const char *file)
+static int check_only(const char *file, bool debug)
 {
     char err[4096];
     cfg4_t *cfg;
@@ -122,7 +122,8 @@ static int check_only(const char *file)
         fprintf(stderr, "Error encountered: %s\n", err);
         return 1;
     }
-    printf("Syntax check OK\n");
+    if (debug) /* as kea-dhcp4: silent success unless -d */
+        printf("Syntax check OK\n");
     return 0;
 }
 
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
     }
     nlog_init("kea-dhcp4", debug);
     if (test)
-        return check_only(test);
+        return check_only(test, debug);
     if (!config) {
         fprintf(stderr, "nestor-dhcp4: a configuration file is required (-c FILE)\n\n%s", usage_text);
         return 1;

@@ -43,16 +43,20 @@ static void drop(srv4_t *s, const pkt4_t *q, const char *id, const char *why)
     }
 }
 
-/* Subnet selection (Kea order): option 118, then the relay agent's link-selection
- * sub-option, then giaddr (relay ip-addresses first), then ciaddr, then the interface. */
-static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *ifc, const pkt4_t *q)
+/* Subnet selection in Kea's order: the relay agent's link-selection sub-option (RFC 3527), or
+ * without option 82 the subnet-selection option (RFC 3011); then giaddr (relay ip-addresses
+ * first); then ciaddr; then a unicast source address; then the receiving interface. */
+static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *ifc, const pkt4_t *q,
+                                          uint32_t src_ip)
 {
     uint32_t sel;
     pkt4_rai_t rai;
-    if (pkt4_opt_ipv4(q, PKT4_OPT_SUBNET_SELECTION, &sel))
+    if (pkt4_rai_get(q, &rai) == 0) {
+        if (pkt4_subopt_ipv4(&rai.link_selection, &sel))
+            return cfg4_subnet_containing(c, sel);
+    } else if (pkt4_opt_ipv4(q, PKT4_OPT_SUBNET_SELECTION, &sel)) {
         return cfg4_subnet_containing(c, sel);
-    if (pkt4_rai_get(q, &rai) == 0 && pkt4_subopt_ipv4(&rai.link_selection, &sel))
-        return cfg4_subnet_containing(c, sel);
+    }
     if (q->hdr.giaddr) {
         for (size_t i = 0; i < c->subnet_count; i++)
             for (size_t k = 0; k < c->subnets[i].relay_count; k++)
@@ -60,11 +64,10 @@ static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *i
                     return &c->subnets[i];
         return cfg4_subnet_containing(c, q->hdr.giaddr);
     }
-    if (q->hdr.ciaddr) {
-        const cfg_subnet4_t *s = cfg4_subnet_containing(c, q->hdr.ciaddr);
-        if (s)
-            return s;
-    }
+    if (q->hdr.ciaddr)
+        return cfg4_subnet_containing(c, q->hdr.ciaddr);
+    if (src_ip && src_ip != 0xffffffffu)
+        return cfg4_subnet_containing(c, src_ip);
     for (size_t i = 0; i < c->subnet_count; i++) {
         const cfg_subnet4_t *s = &c->subnets[i];
         if (s->interface && !strcmp(s->interface, ifc->name))
@@ -316,6 +319,8 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
         bool ours = false;
         for (size_t i = 0; i < s->iface_count; i++)
             ours |= s->ifaces[i].addr == sid;
+        for (size_t i = 0; i < s->rt->server_id_count; i++)
+            ours |= s->rt->server_ids[i] == sid; /* configured dhcp-server-identifier values */
         if (!ours)
             return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
     }
@@ -329,7 +334,7 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
     }
     if (t == PKT4_INFORM)
         return on_inform(s, ifc, q);
-    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q);
+    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q, src_ip);
     if (!subnet) {
         if (t == PKT4_REQUEST && s->rt->cfg->authoritative && q->hdr.giaddr == 0 &&
             pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))

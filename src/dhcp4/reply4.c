@@ -135,8 +135,10 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
         return;
     }
     if (q->hdr.ciaddr) {
-        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." */
-        r->raw = raw;
+        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." The
+         * client has that address, so the kernel routes and resolves it (a renewing client may
+         * sit behind a router: its hardware address is not on this link). */
+        r->raw = false;
         r->dst_ip = q->hdr.ciaddr;
         return;
     }
@@ -153,6 +155,19 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
     r->dst_ip = yiaddr;
 }
 
+const cfg_option_t *reply4_server_id_option(const cfg4_t *cfg, const alloc4_result_t *res,
+                                            const cfg_subnet4_t *subnet)
+{
+    const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
+    const cfg_optset_t *sets[3] = {
+        res && res->host ? &res->host->options : NULL,
+        pool ? &pool->options : NULL,
+        subnet ? &subnet->options : &cfg->options,
+    };
+    const cfg_option_t *o = find_opt(sets, 3, PKT4_OPT_SERVER_ID);
+    return o && o->len == 4 ? o : NULL;
+}
+
 bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
 {
     srv4_t *s = r->srv;
@@ -160,7 +175,8 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
     const cfg_subnet4_t *subnet = res ? res->subnet : NULL;
     const cfg_host4_t *host = res ? res->host : NULL;
     uint8_t *payload = r->frame + FRAME_UDP4_HLEN;
-    size_t cap = sizeof r->frame - FRAME_UDP4_HLEN;
+    /* At most an Ethernet MTU once the IP and UDP headers are added. */
+    size_t cap = 1500 - 28;
     uint16_t maxsz;
     /* RFC 2132 §9.10: the client's maximum message size bounds the reply (IP+UDP headers included). */
     if (pkt4_opt_u16(q, PKT4_OPT_MAX_MSG_SIZE, &maxsz) && maxsz >= 576 && (size_t)maxsz - 28 < cap)
@@ -191,8 +207,13 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
     }
     optw_t w = {.o = &o};
     put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
+    /* A configured dhcp-server-identifier wins over the interface address (as in Kea). */
+    const cfg_option_t *sid_opt = reply4_server_id_option(cfg, res, subnet);
     uint32_t sid = htonl(r->iface->addr);
-    put(&w, PKT4_OPT_SERVER_ID, &sid, 4);
+    if (sid_opt && !sid_opt->never_send)
+        put(&w, PKT4_OPT_SERVER_ID, sid_opt->data, sid_opt->len);
+    else
+        put(&w, PKT4_OPT_SERVER_ID, &sid, 4);
     if (res && (type == PKT4_OFFER || type == PKT4_ACK)) {
         uint32_t valid = res->lease.valid_lft, t1, t2;
         bool s1, s2;
@@ -213,7 +234,7 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
     if (cid && cfg->echo_client_id) /* RFC 6842 */
         put(&w, PKT4_OPT_CLIENT_ID, cid, len);
     const uint8_t *rai = pkt4_opt(q, PKT4_OPT_RAI, &len);
-    if (rai && q->hdr.giaddr) /* RFC 3046 §2.2: echo the relay agent information */
+    if (rai && len) /* RFC 3046 §2.2: echo the relay agent information (also to L2 snoopers) */
         put(&w, PKT4_OPT_RAI, rai, len);
     int n = pkt4_out_finish(&o);
     if (n <= 0)

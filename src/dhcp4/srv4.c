@@ -97,8 +97,9 @@ static void on_reclaim(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
     const cfg_expired_t *e = &s->rt->cfg->expired;
+    /* As Kea: reclaimed leases are removed at once when the flush timer is off. */
     int n = alloc4_reclaim(s->rt->alloc, now_epoch(), e->max_reclaim_leases, e->max_reclaim_time,
-                           e->hold_reclaimed_time == 0);
+                           e->flush_reclaimed_timer_wait_time == 0);
     if (n > 0)
         LOG_DEBUG(NLOG_ALLOC, 40, "ALLOC_ENGINE_V4_LEASES_RECLAMATION_COMPLETE", "reclaimed %d expired leases", n);
     schedule(s->ev_reclaim, e->reclaim_timer_wait_time);
@@ -201,6 +202,46 @@ int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen)
     return 0;
 }
 
+static void add_server_id(srv4_rt_t *rt, const cfg_optset_t *set)
+{
+    const cfg_option_t *o = cfg_optset_find(set, PKT4_OPT_SERVER_ID);
+    if (!o || o->len != 4)
+        return;
+    uint32_t a = (uint32_t)o->data[0] << 24 | (uint32_t)o->data[1] << 16 | (uint32_t)o->data[2] << 8 | o->data[3];
+    for (size_t i = 0; i < rt->server_id_count; i++)
+        if (rt->server_ids[i] == a)
+            return;
+    rt->server_ids = xrealloc(rt->server_ids, (rt->server_id_count + 1) * sizeof *rt->server_ids);
+    rt->server_ids[rt->server_id_count++] = a;
+}
+
+/* Every configured dhcp-server-identifier: a request naming one of them is for us (Kea). */
+static void collect_server_ids(srv4_rt_t *rt)
+{
+    const cfg4_t *c = rt->cfg;
+    add_server_id(rt, &c->options);
+    for (size_t i = 0; i < c->network_count; i++)
+        add_server_id(rt, &c->networks[i].options);
+    for (size_t i = 0; i < c->subnet_count; i++) {
+        add_server_id(rt, &c->subnets[i].options);
+        for (size_t k = 0; k < c->subnets[i].pool_count; k++)
+            add_server_id(rt, &c->subnets[i].pools[k].options);
+    }
+    for (size_t i = 0; i < c->host_count; i++)
+        add_server_id(rt, &c->hosts[i].options);
+}
+
+static void rt_free(srv4_rt_t *rt)
+{
+    if (!rt)
+        return;
+    alloc4_free(rt->alloc);
+    hosts4_free(rt->hosts);
+    cfg4_free(rt->cfg);
+    free(rt->server_ids);
+    free(rt);
+}
+
 static void start_workers(srv4_t *s, const cfg4_t *cfg)
 {
     if (cfg->mt.enabled)
@@ -215,18 +256,43 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         cfg4_free(cfg);
         return NST_ECONFIG;
     }
+    /* Quiesce packet processing before the store, sockets or the runtime change: workers finish
+     * what they hold and exit (so nothing is written to a store being replaced); they start
+     * again below with the configuration then in force. */
+    workers4_stop(s->workers);
+    s->workers = NULL;
     lease_store_t *store = NULL;
     char *store_sig = NULL;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
-    /* Quiesce packet processing before sockets or the runtime change: workers finish what they
-     * hold and exit; they start again below with the configuration that is then in force. */
-    workers4_stop(s->workers);
-    s->workers = NULL;
+    bool ctrl_changed = false;
+    if (!r && s->ctrl) {
+        char e[512];
+        r = ctrl_apply_sockets(s->ctrl, socks, e, sizeof e);
+        if (r)
+            snprintf(err, errlen, "control socket: %s", e);
+        ctrl_changed = !r;
+    }
+    ctrl_sockets_config_free(socks);
     char *isig = iface_signature(cfg, s->server_port);
     if (!r && (!s->iface_sig || strcmp(isig, s->iface_sig))) {
+        /* Replies waiting for a durable commit point at the interfaces: send them first. */
+        if (s->store)
+            s->store->ops->flush(s->store);
+        srv4_completions_run(s);
         r = srv4_open_sockets(s, cfg, err, errlen);
-        if (r && s->rt) /* keep serving on the old sockets */
-            srv4_open_sockets(s, s->rt->cfg, err + strlen(err), 0);
+        if (r && s->rt) { /* keep serving on the old sockets and control sockets */
+            char e2[256];
+            srv4_open_sockets(s, s->rt->cfg, e2, sizeof e2);
+            if (ctrl_changed) {
+                nlog_setup_t *ol;
+                ctrl_sockets_config_t *os;
+                if (prepare_extras(s->rt->cfg, &ol, &os, e2, sizeof e2) == 0) {
+                    ctrl_apply_sockets(s->ctrl, os, e2, sizeof e2);
+                    nlog_setup_free(ol);
+                    ctrl_sockets_config_free(os);
+                }
+            }
+        }
         if (!r) {
             free(s->iface_sig);
             s->iface_sig = isig;
@@ -234,13 +300,6 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         }
     }
     free(isig);
-    if (!r && s->ctrl) {
-        char e[512];
-        r = ctrl_apply_sockets(s->ctrl, socks, e, sizeof e);
-        if (r)
-            snprintf(err, errlen, "control socket: %s", e);
-    }
-    ctrl_sockets_config_free(socks);
     if (r) {
         if (store && store != s->store)
             store->ops->close(store);
@@ -266,13 +325,9 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     free(s->store_sig);
     s->store_sig = store_sig;
     rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
+    collect_server_ids(rt);
     s->rt = rt;
-    if (old) {
-        alloc4_free(old->alloc);
-        hosts4_free(old->hosts);
-        cfg4_free(old->cfg);
-        free(old);
-    }
+    rt_free(old);
     alloc4_recount(rt->alloc);
     start_workers(s, cfg);
     schedule(s->ev_reclaim, cfg->expired.reclaim_timer_wait_time);
@@ -373,12 +428,8 @@ void srv4_fini(srv4_t *s)
     srv4_close_sockets(s);
     if (s->ctrl)
         ctrl_free(s->ctrl);
-    if (s->rt) {
-        alloc4_free(s->rt->alloc);
-        hosts4_free(s->rt->hosts);
-        cfg4_free(s->rt->cfg);
-        free(s->rt);
-    }
+    rt_free(s->rt);
+    s->rt = NULL;
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */
     struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable};

@@ -52,6 +52,8 @@ typedef struct srv4_rt {
     cfg4_t *cfg;
     hosts4_t *hosts;
     alloc4_t *alloc;
+    uint32_t *server_ids;     /* every configured dhcp-server-identifier (option 54) value */
+    size_t server_id_count;
 } srv4_rt_t;
 
 typedef struct srv4_stats {

@@ -72,4 +72,20 @@ uint16_t frame_csum_fold(uint32_t sum);
  * NST_ENOSPACE (storage missing or too small). Thread-safe: writes only the caller's storage. */
 int frame_bpf_udp4_dport(uint16_t port, struct sock_fprog *out);
 
+/* Number of instructions frame_bpf_udp4_dport_bcast() writes. */
+#define FRAME_BPF_UDP4_BCAST_LEN 13
+
+/* As frame_bpf_udp4_dport(), but accepting only frames whose IPv4 destination is the limited
+ * broadcast address 255.255.255.255 (what clients without an address send). A server that
+ * also listens on a UDP socket receives its unicast traffic there, through the IP stack it
+ * crosses anyway, instead of a second copy on the packet socket. */
+int frame_bpf_udp4_dport_bcast(uint16_t port, struct sock_fprog *out);
+
+/* Number of instructions frame_bpf_drop_limited_bcast() writes. */
+#define FRAME_BPF_DROP_BCAST_LEN 4
+
+/* A filter for a UDP socket (it sees the IP header at SKF_NET_OFF) that drops datagrams sent to
+ * 255.255.255.255 and accepts the rest: the complement of frame_bpf_udp4_dport_bcast(). */
+int frame_bpf_drop_limited_bcast(struct sock_fprog *out);
+
 #endif

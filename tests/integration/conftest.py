@@ -5,6 +5,7 @@ Layout of a `lan`: namespace S (server) with interface sv<N> = 192.0.2.1/24, nam
 with interface cv<N>, no address (clients get one by DHCP). A relay address 192.0.2.254 and a
 remote link 10.10.10.1/24 can be added to C for relayed traffic (see Lan.add_relay()).
 """
+import contextlib
 import json
 import os
 import shutil
@@ -47,6 +48,8 @@ class Lan:
         sh("ip", "-n", self.cli_ns, "link", "set", self.cli_if, "up")
         self.cli_mac = sh("ip", "netns", "exec", self.cli_ns, "cat",
                           f"/sys/class/net/{self.cli_if}/address").stdout.strip()
+        self.srv_mac = sh("ip", "netns", "exec", self.srv_ns, "cat",
+                          f"/sys/class/net/{self.srv_if}/address").stdout.strip()
         self._pkt = None
 
     def add_relay(self):
@@ -54,6 +57,16 @@ class Lan:
         sh("ip", "-n", self.cli_ns, "addr", "add", "192.0.2.254/24", "dev", self.cli_if)
         sh("ip", "-n", self.cli_ns, "addr", "add", "10.10.10.1/24", "dev", self.cli_if)
         sh("ip", "-n", self.srv_ns, "route", "add", "10.10.10.0/24", "via", "192.0.2.254")
+
+    @contextlib.contextmanager
+    def client_address(self, ip, plen=24):
+        """The client namespace holds ip while the block runs, as a bound client does (replies
+        to ciaddr are unicast through the server's IP stack, which resolves ciaddr by ARP)."""
+        sh("ip", "-n", self.cli_ns, "addr", "add", f"{ip}/{plen}", "dev", self.cli_if)
+        try:
+            yield
+        finally:
+            sh("ip", "-n", self.cli_ns, "addr", "del", f"{ip}/{plen}", "dev", self.cli_if, check=False)
 
     def in_srv(self, *cmd):
         return ["ip", "netns", "exec", self.srv_ns, *cmd]

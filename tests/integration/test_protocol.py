@@ -51,6 +51,28 @@ def test_dora_gives_pool_address_and_options(lan, server):
     assert any(r.startswith(ack["yiaddr"] + "," + MAC + ",,600,") for r in rows[1:]), rows
 
 
+def test_configured_server_identifier_is_sent_and_accepted(lan, server):
+    cfg = basic_config()
+    cfg["Dhcp4"]["subnet4"][0]["option-data"].append({"name": "dhcp-server-identifier", "data": "10.9.9.9"})
+    srv = server(cfg)
+    offer, ack = dora(lan, mac="02:00:00:00:10:31", xid=0x2101)
+    assert offer["options"]["server_id"] == "10.9.9.9"
+    assert ack["msgtype"] == 5 and ack["options"]["server_id"] == "10.9.9.9"
+    # a SELECTING request naming another server is not for us
+    r = lan.pkt.dhcp("request", chaddr="02:00:00:00:10:32", xid=0x2111, timeout=1,
+                     options=[["server_id", "10.8.8.8"], ["requested_addr", "192.0.2.150"]])
+    assert r == []
+
+
+def test_option82_echoed_without_relay(lan, server):
+    server(basic_config())
+    rai = bytes([1, 3]) + b"sw1" + bytes([2, 2]) + b"p7"
+    offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:10:33", xid=0x2201, flags=0x8000,
+                          options=[["relay_agent_information", "hex:" + rai.hex()]])
+    assert len(offers) == 1
+    assert offers[0]["options"].get("relay_agent_information") in (rai.decode(errors="replace"), rai.hex(":"))
+
+
 def test_unicast_reply_without_broadcast_flag(lan, server):
     server(basic_config())
     _, ack = dora(lan, mac="02:00:00:00:10:02", xid=0x2001, flags=0)
@@ -64,15 +86,18 @@ def test_renew_rebind_release(lan, server):
     mac = "02:00:00:00:10:03"
     _, ack = dora(lan, mac=mac, xid=0x3001)
     ip = ack["yiaddr"]
-    # RENEWING: ciaddr set, unicast to the server
-    r = lan.pkt.dhcp("request", chaddr=mac, xid=0x3003, ciaddr=ip, dst="192.0.2.1", src="0.0.0.0")
-    assert r and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == ip
-    # REBINDING: ciaddr set, broadcast
-    r = lan.pkt.dhcp("request", chaddr=mac, xid=0x3004, ciaddr=ip)
-    assert r and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == ip
+    with lan.client_address(ip):
+        # RENEWING: ciaddr set, unicast from the client's address to the server
+        r = lan.pkt.dhcp("request", chaddr=mac, xid=0x3003, ciaddr=ip, dst="192.0.2.1", src=ip,
+                         dst_mac=lan.srv_mac)
+        assert r and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == ip
+        assert r[0]["dst"] == ip  # RFC 2131 4.1: unicast to ciaddr
+        # REBINDING: ciaddr set, broadcast
+        r = lan.pkt.dhcp("request", chaddr=mac, xid=0x3004, ciaddr=ip)
+        assert r and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == ip
     # RELEASE: the lease goes away
-    lan.pkt.dhcp("release", chaddr=mac, xid=0x3005, ciaddr=ip, dst="192.0.2.1",
-                 options=[["server_id", "192.0.2.1"]], timeout=0.5, want=0)
+    lan.pkt.dhcp("release", chaddr=mac, xid=0x3005, ciaddr=ip, dst="192.0.2.1", src=ip,
+                 dst_mac=lan.srv_mac, options=[["server_id", "192.0.2.1"]], timeout=0.5, want=0)
     time.sleep(0.3)
     assert srv.cmd("lease4-get", {"ip-address": ip})["result"] == 3
     assert srv.stat("pkt4-release-received") == 1
@@ -82,7 +107,8 @@ def test_renew_rebind_release(lan, server):
 def test_renew_of_unknown_address_by_other_client_is_nak(lan, server):
     server(basic_config())
     _, ack = dora(lan, mac="02:00:00:00:10:04", xid=0x4001)
-    r = lan.pkt.dhcp("request", chaddr="02:00:00:00:10:05", xid=0x4003, ciaddr=ack["yiaddr"])
+    with lan.client_address(ack["yiaddr"]):
+        r = lan.pkt.dhcp("request", chaddr="02:00:00:00:10:05", xid=0x4003, ciaddr=ack["yiaddr"])
     assert r and r[0]["msgtype"] == 6
 
 
@@ -130,8 +156,9 @@ def test_decline_puts_address_in_probation(lan, server):
 
 def test_inform_gets_options_without_lease(lan, server):
     srv = server(basic_config())
-    r = lan.pkt.dhcp("inform", chaddr="02:00:00:00:10:0a", xid=0x7001, ciaddr="192.0.2.77",
-                     options=[["param_req_list", [3, 6]]])
+    with lan.client_address("192.0.2.77"):
+        r = lan.pkt.dhcp("inform", chaddr="02:00:00:00:10:0a", xid=0x7001, ciaddr="192.0.2.77",
+                         options=[["param_req_list", [3, 6]]])
     assert r and r[0]["msgtype"] == 5
     assert r[0]["yiaddr"] == "0.0.0.0"
     assert "lease_time" not in r[0]["options"]

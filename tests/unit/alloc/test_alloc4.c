@@ -245,6 +245,19 @@ static void test_timers_and_lifetimes(void **state)
     s.life.renew = 2000; /* not below the lifetime: not sent */
     alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
     assert_false(s1);
+    /* Kea: T2 equal to the lifetime is not sent; T1 then only needs to be below the lifetime */
+    s.life.has_renew = false;
+    s.life.t2_percent = 1.0;
+    s.life.t1_percent = 0.6;
+    alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
+    assert_false(s2);
+    assert_true(s1);
+    assert_int_equal(t1, 600);
+    /* a configured timer of 0 is not sent */
+    s.life.has_rebind = true;
+    s.life.rebind = 0;
+    alloc4_timers(&s, 1000, &t1, &s1, &t2, &s2);
+    assert_false(s2);
 }
 
 int main(void)

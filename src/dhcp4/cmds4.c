@@ -36,16 +36,18 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
     srv4_t *s = SRV(ud);
     int64_t now = now_mono_ms();
     const cfg_mt_t *mt = &s->rt->cfg->mt;
-    return cmd_answer(CMD_SUCCESS, NULL, json_pack(
-        "{s:I, s:I, s:I, s:b, s:i, s:i, s:[f,f,f], s:{s:s}}",
-        "pid", (json_int_t)getpid(),
-        "uptime", (json_int_t)((now - s->start_mono_ms) / 1000),
-        "reload", (json_int_t)((now - s->reload_mono_ms) / 1000),
-        "multi-threading-enabled", s->workers != NULL,
-        "thread-pool-size", (int)workers4_threads(s->workers),
-        "packet-queue-size", s->workers ? (int)mt->packet_queue_size : 0,
-        "packet-queue-statistics", 0.0, 0.0, 0.0,
-        "sockets", "status", "ready"));
+    json_t *a = json_pack("{s:I, s:I, s:I, s:b, s:{s:s}}",
+                          "pid", (json_int_t)getpid(),
+                          "uptime", (json_int_t)((now - s->start_mono_ms) / 1000),
+                          "reload", (json_int_t)((now - s->reload_mono_ms) / 1000),
+                          "multi-threading-enabled", s->workers != NULL,
+                          "sockets", "status", "ready");
+    if (s->workers) { /* as Kea: the thread fields only when multi-threading runs */
+        json_object_set_new(a, "thread-pool-size", json_integer(workers4_threads(s->workers)));
+        json_object_set_new(a, "packet-queue-size", json_integer(mt->packet_queue_size));
+        json_object_set_new(a, "packet-queue-statistics", json_pack("[f,f,f]", 0.0, 0.0, 0.0));
+    }
+    return cmd_answer(CMD_SUCCESS, NULL, a);
 }
 
 static json_t *cmd_config_get(const char *name, json_t *args, void *ud)

@@ -54,7 +54,8 @@ if [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=fals
       t=${f##*/fuzz_}
       work=$(mktemp -d)
       cp -r "fuzz/$t/corpus/." "$work/" 2>/dev/null || true
-      if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -artifact_prefix="$LOG/fuzz-$t-" \
+      if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+         "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -artifact_prefix="$LOG/fuzz-$t-" \
            "$work" >"$LOG/fuzz-$t.log" 2>&1; then
         echo "fuzz $t: ok ($(grep -o 'Done [0-9]* runs' "$LOG/fuzz-$t.log" | awk '{print $2}') runs in ${FUZZ_SECONDS} s)"
         passed=$((passed + 1))

@@ -1,6 +1,9 @@
 /* Server lifecycle: applying a configuration (all or nothing), timers, service state. */
 #include "dhcp4/srv4.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,15 +127,28 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         s->store->ops->tick(s->store, now_mono_ms());
 }
 
+/* Identity of the socket set a configuration needs. With re-detect (the default, as in Kea) it
+ * includes the system's current interfaces and IPv4 addresses, so a reload after an interface
+ * came, went or was renumbered reopens the sockets; otherwise unchanged sockets stay open. */
 static char *iface_signature(const cfg4_t *c, uint16_t port)
 {
-    size_t cap = 64;
+    size_t cap = 64, o = 0;
     for (size_t i = 0; i < c->iface_count; i++)
         cap += strlen(c->ifaces[i].name) + 16;
+    struct ifaddrs *ifa = NULL;
+    if (c->re_detect && getifaddrs(&ifa) == 0)
+        for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
+            cap += strlen(i->ifa_name) + 32;
     char *sig = xmalloc(cap);
-    size_t o = (size_t)snprintf(sig, cap, "%d|%u", c->socket_type, port);
+    o += (size_t)snprintf(sig + o, cap - o, "%d|%u", c->socket_type, port);
     for (size_t i = 0; i < c->iface_count; i++)
         o += (size_t)snprintf(sig + o, cap - o, "|%s/%u", c->ifaces[i].name, c->ifaces[i].addr);
+    for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+            o += (size_t)snprintf(sig + o, cap - o, "|%s@%u=%08x", i->ifa_name, if_nametoindex(i->ifa_name),
+                                  ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+    if (ifa)
+        freeifaddrs(ifa);
     return sig;
 }
 

@@ -212,6 +212,23 @@ def test_config_reload_command(lan, server):
     assert srv.cmd("config-get")["arguments"]["Dhcp4"]["valid-lifetime"] == 777
 
 
+def test_reload_redetects_renumbered_interface(lan, server):
+    from test_protocol import dora
+    srv = server(basic_config())
+    offer, _ = dora(lan, mac="02:00:00:00:80:21", xid=0xd101)
+    assert offer["options"]["server_id"] == "192.0.2.1"
+    # renumber (deleting a primary address also deletes its secondaries: delete first)
+    subprocess.run(lan.in_srv("ip", "addr", "del", "192.0.2.1/24", "dev", lan.srv_if), check=True)
+    subprocess.run(lan.in_srv("ip", "addr", "add", "192.0.2.2/24", "dev", lan.srv_if), check=True)
+    try:
+        assert srv.cmd("config-reload")["result"] == 0
+        offer, _ = dora(lan, mac="02:00:00:00:80:22", xid=0xd111)
+        assert offer["options"]["server_id"] == "192.0.2.2"
+    finally:
+        subprocess.run(lan.in_srv("ip", "addr", "del", "192.0.2.2/24", "dev", lan.srv_if), check=False)
+        subprocess.run(lan.in_srv("ip", "addr", "add", "192.0.2.1/24", "dev", lan.srv_if), check=False)
+
+
 def test_dhcp_disable_enable_and_shutdown(lan, server):
     from test_protocol import dora
     srv = server(basic_config())

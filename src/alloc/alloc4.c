@@ -190,12 +190,12 @@ const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const a
 /* ---- candidates ---------------------------------------------------------------------------- */
 
 /* Whether addr may be given to this client: not reserved for someone else, and either unleased,
- * leased to this client, or held by an expired lease. *existing says whether a lease record
- * exists (to update rather than add). */
+ * leased to this client, or held by an expired lease. */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
-                        const cfg_host4_t *own, bool *existing)
+                        const cfg_host4_t *own, lease_t *prev)
 {
-    *existing = false;
+    if (prev)
+        memset(prev, 0, sizeof *prev);
     if (s->reservations_in_subnet) {
         const cfg_host4_t *h = hosts4_find_addr(a->hosts, s->id, addr);
         if (h && h != own)
@@ -204,11 +204,13 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
     lease_t l;
     if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
         return true;
-    *existing = true;
     bool ok = alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT;
     if (!ok)
         ok = lease_expired(&l, req->now) || l.state == LEASE_STATE_RECLAIMED;
-    lease_free(&l);
+    if (prev)
+        *prev = l;
+    else
+        lease_free(&l);
     return ok;
 }
 
@@ -240,10 +242,9 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
             start = p->first;
         uint32_t addr = start;
         for (uint64_t n = 0; n < size; n++) {
-            bool existing;
             /* Network and broadcast addresses of the subnet are never handed out. */
             bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
-            if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, &existing)) {
+            if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL)) {
                 if (!random)
                     st->cursors[k] = addr == p->last ? p->first : addr + 1;
                 found = addr;

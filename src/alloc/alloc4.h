@@ -9,9 +9,9 @@
  *   commit callback along: the caller must hold its reply until the callback runs (it may run
  *   before the call returns).
  * - Conflicts: the store's add() refuses a taken address (NST_EEXIST); the engine then moves to the
- *   next candidate, so two clients never end up with one address. Per-address locks for worker
- *   threads live in this module (alloc4_try_lock_addr) so that only one thread evaluates a
- *   candidate at a time.
+ *   next candidate, so two clients never end up with one address. Worker threads are
+ *   serialised inside this module: picking a free address holds the allocator's lock, and every
+ *   writer of one address's lease holds that address's stripe lock from check to write.
  * - Results own their lease (alloc4_result_free).
  */
 #ifndef NESTOR_ALLOC_ALLOC4_H

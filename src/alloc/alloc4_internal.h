@@ -26,7 +26,7 @@ struct alloc4 {
     pthread_mutex_t addr_locks[ALLOC4_ADDR_STRIPES]; /* per-address serialisation (striped) */
     uint64_t seed;
     stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
-    stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools;
+    stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools, *g_res_conflicts;
 };
 
 subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s);
@@ -35,8 +35,10 @@ void alloc4_stats_bind(subnet_state_t *st, uint32_t subnet_id);
 void alloc4_stats_bind_global(alloc4_t *a);
 bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);
 bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out, const cfg_subnet4_t **where);
+/* Whether addr may be given to this client (see alloc4.c). When prev is not NULL it receives
+ * the lease found at addr (prev->family 0 when there is none); the caller frees it. */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
-                        const cfg_host4_t *own, bool *existing);
+                        const cfg_host4_t *own, lease_t *prev);
 uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip);
 
 #endif

@@ -33,6 +33,7 @@ void alloc4_stats_bind_global(alloc4_t *a)
     a->g_fail_subnet = stats_declare("v4-allocation-fail-subnet");
     a->g_fail_network = stats_declare("v4-allocation-fail-shared-network");
     a->g_fail_no_pools = stats_declare("v4-allocation-fail-no-pools");
+    a->g_res_conflicts = stats_declare("v4-reservation-conflicts");
 }
 
 /* The subnet of the selected one's shared network (or the subnet itself) that contains addr. */
@@ -94,23 +95,22 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
     const cfg_subnet4_t *hs;
     const cfg_host4_t *host = host_for(a, req, &hs);
-    bool existing;
     out->host = host;
     if (host && host->ipv4) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
-        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, &existing)) {
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL)) {
             build_lease(rs, req, host, host->ipv4, &out->lease);
             out->subnet = rs;
             return ALLOC4_OK;
         }
-        stat_add(stats_declare("v4-reservation-conflicts"), 1);
+        stat_add(a->g_res_conflicts, 1);
     }
     lease_t cur;
     const cfg_subnet4_t *cs;
     if (alloc4_find_client_lease(a, req, &cur, &cs)) {
         uint32_t addr = cur.addr.v4;
         lease_free(&cur);
-        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, &existing)) {
+        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, NULL)) {
             build_lease(cs, req, host, addr, &out->lease);
             out->subnet = cs;
             return ALLOC4_OK;
@@ -118,7 +118,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     }
     if (req->hint) {
         const cfg_subnet4_t *s = subnet_for(req, req->hint);
-        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, &existing)) {
+        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, NULL)) {
             build_lease(s, req, host, req->hint, &out->lease);
             out->subnet = s;
             return ALLOC4_OK;
@@ -176,18 +176,17 @@ static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, 
     stat_add(a->g_cumulative, 1);
 }
 
-/* Writes l (add or update) and accounts for it. Returns 0 or a store error. */
-static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const alloc4_req_t *req,
-                  lease_commit_cb cb, void *arg)
+/* Writes l (add, or update of prev: the lease found at its address under the same lock, family
+ * 0 when none) and accounts for it. Returns 0 or a store error. */
+static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const lease_t *prev,
+                  const alloc4_req_t *req, lease_commit_cb cb, void *arg)
 {
-    lease_t prev;
-    if (a->store->ops->get4_addr(a->store, l->addr.v4, &prev) == 0) {
-        bool renewal = alloc4_lease_is_clients(s, &prev, req) && prev.state == LEASE_STATE_DEFAULT &&
-                       !lease_expired(&prev, req->now);
+    if (prev->family) {
+        bool renewal = alloc4_lease_is_clients(s, prev, req) && prev->state == LEASE_STATE_DEFAULT &&
+                       !lease_expired(prev, req->now);
         int r = lease_store_update(a->store, l, cb, arg);
         if (r == 0)
-            count_assignment(a, s, renewal, renewal ? NULL : &prev);
-        lease_free(&prev);
+            count_assignment(a, s, renewal, renewal ? NULL : prev);
         return r;
     }
     int r = lease_store_add(a->store, l, cb, arg);
@@ -242,10 +241,9 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     const cfg_subnet4_t *hs;
     const cfg_host4_t *host = host_for(a, req, &hs);
     out->host = host;
-    bool existing;
     if (host && host->ipv4 && host->ipv4 != addr) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
-        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, &existing)) {
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL)) {
             out->why = "the client has a reservation for another address";
             return ALLOC4_NAK;
         }
@@ -256,15 +254,18 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     }
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);
-    if (!alloc4_addr_usable(a, s, addr, req, host, &existing)) {
+    lease_t prev;
+    if (!alloc4_addr_usable(a, s, addr, req, host, &prev)) {
         pthread_mutex_unlock(lk);
+        lease_free(&prev);
         out->why = "requested address is in use by another client";
         return ALLOC4_NAK;
     }
     build_lease(s, req, host, addr, &out->lease);
     out->subnet = s;
-    int r = commit(a, s, &out->lease, req, cb, arg);
+    int r = commit(a, s, &out->lease, &prev, req, cb, arg);
     pthread_mutex_unlock(lk);
+    lease_free(&prev);
     if (r == NST_EEXIST) {
         out->why = "requested address was taken concurrently";
         lease_free(&out->lease);

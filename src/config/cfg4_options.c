@@ -87,7 +87,7 @@ static int parse_one_option(pctx_t *p, json_t *o, cfg_option_t *out)
     char *name = NULL, *space = NULL, *data = NULL;
     uint32_t code = 0;
     bool has_code = json_object_get(o, "code") != NULL;
-    bool csv = true, has_csv = json_object_get(o, "csv-format") != NULL;
+    bool csv = true;
     int r = 0;
     if (!json_is_object(o))
         return pctx_fail(p, NULL, "an option-data entry must be a map");
@@ -141,7 +141,6 @@ static int parse_one_option(pctx_t *p, json_t *o, cfg_option_t *out)
         } else {
             n = optdef_encode_csv(def, data, buf, sizeof buf, e, sizeof e);
         }
-        (void)has_csv;
         if (n < 0)
             r = pctx_fail(p, "data", "option %s%s%u: %s", name ? name : "", name ? " code " : "code ", code, e);
         else if (n > 65535)

@@ -1,5 +1,4 @@
 /* Dhcp4 top level: global parameters, interfaces, lease database, server-wide maps. */
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -189,7 +189,7 @@ static void account(srv4_t *s, const lease_t *l, int delta)
     }
 }
 
-static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force, char *err)
+static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
 {
     lease_t old;
     bool exists = s->store->ops->get4_addr(s->store, l->addr.v4, &old) == 0;
@@ -216,7 +216,6 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force, char
     }
     if (exists)
         lease_free(&old);
-    (void)err;
     return a;
 }
 
@@ -231,7 +230,7 @@ static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     }
     bool update = !strcmp(name, "lease4-update");
-    json_t *a = write_answer(SRV(ud), &l, update, json_is_true(json_object_get(args, "force-create")), err);
+    json_t *a = write_answer(SRV(ud), &l, update, json_is_true(json_object_get(args, "force-create")));
     lease_free(&l);
     return a;
 }

@@ -177,7 +177,6 @@ int main(int argc, char **argv)
     srv.config_path = (char *)config;
     srv.server_port = sport;
     srv.client_port = cport;
-    srv.debug = debug;
     srv4_init(&srv, base);
     char err[4096];
     cfg4_t *cfg;

@@ -68,27 +68,30 @@ static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
     return NULL;
 }
 
-static void put_options(optw_t *w, const cfg4_t *cfg, const pkt4_t *q, const cfg_subnet4_t *subnet,
-                        const alloc4_result_t *res, uint8_t type)
+/* The option sets that apply to a reply, most specific first: host, pool, then the subnet's
+ * (which already merged its shared network's and the global ones), or the global ones. */
+static void option_sets(const cfg_optset_t *sets[3], const cfg4_t *cfg, const alloc4_result_t *res,
+                        const cfg_subnet4_t *subnet)
 {
     const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
-    const cfg_optset_t *sets[3] = {
-        res && res->host ? &res->host->options : NULL,
-        pool ? &pool->options : NULL,
-        subnet ? &subnet->options : &cfg->options,
-    };
-    if (type == PKT4_NAK)
-        return;
+    sets[0] = res && res->host ? &res->host->options : NULL;
+    sets[1] = pool ? &pool->options : NULL;
+    sets[2] = subnet ? &subnet->options : &cfg->options;
+}
+
+static void put_options(optw_t *w, const cfg_optset_t *const sets[3], const pkt4_t *q,
+                        const cfg_subnet4_t *subnet, const alloc4_result_t *res)
+{
     /* Options always sent when configured (RFC 2132 basics, as Kea does): routers, DNS servers,
      * domain name; the subnet mask comes from the subnet when not configured. */
     static const uint8_t basic[] = {PKT4_OPT_ROUTERS, PKT4_OPT_DNS_SERVERS, PKT4_OPT_DOMAIN_NAME};
     if (subnet) {
         const cfg_option_t *m = find_opt(sets, 3, PKT4_OPT_SUBNET_MASK);
+        uint32_t mask = htonl(subnet->mask);
         if (m)
             put_cfg(w, m);
         else
-            pkt4_out_opt_ipv4(w->o, PKT4_OPT_SUBNET_MASK, subnet->mask),
-                w->done[0] |= 1u << PKT4_OPT_SUBNET_MASK;
+            put(w, PKT4_OPT_SUBNET_MASK, &mask, 4);
     }
     for (size_t i = 0; i < sizeof basic; i++)
         put_cfg(w, find_opt(sets, 3, basic[i]));
@@ -155,19 +158,6 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
     r->dst_ip = yiaddr;
 }
 
-const cfg_option_t *reply4_server_id_option(const cfg4_t *cfg, const alloc4_result_t *res,
-                                            const cfg_subnet4_t *subnet)
-{
-    const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
-    const cfg_optset_t *sets[3] = {
-        res && res->host ? &res->host->options : NULL,
-        pool ? &pool->options : NULL,
-        subnet ? &subnet->options : &cfg->options,
-    };
-    const cfg_option_t *o = find_opt(sets, 3, PKT4_OPT_SERVER_ID);
-    return o && o->len == 4 ? o : NULL;
-}
-
 bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
 {
     srv4_t *s = r->srv;
@@ -205,12 +195,18 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
         if (bf)
             pkt4_out_set_file(&o, bf);
     }
+    const cfg_subnet4_t *opt_subnet = subnet;
+    if (!opt_subnet && type == PKT4_ACK) /* INFORM: options of the client's subnet */
+        opt_subnet = q->hdr.ciaddr ? cfg4_subnet_containing(cfg, q->hdr.ciaddr)
+                                   : cfg4_subnet_containing(cfg, r->iface->addr);
+    const cfg_optset_t *sets[3];
+    option_sets(sets, cfg, res, opt_subnet);
     optw_t w = {.o = &o};
     put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
     /* A configured dhcp-server-identifier wins over the interface address (as in Kea). */
-    const cfg_option_t *sid_opt = reply4_server_id_option(cfg, res, subnet);
+    const cfg_option_t *sid_opt = find_opt(sets, 3, PKT4_OPT_SERVER_ID);
     uint32_t sid = htonl(r->iface->addr);
-    if (sid_opt && !sid_opt->never_send)
+    if (sid_opt && sid_opt->len == 4 && !sid_opt->never_send)
         put(&w, PKT4_OPT_SERVER_ID, sid_opt->data, sid_opt->len);
     else
         put(&w, PKT4_OPT_SERVER_ID, &sid, 4);
@@ -224,11 +220,8 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
         if (s2)
             pkt4_out_opt_u32(&o, PKT4_OPT_REBINDING_TIME, t2);
     }
-    const cfg_subnet4_t *opt_subnet = subnet;
-    if (!opt_subnet && type == PKT4_ACK) /* INFORM: options of the client's subnet */
-        opt_subnet = q->hdr.ciaddr ? cfg4_subnet_containing(cfg, q->hdr.ciaddr)
-                                   : cfg4_subnet_containing(cfg, r->iface->addr);
-    put_options(&w, cfg, q, opt_subnet, res, type);
+    if (type != PKT4_NAK)
+        put_options(&w, sets, q, opt_subnet, res);
     size_t len;
     const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
     if (cid && cfg->echo_client_id) /* RFC 6842 */

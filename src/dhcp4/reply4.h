@@ -13,9 +13,6 @@ void reply4_discard(srv4_reply_t *r);
 /* Builds the message of the given type (OFFER/ACK/NAK) for query q; res may be NULL (NAK,
  * INFORM). Returns false if it does not fit. */
 bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_result_t *res);
-/* The configured dhcp-server-identifier (option 54) for a reply, most specific first, or NULL. */
-const cfg_option_t *reply4_server_id_option(const cfg4_t *cfg, const alloc4_result_t *res,
-                                            const cfg_subnet4_t *subnet);
 /* alloc + build; NULL on failure. */
 srv4_reply_t *reply4_start(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
                            const alloc4_result_t *res);

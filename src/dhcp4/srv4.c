@@ -429,7 +429,6 @@ void srv4_shutdown(srv4_t *s, int code)
 {
     /* Stop serving at once, but let the loop run briefly so that the answer to a "shutdown"
      * command reaches its client before the process exits. */
-    s->shutting_down = true;
     s->exit_code = code;
     s->disabled_user = true;
     struct timeval tv = {0, 200000};

@@ -67,7 +67,6 @@ typedef struct srv4 {
     struct event_base *base;
     char *config_path;
     uint16_t server_port, client_port;
-    bool debug;
 
     srv4_rt_t *rt;
     lease_store_t *store;
@@ -86,7 +85,7 @@ typedef struct srv4 {
     _Atomic bool disabled_user, disabled_ha;
     struct event *ev_enable;  /* max-period timer */
 
-    struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[4];
+    struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[3];
     int64_t start_mono_ms, reload_mono_ms;
     char *pid_path;
 
@@ -100,7 +99,6 @@ typedef struct srv4 {
     void *ha_arg;
 
     pkt4_t *rx;               /* parse buffer of the main thread */
-    bool shutting_down;
     int exit_code;
 } srv4_t;
 

@@ -51,9 +51,13 @@ class Lan:
         self.srv_mac = sh("ip", "netns", "exec", self.srv_ns, "cat",
                           f"/sys/class/net/{self.srv_if}/address").stdout.strip()
         self._pkt = None
+        self.relay = False
 
     def add_relay(self):
-        """Client namespace plays a relay agent: 192.0.2.254 on the LAN, 10.10.10.1 for a remote link, both on its LAN interface."""
+        """Client namespace plays a relay agent: 192.0.2.254 on the LAN, 10.10.10.1 for a remote link, both on its LAN interface. Idempotent."""
+        if self.relay:
+            return
+        self.relay = True
         sh("ip", "-n", self.cli_ns, "addr", "add", "192.0.2.254/24", "dev", self.cli_if)
         sh("ip", "-n", self.cli_ns, "addr", "add", "10.10.10.1/24", "dev", self.cli_if)
         sh("ip", "-n", self.srv_ns, "route", "add", "10.10.10.0/24", "via", "192.0.2.254")
@@ -84,7 +88,6 @@ class Lan:
         if self._pkt:
             self._pkt.close()
         for ns in (self.srv_ns, self.cli_ns):
-            sh("ip", "netns", "pids", ns, check=False)
             for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
                 try:
                     os.kill(int(pid), signal.SIGKILL)

@@ -33,7 +33,7 @@ def test_dora_gives_pool_address_and_options(lan, server):
     assert opts["rebinding_time"] == 400
     assert opts["subnet_mask"] == "255.255.255.0"
     assert opts["router"] == "192.0.2.1"
-    assert opts["name_server"] == ["192.0.2.53", "192.0.2.54"] or opts["name_server"] == "192.0.2.53"
+    assert opts["name_server"] == ["192.0.2.53", "192.0.2.54"]
     assert "example.org" in str(opts["domain"])
     # broadcast flag set: the reply goes to the broadcast address
     assert ack["dst"] == "255.255.255.255"
@@ -199,8 +199,7 @@ def test_shared_network_spills_into_second_subnet(lan, server):
 
 
 def test_relayed_traffic_uses_relay_subnet_and_echoes_option82(lan, server):
-    lan.add_relay() if not getattr(lan, "_relay", False) else None
-    lan._relay = True
+    lan.add_relay()
     cfg = basic_config()
     cfg["Dhcp4"]["subnet4"].append({"id": 2, "subnet": "10.10.10.0/24",
                                     "pools": [{"pool": "10.10.10.100 - 10.10.10.110"}],
@@ -222,8 +221,7 @@ def test_relayed_traffic_uses_relay_subnet_and_echoes_option82(lan, server):
 
 
 def test_hostile_relay_input_is_dropped(lan, server):
-    lan.add_relay() if not getattr(lan, "_relay", False) else None
-    lan._relay = True
+    lan.add_relay()
     srv = server(basic_config())
     import struct
     def relayed(opts, giaddr=0x0a0a0a01, hops=1):

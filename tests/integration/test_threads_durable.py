@@ -88,10 +88,7 @@ def test_reconfigure_under_load_keeps_serving(lan, server):
 
 
 def test_durable_mode_acks_only_stored_leases(lan, server):
-    cfg = load_config()
-    cfg["Dhcp4"]["lease-database"] = None  # filled by the harness below
-    del cfg["Dhcp4"]["lease-database"]
-    srv = server(cfg, start=False)
+    srv = server(load_config(), start=False)  # the harness fills in lease-database
     srv.config["Dhcp4"]["lease-database"]["durable"] = True
     srv.start()
     with_client_address(lan)

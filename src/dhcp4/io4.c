@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -34,6 +35,47 @@ typedef struct rxbuf {
 } rxbuf_t;
 
 static rxbuf_t *g_rx; /* main thread only */
+
+/* Receive coalescing (like a NIC's interrupt moderation). Idle, the loop sleeps in epoll and each
+ * request costs one wake-up. Under load that wake-up is a large part of a lease's CPU, so when the
+ * last window brought at least RX_BUSY_RATE packets/s, a receive round that emptied the socket pauses
+ * RX_PAUSE_NS and receives again: the next recvmmsg returns the requests that arrived meanwhile, for
+ * one wake-up. A reply is delayed by at most RX_PAUSE_NS, and only under load; after RX_MAX_ROUNDS
+ * rounds, or a pause that brought nothing, control goes back to the event loop (timers, control
+ * sockets). */
+#define RX_WINDOW_NS (100 * 1000 * 1000L)
+#define RX_BUSY_RATE 4000
+#define RX_PAUSE_NS (200 * 1000L)
+#define RX_MAX_ROUNDS 32
+
+static struct {
+    struct timespec start;
+    unsigned pkts;
+    bool busy;
+} g_pace; /* main thread only */
+
+/* Counts n received packets (n <= 0: none); when the batch left the socket empty (n < RX_BATCH)
+ * and the loop is busy, pauses, sends the replies whose lease commits completed meanwhile
+ * (durable mode), and returns true: receive again. */
+static bool rx_pace(srv4_t *s, int n)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    long el = (now.tv_sec - g_pace.start.tv_sec) * 1000000000L + (now.tv_nsec - g_pace.start.tv_nsec);
+    if (n > 0)
+        g_pace.pkts += (unsigned)n;
+    if (el >= RX_WINDOW_NS) {
+        g_pace.busy = (uint64_t)g_pace.pkts * 1000000000UL >= (uint64_t)RX_BUSY_RATE * (uint64_t)el;
+        g_pace.start = now;
+        g_pace.pkts = 0;
+    }
+    if (n <= 0 || n == RX_BATCH || !g_pace.busy)
+        return n == RX_BATCH;
+    struct timespec pause = {0, RX_PAUSE_NS};
+    nanosleep(&pause, NULL);
+    srv4_completions_run(s);
+    return true;
+}
 
 static void rx_prepare(bool want_ctl)
 {
@@ -70,10 +112,11 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < RX_MAX_ROUNDS; round++) {
         rx_prepare(true);
         int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0) {
+            rx_pace(s, 0);
             if (n < 0 && errno != EAGAIN && errno != EINTR)
                 LOG_WARN(NLOG_PACKETS, "DHCP4_BUFFER_RECEIVE_FAIL", "error on receive socket of %s: %s",
                          ifc->name, strerror(errno));
@@ -92,7 +135,7 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
             else
                 srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
         }
-        if (n < RX_BATCH)
+        if (!rx_pace(s, n))
             return;
     }
 }
@@ -101,7 +144,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < RX_MAX_ROUNDS; round++) {
         rx_prepare(true);
         struct sockaddr_in from[RX_BATCH];
         for (int i = 0; i < RX_BATCH; i++) {
@@ -109,8 +152,10 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
             g_rx->msgs[i].msg_hdr.msg_namelen = sizeof from[i];
         }
         int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0)
+        if (n <= 0) {
+            rx_pace(s, 0);
             return;
+        }
         for (int i = 0; i < n; i++) {
             uint32_t dst = 0;
             for (struct cmsghdr *c = CMSG_FIRSTHDR(&g_rx->msgs[i].msg_hdr); c;
@@ -123,7 +168,7 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
             else
                 srv4_handle(s, ifc, s->rx, g_rx->data[i], g_rx->msgs[i].msg_len, src, dst);
         }
-        if (n < RX_BATCH)
+        if (!rx_pace(s, n))
             return;
     }
 }

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "config/cfg_db.h"
 #include "config/jsonsrc.h"
 #include "proto/optdef.h"
 
@@ -131,8 +132,9 @@ enum cfg_socket_type { CFG_SOCKET_RAW, CFG_SOCKET_UDP };
 enum cfg_outbound { CFG_OUTBOUND_SAME_AS_INBOUND, CFG_OUTBOUND_USE_ROUTING };
 
 typedef struct cfg_lease_db {
-    char *type;               /* "memfile" (SQL types come later) */
-    char *name;               /* lease file path; NULL = default */
+    char *type;               /* "memfile", "postgresql" or "mysql" */
+    cfg_db_t sql;             /* SQL types: connection and recovery parameters */
+    char *name;               /* memfile: lease file path; NULL = default */
     bool persist;
     uint32_t lfc_interval;
     uint32_t max_row_errors;
@@ -165,6 +167,8 @@ typedef struct cfg4 {
     bool re_detect;
 
     cfg_lease_db_t lease_db;
+    cfg_db_t *hosts_dbs;          /* hosts-database / hosts-databases, consulted in order */
+    size_t hosts_db_count;
     cfg_expired_t expired;
     cfg_mt_t mt;
 

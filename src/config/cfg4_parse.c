@@ -8,7 +8,7 @@
 static const char *const top_keys[] = {"Dhcp4", "Dhcp6", "DhcpDdns", "Control-agent", "Netconf", NULL};
 
 static const char *const dhcp4_keys[] = {
-    "interfaces-config", "lease-database", "subnet4", "shared-networks", "option-data", "option-def",
+    "interfaces-config", "lease-database", "hosts-database", "hosts-databases", "subnet4", "shared-networks", "option-data", "option-def",
     "host-reservation-identifiers", "reservations", "echo-client-id", "match-client-id",
     "authoritative", "decline-probation-period", "expired-leases-processing", "control-socket",
     "control-sockets", "multi-threading", "loggers", "server-tag", "hooks-libraries", "next-server",
@@ -101,8 +101,11 @@ static int parse_lease_db(pctx_t *p, json_t *db)
     int r = pctx_get_str(p, db, "type", &l->type);
     if (!r && !json_object_get(db, "type"))
         r = pctx_fail(p, NULL, "'lease-database' requires the parameter 'type'");
-    if (!r && strcmp(l->type, "memfile"))
-        r = pctx_fail(p, "type", "lease database type \"%s\" is not supported yet (supported: \"memfile\")", l->type);
+    if (!r && strcmp(l->type, "memfile")) {
+        r = cfg_db_parse(p, db, "lease-database", false, &l->sql);
+        pctx_pop(p, old);
+        return r;
+    }
     if (!r)
         r = pctx_check_keys(p, db, "lease-database of type memfile", keys);
     if (!r)
@@ -115,6 +118,35 @@ static int parse_lease_db(pctx_t *p, json_t *db)
         r = pctx_get_u32(p, db, "max-row-errors", 0, UINT32_MAX, &l->max_row_errors);
     if (!r)
         r = pctx_get_bool(p, db, "durable", &l->durable);
+    pctx_pop(p, old);
+    return r;
+}
+
+/* "hosts-database" (one map) or "hosts-databases" (a list), not both. */
+static int parse_hosts_dbs(pctx_t *p, json_t *d)
+{
+    cfg4_t *c = p->cfg;
+    json_t *one = NULL, *list = NULL;
+    int r = pctx_get_map(p, d, "hosts-database", &one);
+    if (!r)
+        r = pctx_get_list(p, d, "hosts-databases", &list);
+    if (r || (!one && !list))
+        return r;
+    if (one && list)
+        return pctx_fail(p, "hosts-databases", "'hosts-database' and 'hosts-databases' are mutually exclusive");
+    size_t n = one ? 1 : json_array_size(list);
+    c->hosts_dbs = xcalloc(n ? n : 1, sizeof *c->hosts_dbs);
+    size_t old = pctx_push(p, one ? "hosts-database" : "hosts-databases");
+    for (size_t i = 0; i < n && !r; i++) {
+        json_t *m = one ? one : json_array_get(list, i);
+        size_t o2 = one ? p->plen : pctx_push_idx(p, i);
+        if (!json_is_object(m))
+            r = pctx_fail(p, NULL, "a hosts database must be a map");
+        else
+            r = cfg_db_parse(p, m, one ? "hosts-database" : "hosts-databases entry", true, &c->hosts_dbs[i]);
+        c->hosts_db_count = i + 1;
+        pctx_pop(p, o2);
+    }
     pctx_pop(p, old);
     return r;
 }
@@ -270,6 +302,8 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
     if (!r && !c->lease_db.type)
         c->lease_db.type = xstrdup("memfile");
     if (!r)
+        r = parse_hosts_dbs(p, d);
+    if (!r)
         r = pctx_get_map(p, d, "expired-leases-processing", &m);
     if (!r && m)
         r = parse_expired(p, m);
@@ -390,6 +424,10 @@ void cfg4_free(cfg4_t *c)
     free(c->ifaces);
     free(c->lease_db.type);
     free(c->lease_db.name);
+    cfg_db_free(&c->lease_db.sql);
+    for (size_t i = 0; i < c->hosts_db_count; i++)
+        cfg_db_free(&c->hosts_dbs[i]);
+    free(c->hosts_dbs);
     free(c->server_hostname);
     free(c->boot_file_name);
     free(c->server_tag);

@@ -53,6 +53,7 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
 static json_t *cmd_config_get(const char *name, json_t *args, void *ud)
 {
     json_t *root = json_deep_copy(jsonsrc_root(SRV(ud)->rt->cfg->src));
+    cfg_db_redact(root); /* passwords are for connecting, not for showing */
     return cmd_answer(CMD_SUCCESS, NULL, root);
 }
 

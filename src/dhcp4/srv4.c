@@ -59,6 +59,11 @@ static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
 
 static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **sig, char *err, size_t errlen)
 {
+    if (cfg->lease_db.sql.type != CFG_DB_MEMFILE) {
+        snprintf(err, errlen, "lease-database type %s: SQL lease stores are not available yet",
+                 cfg_db_type_name(cfg->lease_db.sql.type));
+        return NST_ECONFIG;
+    }
     char path[4096];
     lease_path(cfg, path, sizeof path);
     *sig = store_signature(&cfg->lease_db, path);

@@ -157,6 +157,58 @@ static void test_hooks_map_to_builtins(void **state)
     cfg4_free(c);
 }
 
+static void test_sql_databases(void **state)
+{
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", "
+                        "\"host\": \"127.0.0.1\", \"port\": 5433, \"user\": \"kea\", \"password\": \"s3cret\", "
+                        "\"tcp-user-timeout\": 7, \"max-reconnect-tries\": 3, \"reconnect-wait-time\": 500, "
+                        "\"on-fail\": \"serve-retry-continue\", \"retry-on-startup\": true}, "
+                        "\"hosts-databases\": [{\"type\": \"mysql\", \"name\": \"h1\", \"readonly\": true, "
+                        "\"read-timeout\": 2}, {\"type\": \"postgresql\", \"name\": \"h2\", \"password\": \"p\"}]}}");
+    const cfg_db_t *l = &c->lease_db.sql;
+    assert_int_equal(l->type, CFG_DB_POSTGRESQL);
+    assert_string_equal(l->name, "kea");
+    assert_string_equal(l->host, "127.0.0.1");
+    assert_int_equal(l->port, 5433);
+    assert_string_equal(l->password, "s3cret");
+    assert_int_equal(l->connect_timeout, 5);
+    assert_int_equal(l->tcp_user_timeout, 7);
+    assert_int_equal(l->max_reconnect_tries, 3);
+    assert_int_equal(l->reconnect_wait_time, 500);
+    assert_int_equal(l->on_fail, CFG_DB_SERVE_RETRY_CONTINUE);
+    assert_true(l->retry_on_startup);
+    assert_int_equal(c->hosts_db_count, 2);
+    assert_int_equal(c->hosts_dbs[0].type, CFG_DB_MYSQL);
+    assert_true(c->hosts_dbs[0].readonly);
+    assert_int_equal(c->hosts_dbs[0].read_timeout, 2);
+    assert_string_equal(c->hosts_dbs[1].name, "h2");
+    /* config-get shows no password */
+    json_t *root = json_deep_copy(jsonsrc_root(c->src));
+    cfg_db_redact(root);
+    char *text = json_dumps(root, 0);
+    assert_null(strstr(text, "s3cret"));
+    assert_non_null(strstr(text, "\"password\": \"*****\""));
+    free(text);
+    json_decref(root);
+    cfg4_free(c);
+
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"postgresql\"}}}", "requires the parameter 'name'");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"mysql\", \"name\": \"k\", \"on-fail\": \"panic\"}}}",
+                 "unsupported value 'panic' for on-fail");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"postgresql\", \"name\": \"k\", \"read-timeout\": 1}}}",
+                 "apply to mysql only");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"mysql\", \"name\": \"k\", \"lfc-interval\": 1}}}",
+                 "lfc-interval");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"mysql\", \"name\": \"k\", \"readonly\": true}}}",
+                 "hosts databases only");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"mysql\", \"name\": \"k\", \"port\": 70000}}}", "port");
+    expect_error("{\"Dhcp4\": {\"hosts-database\": {\"type\": \"mysql\", \"name\": \"k\"}, "
+                 "\"hosts-databases\": []}}", "mutually exclusive");
+    expect_error("{\"Dhcp4\": {\"hosts-databases\": [{\"type\": \"memfile\"}]}}", "not supported here");
+    expect_error("{\"Dhcp4\": {\"hosts-database\": {\"type\": \"mysql\", \"name\": \"k\", \"cert-file\": \"/c\"}}}",
+                 "must be given together");
+}
+
 static void test_option_def_and_hex_data(void **state)
 {
     cfg4_t *c = load_ok(
@@ -182,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),
+        cmocka_unit_test(test_sql_databases),
     };
     return cmocka_run_group_tests_name("cfg4", tests, NULL, NULL);
 }

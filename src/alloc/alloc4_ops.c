@@ -184,7 +184,7 @@ static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const lease_t
     if (prev->family) {
         bool renewal = alloc4_lease_is_clients(s, prev, req) && prev->state == LEASE_STATE_DEFAULT &&
                        !lease_expired(prev, req->now);
-        int r = lease_store_update(a->store, l, cb, arg);
+        int r = lease_store_update(a->store, l, prev, cb, arg);
         if (r == 0)
             count_assignment(a, s, renewal, renewal ? NULL : prev);
         return r;
@@ -328,6 +328,8 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
     if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT) {
         /* The address is unusable: keep it out of service for the probation period, and forget
          * the client so that it gets another address. */
+        lease_t old = l; /* shallow: read before the fields below change */
+        old.client_id = NULL, old.hostname = NULL, old.user_context = NULL;
         l.state = LEASE_STATE_DECLINED;
         l.hwaddr_len = 0;
         lease_set_client_id(&l, NULL, 0);
@@ -335,7 +337,7 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
         l.fqdn_fwd = l.fqdn_rev = false;
         l.cltt = req->now;
         l.valid_lft = probation;
-        if (lease_store_update(a->store, &l, NULL, NULL) == 0) {
+        if (lease_store_update(a->store, &l, &old, NULL, NULL) == 0) {
             stat_add(alloc4_state(a, s)->declined, 1);
             stat_add(a->g_declined, 1);
             r = ALLOC4_OK;
@@ -376,10 +378,12 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         if (remove) {
             r = lease_store_del(a->store, l, NULL, NULL);
         } else {
+            lease_t old = *l; /* shallow: only its expiry is read */
+            old.client_id = NULL, old.hostname = NULL, old.user_context = NULL;
             l->state = LEASE_STATE_RECLAIMED;
             lease_set_hostname(l, NULL);
             l->fqdn_fwd = l->fqdn_rev = false;
-            r = lease_store_update(a->store, l, NULL, NULL);
+            r = lease_store_update(a->store, l, &old, NULL, NULL);
         }
         pthread_mutex_unlock(lk);
         if (r)

@@ -200,7 +200,7 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
         a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",
                         inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
     } else {
-        int r = exists ? lease_store_update(s->store, l, NULL, NULL) : lease_store_add(s->store, l, NULL, NULL);
+        int r = exists ? lease_store_update(s->store, l, &old, NULL, NULL) : lease_store_add(s->store, l, NULL, NULL);
         if (r) {
             a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
         } else {

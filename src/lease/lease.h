@@ -88,9 +88,13 @@ typedef struct lease_store_ops {
     const char *type;   /* "memfile", "postgresql", "mysql" */
     /* Insert a new lease; NST_EEXIST if the address is taken. */
     int (*add)(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg);
-    /* Replace an existing lease (same address/type); NST_ENOENT if absent. */
-    int (*update)(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg);
-    /* Delete by address (and type for v6); NST_ENOENT if absent. */
+    /* Replace an existing lease (same address/type); NST_ENOENT if absent. old, when not NULL, is
+     * the lease as the caller read it: a store shared with other servers (SQL) updates only if
+     * the stored lease still has old's expiry, and fails the write with NST_ECONFLICT otherwise
+     * (Kea's optimistic concurrency). memfile, whose callers serialise per address, ignores it. */
+    int (*update)(lease_store_t *s, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
+    /* Delete by address (and type for v6); NST_ENOENT if absent. l is the lease as the caller
+     * read it: SQL stores delete only if the stored expiry is still l's (see update). */
     int (*del)(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg);
     /* Lookups fill *out (caller frees with lease_free); NST_ENOENT if none. */
     int (*get4_addr)(lease_store_t *s, uint32_t addr, lease_t *out);
@@ -125,8 +129,9 @@ struct lease_store {
 /* Convenience wrappers. A NULL cb means fire-and-forget. */
 static inline int lease_store_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
 { return s->ops->add(s, l, cb, arg); }
-static inline int lease_store_update(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
-{ return s->ops->update(s, l, cb, arg); }
+static inline int lease_store_update(lease_store_t *s, const lease_t *l, const lease_t *old,
+                                     lease_commit_cb cb, void *arg)
+{ return s->ops->update(s, l, old, cb, arg); }
 static inline int lease_store_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
 { return s->ops->del(s, l, cb, arg); }
 

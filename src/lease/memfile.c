@@ -218,7 +218,7 @@ static int mf_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *
     return 0;
 }
 
-static int mf_update(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
+static int mf_update(lease_store_t *s, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;

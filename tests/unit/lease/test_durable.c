@@ -112,7 +112,7 @@ static void test_group_commit(void **state)
 
     lease_t l;
     tl_lease(&l, 0x0a000000, 0, 5000);
-    assert_int_equal(lease_store_update(s, &l, NULL, NULL), 0); /* no callback: fine too */
+    assert_int_equal(lease_store_update(s, &l, NULL, NULL, NULL), 0); /* no callback: fine too */
     tl_lease(&l, 0x0a000001, 1, 0);
     assert_int_equal(lease_store_del(s, &l, NULL, NULL), 0);
     assert_int_equal(s->ops->wipe4(s, 99), 0); /* nothing to write still goes through */

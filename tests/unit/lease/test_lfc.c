@@ -59,7 +59,7 @@ static size_t churn(lease_store_t *s, uint32_t base, uint32_t n)
         assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
         if (i % 3 == 0) {
             l.cltt += 10;
-            assert_int_equal(lease_store_update(s, &l, NULL, NULL), 0);
+            assert_int_equal(lease_store_update(s, &l, NULL, NULL, NULL), 0);
         }
         if (i % 4 == 0)
             assert_int_equal(lease_store_del(s, &l, NULL, NULL), 0);

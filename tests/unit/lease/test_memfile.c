@@ -51,7 +51,7 @@ static void test_memory_only(void **state)
     lease_free(&got);
 
     l.valid_lft = 7200;
-    assert_int_equal(lease_store_update(s, &l, count_cb, &cb), 0);
+    assert_int_equal(lease_store_update(s, &l, NULL, count_cb, &cb), 0);
     assert_int_equal(cb.calls, 2);
     assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
     assert_int_equal(got.valid_lft, 7200);
@@ -59,7 +59,7 @@ static void test_memory_only(void **state)
     assert_int_equal(lease_store_del(s, &l, count_cb, &cb), 0);
     assert_int_equal(cb.calls, 3);
     assert_int_equal(lease_store_del(s, &l, count_cb, &cb), NST_ENOENT);
-    assert_int_equal(lease_store_update(s, &l, count_cb, &cb), NST_ENOENT);
+    assert_int_equal(lease_store_update(s, &l, NULL, count_cb, &cb), NST_ENOENT);
     assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), NST_ENOENT);
     assert_int_equal(s->ops->flush(s), 0);
 
@@ -137,7 +137,7 @@ static void test_lookups(void **state)
     assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
     lease_set_client_id(&got, cid_b, 2);
     got.hwaddr[5] = 10;
-    assert_int_equal(lease_store_update(s, &got, NULL, NULL), 0);
+    assert_int_equal(lease_store_update(s, &got, NULL, NULL, NULL), 0);
     lease_free(&got);
     assert_int_equal(s->ops->get4_cid_subnet(s, cid_a, 2, 1, &got), 0);
     assert_int_equal(got.addr.v4, 0x0a000002);
@@ -268,7 +268,7 @@ static void test_rows_written_and_reload(void **state)
                               "a&#x2cb&#x26c,0,\n");
     free(text);
     l.cltt = 2000;
-    assert_int_equal(lease_store_update(s, &l, count_cb, &cb), 0);
+    assert_int_equal(lease_store_update(s, &l, NULL, count_cb, &cb), 0);
     lease_free(&l);
     tl_lease(&l, 0x0a000002, 2, 1000);
     assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
@@ -462,7 +462,7 @@ static void *worker_main(void *arg)
             abort();
         if (i % 3 == 0) {
             l.cltt += 5;
-            if (lease_store_update(w->s, &l, NULL, NULL) != 0)
+            if (lease_store_update(w->s, &l, NULL, NULL, NULL) != 0)
                 abort();
         }
         if (i % 5 == 0 && lease_store_del(w->s, &l, NULL, NULL) != 0)

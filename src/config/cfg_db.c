@@ -115,6 +115,9 @@ int cfg_db_parse(pctx_t *p, json_t *db, const char *what, bool hosts, cfg_db_t *
         r = pctx_get_str(p, db, "key-file", &out->key_file);
     if (!r)
         r = pctx_get_str(p, db, "cipher-list", &out->cipher_list);
+    if (!r && out->type == CFG_DB_POSTGRESQL && out->cipher_list)
+        r = pctx_fail(p, "cipher-list", "'cipher-list' applies to mysql only (PostgreSQL's client library "
+                      "takes the server's ssl_ciphers)");
     if (!r && (!out->cert_file) != (!out->key_file))
         r = pctx_fail(p, out->cert_file ? "cert-file" : "key-file",
                       "'cert-file' and 'key-file' must be given together");

@@ -14,6 +14,7 @@
 #include "ctrl/ctrl.h"
 #include "dhcp4/workers4.h"
 #include "lease/memfile.h"
+#include "lease/pgsql4.h"
 #include "log/log.h"
 
 bool srv4_service_enabled(const srv4_t *s)
@@ -59,13 +60,11 @@ static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
 
 static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **sig, char *err, size_t errlen)
 {
-    if (cfg->lease_db.sql.type != CFG_DB_MEMFILE) {
-        snprintf(err, errlen, "lease-database type %s: SQL lease stores are not available yet",
-                 cfg_db_type_name(cfg->lease_db.sql.type));
-        return NST_ECONFIG;
-    }
     char path[4096];
-    lease_path(cfg, path, sizeof path);
+    if (cfg->lease_db.sql.type != CFG_DB_MEMFILE)
+        cfg_db_describe(&cfg->lease_db.sql, path, sizeof path);
+    else
+        lease_path(cfg, path, sizeof path);
     *sig = store_signature(&cfg->lease_db, path);
     if (s->store && s->store_sig && !strcmp(*sig, s->store_sig)) {
         *out = s->store; /* unchanged: keep the open store and its in-memory leases */
@@ -74,6 +73,25 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     if (s->store) {
         /* Flush the old store first so that the new one loads everything from the file. */
         s->store->ops->flush(s->store);
+    }
+    if (cfg->lease_db.sql.type == CFG_DB_MYSQL) {
+        snprintf(err, errlen, "lease-database type mysql: the MySQL lease store is not available yet");
+        free(*sig);
+        *sig = NULL;
+        return NST_ECONFIG;
+    }
+    if (cfg->lease_db.sql.type == CFG_DB_POSTGRESQL) {
+        pgsql4_config_t pc = {.db = &cfg->lease_db.sql, .report = report_memfile};
+        char e2[768];
+        int r = pgsql4_open(&pc, out, e2, sizeof e2);
+        if (r) {
+            snprintf(err, errlen, "cannot open the lease database (%s): %s", path, e2);
+            free(*sig);
+            *sig = NULL;
+            return r;
+        }
+        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_PGSQL_DB", "opening PostgreSQL lease database: %s", path);
+        return 0;
     }
     memfile_config_t mc = {
         .family = LEASE_V4, .path = path, .persist = cfg->lease_db.persist,

@@ -1,0 +1,467 @@
+/* PostgreSQL lease store: connections, statements, lookups (see pgsql4.h). Writes and the
+ * overlay of queued writes are in pgsql4_write.c. */
+#include <endian.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errcode.h"
+#include "common/util.h"
+#include "lease/pgsql4_int.h"
+
+#define SEL "SELECT " PG4_COLS " FROM lease4 "
+
+/* name, text, parameter types. */
+static const struct {
+    const char *name, *sql;
+    int n;
+    Oid types[12];
+} stmts[] = {
+    {"ins", "INSERT INTO lease4 (" PG4_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "ON CONFLICT (address) DO NOTHING", 11,
+     {PG_INT8OID, PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_TIMESTAMPTZOID, PG_INT8OID, PG_BOOLOID, PG_BOOLOID,
+      PG_VARCHAROID, PG_INT8OID, PG_TEXTOID}},
+    {"upd", "UPDATE lease4 SET hwaddr = $2, client_id = $3, valid_lifetime = $4, expire = $5, subnet_id = $6, "
+            "fqdn_fwd = $7, fqdn_rev = $8, hostname = $9, state = $10, user_context = $11 "
+            "WHERE address = $1 AND expire = $12", 12,
+     {PG_INT8OID, PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_TIMESTAMPTZOID, PG_INT8OID, PG_BOOLOID, PG_BOOLOID,
+      PG_VARCHAROID, PG_INT8OID, PG_TEXTOID, PG_TIMESTAMPTZOID}},
+    {"upd_any", "UPDATE lease4 SET hwaddr = $2, client_id = $3, valid_lifetime = $4, expire = $5, subnet_id = $6, "
+                "fqdn_fwd = $7, fqdn_rev = $8, hostname = $9, state = $10, user_context = $11 "
+                "WHERE address = $1", 11,
+     {PG_INT8OID, PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_TIMESTAMPTZOID, PG_INT8OID, PG_BOOLOID, PG_BOOLOID,
+      PG_VARCHAROID, PG_INT8OID, PG_TEXTOID}},
+    {"del", "DELETE FROM lease4 WHERE address = $1 AND expire = $2", 2, {PG_INT8OID, PG_TIMESTAMPTZOID}},
+    {"del_any", "DELETE FROM lease4 WHERE address = $1", 1, {PG_INT8OID}},
+    {"get_addr", SEL "WHERE address = $1", 1, {PG_INT8OID}},
+    {"get_hw_sub", SEL "WHERE hwaddr = $1 AND subnet_id = $2 ORDER BY expire DESC LIMIT 1", 2,
+     {PG_BYTEAOID, PG_INT8OID}},
+    {"get_cid_sub", SEL "WHERE client_id = $1 AND subnet_id = $2 ORDER BY expire DESC LIMIT 1", 2,
+     {PG_BYTEAOID, PG_INT8OID}},
+    {"get_hw", SEL "WHERE hwaddr = $1 ORDER BY address", 1, {PG_BYTEAOID}},
+    {"get_cid", SEL "WHERE client_id = $1 ORDER BY address", 1, {PG_BYTEAOID}},
+    {"get_host", SEL "WHERE lower(hostname) = lower($1) ORDER BY address", 1, {PG_VARCHAROID}},
+    {"get_all", SEL "ORDER BY address", 0, {0}},
+    {"get_sub", SEL "WHERE subnet_id = $1 ORDER BY address", 1, {PG_INT8OID}},
+    {"get_page", SEL "WHERE address > $1 ORDER BY address LIMIT $2", 2, {PG_INT8OID, PG_INT8OID}},
+    {"get_exp", SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= $1 "
+                "ORDER BY expire LIMIT $2", 2, {PG_TIMESTAMPTZOID, PG_INT8OID}},
+    {"del_recl", "DELETE FROM lease4 WHERE state = 2 AND expire < $1", 1, {PG_TIMESTAMPTZOID}},
+    {"wipe_all", "DELETE FROM lease4", 0, {0}},
+    {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = $1", 1, {PG_INT8OID}},
+    {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
+               "ORDER BY subnet_id", 0, {0}},
+};
+
+void pg4_report(pg4_t *s, int sev, const char *msgid, const char *fmt, ...)
+{
+    if (!s->report)
+        return;
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    s->report(s->report_arg, sev, msgid, text);
+}
+
+int pg4_prepare(PGconn *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(stmts); i++) {
+        PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql, stmts[i].n, stmts[i].types);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char e[256];
+            pgconn_error(c, r, e, sizeof e);
+            snprintf(err, errlen, "preparing statement %s: %s", stmts[i].name, e);
+            PQclear(r);
+            return NST_EIO;
+        }
+        PQclear(r);
+    }
+    return 0;
+}
+
+void pg4_bind(pg4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
+{
+    memset(p->formats, 0, sizeof p->formats);
+    for (int i = 0; i < PG4_NPARAMS + 1; i++)
+        p->formats[i] = 1;
+    pg_put_int8(p->addr, l->addr.v4);
+    pg_put_int8(p->valid, l->valid_lft);
+    pg_put_int8(p->expire, pg_epoch_to_ts(pg4_db_expire(l)));
+    pg_put_int8(p->subnet, l->subnet_id);
+    pg_put_int8(p->state, l->state);
+    p->fwd = l->fqdn_fwd, p->rev = l->fqdn_rev;
+#define P(i, v, n) (p->values[i] = (const char *)(v), p->lengths[i] = (int)(n))
+    P(0, p->addr, 8);
+    P(1, l->hwaddr_len ? (const char *)l->hwaddr : NULL, l->hwaddr_len);
+    P(2, l->client_id_len ? (const char *)l->client_id : NULL, l->client_id_len);
+    P(3, p->valid, 8);
+    P(4, p->expire, 8);
+    P(5, p->subnet, 8);
+    P(6, &p->fwd, 1);
+    P(7, &p->rev, 1);
+    P(8, l->hostname ? l->hostname : "", l->hostname ? strlen(l->hostname) : 0);
+    P(9, p->state, 8);
+    P(10, l->user_context, l->user_context ? strlen(l->user_context) : 0);
+    if (cond) {
+        pg_put_int8(p->cond, pg_epoch_to_ts(cond_expire));
+        P(11, p->cond, 8);
+    }
+#undef P
+}
+
+void pg4_decode(const PGresult *r, int i, lease_t *out)
+{
+    lease_init(out, LEASE_V4);
+    out->addr.v4 = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
+    if (!PQgetisnull(r, i, 1)) {
+        int n = PQgetlength(r, i, 1);
+        out->hwaddr_len = (uint8_t)(n > LEASE_HWADDR_MAX ? LEASE_HWADDR_MAX : n);
+        memcpy(out->hwaddr, PQgetvalue(r, i, 1), out->hwaddr_len);
+    }
+    if (!PQgetisnull(r, i, 2) && PQgetlength(r, i, 2) > 0) {
+        int n = PQgetlength(r, i, 2);
+        lease_set_client_id(out, (const uint8_t *)PQgetvalue(r, i, 2), (size_t)(n > LEASE_CLIENTID_MAX ? LEASE_CLIENTID_MAX : n));
+    }
+    out->valid_lft = (uint32_t)pg_get_int8(PQgetvalue(r, i, 3));
+    int64_t expire = pg_ts_to_epoch(pg_get_int8(PQgetvalue(r, i, 4)));
+    out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
+    out->subnet_id = (uint32_t)pg_get_int8(PQgetvalue(r, i, 5));
+    out->fqdn_fwd = !PQgetisnull(r, i, 6) && PQgetvalue(r, i, 6)[0];
+    out->fqdn_rev = !PQgetisnull(r, i, 7) && PQgetvalue(r, i, 7)[0];
+    if (!PQgetisnull(r, i, 8) && PQgetlength(r, i, 8) > 0)
+        out->hostname = xstrndup(PQgetvalue(r, i, 8), (size_t)PQgetlength(r, i, 8));
+    out->state = PQgetisnull(r, i, 9) ? 0 : (uint32_t)pg_get_int8(PQgetvalue(r, i, 9));
+    if (!PQgetisnull(r, i, 10) && PQgetlength(r, i, 10) > 0)
+        out->user_context = xstrndup(PQgetvalue(r, i, 10), (size_t)PQgetlength(r, i, 10));
+}
+
+static pg4_t *S(lease_store_t *st) { return (pg4_t *)st; }
+
+/* The calling thread's connection, opened on first use (or after a loss). */
+static PGconn *conn(pg4_t *s)
+{
+    pg4_conn_t *c = pthread_getspecific(s->key);
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        pthread_setspecific(s->key, c);
+        pthread_mutex_lock(&s->conns_lock);
+        c->next = s->conns;
+        s->conns = c;
+        pthread_mutex_unlock(&s->conns_lock);
+    }
+    if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    if (!c->pg) {
+        char err[512];
+        PGconn *pg;
+        if (pgconn_open(&s->db, &pg, err, sizeof err) || pg4_prepare(pg, err, sizeof err)) {
+            pg4_report(s, 3, "DHCPSRV_PGSQL_FATAL_ERROR", "cannot connect to the lease database: %s", err);
+            return NULL;
+        }
+        c->pg = pg;
+    }
+    return c->pg;
+}
+
+/* Runs a prepared lookup with binary parameters and results. NULL on failure (reported). */
+static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
+{
+    PGconn *c = conn(s);
+    if (!c)
+        return NULL;
+    int fmts[4] = {1, 1, 1, 1};
+    PGresult *r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        char e[256];
+        pgconn_error(c, r, e, sizeof e);
+        pg4_report(s, 3, pgconn_lost(c, r) ? "DHCPSRV_PGSQL_CONNECTION_LOST" : "DHCPSRV_PGSQL_QUERY_FAILED",
+                   "statement %s failed: %s", stmt, e);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_t *out)
+{
+    PGresult *r = run(s, stmt, n, vals, lens);
+    if (!r)
+        return NST_EIO;
+    int found = PQntuples(r) > 0;
+    if (found)
+        pg4_decode(r, 0, out);
+    PQclear(r);
+    return found ? 0 : NST_ENOENT;
+}
+
+static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
+{
+    pg4_flush(&s->base); /* control-command reads see every acknowledged write */
+    PGresult *r = run(s, stmt, n, vals, lens);
+    if (!r)
+        return NST_EIO;
+    for (int i = 0; i < PQntuples(r); i++) {
+        lease_t l;
+        pg4_decode(r, i, &l);
+        lease_list_push(out, &l);
+        lease_free(&l);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
+{
+    pg4_t *s = S(st);
+    int o = pg4_overlay_addr(s, addr, out);
+    if (o)
+        return o > 0 ? 0 : NST_ENOENT;
+    char a[8];
+    pg_put_int8(a, addr);
+    const char *v[] = {a};
+    int len[] = {8};
+    return one(s, "get_addr", 1, v, len, out);
+}
+
+typedef struct client_key {
+    const uint8_t *id;
+    size_t len;
+    uint32_t subnet;
+    bool hw;
+} client_key_t;
+
+static bool match_client(const lease_t *l, const void *ctx)
+{
+    const client_key_t *k = ctx;
+    if (l->subnet_id != k->subnet)
+        return false;
+    if (k->hw)
+        return l->hwaddr_len == k->len && !memcmp(l->hwaddr, k->id, k->len);
+    return l->client_id_len == k->len && !memcmp(l->client_id, k->id, k->len);
+}
+
+static int by_client(pg4_t *s, const char *stmt, const client_key_t *k, lease_t *out)
+{
+    char sub[8];
+    pg_put_int8(sub, k->subnet);
+    const char *v[] = {(const char *)k->id, sub};
+    int len[] = {(int)k->len, 8};
+    lease_t db;
+    int r = one(s, stmt, 2, v, len, &db);
+    if (r && r != NST_ENOENT)
+        return r;
+    return pg4_overlay_client(s, &db, r == 0, match_client, k, out);
+}
+
+static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
+{
+    client_key_t k = {hw, hwlen, subnet_id, true};
+    return by_client(S(st), "get_hw_sub", &k, out);
+}
+
+static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
+{
+    client_key_t k = {cid, len, subnet_id, false};
+    return by_client(S(st), "get_cid_sub", &k, out);
+}
+
+static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
+{
+    const char *v[] = {(const char *)hw};
+    int len[] = {(int)hwlen};
+    return many(S(st), "get_hw", 1, v, len, out);
+}
+
+static int get4_by_cid(lease_store_t *st, const uint8_t *cid, size_t n, lease_list_t *out)
+{
+    const char *v[] = {(const char *)cid};
+    int len[] = {(int)n};
+    return many(S(st), "get_cid", 1, v, len, out);
+}
+
+static int get4_by_hostname(lease_store_t *st, const char *hostname, lease_list_t *out)
+{
+    const char *v[] = {hostname};
+    int len[] = {(int)strlen(hostname)};
+    return many(S(st), "get_host", 1, v, len, out);
+}
+
+static int get4_all(lease_store_t *st, uint32_t subnet_id, lease_list_t *out)
+{
+    if (!subnet_id)
+        return many(S(st), "get_all", 0, NULL, NULL, out);
+    char sub[8];
+    pg_put_int8(sub, subnet_id);
+    const char *v[] = {sub};
+    int len[] = {8};
+    return many(S(st), "get_sub", 1, v, len, out);
+}
+
+static int get4_page(lease_store_t *st, uint32_t after, size_t limit, lease_list_t *out)
+{
+    if (!limit)
+        return NST_EINVAL;
+    char a[8], n[8];
+    pg_put_int8(a, after);
+    pg_put_int8(n, (int64_t)limit);
+    const char *v[] = {a, n};
+    int len[] = {8, 8};
+    return many(S(st), "get_page", 2, v, len, out);
+}
+
+static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t *out)
+{
+    char t[8], n[8];
+    pg_put_int8(t, pg_epoch_to_ts(now));
+    pg_put_int8(n, max ? (int64_t)max : INT64_MAX);
+    const char *v[] = {t, n};
+    int len[] = {8, 8};
+    return many(S(st), "get_exp", 2, v, len, out);
+}
+
+static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
+{
+    pg4_flush(&s->base);
+    PGresult *r = run(s, stmt, n, vals, lens);
+    if (!r)
+        return NST_EIO;
+    int count = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return count;
+}
+
+static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
+{
+    char t[8];
+    pg_put_int8(t, pg_epoch_to_ts(now - secs));
+    const char *v[] = {t};
+    int len[] = {8};
+    return affected(S(st), "del_recl", 1, v, len);
+}
+
+static int wipe4(lease_store_t *st, uint32_t subnet_id)
+{
+    if (!subnet_id)
+        return affected(S(st), "wipe_all", 0, NULL, NULL);
+    char sub[8];
+    pg_put_int8(sub, subnet_id);
+    const char *v[] = {sub};
+    int len[] = {8};
+    return affected(S(st), "wipe_sub", 1, v, len);
+}
+
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    pg4_t *s = S(st);
+    pg4_flush(st);
+    PGresult *r = run(s, "counts", 0, NULL, NULL);
+    *out = NULL;
+    *n = 0;
+    if (!r)
+        return NST_EIO;
+    int rows = PQntuples(r);
+    lease_subnet_counts_t *c = xcalloc((size_t)rows + 1, sizeof *c);
+    size_t k = 0;
+    for (int i = 0; i < rows; i++) {
+        uint32_t sub = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
+        int64_t state = pg_get_int8(PQgetvalue(r, i, 1));
+        int64_t leases = pg_get_int8(PQgetvalue(r, i, 2));
+        if (!k || c[k - 1].subnet_id != sub)
+            c[k++].subnet_id = sub;
+        if (state == LEASE_STATE_DEFAULT)
+            c[k - 1].assigned = (uint64_t)leases;
+        else
+            c[k - 1].declined = (uint64_t)leases;
+    }
+    PQclear(r);
+    *out = c;
+    *n = k;
+    return 0;
+}
+
+static void tick(lease_store_t *st, int64_t now_ms)
+{
+}
+
+static void close_store(lease_store_t *st)
+{
+    pg4_t *s = S(st);
+    pg4_writer_stop(s);
+    pthread_mutex_lock(&s->conns_lock);
+    for (pg4_conn_t *c = s->conns, *n; c; c = n) {
+        n = c->next;
+        if (c->pg)
+            PQfinish(c->pg);
+        free(c);
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    pthread_key_delete(s->key);
+    for (pg4_pending_t *p = s->list, *n; p; p = n) {
+        n = p->lnext;
+        lease_free(&p->lease);
+        free(p);
+    }
+    pthread_mutex_destroy(&s->conns_lock);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->qcond);
+    pthread_cond_destroy(&s->idle);
+    cfg_db_free(&s->db);
+    free(s);
+}
+
+static const lease_store_ops_t pg4_ops = {
+    .type = "postgresql",
+    .add = pg4_add,
+    .update = pg4_update,
+    .del = pg4_del,
+    .get4_addr = get4_addr,
+    .get4_hw_subnet = get4_hw_subnet,
+    .get4_cid_subnet = get4_cid_subnet,
+    .get4_by_hw = get4_by_hw,
+    .get4_by_cid = get4_by_cid,
+    .get4_by_hostname = get4_by_hostname,
+    .get4_all = get4_all,
+    .get4_page = get4_page,
+    .get4_expired = get4_expired,
+    .delete_reclaimed4 = delete_reclaimed4,
+    .wipe4 = wipe4,
+    .counts4 = counts4,
+    .flush = pg4_flush,
+    .tick = tick,
+    .close = close_store,
+};
+
+static char *dup_opt(const char *s) { return s ? xstrdup(s) : NULL; }
+
+int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    pg4_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &pg4_ops;
+    s->db = *cfg->db;
+    s->db.name = dup_opt(cfg->db->name), s->db.host = dup_opt(cfg->db->host);
+    s->db.user = dup_opt(cfg->db->user), s->db.password = dup_opt(cfg->db->password);
+    s->db.trust_anchor = dup_opt(cfg->db->trust_anchor), s->db.cert_file = dup_opt(cfg->db->cert_file);
+    s->db.key_file = dup_opt(cfg->db->key_file), s->db.cipher_list = dup_opt(cfg->db->cipher_list);
+    s->report = cfg->report;
+    s->report_arg = cfg->report_arg;
+    pthread_key_create(&s->key, NULL);
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->qcond, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    s->qtail = &s->qhead;
+    int r = pg4_writer_start(s, err, errlen);
+    if (r) {
+        close_store(&s->base);
+        return r;
+    }
+    *out = &s->base;
+    return 0;
+}

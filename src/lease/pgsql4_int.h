@@ -1,0 +1,106 @@
+/* Internal to the PostgreSQL lease store (pgsql4.c, pgsql4_write.c). */
+#ifndef NESTOR_LEASE_PGSQL4_INT_H
+#define NESTOR_LEASE_PGSQL4_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "db/pgconn.h"
+#include "lease/pgsql4.h"
+
+#define PG4_OVERLAY_BUCKETS 4096
+
+/* The state of one address after every write queued for it (the overlay). */
+typedef struct pg4_pending {
+    uint32_t addr;
+    unsigned ops;              /* queued writes not yet committed */
+    bool present;              /* a lease exists after them */
+    bool stale;                /* one of them failed: the database decides, not the overlay */
+    lease_t lease;             /* when present */
+    struct pg4_pending *next;  /* hash chain */
+    struct pg4_pending *lprev, *lnext; /* list of all entries (scans by client) */
+} pg4_pending_t;
+
+enum pg4_wkind { PG4_ADD, PG4_UPDATE, PG4_DEL };
+
+typedef struct pg4_write {
+    enum pg4_wkind kind;
+    lease_t lease;
+    bool conditional;          /* update/del: only if the stored expire is cond_expire */
+    int64_t cond_expire;       /* database form (see pg4_db_expire) */
+    lease_commit_cb cb;
+    void *arg;
+    int result;
+    struct pg4_write *next;
+} pg4_write_t;
+
+/* A thread's connection with its statements prepared. */
+typedef struct pg4_conn {
+    PGconn *pg;
+    struct pg4_conn *next;     /* registry, to close them all */
+} pg4_conn_t;
+
+typedef struct pg4 {
+    lease_store_t base;
+    cfg_db_t db;
+    pgsql4_report_fn report;
+    void *report_arg;
+
+    pthread_key_t key;         /* thread -> pg4_conn_t */
+    pthread_mutex_t conns_lock;
+    pg4_conn_t *conns;
+
+    pthread_mutex_t lock;      /* overlay and queue */
+    pg4_pending_t *buckets[PG4_OVERLAY_BUCKETS];
+    pg4_pending_t *list;
+    pg4_write_t *qhead, **qtail;
+    unsigned inflight;         /* writes taken by the commit thread, not yet completed */
+    pthread_cond_t qcond, idle;
+    bool stopping;
+    pthread_t committer;
+    bool committer_started;
+    PGconn *wconn;             /* the commit thread's connection */
+} pg4_t;
+
+/* expire as stored: cltt + valid, or cltt for an infinite lifetime (Kea's convention). */
+static inline int64_t pg4_db_expire(const lease_t *l)
+{
+    return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
+}
+
+void pg4_report(pg4_t *s, int sev, const char *msgid, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Prepares every statement on a new connection. */
+int pg4_prepare(PGconn *c, char *err, size_t errlen);
+/* Decodes row i of a binary lease4 result. */
+void pg4_decode(const PGresult *r, int i, lease_t *out);
+
+/* The statement names and parameter layout shared by both files. */
+#define PG4_COLS "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, " \
+                 "hostname, state, user_context"
+#define PG4_NPARAMS 11
+typedef struct pg4_params {
+    const char *values[PG4_NPARAMS + 1];
+    int lengths[PG4_NPARAMS + 1];
+    int formats[PG4_NPARAMS + 1];
+    char addr[8], valid[8], expire[8], subnet[8], state[8], cond[8];
+    char fwd, rev;
+} pg4_params_t;
+/* Fills the 11 lease columns (+ the condition expire as parameter 12 when cond). */
+void pg4_bind(pg4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire);
+
+/* pgsql4_write.c */
+int pg4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
+int pg4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
+int pg4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
+int pg4_flush(lease_store_t *st);
+/* Overlay lookups: 1 = answered (*present says whether a lease is there; copied into out when
+ * present), 0 = ask the database. */
+int pg4_overlay_addr(pg4_t *s, uint32_t addr, lease_t *out);
+/* Merges the overlay into a by-client lookup result: db (present or not) is what the database
+ * said; returns 0 with *out set, or NST_ENOENT. match(l) tells whether a lease is the client's. */
+int pg4_overlay_client(pg4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
+                       const void *ctx, lease_t *out);
+int pg4_writer_start(pg4_t *s, char *err, size_t errlen);
+void pg4_writer_stop(pg4_t *s);
+
+#endif

@@ -144,6 +144,22 @@ bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const all
 /* The client's current lease in subnet s, if any. */
 static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, lease_t *out)
 {
+    if (a->store->ops->get4_client_subnet) {
+        /* one round trip for both lookups */
+        lease_t got[2];
+        bool found[2] = {false, false};
+        bool cid = use_client_id(s, req);
+        if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
+                                              req->hwaddr, req->hwaddr_len, s->id, got, found) != 0)
+            return false;
+        int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
+        for (int i = 0; i < 2; i++)
+            if (found[i] && i != pick)
+                lease_free(&got[i]);
+        if (pick >= 0)
+            *out = got[pick];
+        return pick >= 0;
+    }
     if (use_client_id(s, req) &&
         a->store->ops->get4_cid_subnet(a->store, req->client_id, req->client_id_len, s->id, out) == 0)
         return true;

@@ -39,6 +39,8 @@ static const struct {
      {PG_BYTEAOID, PG_INT8OID}},
     {"get_cid_sub", SEL "WHERE client_id = $1 AND subnet_id = $2 ORDER BY expire DESC LIMIT 1", 2,
      {PG_BYTEAOID, PG_INT8OID}},
+    {"get_client", SEL "WHERE subnet_id = $3 AND (client_id = $1 OR hwaddr = $2)", 3,
+     {PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID}},
     {"get_hw", SEL "WHERE hwaddr = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_cid", SEL "WHERE client_id = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_host", SEL "WHERE lower(hostname) = lower($1) ORDER BY address", 1, {PG_VARCHAROID}},
@@ -271,6 +273,50 @@ static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, ui
     return by_client(S(st), "get_cid_sub", &k, out);
 }
 
+/* The client's lease by client-id and by hardware address in one query: of the rows matching
+ * either, the latest of each kind, then the overlay of queued writes on top. */
+static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
+                              size_t hwlen, uint32_t subnet_id, lease_t out[2], bool found[2])
+{
+    pg4_t *s = S(st);
+    found[0] = found[1] = false;
+    char sub[8];
+    pg_put_int8(sub, subnet_id);
+    const char *v[] = {cidlen ? (const char *)cid : NULL, hwlen ? (const char *)hw : NULL, sub};
+    int len[] = {(int)cidlen, (int)hwlen, 8};
+    PGresult *r = run(s, "get_client", 3, v, len);
+    if (!r)
+        return NST_EIO;
+    lease_t db[2];
+    bool have[2] = {false, false};
+    for (int i = 0; i < PQntuples(r); i++) {
+        lease_t l;
+        pg4_decode(r, i, &l);
+        for (int k = 0; k < 2; k++) {
+            bool m = k == 0 ? cidlen && l.client_id_len == cidlen && !memcmp(l.client_id, cid, cidlen)
+                            : hwlen && l.hwaddr_len == hwlen && !memcmp(l.hwaddr, hw, hwlen);
+            if (m && (!have[k] || l.cltt > db[k].cltt)) {
+                if (have[k])
+                    lease_free(&db[k]);
+                lease_dup(&db[k], &l);
+                have[k] = true;
+            }
+        }
+        lease_free(&l);
+    }
+    PQclear(r);
+    client_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? cidlen : hwlen)) {
+            if (have[k])
+                lease_free(&db[k]);
+            continue;
+        }
+        found[k] = pg4_overlay_client(s, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
+    }
+    return 0;
+}
+
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
 {
     const char *v[] = {(const char *)hw};
@@ -423,6 +469,7 @@ static const lease_store_ops_t pg4_ops = {
     .get4_addr = get4_addr,
     .get4_hw_subnet = get4_hw_subnet,
     .get4_cid_subnet = get4_cid_subnet,
+    .get4_client_subnet = get4_client_subnet,
     .get4_by_hw = get4_by_hw,
     .get4_by_cid = get4_by_cid,
     .get4_by_hostname = get4_by_hostname,

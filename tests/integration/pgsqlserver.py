@@ -122,11 +122,23 @@ class PgServer:
                               cwd=self.basedir, **kw)
 
     def start(self, timeout=30):
-        """initdb + start; raises PgError on failure (with the server log)."""
-        if self.basedir is None:
+        """initdb + start; raises PgError on failure (with the server log) after removing a
+        directory it created."""
+        created = self.basedir is None
+        if created:
             self.basedir = tempfile.mkdtemp(prefix="nestor-pg-")
+        try:
+            self._start(timeout)
+        except Exception:
+            if created and not self.keep:
+                shutil.rmtree(self.basedir, ignore_errors=True)
+                self.basedir = None
+            raise
+        return self
+
+    def _start(self, timeout):
         os.makedirs(self.basedir, exist_ok=True)
-        os.makedirs(self.sockdir, exist_ok=True)
+        os.makedirs(self.sockdir, mode=0o700, exist_ok=True)
         if self._uid is not None:
             for d in (self.basedir, self.sockdir):
                 os.chown(d, self._uid, self._gid)
@@ -143,9 +155,9 @@ class PgServer:
         r = self._run_as_owner([os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir,
                                 "-l", self.logfile, "-o", opts, "-w", "-t", str(timeout), "start"])
         if r.returncode != 0:
-            raise PgError("pg_ctl start failed: " + r.stderr + r.stdout + self.log_tail())
+            raise PgError(f"pg_ctl start on port {self.port} failed: " + r.stderr + r.stdout
+                          + self.log_tail())
         self.running = True
-        return self
 
     def log_tail(self, n=40):
         try:

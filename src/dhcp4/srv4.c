@@ -19,7 +19,7 @@
 
 bool srv4_service_enabled(const srv4_t *s)
 {
-    return !s->disabled_user && !s->disabled_ha;
+    return !s->disabled_user && !s->disabled_ha && !s->disabled_db;
 }
 
 static void report_to_log(void *arg, int severity, const char *msgid, const char *text)
@@ -39,6 +39,72 @@ static void report_memfile(void *arg, int severity, const char *msgid, const cha
     int dbg = sev == NLOG_DEBUG ? NLOG_DBG_TRACE : 0;
     if (nlog_enabled(NLOG_LEASES, sev, dbg))
         nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
+}
+
+/* ---- lease database recovery (Kea's semantics: reconnect-wait-time, max-reconnect-tries, on-fail) */
+
+static void db_lost_cb(void *arg)
+{
+    srv4_t *s = arg;
+    event_active(s->ev_db_lost, EV_READ, 0); /* any thread: the main loop handles it */
+}
+
+static void schedule_db_retry(srv4_t *s, const cfg_db_t *db)
+{
+    struct timeval tv = {db->reconnect_wait_time / 1000, (db->reconnect_wait_time % 1000) * 1000};
+    event_add(s->ev_db_retry, &tv);
+}
+
+static void on_db_lost(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    if (s->db_recovering || !s->rt)
+        return;
+    const cfg_db_t *db = &s->rt->cfg->lease_db.sql;
+    LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_LOST_CONNECTION", "lease database connection lost");
+    if (!db->max_reconnect_tries || !db->reconnect_wait_time) {
+        LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_DISABLED",
+                  "database reconnect is disabled (max-reconnect-tries %u, reconnect-wait-time %u ms)%s",
+                  db->max_reconnect_tries, db->reconnect_wait_time,
+                  db->on_fail == CFG_DB_SERVE_RETRY_CONTINUE ? "; serving on" : "; shutting down");
+        if (db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE)
+            srv4_shutdown(s, EXIT_FAILURE);
+        return;
+    }
+    s->db_recovering = true;
+    s->db_tries = 0;
+    if (db->on_fail == CFG_DB_STOP_RETRY_EXIT) {
+        s->disabled_db = true;
+        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED",
+                 "DHCP service disabled until the lease database is back (on-fail %s)", cfg_db_on_fail_name(db->on_fail));
+    }
+    schedule_db_retry(s, db);
+}
+
+static void on_db_retry(evutil_socket_t fd, short what, void *arg)
+{
+    srv4_t *s = arg;
+    if (!s->db_recovering || !s->rt)
+        return;
+    const cfg_db_t *db = &s->rt->cfg->lease_db.sql;
+    char err[512];
+    s->db_tries++;
+    if (s->store->ops->reconnect(s->store, err, sizeof err) == 0) {
+        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SUCCEEDED", "lease database connection recovered after %u attempt(s)",
+                 s->db_tries);
+        s->db_recovering = false;
+        s->disabled_db = false;
+        return;
+    }
+    if (s->db_tries >= db->max_reconnect_tries && db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE) {
+        LOG_FATAL(NLOG_ROOT, "DHCP4_DB_RECONNECT_FAILED", "lease database still unreachable after %u attempt(s): %s; "
+                  "shutting down (on-fail %s)", s->db_tries, err, cfg_db_on_fail_name(db->on_fail));
+        srv4_shutdown(s, EXIT_FAILURE);
+        return;
+    }
+    LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_ATTEMPT_FAILED", "lease database reconnect attempt %u of %u failed: %s",
+             s->db_tries, db->max_reconnect_tries, err);
+    schedule_db_retry(s, db);
 }
 
 static char *store_signature(const cfg_lease_db_t *db, const char *path)
@@ -81,7 +147,10 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         return NST_ECONFIG;
     }
     if (cfg->lease_db.sql.type == CFG_DB_POSTGRESQL) {
-        pgsql4_config_t pc = {.db = &cfg->lease_db.sql, .report = report_memfile};
+        const cfg_db_t *db = &cfg->lease_db.sql;
+        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+                              .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
+                                               db->reconnect_wait_time};
         char e2[768];
         int r = pgsql4_open(&pc, out, e2, sizeof e2);
         if (r) {
@@ -417,6 +486,8 @@ int srv4_init(srv4_t *s, struct event_base *base)
     s->ev_reclaim = evtimer_new(base, on_reclaim, s);
     s->ev_flush = evtimer_new(base, on_flush, s);
     s->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, s);
+    s->ev_db_lost = event_new(base, -1, 0, on_db_lost, s);
+    s->ev_db_retry = event_new(base, -1, 0, on_db_retry, s);
     struct timeval sec = {1, 0};
     event_add(s->ev_tick, &sec);
     srv4_stats_t *st = &s->st;
@@ -470,7 +541,8 @@ void srv4_fini(srv4_t *s)
     s->rt = NULL;
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */
-    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable};
+    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable,
+                           s->ev_db_lost, s->ev_db_retry};
     for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
         if (evs[i])
             event_free(evs[i]);

@@ -83,6 +83,10 @@ typedef struct srv4 {
 
     /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
     _Atomic bool disabled_user, disabled_ha;
+    _Atomic bool disabled_db;  /* lease database lost and on-fail is stop-retry-exit */
+    struct event *ev_db_lost, *ev_db_retry;
+    bool db_recovering;
+    uint32_t db_tries;
     struct event *ev_enable;  /* max-period timer */
 
     struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[3];

@@ -123,6 +123,9 @@ typedef struct lease_store_ops {
     int (*counts4)(lease_store_t *s, lease_subnet_counts_t **out, size_t *n);
     /* Make everything written so far durable (flush + fsync); may block. */
     int (*flush)(lease_store_t *s);
+    /* Optional (SQL stores): tries to reach the database again after the store reported it lost;
+     * 0 when it answers (the store serves again), else an error with err set. */
+    int (*reconnect)(lease_store_t *s, char *err, size_t errlen);
     /* Periodic housekeeping from the main loop (e.g. LFC scheduling). */
     void (*tick)(lease_store_t *s, int64_t now_ms);
     void (*close)(lease_store_t *s);

@@ -154,6 +154,8 @@ static PGconn *conn(pg4_t *s)
         s->conns = c;
         pthread_mutex_unlock(&s->conns_lock);
     }
+    if (atomic_load(&s->is_lost))
+        return NULL; /* fail fast during an outage: the server's recovery timer reconnects */
     if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
         PQfinish(c->pg);
         c->pg = NULL;
@@ -170,24 +172,42 @@ static PGconn *conn(pg4_t *s)
     return c->pg;
 }
 
-/* Runs a prepared lookup with binary parameters and results. NULL on failure (reported). */
+void pg4_set_lost(pg4_t *s)
+{
+    if (!atomic_exchange(&s->is_lost, true) && s->lost)
+        s->lost(s->lost_arg);
+}
+
+/* Runs a prepared lookup with binary parameters and results. NULL on failure (reported). A
+ * connection found dead (e.g. killed by the server's administrator) is replaced once at once;
+ * if that fails too, the database is lost. */
 static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
 {
-    PGconn *c = conn(s);
-    if (!c)
-        return NULL;
     int fmts[4] = {1, 1, 1, 1};
-    PGresult *r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGconn *c = conn(s);
+        if (!c) {
+            pg4_set_lost(s);
+            return NULL;
+        }
+        PGresult *r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+            return r;
         char e[256];
         pgconn_error(c, r, e, sizeof e);
-        pg4_report(s, 3, pgconn_lost(c, r) ? "DHCPSRV_PGSQL_CONNECTION_LOST" : "DHCPSRV_PGSQL_QUERY_FAILED",
-                   "statement %s failed: %s", stmt, e);
+        bool lost = pgconn_lost(c, r);
         PQclear(r);
-        return NULL;
+        pg4_report(s, 3, lost ? "DHCPSRV_PGSQL_CONNECTION_LOST" : "DHCPSRV_PGSQL_QUERY_FAILED",
+                   "statement %s failed: %s", stmt, e);
+        if (!lost)
+            return NULL;
+        pg4_conn_t *tc = pthread_getspecific(s->key);
+        PQfinish(tc->pg);
+        tc->pg = NULL;
     }
-    return r;
+    pg4_set_lost(s);
+    return NULL;
 }
 
 static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_t *out)
@@ -435,6 +455,18 @@ static void tick(lease_store_t *st, int64_t now_ms)
 {
 }
 
+static int reconnect(lease_store_t *st, char *err, size_t errlen)
+{
+    pg4_t *s = S(st);
+    PGconn *c = NULL;
+    int r = pgconn_open(&s->db, &c, err, errlen);
+    if (c)
+        PQfinish(c);
+    if (r == 0)
+        atomic_store(&s->is_lost, false); /* threads reconnect their own connections on next use */
+    return r;
+}
+
 static void close_store(lease_store_t *st)
 {
     pg4_t *s = S(st);
@@ -480,6 +512,7 @@ static const lease_store_ops_t pg4_ops = {
     .wipe4 = wipe4,
     .counts4 = counts4,
     .flush = pg4_flush,
+    .reconnect = reconnect,
     .tick = tick,
     .close = close_store,
 };
@@ -498,13 +531,15 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     s->db.key_file = dup_opt(cfg->db->key_file), s->db.cipher_list = dup_opt(cfg->db->cipher_list);
     s->report = cfg->report;
     s->report_arg = cfg->report_arg;
+    s->lost = cfg->lost;
+    s->lost_arg = cfg->lost_arg;
     pthread_key_create(&s->key, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;
-    int r = pg4_writer_start(s, err, errlen);
+    int r = pg4_writer_start(s, cfg->allow_offline, err, errlen);
     if (r) {
         close_store(&s->base);
         return r;

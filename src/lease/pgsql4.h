@@ -22,6 +22,7 @@
 #ifndef NESTOR_LEASE_PGSQL4_H
 #define NESTOR_LEASE_PGSQL4_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/cfg_db.h"
@@ -29,8 +30,17 @@
 
 typedef void (*pgsql4_report_fn)(void *arg, int severity, const char *msgid, const char *text);
 
+/* Called once per outage, from any store thread, when the database stopped answering (a lost
+ * connection that one immediate reconnect could not replace). The server's recovery logic then
+ * calls ops->reconnect until it succeeds. */
+typedef void (*pgsql4_lost_fn)(void *arg);
+
 typedef struct pgsql4_config {
     const cfg_db_t *db;          /* copied */
+    pgsql4_lost_fn lost;         /* optional */
+    void *lost_arg;
+    bool allow_offline;          /* start even if the database is unreachable (retry-on-startup):
+                                    the store begins lost, and lost() is called at once */
     pgsql4_report_fn report;     /* optional, thread-safe; severity as syslog (3 err .. 7 debug) */
     void *report_arg;
 } pgsql4_config_t;

@@ -3,6 +3,7 @@
 #define NESTOR_LEASE_PGSQL4_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "db/pgconn.h"
@@ -45,6 +46,9 @@ typedef struct pg4 {
     cfg_db_t db;
     pgsql4_report_fn report;
     void *report_arg;
+    pgsql4_lost_fn lost;
+    void *lost_arg;
+    _Atomic bool is_lost;      /* an outage is reported and not yet recovered */
 
     pthread_key_t key;         /* thread -> pg4_conn_t */
     pthread_mutex_t conns_lock;
@@ -68,6 +72,8 @@ static inline int64_t pg4_db_expire(const lease_t *l)
     return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
 }
 
+/* Marks the database lost (once per outage) and tells the server. */
+void pg4_set_lost(pg4_t *s);
 void pg4_report(pg4_t *s, int sev, const char *msgid, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Prepares every statement on a new connection. */
 int pg4_prepare(PGconn *c, char *err, size_t errlen);
@@ -100,7 +106,8 @@ int pg4_overlay_addr(pg4_t *s, uint32_t addr, lease_t *out);
  * said; returns 0 with *out set, or NST_ENOENT. match(l) tells whether a lease is the client's. */
 int pg4_overlay_client(pg4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
                        const void *ctx, lease_t *out);
-int pg4_writer_start(pg4_t *s, char *err, size_t errlen);
+/* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
+int pg4_writer_start(pg4_t *s, bool offline, char *err, size_t errlen);
 void pg4_writer_stop(pg4_t *s);
 
 #endif

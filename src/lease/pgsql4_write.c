@@ -278,6 +278,8 @@ static void complete(pg4_t *s, pg4_write_t *w)
 
 static bool ensure_conn(pg4_t *s)
 {
+    if (atomic_load(&s->is_lost))
+        return false; /* fail fast during an outage: the server's recovery timer reconnects */
     if (s->wconn && PQstatus(s->wconn) == CONNECTION_OK)
         return true;
     if (s->wconn)
@@ -299,6 +301,14 @@ static void commit_batch(pg4_t *s, pg4_write_t *batch)
 {
     char err[512] = "";
     int r = ensure_conn(s) ? run_batch(s, batch, err, sizeof err) : NST_EIO;
+    if (r < 0 && s->wconn) {
+        /* the connection died under us (e.g. killed by an administrator): one fresh attempt */
+        PQfinish(s->wconn);
+        s->wconn = NULL;
+        for (pg4_write_t *w = batch; w; w = w->next)
+            w->result = 0;
+        r = ensure_conn(s) ? run_batch(s, batch, err, sizeof err) : NST_EIO;
+    }
     if (r == 1) {
         for (pg4_write_t *w = batch; w; w = w->next) {
             pg4_write_t *next = w->next;
@@ -313,6 +323,7 @@ static void commit_batch(pg4_t *s, pg4_write_t *batch)
         }
     } else if (r < 0) {
         pg4_report(s, 3, "DHCPSRV_PGSQL_CONNECTION_LOST", "lease writes failed, not acknowledged: %s", err);
+        pg4_set_lost(s);
         for (pg4_write_t *w = batch; w; w = w->next)
             w->result = NST_EIO;
     }
@@ -349,7 +360,7 @@ static void *committer(void *arg)
     return NULL;
 }
 
-int pg4_writer_start(pg4_t *s, char *err, size_t errlen)
+int pg4_writer_start(pg4_t *s, bool offline, char *err, size_t errlen)
 {
     PGconn *c = NULL;
     int r = pgconn_open(&s->db, &c, err, errlen);
@@ -358,7 +369,11 @@ int pg4_writer_start(pg4_t *s, char *err, size_t errlen)
     if (r) {
         if (c)
             PQfinish(c);
-        return r;
+        c = NULL;
+        if (!offline || r != NST_EIO)
+            return r; /* a schema or parameter problem is not an outage */
+        pg4_report(s, 3, "DHCPSRV_PGSQL_FATAL_ERROR", "lease database unavailable at start-up, will retry: %s", err);
+        pg4_set_lost(s);
     }
     s->wconn = c;
     if (pthread_create(&s->committer, NULL, committer, s) == 0) {

@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 PG_BIN_GLOBS = ("/usr/lib/postgresql/*/bin",)
 

@@ -16,8 +16,9 @@ PORT = 5531
 
 @pytest.fixture(scope="module")
 def pg():
-    if not pgsqlserver.available():
-        pytest.skip("PostgreSQL server binaries are not installed")
+    ok, why = pgsqlserver.available()
+    if not ok:
+        pytest.skip(why)
     srv = pgsqlserver.PgServer(port=PORT).start()
     srv.create_db("kea")
     r = subprocess.run(["kea-admin", "db-init", "pgsql", *srv.kea_admin_args("kea")], capture_output=True,

@@ -17,8 +17,9 @@ PORT = 5532
 
 @pytest.fixture(scope="module")
 def pg():
-    if not pgsqlserver.available():
-        pytest.skip("PostgreSQL server binaries are not installed")
+    ok, why = pgsqlserver.available()
+    if not ok:
+        pytest.skip(why)
     srv = pgsqlserver.PgServer(port=PORT).start()
     srv.keep = True   # stop() in the tests must not remove the cluster
     srv.create_db("kea")

@@ -92,7 +92,7 @@ int pgconn_schema_version(PGconn *c, int *major, int *minor, char *err, size_t e
     return 0;
 }
 
-int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
+int pgconn_connect(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
 {
     const char *keys[16], *vals[16];
     int n = 0;
@@ -132,9 +132,21 @@ int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
         PQfinish(c);
         return NST_EIO;
     }
+    PQclear(PQexec(c, "SET TIME ZONE 'UTC'"));
+    *out = c;
+    return 0;
+}
+
+int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
+{
+    PGconn *c;
+    int r = pgconn_connect(db, &c, err, errlen);
+    if (r)
+        return r;
+    *out = NULL;
     int major = 0, minor = 0;
     char e2[256];
-    int r = pgconn_schema_version(c, &major, &minor, e2, sizeof e2);
+    r = pgconn_schema_version(c, &major, &minor, e2, sizeof e2);
     if (r == NST_ENOENT) {
         snprintf(err, errlen, "database %s has no Kea schema (table schema_version is missing); create it "
                  "with: nestor-admin db-init pgsql -n %s", db->name, db->name);
@@ -155,7 +167,6 @@ int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
         PQfinish(c);
         return r;
     }
-    PQclear(PQexec(c, "SET TIME ZONE 'UTC'"));
     *out = c;
     return 0;
 }

@@ -31,6 +31,8 @@ enum {
 };
 
 int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen);
+/* The same without the schema check (nestor-admin). */
+int pgconn_connect(const cfg_db_t *db, PGconn **out, char *err, size_t errlen);
 
 /* Reads schema_version into major and minor: 0, or an error (no table: NST_ENOENT). */
 int pgconn_schema_version(PGconn *c, int *major, int *minor, char *err, size_t errlen);

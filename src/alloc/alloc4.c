@@ -150,7 +150,7 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
         bool found[2] = {false, false};
         bool cid = use_client_id(s, req);
         if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
-                                              req->hwaddr, req->hwaddr_len, s->id, got, found) != 0)
+                                              req->hwaddr, req->hwaddr_len, s->id, req->hint, got, found) != 0)
             return false;
         int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
         for (int i = 0; i < 2; i++)

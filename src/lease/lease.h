@@ -103,9 +103,12 @@ typedef struct lease_store_ops {
     /* Optional (NULL: callers use the two lookups above): both of them in one call, for stores
      * where a lookup is a round trip. found[0] says whether out[0] holds the by-client-id lease
      * (cidlen 0: not looked up), found[1] the by-hardware-address one (hwlen 0: not looked up);
-     * the caller frees each lease found. */
+     * the caller frees each lease found. also_addr (0 = none) is an address the caller will look
+     * up next on this thread (the client's requested address): the store may fetch it in the same
+     * round trip and answer that get4_addr() from it, once and only shortly after. */
     int (*get4_client_subnet)(lease_store_t *s, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                              size_t hwlen, uint32_t subnet_id, lease_t out[2], bool found[2]);
+                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, lease_t out[2],
+                              bool found[2]);
     /* Collections append to *out. subnet_id 0 = all. */
     int (*get4_by_hw)(lease_store_t *s, const uint8_t *hw, size_t hwlen, lease_list_t *out);
     int (*get4_by_cid)(lease_store_t *s, const uint8_t *cid, size_t len, lease_list_t *out);

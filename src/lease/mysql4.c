@@ -1,0 +1,666 @@
+/* MySQL lease store: connections, statements, lookups (see mysql4.h). Writes and the overlay of
+ * queued writes are in mysql4_write.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/errcode.h"
+#include "common/util.h"
+#include "lease/mysql4_int.h"
+
+#define SEL "SELECT " MY4_COLS " FROM lease4 "
+#define SET_COLS "hwaddr = ?, client_id = ?, valid_lifetime = ?, expire = ?, subnet_id = ?, fqdn_fwd = ?, " \
+                 "fqdn_rev = ?, hostname = ?, state = ?, user_context = ? "
+
+/* Indexed by enum my4_stmt. */
+static const char *const stmts[MY4_NSTMT] = {
+    [MY4_S_INS] = "INSERT INTO lease4 (" MY4_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [MY4_S_UPD] = "UPDATE lease4 SET " SET_COLS "WHERE address = ? AND expire = ?",
+    [MY4_S_UPD_ANY] = "UPDATE lease4 SET " SET_COLS "WHERE address = ?",
+    [MY4_S_DEL] = "DELETE FROM lease4 WHERE address = ? AND expire = ?",
+    [MY4_S_DEL_ANY] = "DELETE FROM lease4 WHERE address = ?",
+    [MY4_S_GET_ADDR] = SEL "WHERE address = ?",
+    [MY4_S_GET_HW_SUB] = SEL "WHERE hwaddr = ? AND subnet_id = ? ORDER BY expire DESC LIMIT 1",
+    [MY4_S_GET_CID_SUB] = SEL "WHERE client_id = ? AND subnet_id = ? ORDER BY expire DESC LIMIT 1",
+    /* index lookups by (client_id, subnet_id), (hwaddr, subnet_id) and the requested address, in
+     * one round trip (see get4_client_subnet) */
+    [MY4_S_GET_CLIENT] = SEL "WHERE client_id = ? AND subnet_id = ? UNION ALL " SEL "WHERE hwaddr = ? AND "
+                         "subnet_id = ? UNION ALL " SEL "WHERE address = ?",
+    [MY4_S_GET_HW] = SEL "WHERE hwaddr = ? ORDER BY address",
+    [MY4_S_GET_CID] = SEL "WHERE client_id = ? ORDER BY address",
+    /* case-insensitive through the column's collation (Kea's statement; *_ci by default) */
+    [MY4_S_GET_HOST] = SEL "WHERE hostname = ? ORDER BY address",
+    [MY4_S_GET_ALL] = SEL "ORDER BY address",
+    [MY4_S_GET_SUB] = SEL "WHERE subnet_id = ? ORDER BY address",
+    [MY4_S_GET_PAGE] = SEL "WHERE address > ? ORDER BY address LIMIT ?",
+    [MY4_S_GET_EXP] = SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= ? "
+                          "ORDER BY expire LIMIT ?",
+    [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ?",
+    [MY4_S_WIPE_ALL] = "DELETE FROM lease4",
+    [MY4_S_WIPE_SUB] = "DELETE FROM lease4 WHERE subnet_id = ?",
+    [MY4_S_COUNTS] = "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
+                     "ORDER BY subnet_id",
+};
+
+void my4_report(my4_t *s, int sev, const char *msgid, const char *fmt, ...)
+{
+    if (!s->report)
+        return;
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    s->report(s->report_arg, sev, msgid, text);
+}
+
+void my4_disconnect(my4_conn_t *c)
+{
+    for (int i = 0; i < MY4_NSTMT; i++)
+        if (c->st[i]) {
+            mysql_stmt_close(c->st[i]);
+            c->st[i] = NULL;
+        }
+    if (c->my)
+        mysql_close(c->my);
+    c->my = NULL;
+}
+
+int my4_connect(my4_t *s, my4_conn_t *c, char *err, size_t errlen)
+{
+    my4_disconnect(c);
+    int r = myconn_open(&s->db, &c->my, err, errlen);
+    if (r)
+        return r;
+    for (int i = 0; i < MY4_NSTMT; i++) {
+        c->st[i] = mysql_stmt_init(c->my);
+        if (!c->st[i] || mysql_stmt_prepare(c->st[i], stmts[i], strlen(stmts[i]))) {
+            char e[256];
+            myconn_error(c->my, c->st[i], e, sizeof e);
+            snprintf(err, errlen, "preparing statement %d: %s", i, e);
+            my4_disconnect(c);
+            return NST_EIO;
+        }
+    }
+    return 0;
+}
+
+/* ---- result rows ----------------------------------------------------------------------------- */
+
+typedef struct row {
+    MYSQL_BIND b[MY4_NCOLS];
+    uint32_t addr, valid, subnet, state;
+    uint8_t hw[LEASE_HWADDR_MAX];
+    uint8_t cid[LEASE_CLIENTID_MAX];
+    char host[256];
+    MYSQL_TIME expire;
+    signed char fwd, rev;
+    unsigned long len[MY4_NCOLS];
+    my_bool nul[MY4_NCOLS];
+} row_t;
+
+/* A result column of bytes into buf (size 0: fetched later by col_text). */
+static void my4_b_out(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsigned long size)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = type;
+    b->buffer = buf;
+    b->buffer_length = size;
+}
+
+static int row_bind(MYSQL_STMT *st, row_t *r)
+{
+    memset(r, 0, sizeof *r);
+    my4_b_u32(&r->b[0], &r->addr);
+    my4_b_out(&r->b[1], MYSQL_TYPE_BLOB, r->hw, sizeof r->hw);
+    my4_b_out(&r->b[2], MYSQL_TYPE_BLOB, r->cid, sizeof r->cid);
+    my4_b_u32(&r->b[3], &r->valid);
+    my4_b_time(&r->b[4], &r->expire);
+    my4_b_u32(&r->b[5], &r->subnet);
+    my4_b_tiny(&r->b[6], &r->fwd);
+    my4_b_tiny(&r->b[7], &r->rev);
+    my4_b_out(&r->b[8], MYSQL_TYPE_STRING, r->host, sizeof r->host);
+    my4_b_u32(&r->b[9], &r->state);
+    my4_b_out(&r->b[10], MYSQL_TYPE_STRING, NULL, 0);
+    for (int i = 0; i < MY4_NCOLS; i++) {
+        r->b[i].is_null = &r->nul[i];
+        r->b[i].length = &r->len[i];
+    }
+    return mysql_stmt_bind_result(st, r->b) ? NST_EIO : 0;
+}
+
+/* A text column of the current row, whatever its length (NULL when SQL NULL or empty). */
+static char *col_text(MYSQL_STMT *st, row_t *r, unsigned col)
+{
+    if (r->nul[col] || !r->len[col])
+        return NULL;
+    if (r->len[col] <= r->b[col].buffer_length)
+        return xstrndup(r->b[col].buffer, r->len[col]);
+    char *buf = xmalloc(r->len[col] + 1);
+    MYSQL_BIND b;
+    unsigned long got = 0;
+    memset(&b, 0, sizeof b);
+    b.buffer_type = MYSQL_TYPE_STRING;
+    b.buffer = buf;
+    b.buffer_length = r->len[col];
+    b.length = &got;
+    if (mysql_stmt_fetch_column(st, &b, col, 0)) {
+        free(buf);
+        return NULL;
+    }
+    buf[got < r->len[col] ? got : r->len[col]] = 0;
+    return buf;
+}
+
+/* The next row of st as a lease: 1, 0 at the end, NST_EIO on a fetch error. */
+static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
+{
+    int f = mysql_stmt_fetch(st);
+    if (f == MYSQL_NO_DATA)
+        return 0;
+    if (f == 1)
+        return NST_EIO;
+    /* 0 or MYSQL_DATA_TRUNCATED: long text columns are fetched by col_text */
+    lease_init(out, LEASE_V4);
+    out->addr.v4 = r->addr;
+    if (!r->nul[1]) {
+        out->hwaddr_len = (uint8_t)(r->len[1] > LEASE_HWADDR_MAX ? LEASE_HWADDR_MAX : r->len[1]);
+        memcpy(out->hwaddr, r->hw, out->hwaddr_len);
+    }
+    if (!r->nul[2] && r->len[2])
+        lease_set_client_id(out, r->cid, r->len[2] > sizeof r->cid ? sizeof r->cid : r->len[2]);
+    out->valid_lft = r->nul[3] ? 0 : r->valid;
+    int64_t expire = r->nul[4] ? 0 : myconn_from_time(&r->expire);
+    out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
+    out->subnet_id = r->nul[5] ? 0 : r->subnet;
+    out->fqdn_fwd = !r->nul[6] && r->fwd;
+    out->fqdn_rev = !r->nul[7] && r->rev;
+    out->hostname = col_text(st, r, 8);
+    out->state = r->nul[9] ? 0 : r->state;
+    out->user_context = col_text(st, r, 10);
+    return 1;
+}
+
+/* ---- execution ------------------------------------------------------------------------------- */
+
+static my4_t *S(lease_store_t *st) { return (my4_t *)st; }
+
+/* The calling thread's connection, opened on first use (or after a loss); NULL when unavailable. */
+static my4_conn_t *conn(my4_t *s)
+{
+    my4_conn_t *c = pthread_getspecific(s->key);
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        pthread_setspecific(s->key, c);
+        pthread_mutex_lock(&s->conns_lock);
+        c->next = s->conns;
+        s->conns = c;
+        pthread_mutex_unlock(&s->conns_lock);
+    }
+    if (atomic_load(&s->is_lost))
+        return NULL; /* fail fast during an outage: the server's recovery timer reconnects */
+    if (!c->my) {
+        char err[512];
+        if (my4_connect(s, c, err, sizeof err)) {
+            my4_report(s, 3, "DHCPSRV_MYSQL_FATAL_ERROR", "cannot connect to the lease database: %s", err);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+void my4_set_lost(my4_t *s)
+{
+    if (!atomic_exchange(&s->is_lost, true) && s->lost)
+        s->lost(s->lost_arg);
+}
+
+/* Runs prepared statement k of the calling thread's connection; a result set is stored on the
+ * client side. NULL on failure (reported). A connection found dead (e.g. killed by the server's
+ * administrator) is replaced once at once; if that fails too, the database is lost. */
+static MYSQL_STMT *run(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        my4_conn_t *c = conn(s);
+        if (!c)
+            break;
+        MYSQL_STMT *st = c->st[k];
+        if (!(params && mysql_stmt_bind_param(st, params)) && !mysql_stmt_execute(st) &&
+            !(mysql_stmt_field_count(st) && mysql_stmt_store_result(st)))
+            return st;
+        char e[256];
+        myconn_error(c->my, st, e, sizeof e);
+        bool lost = myconn_lost(mysql_stmt_errno(st));
+        my4_report(s, 3, lost ? "DHCPSRV_MYSQL_CONNECTION_LOST" : "DHCPSRV_MYSQL_QUERY_FAILED",
+                   "statement %d failed: %s", (int)k, e);
+        if (!lost)
+            return NULL;
+        my4_disconnect(c);
+    }
+    my4_set_lost(s);
+    return NULL;
+}
+
+static int one(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_t *out)
+{
+    MYSQL_STMT *st = run(s, k, params);
+    if (!st)
+        return NST_EIO;
+    row_t r;
+    int got = row_bind(st, &r) ? NST_EIO : next_row(st, &r, out);
+    mysql_stmt_free_result(st);
+    return got == 1 ? 0 : got == 0 ? NST_ENOENT : NST_EIO;
+}
+
+static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
+{
+    my4_flush(&s->base); /* control-command reads see every acknowledged write */
+    MYSQL_STMT *st = run(s, k, params);
+    if (!st)
+        return NST_EIO;
+    row_t r;
+    int got = row_bind(st, &r) ? NST_EIO : 1;
+    lease_t l;
+    while (got == 1 && (got = next_row(st, &r, &l)) == 1) {
+        lease_list_push(out, &l);
+        lease_free(&l);
+    }
+    mysql_stmt_free_result(st);
+    return got < 0 ? NST_EIO : 0;
+}
+
+/* ---- lookups --------------------------------------------------------------------------------- */
+
+/* The row of the address a client asked for, fetched with its client lookup (get4_client_subnet)
+ * and given to the get4_addr() that follows on the same thread: one round trip instead of two.
+ * Used once, within PREFETCH_MS; the overlay of this store's queued writes still comes first, and
+ * writes are conditional, so a row changed meanwhile by another server only fails that write. */
+#define PREFETCH_MS 50
+typedef struct prefetch {
+    const my4_t *store;
+    uint32_t addr;
+    bool valid, found;
+    int64_t at_ms;
+    lease_t lease;
+} prefetch_t;
+static __thread prefetch_t t_pre;
+
+static void prefetch_drop(void)
+{
+    if (t_pre.valid && t_pre.found)
+        lease_free(&t_pre.lease);
+    t_pre.valid = false;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
+{
+    my4_t *s = S(st);
+    int o = my4_overlay_addr(s, addr, out);
+    if (o) {
+        prefetch_drop();
+        return o > 0 ? 0 : NST_ENOENT;
+    }
+    if (t_pre.valid && t_pre.store == s && t_pre.addr == addr && mono_ms() - t_pre.at_ms <= PREFETCH_MS) {
+        bool found = t_pre.found;
+        if (found)
+            *out = t_pre.lease; /* ownership passes to the caller */
+        t_pre.valid = false;
+        return found ? 0 : NST_ENOENT;
+    }
+    prefetch_drop();
+    MYSQL_BIND p[1];
+    my4_b_u32(&p[0], &addr);
+    return one(s, MY4_S_GET_ADDR, p, out);
+}
+
+typedef struct client_key {
+    const uint8_t *id;
+    size_t len;
+    uint32_t subnet;
+    bool hw;
+} client_key_t;
+
+static bool match_client(const lease_t *l, const void *ctx)
+{
+    const client_key_t *k = ctx;
+    if (l->subnet_id != k->subnet)
+        return false;
+    if (k->hw)
+        return l->hwaddr_len == k->len && !memcmp(l->hwaddr, k->id, k->len);
+    return l->client_id_len == k->len && !memcmp(l->client_id, k->id, k->len);
+}
+
+static int by_client(my4_t *s, enum my4_stmt k, const client_key_t *key, lease_t *out)
+{
+    uint32_t sub = key->subnet;
+    unsigned long len = key->len;
+    MYSQL_BIND p[2];
+    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, key->id, &len);
+    my4_b_u32(&p[1], &sub);
+    lease_t db;
+    int r = one(s, k, p, &db);
+    if (r && r != NST_ENOENT)
+        return r;
+    return my4_overlay_client(s, &db, r == 0, match_client, key, out);
+}
+
+static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
+{
+    client_key_t k = {hw, hwlen, subnet_id, true};
+    return by_client(S(st), MY4_S_GET_HW_SUB, &k, out);
+}
+
+static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
+{
+    client_key_t k = {cid, len, subnet_id, false};
+    return by_client(S(st), MY4_S_GET_CID_SUB, &k, out);
+}
+
+/* The client's lease by client-id and by hardware address in one round trip: of the rows
+ * matching either, the latest of each kind, then the overlay of queued writes on top. The row of
+ * also_addr comes with them, for the get4_addr() that follows (see prefetch_t). A row may come
+ * more than once (UNION ALL of three index lookups); that changes nothing below. */
+static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
+                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, lease_t out[2], bool found[2])
+{
+    my4_t *s = S(st);
+    found[0] = found[1] = false;
+    prefetch_drop();
+    uint32_t sub = subnet_id, also = also_addr;
+    unsigned long clen = cidlen, hlen = hwlen;
+    MYSQL_BIND p[5];
+    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, cidlen ? cid : NULL, &clen); /* NULL: matches nothing */
+    my4_b_u32(&p[1], &sub);
+    my4_b_bytes(&p[2], MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen);
+    my4_b_u32(&p[3], &sub);
+    my4_b_u32(&p[4], &also);
+    if (!also_addr)
+        p[4].buffer_type = MYSQL_TYPE_NULL;
+    MYSQL_STMT *stmt = run(s, MY4_S_GET_CLIENT, p);
+    if (!stmt)
+        return NST_EIO;
+    lease_t db[2];
+    bool have[2] = {false, false};
+    row_t r;
+    int got = row_bind(stmt, &r) ? NST_EIO : 1;
+    lease_t l;
+    while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
+        if (also_addr && l.addr.v4 == also_addr && !(t_pre.valid && t_pre.found)) {
+            t_pre = (prefetch_t){.store = s, .addr = also_addr, .valid = true, .found = true, .at_ms = mono_ms()};
+            lease_dup(&t_pre.lease, &l);
+        }
+        if (l.subnet_id != subnet_id) { /* only the prefetched row */
+            lease_free(&l);
+            continue;
+        }
+        for (int k = 0; k < 2; k++) {
+            bool m = k == 0 ? cidlen && l.client_id_len == cidlen && !memcmp(l.client_id, cid, cidlen)
+                            : hwlen && l.hwaddr_len == hwlen && !memcmp(l.hwaddr, hw, hwlen);
+            if (m && (!have[k] || l.cltt > db[k].cltt)) {
+                if (have[k])
+                    lease_free(&db[k]);
+                lease_dup(&db[k], &l);
+                have[k] = true;
+            }
+        }
+        lease_free(&l);
+    }
+    mysql_stmt_free_result(stmt);
+    if (got < 0) {
+        prefetch_drop();
+        for (int k = 0; k < 2; k++)
+            if (have[k])
+                lease_free(&db[k]);
+        return NST_EIO;
+    }
+    if (also_addr && !t_pre.valid) /* the address has no row: that is an answer too */
+        t_pre = (prefetch_t){.store = s, .addr = also_addr, .valid = true, .found = false, .at_ms = mono_ms()};
+    client_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? cidlen : hwlen)) {
+            if (have[k])
+                lease_free(&db[k]);
+            continue;
+        }
+        found[k] = my4_overlay_client(s, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
+    }
+    return 0;
+}
+
+static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
+{
+    unsigned long len = hwlen;
+    MYSQL_BIND p[1];
+    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, hw, &len);
+    return many(S(st), MY4_S_GET_HW, p, out);
+}
+
+static int get4_by_cid(lease_store_t *st, const uint8_t *cid, size_t n, lease_list_t *out)
+{
+    unsigned long len = n;
+    MYSQL_BIND p[1];
+    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, cid, &len);
+    return many(S(st), MY4_S_GET_CID, p, out);
+}
+
+static int get4_by_hostname(lease_store_t *st, const char *hostname, lease_list_t *out)
+{
+    unsigned long len = strlen(hostname);
+    MYSQL_BIND p[1];
+    my4_b_bytes(&p[0], MYSQL_TYPE_STRING, hostname, &len);
+    return many(S(st), MY4_S_GET_HOST, p, out);
+}
+
+static int get4_all(lease_store_t *st, uint32_t subnet_id, lease_list_t *out)
+{
+    if (!subnet_id)
+        return many(S(st), MY4_S_GET_ALL, NULL, out);
+    MYSQL_BIND p[1];
+    my4_b_u32(&p[0], &subnet_id);
+    return many(S(st), MY4_S_GET_SUB, p, out);
+}
+
+static int get4_page(lease_store_t *st, uint32_t after, size_t limit, lease_list_t *out)
+{
+    if (!limit)
+        return NST_EINVAL;
+    uint64_t n = limit;
+    MYSQL_BIND p[2];
+    my4_b_u32(&p[0], &after);
+    my4_b_u64(&p[1], &n);
+    return many(S(st), MY4_S_GET_PAGE, p, out);
+}
+
+/* A TIMESTAMP parameter for a time bound, clamped to the range of the type. */
+static void bound_time(int64_t t, MYSQL_TIME *out)
+{
+    myconn_to_time(t < 1 ? 1 : t > MYCONN_MAX_TIME ? MYCONN_MAX_TIME : t, out);
+}
+
+static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t *out)
+{
+    MYSQL_TIME t;
+    bound_time(now, &t);
+    uint64_t n = max ? (uint64_t)max : UINT64_MAX;
+    MYSQL_BIND p[2];
+    my4_b_time(&p[0], &t);
+    my4_b_u64(&p[1], &n);
+    return many(S(st), MY4_S_GET_EXP, p, out);
+}
+
+static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
+{
+    my4_flush(&s->base);
+    MYSQL_STMT *st = run(s, k, params);
+    if (!st)
+        return NST_EIO;
+    my_ulonglong n = mysql_stmt_affected_rows(st);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
+{
+    MYSQL_TIME t;
+    bound_time(now - secs, &t);
+    MYSQL_BIND p[1];
+    my4_b_time(&p[0], &t);
+    return affected(S(st), MY4_S_DEL_RECL, p);
+}
+
+static int wipe4(lease_store_t *st, uint32_t subnet_id)
+{
+    if (!subnet_id)
+        return affected(S(st), MY4_S_WIPE_ALL, NULL);
+    MYSQL_BIND p[1];
+    my4_b_u32(&p[0], &subnet_id);
+    return affected(S(st), MY4_S_WIPE_SUB, p);
+}
+
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    my4_t *s = S(st);
+    my4_flush(st);
+    *out = NULL;
+    *n = 0;
+    MYSQL_STMT *stmt = run(s, MY4_S_COUNTS, NULL);
+    if (!stmt)
+        return NST_EIO;
+    uint32_t sub = 0, state = 0;
+    int64_t leases = 0;
+    my_bool nul[3];
+    MYSQL_BIND b[3];
+    my4_b_u32(&b[0], &sub);
+    my4_b_u32(&b[1], &state);
+    memset(&b[2], 0, sizeof b[2]);
+    b[2].buffer_type = MYSQL_TYPE_LONGLONG;
+    b[2].buffer = &leases;
+    for (int i = 0; i < 3; i++)
+        b[i].is_null = &nul[i];
+    size_t rows = (size_t)mysql_stmt_num_rows(stmt);
+    lease_subnet_counts_t *c = xcalloc(rows + 1, sizeof *c);
+    size_t k = 0;
+    int f = mysql_stmt_bind_result(stmt, b) ? 1 : 0;
+    while (!f && k <= rows && (f = mysql_stmt_fetch(stmt)) == 0) {
+        if (nul[0] || nul[1] || nul[2])
+            continue;
+        if (!k || c[k - 1].subnet_id != sub)
+            c[k++].subnet_id = sub;
+        if (state == LEASE_STATE_DEFAULT)
+            c[k - 1].assigned = leases > 0 ? (uint64_t)leases : 0;
+        else
+            c[k - 1].declined = leases > 0 ? (uint64_t)leases : 0;
+    }
+    mysql_stmt_free_result(stmt);
+    if (f == 1) {
+        free(c);
+        return NST_EIO;
+    }
+    *out = c;
+    *n = k;
+    return 0;
+}
+
+static void tick(lease_store_t *st, int64_t now_ms)
+{
+}
+
+static int reconnect(lease_store_t *st, char *err, size_t errlen)
+{
+    my4_t *s = S(st);
+    MYSQL *c = NULL;
+    int r = myconn_open(&s->db, &c, err, errlen);
+    if (c)
+        mysql_close(c);
+    if (r == 0)
+        atomic_store(&s->is_lost, false); /* threads reconnect their own connections on next use */
+    return r;
+}
+
+static void close_store(lease_store_t *st)
+{
+    my4_t *s = S(st);
+    my4_writer_stop(s);
+    pthread_mutex_lock(&s->conns_lock);
+    for (my4_conn_t *c = s->conns, *n; c; c = n) {
+        n = c->next;
+        my4_disconnect(c);
+        free(c);
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    pthread_key_delete(s->key);
+    for (my4_pending_t *p = s->list, *n; p; p = n) {
+        n = p->lnext;
+        lease_free(&p->lease);
+        free(p);
+    }
+    pthread_mutex_destroy(&s->conns_lock);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->qcond);
+    pthread_cond_destroy(&s->idle);
+    cfg_db_free(&s->db);
+    free(s);
+}
+
+static const lease_store_ops_t my4_ops = {
+    .type = "mysql",
+    .add = my4_add,
+    .update = my4_update,
+    .del = my4_del,
+    .get4_addr = get4_addr,
+    .get4_hw_subnet = get4_hw_subnet,
+    .get4_cid_subnet = get4_cid_subnet,
+    .get4_client_subnet = get4_client_subnet,
+    .get4_by_hw = get4_by_hw,
+    .get4_by_cid = get4_by_cid,
+    .get4_by_hostname = get4_by_hostname,
+    .get4_all = get4_all,
+    .get4_page = get4_page,
+    .get4_expired = get4_expired,
+    .delete_reclaimed4 = delete_reclaimed4,
+    .wipe4 = wipe4,
+    .counts4 = counts4,
+    .flush = my4_flush,
+    .reconnect = reconnect,
+    .tick = tick,
+    .close = close_store,
+};
+
+static char *dup_opt(const char *s) { return s ? xstrdup(s) : NULL; }
+
+int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    my4_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &my4_ops;
+    s->db = *cfg->db;
+    s->db.name = dup_opt(cfg->db->name), s->db.host = dup_opt(cfg->db->host);
+    s->db.user = dup_opt(cfg->db->user), s->db.password = dup_opt(cfg->db->password);
+    s->db.trust_anchor = dup_opt(cfg->db->trust_anchor), s->db.cert_file = dup_opt(cfg->db->cert_file);
+    s->db.key_file = dup_opt(cfg->db->key_file), s->db.cipher_list = dup_opt(cfg->db->cipher_list);
+    s->report = cfg->report;
+    s->report_arg = cfg->report_arg;
+    s->lost = cfg->lost;
+    s->lost_arg = cfg->lost_arg;
+    pthread_key_create(&s->key, NULL);
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->qcond, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    s->qtail = &s->qhead;
+    int r = my4_writer_start(s, cfg->allow_offline, err, errlen);
+    if (r) {
+        close_store(&s->base);
+        return r;
+    }
+    *out = &s->base;
+    return 0;
+}

@@ -1,0 +1,173 @@
+/* Internal to the MySQL lease store (mysql4.c, mysql4_write.c). */
+#ifndef NESTOR_LEASE_MYSQL4_INT_H
+#define NESTOR_LEASE_MYSQL4_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "db/myconn.h"
+#include "lease/mysql4.h"
+
+#define MY4_OVERLAY_BUCKETS 4096
+
+/* The state of one address after every write queued for it (the overlay). */
+typedef struct my4_pending {
+    uint32_t addr;
+    unsigned ops;              /* queued writes not yet committed */
+    bool present;              /* a lease exists after them */
+    bool stale;                /* one of them failed: the database decides, not the overlay */
+    lease_t lease;             /* when present */
+    struct my4_pending *next;  /* hash chain */
+    struct my4_pending *lprev, *lnext; /* list of all entries (scans by client) */
+} my4_pending_t;
+
+enum my4_wkind { MY4_ADD, MY4_UPDATE, MY4_DEL };
+
+typedef struct my4_write {
+    enum my4_wkind kind;
+    lease_t lease;
+    bool conditional;          /* update/del: only if the stored expire is cond_expire */
+    int64_t cond_expire;       /* database form (see my4_db_expire) */
+    lease_commit_cb cb;
+    void *arg;
+    int result;
+    struct my4_write *next;
+} my4_write_t;
+
+/* The prepared statements, in the order of the table in mysql4.c. */
+enum my4_stmt {
+    MY4_S_INS, MY4_S_UPD, MY4_S_UPD_ANY, MY4_S_DEL, MY4_S_DEL_ANY,
+    MY4_S_GET_ADDR, MY4_S_GET_HW_SUB, MY4_S_GET_CID_SUB, MY4_S_GET_CLIENT, MY4_S_GET_HW, MY4_S_GET_CID,
+    MY4_S_GET_HOST, MY4_S_GET_ALL, MY4_S_GET_SUB, MY4_S_GET_PAGE, MY4_S_GET_EXP,
+    MY4_S_DEL_RECL, MY4_S_WIPE_ALL, MY4_S_WIPE_SUB, MY4_S_COUNTS,
+    MY4_NSTMT
+};
+
+/* A connection with every statement prepared. */
+typedef struct my4_conn {
+    MYSQL *my;
+    MYSQL_STMT *st[MY4_NSTMT];
+    struct my4_conn *next;     /* registry of the per-thread connections, to close them all */
+} my4_conn_t;
+
+typedef struct my4 {
+    lease_store_t base;
+    cfg_db_t db;
+    mysql4_report_fn report;
+    void *report_arg;
+    mysql4_lost_fn lost;
+    void *lost_arg;
+    _Atomic bool is_lost;      /* an outage is reported and not yet recovered */
+
+    pthread_key_t key;         /* thread -> my4_conn_t */
+    pthread_mutex_t conns_lock;
+    my4_conn_t *conns;
+
+    pthread_mutex_t lock;      /* overlay and queue */
+    my4_pending_t *buckets[MY4_OVERLAY_BUCKETS];
+    my4_pending_t *list;
+    my4_write_t *qhead, **qtail;
+    unsigned inflight;         /* writes taken by the commit thread, not yet completed */
+    pthread_cond_t qcond, idle;
+    bool stopping;
+    pthread_t committer;
+    bool committer_started;
+    my4_conn_t wconn;          /* the commit thread's connection (wconn.my NULL: none) */
+} my4_t;
+
+/* expire as stored: cltt + valid, or cltt for an infinite lifetime (Kea's convention). */
+static inline int64_t my4_db_expire(const lease_t *l)
+{
+    return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
+}
+
+/* Marks the database lost (once per outage) and tells the server. */
+void my4_set_lost(my4_t *s);
+void my4_report(my4_t *s, int sev, const char *msgid, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Opens a connection and prepares every statement on it; c->my is NULL on failure. */
+int my4_connect(my4_t *s, my4_conn_t *c, char *err, size_t errlen);
+/* Closes c's statements and connection (c itself stays). */
+void my4_disconnect(my4_conn_t *c);
+
+/* MYSQL_BIND helpers: a parameter or result bound to v. */
+static inline void my4_b_u32(MYSQL_BIND *b, uint32_t *v)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_LONG;
+    b->buffer = v;
+    b->is_unsigned = 1;
+}
+
+static inline void my4_b_u64(MYSQL_BIND *b, uint64_t *v)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_LONGLONG;
+    b->buffer = v;
+    b->is_unsigned = 1;
+}
+
+static inline void my4_b_tiny(MYSQL_BIND *b, signed char *v)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_TINY;
+    b->buffer = v;
+}
+
+static inline void my4_b_time(MYSQL_BIND *b, MYSQL_TIME *t)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_TIMESTAMP;
+    b->buffer = t;
+    b->buffer_length = sizeof *t;
+}
+
+/* A parameter of *len bytes at p (blob or string); p NULL: SQL NULL. */
+static inline void my4_b_bytes(MYSQL_BIND *b, enum enum_field_types type, const void *p, unsigned long *len)
+{
+    memset(b, 0, sizeof *b);
+    if (!p) {
+        b->buffer_type = MYSQL_TYPE_NULL;
+        return;
+    }
+    b->buffer_type = type;
+    b->buffer = *len ? (void *)p : (void *)""; /* some connectors need a buffer even when empty */
+    b->buffer_length = *len;
+    b->length = len;
+}
+
+/* The lease columns as parameters, in table order (address first), and a condition expire. */
+#define MY4_COLS "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, " \
+                 "hostname, state, user_context"
+#define MY4_NCOLS 11
+typedef struct my4_params {
+    MYSQL_BIND cols[MY4_NCOLS];
+    MYSQL_BIND cond;
+    MYSQL_BIND upd[MY4_NCOLS + 1]; /* UPDATE's order: cols 1..10, address, condition */
+    uint32_t addr, valid, subnet, state;
+    signed char fwd, rev;
+    unsigned long hwlen, cidlen, hostlen, ctxlen;
+    MYSQL_TIME expire, cond_time;
+} my4_params_t;
+
+/* mysql4_write.c */
+/* Fills the parameters of l (and the condition expire when cond). p must not move afterwards. */
+void my4_bind(my4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire);
+int my4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
+int my4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
+int my4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
+int my4_flush(lease_store_t *st);
+/* Overlay lookups: 1 = answered with a lease (copied into out), -1 = answered: no lease there,
+ * 0 = ask the database. */
+int my4_overlay_addr(my4_t *s, uint32_t addr, lease_t *out);
+/* Merges the overlay into a by-client lookup result: db (present or not) is what the database
+ * said (consumed); returns 0 with *out set, or NST_ENOENT. match(l) tells whether a lease is the
+ * client's. */
+int my4_overlay_client(my4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
+                       const void *ctx, lease_t *out);
+/* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
+int my4_writer_start(my4_t *s, bool offline, char *err, size_t errlen);
+void my4_writer_stop(my4_t *s);
+
+#endif

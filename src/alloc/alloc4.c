@@ -44,9 +44,70 @@ void alloc4_timers(const cfg_subnet4_t *s, uint32_t valid, uint32_t *t1, bool *s
     *send_t1 = *t1 > 0 && *t1 < (*send_t2 ? *t2 : valid);
 }
 
+/* The engine plus what the host-database integration adds, kept here so that the internal header
+ * shared with alloc4_ops.c stays as it is. Every alloc4_t is allocated by alloc4_new as one. */
+typedef struct alloc4_ext {
+    struct alloc4 a;          /* first: an alloc4_t * is this object */
+    hostmgr_t *hm;            /* NULL or without databases: config-file reservations only */
+} alloc4_ext_t;
+
+static alloc4_ext_t *EXT(alloc4_t *a) { return (alloc4_ext_t *)a; }
+
+/* Database reservations handed out on this thread (see alloc4.h): a small ring, emptied by
+ * alloc4_result_free and at thread exit. */
+#define HOLD_SLOTS 8
+typedef struct host_hold {
+    hostdb_host4_t *slot[HOLD_SLOTS];
+    unsigned next, count;
+} host_hold_t;
+
+static pthread_key_t hold_key;
+static pthread_once_t hold_once = PTHREAD_ONCE_INIT;
+
+static void hold_clear(host_hold_t *h)
+{
+    for (unsigned i = 0; i < HOLD_SLOTS; i++) {
+        hostdb_host4_free(h->slot[i]);
+        h->slot[i] = NULL;
+    }
+    h->next = h->count = 0;
+}
+
+static void hold_destroy(void *p)
+{
+    hold_clear(p);
+    free(p);
+}
+
+static void hold_init(void) { pthread_key_create(&hold_key, hold_destroy); }
+
+static void hold(hostdb_host4_t *h)
+{
+    pthread_once(&hold_once, hold_init);
+    host_hold_t *t = pthread_getspecific(hold_key);
+    if (!t) {
+        t = xcalloc(1, sizeof *t);
+        pthread_setspecific(hold_key, t);
+    }
+    hostdb_host4_free(t->slot[t->next]); /* the oldest, when the ring is full */
+    t->slot[t->next] = h;
+    t->next = (t->next + 1) % HOLD_SLOTS;
+    if (t->count < HOLD_SLOTS)
+        t->count++;
+}
+
+static void release_held(void)
+{
+    pthread_once(&hold_once, hold_init);
+    host_hold_t *t = pthread_getspecific(hold_key);
+    if (t && t->count)
+        hold_clear(t);
+}
+
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store)
 {
-    alloc4_t *a = xcalloc(1, sizeof *a);
+    alloc4_ext_t *ext = xcalloc(1, sizeof *ext);
+    alloc4_t *a = &ext->a;
     a->cfg = cfg;
     a->hosts = hosts;
     a->store = store;
@@ -68,23 +129,30 @@ alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *st
     return a;
 }
 
+void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm)
+{
+    EXT(a)->hm = hm && hostmgr_db_count(hm) ? hm : NULL;
+}
+
 void alloc4_free(alloc4_t *a)
 {
     if (!a)
         return;
+    release_held();
     for (size_t i = 0; i < a->cfg->subnet_count; i++)
         free(a->subnets[i].cursors);
     free(a->subnets);
     pthread_mutex_destroy(&a->lock);
     for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
         pthread_mutex_destroy(&a->addr_locks[i]);
-    free(a);
+    free(EXT(a));
 }
 
 void alloc4_result_free(alloc4_result_t *r)
 {
     lease_free(&r->lease);
     memset(r, 0, sizeof *r);
+    release_held();
 }
 
 pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr)
@@ -141,6 +209,17 @@ bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const all
     return true;
 }
 
+/* The address the iterative allocator would try first in s (0 for the random allocator): a hint
+ * for stores that can fetch it together with the client lookup (a DISCOVER without a requested
+ * address then costs one round trip, and the pick under a->lock needs none). Racy by design: a
+ * wrong guess only costs the round trip it tried to save. */
+static uint32_t alloc4_peek(alloc4_t *a, const cfg_subnet4_t *s)
+{
+    if (s->life.allocator == CFG_ALLOC_RANDOM || !s->pool_count)
+        return 0;
+    return __atomic_load_n(&alloc4_state(a, s)->cursors[0], __ATOMIC_RELAXED);
+}
+
 /* The client's current lease in subnet s, if any. */
 static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, lease_t *out)
 {
@@ -150,7 +229,8 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
         bool found[2] = {false, false};
         bool cid = use_client_id(s, req);
         if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
-                                              req->hwaddr, req->hwaddr_len, s->id, req->hint, got, found) != 0)
+                                              req->hwaddr, req->hwaddr_len, s->id,
+                                              req->hint ? req->hint : alloc4_peek(a, s), got, found) != 0)
             return false;
         int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
         for (int i = 0; i < 2; i++)
@@ -191,10 +271,33 @@ bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out
     return false;
 }
 
-const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req)
+static hosts4_client_ids_t client_ids(const alloc4_req_t *req)
 {
     hosts4_client_ids_t ids = {req->hwaddr, req->hwaddr_len, req->client_id, req->client_id_len,
                                req->circuit_id, req->circuit_id_len};
+    return ids;
+}
+
+/* With hosts databases: the host manager, file first, then each database. */
+static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cfg_subnet4_t *subnet,
+                                            const hosts4_client_ids_t *ids)
+{
+    hostmgr_ref_t ref = {0};
+    int r = NST_ENOENT;
+    if (subnet->reservations_in_subnet)
+        r = hostmgr_find_client(hm, subnet->id, ids, &ref);
+    if (r == NST_ENOENT && subnet->reservations_global)
+        r = hostmgr_find_client(hm, 0, ids, &ref);
+    if (ref.owned)
+        hold(ref.owned);
+    return r == 0 ? ref.host : NULL;
+}
+
+const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req)
+{
+    hosts4_client_ids_t ids = client_ids(req);
+    if (EXT(a)->hm)
+        return host_from_sources(a, EXT(a)->hm, subnet, &ids);
     const cfg_host4_t *h = NULL;
     if (subnet->reservations_in_subnet)
         h = hosts4_find_client(a->hosts, a->cfg, subnet->id, &ids);
@@ -205,27 +308,52 @@ const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const a
 
 /* ---- candidates ---------------------------------------------------------------------------- */
 
-/* Whether addr may be given to this client: not reserved for someone else, and either unleased,
- * leased to this client, or held by an expired lease. */
+/* Whether addr is reserved in s for another client (Kea's addressReserved): with
+ * reservations-out-of-pool the pools hold no reservations, so in-pool addresses are not looked up. */
+static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
+                               const cfg_host4_t *own)
+{
+    if (!s->reservations_in_subnet || (s->reservations_out_of_pool && cfg_subnet4_in_pool(s, addr)))
+        return false;
+    /* The client's own reservation of addr in s: reservations are unique per address and subnet
+     * (ip-reservations-unique), so nobody else holds it. */
+    if (own && own->ipv4 == addr && own->subnet_id == s->id)
+        return false;
+    hosts4_client_ids_t ids = client_ids(req);
+    hostmgr_t *hm = EXT(a)->hm;
+    if (!hm) {
+        const cfg_host4_t *h = hosts4_find_addr(a->hosts, s->id, addr);
+        return h && h != own && !hostmgr_host_is_clients(a->cfg, h, &ids);
+    }
+    hostmgr_ref_t ref = {0};
+    if (hostmgr_find_addr(hm, s->id, addr, &ref) != 0)
+        return false;
+    bool other = ref.host != own && !hostmgr_host_is_clients(a->cfg, ref.host, &ids);
+    hostmgr_ref_release(&ref);
+    return other;
+}
+
+/* Whether addr may be given to this client: either unleased, leased to this client, or held by an
+ * expired lease; and not reserved for someone else. The lease is checked first: a taken address
+ * needs no reservation lookup (which may be a database query). */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
                         const cfg_host4_t *own, lease_t *prev)
 {
     if (prev)
         memset(prev, 0, sizeof *prev);
-    if (s->reservations_in_subnet) {
-        const cfg_host4_t *h = hosts4_find_addr(a->hosts, s->id, addr);
-        if (h && h != own)
-            return false;
-    }
     lease_t l;
-    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
-        return true;
-    bool ok = alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT;
-    if (!ok)
-        ok = lease_expired(&l, req->now) || l.state == LEASE_STATE_RECLAIMED;
-    if (prev)
+    bool have = a->store->ops->get4_addr(a->store, addr, &l) == 0;
+    bool ok = true;
+    if (have) {
+        ok = alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT;
+        if (!ok)
+            ok = lease_expired(&l, req->now) || l.state == LEASE_STATE_RECLAIMED;
+    }
+    if (ok && reserved_for_other(a, s, addr, req, own))
+        ok = false;
+    if (have && prev)
         *prev = l;
-    else
+    else if (have)
         lease_free(&l);
     return ok;
 }
@@ -253,7 +381,8 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
     for (size_t k = 0; k < s->pool_count && !found; k++) {
         const cfg_pool4_t *p = &s->pools[k];
         uint64_t size = (uint64_t)p->last - p->first + 1;
-        uint32_t start = random ? p->first + (uint32_t)(next_rand(a) % size) : st->cursors[k];
+        uint32_t start = random ? p->first + (uint32_t)(next_rand(a) % size)
+                                : __atomic_load_n(&st->cursors[k], __ATOMIC_RELAXED);
         if (start < p->first || start > p->last)
             start = p->first;
         uint32_t addr = start;
@@ -261,8 +390,8 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
             /* Network and broadcast addresses of the subnet are never handed out. */
             bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
             if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL)) {
-                if (!random)
-                    st->cursors[k] = addr == p->last ? p->first : addr + 1;
+                if (!random) /* atomic: alloc4_peek() reads it without the lock */
+                    __atomic_store_n(&st->cursors[k], addr == p->last ? p->first : addr + 1, __ATOMIC_RELAXED);
                 found = addr;
                 break;
             }

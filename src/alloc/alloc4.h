@@ -13,6 +13,13 @@
  *   serialised inside this module: picking a free address holds the allocator's lock, and every
  *   writer of one address's lease holds that address's stripe lock from check to write.
  * - Results own their lease (alloc4_result_free).
+ * - Host reservations come from the config-file index, and, when a host manager with databases
+ *   is attached (alloc4_set_hostmgr), from the hosts databases behind it (file first, Kea's
+ *   order). Without databases the reservation lookups cost exactly what the index costs. A
+ *   reservation read from a database is a copy held for the calling thread: it stays valid until
+ *   that thread calls alloc4_result_free() (which every offer/request result gets), or at least
+ *   for the next 7 lookups of that thread, whichever comes first. A database failure during a
+ *   lookup counts as "no reservation" (it is reported by the database layer).
  */
 #ifndef NESTOR_ALLOC_ALLOC4_H
 #define NESTOR_ALLOC_ALLOC4_H
@@ -22,6 +29,7 @@
 
 #include "config/cfg4.h"
 #include "hosts/hosts4.h"
+#include "hosts/hostmgr.h"
 #include "lease/lease.h"
 
 typedef struct alloc4 alloc4_t;
@@ -63,13 +71,18 @@ typedef struct alloc4_result {
 } alloc4_result_t;
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);
+/* Attaches the host manager of the same configuration (borrowed; NULL or one without databases:
+ * config-file reservations only). Call before any lookup; it must outlive a. */
+void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm);
 void alloc4_free(alloc4_t *a);
 void alloc4_result_free(alloc4_result_t *r);
 
 /* Recomputes per-subnet statistics (total, assigned, declined) from the store. */
 void alloc4_recount(alloc4_t *a);
 
-/* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL. */
+/* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.
+ * In-subnet reservations are preferred to global ones. See the contract for the lifetime of a
+ * database reservation. */
 const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req);
 
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);

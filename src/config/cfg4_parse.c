@@ -247,6 +247,8 @@ static int parse_hooks(pctx_t *p, json_t *list)
             const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
             if (!strcmp(base, "libdhcp_lease_cmds.so")) {
                 p->cfg->hook_lease_cmds = true;
+            } else if (!strcmp(base, "libdhcp_host_cmds.so")) {
+                /* the reservation-* commands are built in */
             } else if (!strcmp(base, "libdhcp_ha.so")) {
                 p->cfg->hook_ha = true;
                 p->cfg->hook_ha_params = json_object_get(h, "parameters");
@@ -254,7 +256,8 @@ static int parse_hooks(pctx_t *p, json_t *list)
             } else {
                 r = pctx_fail(p, "library",
                               "hook library '%s' is not supported: Nestor loads no external hooks; "
-                              "libdhcp_lease_cmds.so and libdhcp_ha.so map to built-in features", lib);
+                              "libdhcp_lease_cmds.so, libdhcp_host_cmds.so and libdhcp_ha.so map to built-in "
+                              "features", lib);
             }
         }
         free(lib);

@@ -19,7 +19,7 @@ static json_t *cmd_version_get(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, NESTOR_VERSION,
                       json_pack("{s:s}", "extended", NESTOR_VERSION " (Nestor, compatible with ISC Kea 2.2)\n"
                                 "compiler: " NESTOR_CC "\n"
-                                "backends: memfile, postgresql\n"));
+                                "backends: memfile, postgresql, mysql\n"));
 }
 
 static json_t *cmd_build_report(const char *name, json_t *args, void *ud)
@@ -27,7 +27,7 @@ static json_t *cmd_build_report(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, "Nestor " NESTOR_VERSION "\n"
                       "Compatible with: ISC Kea 2.2 configuration, commands and lease files\n"
                       "Compiler: " NESTOR_CC "\n"
-                      "Lease backends: memfile, postgresql\n"
+                      "Lease backends: memfile, postgresql, mysql\n"
                       "Default lease directory: " NESTOR_LEASE_DIR "\n", NULL);
 }
 

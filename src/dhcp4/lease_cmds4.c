@@ -201,7 +201,10 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
                         inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
     } else {
         int r = exists ? lease_store_update(s->store, l, &old, NULL, NULL) : lease_store_add(s->store, l, NULL, NULL);
-        if (r) {
+        if (r == NST_ERANGE) {
+            a = cmd_answerf(CMD_ERROR, NULL, "the lease's expiry time is out of the range the lease database "
+                            "can store (MySQL's TIMESTAMP ends at 2038-01-19 03:14:07 UTC)");
+        } else if (r) {
             a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
         } else {
             if (exists)

@@ -1,5 +1,6 @@
 /* Server lifecycle: applying a configuration (all or nothing), timers, service state. */
 #include "dhcp4/srv4.h"
+#include "dhcp4/host_cmds4.h"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -14,6 +15,7 @@
 #include "ctrl/ctrl.h"
 #include "dhcp4/workers4.h"
 #include "lease/memfile.h"
+#include "lease/mysql4.h"
 #include "lease/pgsql4.h"
 #include "log/log.h"
 
@@ -141,10 +143,20 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         s->store->ops->flush(s->store);
     }
     if (cfg->lease_db.sql.type == CFG_DB_MYSQL) {
-        snprintf(err, errlen, "lease-database type mysql: the MySQL lease store is not available yet");
-        free(*sig);
-        *sig = NULL;
-        return NST_ECONFIG;
+        const cfg_db_t *db = &cfg->lease_db.sql;
+        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+                              .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
+                                               db->reconnect_wait_time};
+        char e2[768];
+        int r = mysql4_open(&mc, out, e2, sizeof e2);
+        if (r) {
+            snprintf(err, errlen, "cannot open the lease database (%s): %s", path, e2);
+            free(*sig);
+            *sig = NULL;
+            return r;
+        }
+        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: %s", path);
+        return 0;
     }
     if (cfg->lease_db.sql.type == CFG_DB_POSTGRESQL) {
         const cfg_db_t *db = &cfg->lease_db.sql;
@@ -344,6 +356,7 @@ static void rt_free(srv4_rt_t *rt)
     if (!rt)
         return;
     alloc4_free(rt->alloc);
+    hostmgr_free(rt->hostmgr);
     hosts4_free(rt->hosts);
     cfg4_free(rt->cfg);
     free(rt->server_ids);
@@ -372,6 +385,10 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     lease_store_t *store = NULL;
     char *store_sig = NULL;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
+    hosts4_t *hosts = hosts4_build(cfg);
+    hostmgr_t *hostmgr = NULL;
+    if (!r)
+        r = hostmgr_open(cfg, hosts, report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     bool ctrl_changed = false;
     if (!r && s->ctrl) {
         char e[512];
@@ -409,6 +426,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     }
     free(isig);
     if (r) {
+        hostmgr_free(hostmgr);
+        hosts4_free(hosts);
         if (store && store != s->store)
             store->ops->close(store);
         free(store_sig);
@@ -422,7 +441,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     rt->cfg = cfg;
-    rt->hosts = hosts4_build(cfg);
+    rt->hosts = hosts;
+    rt->hostmgr = hostmgr;
     if (store != s->store) {
         if (old)
             alloc4_free(old->alloc), old->alloc = NULL;
@@ -433,6 +453,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     free(s->store_sig);
     s->store_sig = store_sig;
     rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
+    alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
     collect_server_ids(rt);
     s->rt = rt;
     rt_free(old);
@@ -516,6 +537,7 @@ int srv4_init(srv4_t *s, struct event_base *base)
     ctrl_set_guard(s->ctrl, guard_enter, guard_leave, s);
     srv4_register_commands(s);
     srv4_register_lease_commands(s);
+    host_cmds4_register(s);
     return 0;
 }
 

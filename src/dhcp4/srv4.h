@@ -28,6 +28,7 @@
 #include "alloc/alloc4.h"
 #include "config/cfg4.h"
 #include "hosts/hosts4.h"
+#include "hosts/hostmgr.h"
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
@@ -51,6 +52,7 @@ typedef struct srv4_iface {
 typedef struct srv4_rt {
     cfg4_t *cfg;
     hosts4_t *hosts;
+    hostmgr_t *hostmgr;       /* config-file reservations + hosts databases (borrows hosts) */
     alloc4_t *alloc;
     uint32_t *server_ids;     /* every configured dhcp-server-identifier (option 54) value */
     size_t server_id_count;

@@ -158,7 +158,7 @@ static int set_options(MYSQL *c, const cfg_db_t *db, char *err, size_t errlen)
     return 0;
 }
 
-int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
+int myconn_connect(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
 {
     *out = NULL;
     pthread_once(&lib_once, lib_init);
@@ -189,6 +189,16 @@ int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
         mysql_close(c);
         return NST_EIO;
     }
+    *out = c;
+    return 0;
+}
+
+int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
+{
+    MYSQL *c;
+    int r = myconn_connect(db, &c, err, errlen);
+    if (r)
+        return r;
     int major = 0, minor = 0;
     char e2[256];
     r = myconn_schema_version(c, &major, &minor, e2, sizeof e2);

@@ -38,6 +38,8 @@
 #define MYCONN_MAX_TIME 2147483647LL
 
 int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen);
+/* The same without the schema check (nestor-admin). */
+int myconn_connect(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen);
 
 /* Reads schema_version into major and minor: 0, or an error (no table: NST_ENOENT). */
 int myconn_schema_version(MYSQL *c, int *major, int *minor, char *err, size_t errlen);

@@ -180,3 +180,31 @@ def test_config_get_hides_the_password(lan, server, empty):
     srv = server(basic_config(**{"lease-database": lease_db(empty, password="TopSecret9")}))
     text = str(srv.cmd("config-get"))
     assert "TopSecret9" not in text and "*****" in text
+
+
+def test_expired_leases_reclaimed_in_the_database(lan, server, empty):
+    """Reclamation on PostgreSQL: the timer flags expired leases as reclaimed (state 2, which
+    lease4_stat stops counting) and the flush deletes them after hold-reclaimed-time."""
+    pg = empty
+    srv = server(basic_config(**{"lease-database": lease_db(pg),
+                                 "expired-leases-processing": {"reclaim-timer-wait-time": 0,
+                                                               "flush-reclaimed-timer-wait-time": 0}}))
+    import time
+    old = int(time.time()) - 1000
+    for i in range(3):
+        r = srv.cmd("lease4-add", {"ip-address": f"192.0.2.{120 + i}", "hw-address": f"02:00:00:00:c1:0{i}",
+                                   "valid-lft": 100, "cltt": old, "hostname": "gone"})
+        assert r["result"] == 0, r
+    assert srv.cmd("lease4-add", {"ip-address": "192.0.2.130", "hw-address": "02:00:00:00:c1:09",
+                                  "valid-lft": 3600})["result"] == 0
+    assert srv.cmd("leases-reclaim", {"remove": False})["result"] == 0
+    assert rows(pg, "SELECT state, count(*) FROM lease4 GROUP BY state ORDER BY state") == [["0", "1"], ["2", "3"]]
+    assert rows(pg, "SELECT hostname FROM lease4 WHERE state = 2 LIMIT 1") == [[""]]
+    assert rows(pg, "SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0") == [["1"]]
+    assert srv.stat("reclaimed-leases") == 3
+    # remove: true deletes expired leases instead (already reclaimed ones wait for the flush timer)
+    assert srv.cmd("lease4-add", {"ip-address": "192.0.2.140", "hw-address": "02:00:00:00:c1:0a",
+                                  "valid-lft": 100, "cltt": old})["result"] == 0
+    assert srv.cmd("leases-reclaim", {"remove": True})["result"] == 0
+    assert rows(pg, f"SELECT count(*) FROM lease4 WHERE address = {0xC000028C}") == [["0"]]
+    assert rows(pg, "SELECT state, count(*) FROM lease4 GROUP BY state ORDER BY state") == [["0", "1"], ["2", "3"]]

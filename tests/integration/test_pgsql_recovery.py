@@ -154,3 +154,35 @@ def test_database_down_at_start(lan, server, pg, tmp_path):
     finally:
         if not pg.running:
             pg.start()
+
+
+def test_database_restarted_under_load_loses_no_acknowledged_lease(lan, server, up):
+    """perfdhcp runs while the database is stopped and started again: the service resumes by
+    itself and every ACK the server sent is a lease row (each client is new, so ACKs and rows
+    pair one to one)."""
+    pg = up
+    cfg = config(pg, **{"max-reconnect-tries": 100, "reconnect-wait-time": 200})
+    cfg["Dhcp4"]["subnet4"][0]["pools"] = [{"pool": "192.0.2.2 - 192.0.2.250"}]
+    srv = server(cfg)
+    subprocess.run(lan.in_cli("ip", "addr", "add", "192.0.2.251/24", "dev", lan.cli_if), check=False)
+    import threading
+    done = []
+
+    def load():
+        done.append(subprocess.run(lan.in_cli("perfdhcp", "-4", "-l", lan.cli_if, "-B", "-r", "40", "-p", "6",
+                                              "-R", "1000", "-W", "1000000"), capture_output=True, text=True))
+    t = threading.Thread(target=load)
+    t.start()
+    time.sleep(1.5)
+    pg.stop()
+    time.sleep(1.5)
+    pg.start()
+    t.join()
+    subprocess.run(lan.in_cli("ip", "addr", "del", "192.0.2.251/24", "dev", lan.cli_if), check=False)
+    full = lambda: open(srv.log_path).read()   # srv.log() is only the tail
+    assert wait_for(lambda: "DHCP4_DB_RECONNECT_SUCCEEDED" in full()), srv.log()
+    acks = srv.stat("pkt4-ack-sent")
+    n = int(pg.sql("SELECT count(*) FROM lease4", db="kea")[0][0])
+    assert acks > 40, (acks, srv.log()[-2000:])        # served before and after the outage
+    assert n >= acks, (n, acks)                         # no acknowledged lease lost
+    assert "DHCP4_DB_RECONNECT_SERVICE_DISABLED" in full()

@@ -61,8 +61,8 @@ static const char *const stmts[S_COUNT] = {
     /* ip-reservations-unique: no second reservation of one address in a subnet. */
     [S_INS_UNIQ] = HOST_INSERT_COLS "SELECT ?, ?, ?, NULL, ?, ?, ?, '', ?, ?, ?, ?, NULL FROM DUAL WHERE NOT "
                    "EXISTS (SELECT 1 FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ? LIMIT 1)",
-    [S_INS_OPT] = "INSERT INTO dhcp4_options (code, value, formatted_value, space, persistent, user_context, "
-                  "host_id, scope_id) VALUES (?, ?, ?, 'dhcp4', ?, ?, ?, 3)",
+    [S_INS_OPT] = ("INSERT INTO dhcp4_options (code, value, formatted_value, space, persistent, user_context, "
+                   "host_id, scope_id) VALUES (?, ?, ?, 'dhcp4', ?, ?, ?, 3)"),
     [S_DEL_ID] = "DELETE FROM hosts WHERE dhcp4_subnet_id = ? AND dhcp_identifier_type = ? AND dhcp_identifier = ?",
     [S_DEL_ADDR] = "DELETE FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?",
 };

@@ -40,8 +40,8 @@ static const char *const stmts[MY4_NSTMT] = {
     [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ?",
     [MY4_S_WIPE_ALL] = "DELETE FROM lease4",
     [MY4_S_WIPE_SUB] = "DELETE FROM lease4 WHERE subnet_id = ?",
-    [MY4_S_COUNTS] = "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
-                     "ORDER BY subnet_id",
+    [MY4_S_COUNTS] = ("SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
+                      "ORDER BY subnet_id"),
 };
 
 void my4_report(my4_t *s, int sev, const char *msgid, const char *fmt, ...)
@@ -304,7 +304,7 @@ static int64_t mono_ms(void)
 static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
 {
     my4_t *s = S(st);
-    int o = my4_overlay_addr(s, addr, out);
+    int o = overlay4_addr(&s->ov, addr, out);
     if (o) {
         prefetch_drop();
         return o > 0 ? 0 : NST_ENOENT;
@@ -350,7 +350,7 @@ static int by_client(my4_t *s, enum my4_stmt k, const client_key_t *key, lease_t
     int r = one(s, k, p, &db);
     if (r && r != NST_ENOENT)
         return r;
-    return my4_overlay_client(s, &db, r == 0, match_client, key, out);
+    return overlay4_client(&s->ov, &db, r == 0, match_client, key, out);
 }
 
 static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
@@ -431,7 +431,7 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
                 lease_free(&db[k]);
             continue;
         }
-        found[k] = my4_overlay_client(s, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
     }
     return 0;
 }
@@ -597,11 +597,7 @@ static void close_store(lease_store_t *st)
     }
     pthread_mutex_unlock(&s->conns_lock);
     pthread_key_delete(s->key);
-    for (my4_pending_t *p = s->list, *n; p; p = n) {
-        n = p->lnext;
-        lease_free(&p->lease);
-        free(p);
-    }
+    overlay4_fini(&s->ov);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
@@ -653,6 +649,7 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
     pthread_key_create(&s->key, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
+    overlay4_init(&s->ov, &s->lock);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

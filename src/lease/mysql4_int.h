@@ -7,21 +7,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lease/overlay4.h"
 #include "db/myconn.h"
 #include "lease/mysql4.h"
 
-#define MY4_OVERLAY_BUCKETS 4096
-
-/* The state of one address after every write queued for it (the overlay). */
-typedef struct my4_pending {
-    uint32_t addr;
-    unsigned ops;              /* queued writes not yet committed */
-    bool present;              /* a lease exists after them */
-    bool stale;                /* one of them failed: the database decides, not the overlay */
-    lease_t lease;             /* when present */
-    struct my4_pending *next;  /* hash chain */
-    struct my4_pending *lprev, *lnext; /* list of all entries (scans by client) */
-} my4_pending_t;
 
 enum my4_wkind { MY4_ADD, MY4_UPDATE, MY4_DEL };
 
@@ -66,8 +55,7 @@ typedef struct my4 {
     my4_conn_t *conns;
 
     pthread_mutex_t lock;      /* overlay and queue */
-    my4_pending_t *buckets[MY4_OVERLAY_BUCKETS];
-    my4_pending_t *list;
+    overlay4_t ov;             /* queued writes, under lock */
     my4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     pthread_cond_t qcond, idle;
@@ -158,14 +146,6 @@ int my4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int my4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
 int my4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int my4_flush(lease_store_t *st);
-/* Overlay lookups: 1 = answered with a lease (copied into out), -1 = answered: no lease there,
- * 0 = ask the database. */
-int my4_overlay_addr(my4_t *s, uint32_t addr, lease_t *out);
-/* Merges the overlay into a by-client lookup result: db (present or not) is what the database
- * said (consumed); returns 0 with *out set, or NST_ENOENT. match(l) tells whether a lease is the
- * client's. */
-int my4_overlay_client(my4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
-                       const void *ctx, lease_t *out);
 /* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
 int my4_writer_start(my4_t *s, bool offline, char *err, size_t errlen);
 void my4_writer_stop(my4_t *s);

@@ -12,93 +12,6 @@
 
 static my4_t *S(lease_store_t *st) { return (my4_t *)st; }
 
-static unsigned bucket(uint32_t addr)
-{
-    return (addr * 2654435761u) >> 20; /* 12 bits */
-}
-
-/* Caller holds s->lock. */
-static my4_pending_t *find(my4_t *s, uint32_t addr)
-{
-    for (my4_pending_t *p = s->buckets[bucket(addr)]; p; p = p->next)
-        if (p->addr == addr)
-            return p;
-    return NULL;
-}
-
-static my4_pending_t *find_or_add(my4_t *s, uint32_t addr)
-{
-    my4_pending_t *p = find(s, addr);
-    if (p)
-        return p;
-    p = xcalloc(1, sizeof *p);
-    p->addr = addr;
-    unsigned b = bucket(addr);
-    p->next = s->buckets[b];
-    s->buckets[b] = p;
-    p->lnext = s->list;
-    if (s->list)
-        s->list->lprev = p;
-    s->list = p;
-    return p;
-}
-
-static void remove_entry(my4_t *s, my4_pending_t *p)
-{
-    my4_pending_t **pp = &s->buckets[bucket(p->addr)];
-    while (*pp != p)
-        pp = &(*pp)->next;
-    *pp = p->next;
-    if (p->lprev)
-        p->lprev->lnext = p->lnext;
-    else
-        s->list = p->lnext;
-    if (p->lnext)
-        p->lnext->lprev = p->lprev;
-    lease_free(&p->lease);
-    free(p);
-}
-
-int my4_overlay_addr(my4_t *s, uint32_t addr, lease_t *out)
-{
-    pthread_mutex_lock(&s->lock);
-    my4_pending_t *p = find(s, addr);
-    int r = 0;
-    if (p && !p->stale) {
-        r = p->present ? 1 : -1;
-        if (p->present)
-            lease_dup(out, &p->lease);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return r;
-}
-
-int my4_overlay_client(my4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
-                       const void *ctx, lease_t *out)
-{
-    pthread_mutex_lock(&s->lock);
-    const lease_t *best = NULL;
-    if (db_found) {
-        my4_pending_t *p = find(s, db->addr.v4);
-        if (!p || p->stale)
-            best = db;
-        else if (p->present && match(&p->lease, ctx))
-            best = &p->lease; /* the queued state of that address */
-    }
-    for (my4_pending_t *p = s->list; p; p = p->lnext)
-        if (!p->stale && p->present && match(&p->lease, ctx) && (!best || p->lease.cltt > best->cltt))
-            best = &p->lease;
-    int r = NST_ENOENT;
-    if (best) {
-        lease_dup(out, best);
-        r = 0;
-    }
-    pthread_mutex_unlock(&s->lock);
-    if (db_found)
-        lease_free(db);
-    return r;
-}
-
 static void ip_text(uint32_t a, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
@@ -140,7 +53,7 @@ static int queue(my4_t *s, enum my4_wkind kind, const lease_t *l, const lease_t 
     w->cb = cb;
     w->arg = arg;
     pthread_mutex_lock(&s->lock);
-    my4_pending_t *p = find(s, l->addr.v4);
+    overlay4_entry_t *p = overlay4_find(&s->ov, l->addr.v4);
     if (p && p->stale)
         p = NULL; /* after a failure the database decides */
     int r = 0;
@@ -160,7 +73,7 @@ static int queue(my4_t *s, enum my4_wkind kind, const lease_t *l, const lease_t 
         w->conditional = seen != NULL;
         w->cond_expire = seen ? my4_db_expire(seen) : 0;
     }
-    p = find_or_add(s, l->addr.v4);
+    p = overlay4_find_or_add(&s->ov, l->addr.v4);
     p->ops++;
     p->present = kind != MY4_DEL;
     lease_free(&p->lease);
@@ -313,12 +226,12 @@ static int run_batch(my4_t *s, my4_write_t *batch, char *err, size_t errlen)
 static void complete(my4_t *s, my4_write_t *w)
 {
     pthread_mutex_lock(&s->lock);
-    my4_pending_t *p = find(s, w->lease.addr.v4);
+    overlay4_entry_t *p = overlay4_find(&s->ov, w->lease.addr.v4);
     if (p) {
         if (w->result)
             p->stale = true;
         if (--p->ops == 0)
-            remove_entry(s, p);
+            overlay4_remove(&s->ov, p);
     }
     pthread_mutex_unlock(&s->lock);
     if (w->result && w->result != NST_EIO) {

@@ -270,7 +270,7 @@ static int64_t mono_ms(void)
 static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
 {
     pg4_t *s = S(st);
-    int o = pg4_overlay_addr(s, addr, out);
+    int o = overlay4_addr(&s->ov, addr, out);
     if (o) {
         prefetch_drop();
         return o > 0 ? 0 : NST_ENOENT;
@@ -317,7 +317,7 @@ static int by_client(pg4_t *s, const char *stmt, const client_key_t *k, lease_t 
     int r = one(s, stmt, 2, v, len, &db);
     if (r && r != NST_ENOENT)
         return r;
-    return pg4_overlay_client(s, &db, r == 0, match_client, k, out);
+    return overlay4_client(&s->ov, &db, r == 0, match_client, k, out);
 }
 
 static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
@@ -385,7 +385,7 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
                 lease_free(&db[k]);
             continue;
         }
-        found[k] = pg4_overlay_client(s, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
     }
     return 0;
 }
@@ -533,11 +533,7 @@ static void close_store(lease_store_t *st)
     }
     pthread_mutex_unlock(&s->conns_lock);
     pthread_key_delete(s->key);
-    for (pg4_pending_t *p = s->list, *n; p; p = n) {
-        n = p->lnext;
-        lease_free(&p->lease);
-        free(p);
-    }
+    overlay4_fini(&s->ov);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
@@ -589,6 +585,7 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     pthread_key_create(&s->key, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
+    overlay4_init(&s->ov, &s->lock);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

@@ -6,21 +6,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "lease/overlay4.h"
 #include "db/pgconn.h"
 #include "lease/pgsql4.h"
 
-#define PG4_OVERLAY_BUCKETS 4096
-
-/* The state of one address after every write queued for it (the overlay). */
-typedef struct pg4_pending {
-    uint32_t addr;
-    unsigned ops;              /* queued writes not yet committed */
-    bool present;              /* a lease exists after them */
-    bool stale;                /* one of them failed: the database decides, not the overlay */
-    lease_t lease;             /* when present */
-    struct pg4_pending *next;  /* hash chain */
-    struct pg4_pending *lprev, *lnext; /* list of all entries (scans by client) */
-} pg4_pending_t;
 
 enum pg4_wkind { PG4_ADD, PG4_UPDATE, PG4_DEL };
 
@@ -55,8 +44,7 @@ typedef struct pg4 {
     pg4_conn_t *conns;
 
     pthread_mutex_t lock;      /* overlay and queue */
-    pg4_pending_t *buckets[PG4_OVERLAY_BUCKETS];
-    pg4_pending_t *list;
+    overlay4_t ov;             /* queued writes, under lock */
     pg4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     pthread_cond_t qcond, idle;
@@ -99,13 +87,6 @@ int pg4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int pg4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
 int pg4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int pg4_flush(lease_store_t *st);
-/* Overlay lookups: 1 = answered (*present says whether a lease is there; copied into out when
- * present), 0 = ask the database. */
-int pg4_overlay_addr(pg4_t *s, uint32_t addr, lease_t *out);
-/* Merges the overlay into a by-client lookup result: db (present or not) is what the database
- * said; returns 0 with *out set, or NST_ENOENT. match(l) tells whether a lease is the client's. */
-int pg4_overlay_client(pg4_t *s, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
-                       const void *ctx, lease_t *out);
 /* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
 int pg4_writer_start(pg4_t *s, bool offline, char *err, size_t errlen);
 void pg4_writer_stop(pg4_t *s);

@@ -83,10 +83,9 @@ def run_pair(pg, lan, lan2, second_binary, second_name):
 
 
 def test_two_nestor_servers_share_one_pool(pg, lan, lan2):
-    a, b = run_pair(pg, lan, lan2, None, "nestor-b")
-    # the servers did collide (same pool, same order) and each collision ended without an ACK
-    logs = open(a.log_path).read() + open(b.log_path).read()
-    assert "DHCPSRV_PGSQL_ADD_ADDR_TAKEN" in logs
+    # Whether the servers race for one address in a given run depends on timing: the invariant
+    # checked in run_pair (every ACK is a distinct row of its client) is what must hold.
+    run_pair(pg, lan, lan2, None, "nestor-b")
 
 
 @pytest.mark.skipif(not os.path.exists(KEA), reason="kea-dhcp4 is not installed")

@@ -22,6 +22,7 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+char *xstrdup_opt(const char *s); /* NULL stays NULL */
 
 /* "1a:2b:..." lowercase, colon-separated (Kea's toText(false)). Returns chars written.
  * An empty input gives "". cap must be >= 3*len (or 1 for len 0). */

@@ -139,6 +139,19 @@ void cfg_db_free(cfg_db_t *db)
     memset(db, 0, sizeof *db);
 }
 
+void cfg_db_copy(cfg_db_t *dst, const cfg_db_t *src)
+{
+    *dst = *src;
+    dst->name = xstrdup_opt(src->name);
+    dst->host = xstrdup_opt(src->host);
+    dst->user = xstrdup_opt(src->user);
+    dst->password = xstrdup_opt(src->password);
+    dst->trust_anchor = xstrdup_opt(src->trust_anchor);
+    dst->cert_file = xstrdup_opt(src->cert_file);
+    dst->key_file = xstrdup_opt(src->key_file);
+    dst->cipher_list = xstrdup_opt(src->cipher_list);
+}
+
 static void redact_map(json_t *m)
 {
     if (json_is_object(m) && json_object_get(m, "password"))

@@ -49,6 +49,8 @@ struct pctx;
  * names the map in messages ("lease-database"). hosts: whether "readonly" is allowed. */
 int cfg_db_parse(struct pctx *p, json_t *db, const char *what, bool hosts, cfg_db_t *out);
 void cfg_db_free(cfg_db_t *db);
+/* Deep copy (dst's previous contents are not freed). */
+void cfg_db_copy(cfg_db_t *dst, const cfg_db_t *src);
 
 /* "postgresql", "mysql" or "memfile". */
 const char *cfg_db_type_name(enum cfg_db_type t);

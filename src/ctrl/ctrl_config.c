@@ -487,29 +487,24 @@ void ctrl_sockets_config_free(ctrl_sockets_config_t *cfg)
     free(cfg);
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
 ctrl_http_config_t *ctrl_http_config_dup(const ctrl_http_config_t *src)
 {
     ctrl_http_config_t *d = xcalloc(1, sizeof(*d));
     *d = *src;
-    d->address = dup_or_null(src->address);
-    d->trust_anchor = dup_or_null(src->trust_anchor);
-    d->cert_file = dup_or_null(src->cert_file);
-    d->key_file = dup_or_null(src->key_file);
-    d->realm = dup_or_null(src->realm);
+    d->address = xstrdup_opt(src->address);
+    d->trust_anchor = xstrdup_opt(src->trust_anchor);
+    d->cert_file = xstrdup_opt(src->cert_file);
+    d->key_file = xstrdup_opt(src->key_file);
+    d->realm = xstrdup_opt(src->realm);
     d->clients = xcalloc(src->nclients ? src->nclients : 1, sizeof(*d->clients));
     for (size_t i = 0; i < src->nclients; i++) {
-        d->clients[i].user = dup_or_null(src->clients[i].user);
-        d->clients[i].password = dup_or_null(src->clients[i].password);
+        d->clients[i].user = xstrdup_opt(src->clients[i].user);
+        d->clients[i].password = xstrdup_opt(src->clients[i].password);
     }
     d->headers = xcalloc(src->nheaders ? src->nheaders : 1, sizeof(*d->headers));
     for (size_t i = 0; i < src->nheaders; i++) {
-        d->headers[i].name = dup_or_null(src->headers[i].name);
-        d->headers[i].value = dup_or_null(src->headers[i].value);
+        d->headers[i].name = xstrdup_opt(src->headers[i].name);
+        d->headers[i].value = xstrdup_opt(src->headers[i].value);
     }
     return d;
 }

@@ -199,8 +199,6 @@ void hostdb_host4_free(hostdb_host4_t *h)
     free(h);
 }
 
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
-
 bool hostdb_host4_add_option(hostdb_host4_t *h, uint8_t code, bool always_send, const uint8_t *data,
                              size_t len, const char *formatted, const char *user_context)
 {
@@ -217,8 +215,8 @@ bool hostdb_host4_add_option(hostdb_host4_t *h, uint8_t code, bool always_send, 
     o->data = xmalloc(len ? len : 1);
     if (len)
         memcpy(o->data, data, len);
-    h->optx[set->count].formatted = dup_or_null(formatted);
-    h->optx[set->count].user_context = dup_or_null(user_context);
+    h->optx[set->count].formatted = xstrdup_opt(formatted);
+    h->optx[set->count].user_context = xstrdup_opt(user_context);
     set->count++;
     return true;
 }
@@ -231,10 +229,10 @@ hostdb_host4_t *hostdb_host4_from_cfg(const cfg_host4_t *c, uint64_t host_id)
     memcpy(h->h.id, c->id, c->id_len);
     h->h.subnet_id = c->subnet_id;
     h->h.ipv4 = c->ipv4;
-    h->h.hostname = dup_or_null(c->hostname);
+    h->h.hostname = xstrdup_opt(c->hostname);
     h->h.next_server = c->next_server;
-    h->h.server_hostname = dup_or_null(c->server_hostname);
-    h->h.boot_file_name = dup_or_null(c->boot_file_name);
+    h->h.server_hostname = xstrdup_opt(c->server_hostname);
+    h->h.boot_file_name = xstrdup_opt(c->boot_file_name);
     for (size_t i = 0; i < c->options.count; i++) {
         const cfg_option_t *o = &c->options.items[i];
         hostdb_host4_add_option(h, o->code, o->always_send, o->data, o->len, NULL, NULL);
@@ -303,19 +301,6 @@ void hostdb_list_free(hostdb_list_t *l)
         hostdb_host4_free(l->items[i]);
     free(l->items);
     memset(l, 0, sizeof *l);
-}
-
-void hostdb_copy_cfg(cfg_db_t *dst, const cfg_db_t *src)
-{
-    *dst = *src;
-    dst->name = dup_or_null(src->name);
-    dst->host = dup_or_null(src->host);
-    dst->user = dup_or_null(src->user);
-    dst->password = dup_or_null(src->password);
-    dst->trust_anchor = dup_or_null(src->trust_anchor);
-    dst->cert_file = dup_or_null(src->cert_file);
-    dst->key_file = dup_or_null(src->key_file);
-    dst->cipher_list = dup_or_null(src->cipher_list);
 }
 
 /* ---- row decoding helpers -------------------------------------------------------------------- */

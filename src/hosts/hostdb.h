@@ -165,8 +165,6 @@ void hostdb_report(hostdb_t *db, int severity, const char *msgid, const char *fm
 /* Decodes one dhcp4_options row into h (see the contract). value/formatted/space may be NULL. */
 void hostdb_decode_option(hostdb_t *db, hostdb_host4_t *h, int code, const uint8_t *value, size_t vlen,
                           const char *formatted, const char *space, bool persistent, const char *user_context);
-/* A deep copy of database parameters (free with cfg_db_free). */
-void hostdb_copy_cfg(cfg_db_t *dst, const cfg_db_t *src);
 /* Whether text (a hosts.user_context) is a JSON map; a bad one is reported and dropped. */
 bool hostdb_context_ok(hostdb_t *db, const char *text);
 

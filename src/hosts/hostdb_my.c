@@ -615,7 +615,7 @@ int hostdb_my_open(const cfg_db_t *cfg, hostdb_t **out, char *err, size_t errlen
     *out = NULL;
     hostdb_my_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &my_ops;
-    hostdb_copy_cfg(&s->db, cfg);
+    cfg_db_copy(&s->db, cfg);
     cfg_db_describe(cfg, s->base.desc, sizeof s->base.desc);
     pthread_key_create(&s->key, NULL);
     pthread_mutex_init(&s->lock, NULL);

@@ -553,7 +553,7 @@ int hostdb_pg_open(const cfg_db_t *cfg, hostdb_t **out, char *err, size_t errlen
     *out = NULL;
     hostdb_pg_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_ops;
-    hostdb_copy_cfg(&s->db, cfg);
+    cfg_db_copy(&s->db, cfg);
     cfg_db_describe(cfg, s->base.desc, sizeof s->base.desc);
     pthread_key_create(&s->key, NULL);
     pthread_mutex_init(&s->lock, NULL);

@@ -630,18 +630,12 @@ static const lease_store_ops_t my4_ops = {
     .close = close_store,
 };
 
-static char *dup_opt(const char *s) { return s ? xstrdup(s) : NULL; }
-
 int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     my4_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &my4_ops;
-    s->db = *cfg->db;
-    s->db.name = dup_opt(cfg->db->name), s->db.host = dup_opt(cfg->db->host);
-    s->db.user = dup_opt(cfg->db->user), s->db.password = dup_opt(cfg->db->password);
-    s->db.trust_anchor = dup_opt(cfg->db->trust_anchor), s->db.cert_file = dup_opt(cfg->db->cert_file);
-    s->db.key_file = dup_opt(cfg->db->key_file), s->db.cipher_list = dup_opt(cfg->db->cipher_list);
+    cfg_db_copy(&s->db, cfg->db);
     s->report = cfg->report;
     s->report_arg = cfg->report_arg;
     s->lost = cfg->lost;

@@ -12,13 +12,11 @@
 #include "lease/mysql4.h"
 
 
-enum my4_wkind { MY4_ADD, MY4_UPDATE, MY4_DEL };
-
 typedef struct my4_write {
-    enum my4_wkind kind;
+    enum overlay4_op kind;
     lease_t lease;
     bool conditional;          /* update/del: only if the stored expire is cond_expire */
-    int64_t cond_expire;       /* database form (see my4_db_expire) */
+    int64_t cond_expire;       /* database form (see overlay4_db_expire) */
     lease_commit_cb cb;
     void *arg;
     int result;
@@ -64,12 +62,6 @@ typedef struct my4 {
     bool committer_started;
     my4_conn_t wconn;          /* the commit thread's connection (wconn.my NULL: none) */
 } my4_t;
-
-/* expire as stored: cltt + valid, or cltt for an infinite lifetime (Kea's convention). */
-static inline int64_t my4_db_expire(const lease_t *l)
-{
-    return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
-}
 
 /* Marks the database lost (once per outage) and tells the server. */
 void my4_set_lost(my4_t *s);

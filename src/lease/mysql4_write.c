@@ -21,7 +21,7 @@ static void ip_text(uint32_t a, char *buf, size_t cap)
  * cannot be stored (Kea refuses it too, "Time value is too large"). */
 static int check_range(my4_t *s, const lease_t *l)
 {
-    int64_t e = my4_db_expire(l);
+    int64_t e = overlay4_db_expire(l);
     if (e >= 1 && e <= MYCONN_MAX_TIME)
         return 0;
     char ip[16], when[40] = "?";
@@ -38,11 +38,11 @@ static int check_range(my4_t *s, const lease_t *l)
     return NST_ERANGE;
 }
 
-static int queue(my4_t *s, enum my4_wkind kind, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
+static int queue(my4_t *s, enum overlay4_op kind, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
 {
     if (l->family != LEASE_V4)
         return NST_EINVAL;
-    if (kind != MY4_DEL) {
+    if (kind != OVERLAY4_DEL) {
         int r = check_range(s, l);
         if (r)
             return r;
@@ -53,32 +53,13 @@ static int queue(my4_t *s, enum my4_wkind kind, const lease_t *l, const lease_t 
     w->cb = cb;
     w->arg = arg;
     pthread_mutex_lock(&s->lock);
-    overlay4_entry_t *p = overlay4_find(&s->ov, l->addr.v4);
-    if (p && p->stale)
-        p = NULL; /* after a failure the database decides */
-    int r = 0;
-    if (kind == MY4_ADD && p && p->present)
-        r = NST_EEXIST;
-    else if (kind != MY4_ADD && p && !p->present)
-        r = NST_ENOENT;
+    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire);
     if (r) {
         pthread_mutex_unlock(&s->lock);
         lease_free(&w->lease);
         free(w);
         return r;
     }
-    if (kind != MY4_ADD) {
-        /* Conditional on the state this server last saw: its own queued write, or the caller's read. */
-        const lease_t *seen = p ? &p->lease : kind == MY4_DEL ? l : old;
-        w->conditional = seen != NULL;
-        w->cond_expire = seen ? my4_db_expire(seen) : 0;
-    }
-    p = overlay4_find_or_add(&s->ov, l->addr.v4);
-    p->ops++;
-    p->present = kind != MY4_DEL;
-    lease_free(&p->lease);
-    if (p->present)
-        lease_dup(&p->lease, l);
     *s->qtail = w;
     s->qtail = &w->next;
     pthread_cond_signal(&s->qcond);
@@ -88,17 +69,17 @@ static int queue(my4_t *s, enum my4_wkind kind, const lease_t *l, const lease_t 
 
 int my4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), MY4_ADD, l, NULL, cb, arg);
+    return queue(S(st), OVERLAY4_ADD, l, NULL, cb, arg);
 }
 
 int my4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), MY4_UPDATE, l, old, cb, arg);
+    return queue(S(st), OVERLAY4_UPDATE, l, old, cb, arg);
 }
 
 int my4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), MY4_DEL, l, NULL, cb, arg);
+    return queue(S(st), OVERLAY4_DEL, l, NULL, cb, arg);
 }
 
 int my4_flush(lease_store_t *st)
@@ -127,7 +108,7 @@ void my4_bind(my4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
     my4_b_bytes(&p->cols[1], MYSQL_TYPE_BLOB, l->hwaddr_len ? l->hwaddr : NULL, &p->hwlen);
     my4_b_bytes(&p->cols[2], MYSQL_TYPE_BLOB, l->client_id_len ? l->client_id : NULL, &p->cidlen);
     my4_b_u32(&p->cols[3], &p->valid);
-    myconn_to_time(my4_db_expire(l), &p->expire);
+    myconn_to_time(overlay4_db_expire(l), &p->expire);
     my4_b_time(&p->cols[4], &p->expire);
     my4_b_u32(&p->cols[5], &p->subnet);
     my4_b_tiny(&p->cols[6], &p->fwd);
@@ -154,13 +135,13 @@ static int exec_write(my4_conn_t *c, my4_write_t *w, unsigned *errnum, char *err
     MYSQL_STMT *st;
     MYSQL_BIND del[2];
     MYSQL_BIND *params;
-    if (w->kind == MY4_DEL) {
+    if (w->kind == OVERLAY4_DEL) {
         my4_bind(&p, &w->lease, w->conditional, w->cond_expire);
         del[0] = p.cols[0];
         del[1] = p.cond;
         st = c->st[w->conditional ? MY4_S_DEL : MY4_S_DEL_ANY];
         params = del;
-    } else if (w->kind == MY4_ADD) {
+    } else if (w->kind == OVERLAY4_ADD) {
         my4_bind(&p, &w->lease, false, 0);
         st = c->st[MY4_S_INS];
         params = p.cols;
@@ -171,7 +152,7 @@ static int exec_write(my4_conn_t *c, my4_write_t *w, unsigned *errnum, char *err
     }
     if (mysql_stmt_bind_param(st, params) || mysql_stmt_execute(st)) {
         *errnum = mysql_stmt_errno(st);
-        if (w->kind == MY4_ADD && *errnum == ER_DUP_ENTRY) {
+        if (w->kind == OVERLAY4_ADD && *errnum == ER_DUP_ENTRY) {
             /* InnoDB rolled back this statement only: the transaction goes on */
             w->result = NST_EEXIST;
             return 0;
@@ -181,7 +162,7 @@ static int exec_write(my4_conn_t *c, my4_write_t *w, unsigned *errnum, char *err
     }
     /* CLIENT_FOUND_ROWS: an UPDATE counts the row it matched even when nothing changed */
     my_ulonglong rows = mysql_stmt_affected_rows(st);
-    w->result = rows == 1 ? 0 : w->kind == MY4_ADD ? NST_EEXIST : NST_ECONFLICT;
+    w->result = rows == 1 ? 0 : w->kind == OVERLAY4_ADD ? NST_EEXIST : NST_ECONFLICT;
     return 0;
 }
 
@@ -225,15 +206,7 @@ static int run_batch(my4_t *s, my4_write_t *batch, char *err, size_t errlen)
 /* Completes a write: overlay bookkeeping, then its callback (no lock held). */
 static void complete(my4_t *s, my4_write_t *w)
 {
-    pthread_mutex_lock(&s->lock);
-    overlay4_entry_t *p = overlay4_find(&s->ov, w->lease.addr.v4);
-    if (p) {
-        if (w->result)
-            p->stale = true;
-        if (--p->ops == 0)
-            overlay4_remove(&s->ov, p);
-    }
-    pthread_mutex_unlock(&s->lock);
+    overlay4_end(&s->ov, w->lease.addr.v4, w->result != 0);
     if (w->result && w->result != NST_EIO) {
         char ip[16];
         ip_text(w->lease.addr.v4, ip, sizeof ip);

@@ -67,6 +67,41 @@ void overlay4_remove(overlay4_t *o, overlay4_entry_t *p)
     free(p);
 }
 
+int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, bool *conditional,
+                   int64_t *cond_expire)
+{
+    overlay4_entry_t *p = overlay4_find(o, l->addr.v4);
+    if (p && p->stale)
+        p = NULL; /* after a failure the database decides */
+    if (op == OVERLAY4_ADD && p && p->present)
+        return NST_EEXIST;
+    if (op != OVERLAY4_ADD && p && !p->present)
+        return NST_ENOENT;
+    const lease_t *seen = op == OVERLAY4_ADD ? NULL : p ? &p->lease : op == OVERLAY4_DEL ? l : old;
+    *conditional = seen != NULL;
+    *cond_expire = seen ? overlay4_db_expire(seen) : 0;
+    p = overlay4_find_or_add(o, l->addr.v4);
+    p->ops++;
+    p->present = op != OVERLAY4_DEL;
+    lease_free(&p->lease);
+    if (p->present)
+        lease_dup(&p->lease, l);
+    return 0;
+}
+
+void overlay4_end(overlay4_t *o, uint32_t addr, bool failed)
+{
+    pthread_mutex_lock(o->lock);
+    overlay4_entry_t *p = overlay4_find(o, addr);
+    if (p) {
+        if (failed)
+            p->stale = true;
+        if (--p->ops == 0)
+            overlay4_remove(o, p);
+    }
+    pthread_mutex_unlock(o->lock);
+}
+
 int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out)
 {
     pthread_mutex_lock(o->lock);

@@ -35,6 +35,15 @@ typedef struct overlay4 {
     overlay4_entry_t *list;
 } overlay4_t;
 
+/* expire as the SQL schemas store it: cltt + valid, or cltt for an infinite lifetime (Kea's
+ * convention). */
+static inline int64_t overlay4_db_expire(const lease_t *l)
+{
+    return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
+}
+
+enum overlay4_op { OVERLAY4_ADD, OVERLAY4_UPDATE, OVERLAY4_DEL };
+
 void overlay4_init(overlay4_t *o, pthread_mutex_t *lock);
 void overlay4_fini(overlay4_t *o);
 
@@ -42,6 +51,19 @@ void overlay4_fini(overlay4_t *o);
 overlay4_entry_t *overlay4_find(overlay4_t *o, uint32_t addr);
 overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, uint32_t addr);
 void overlay4_remove(overlay4_t *o, overlay4_entry_t *e);
+
+/* Lock held. Checks a write of l against the queued state of its address and records it (the
+ * address now has one more queued write, and l, or no lease after a delete, as its state).
+ * Returns 0, NST_EEXIST (add over a queued lease) or NST_ENOENT (update/delete of a queued delete).
+ * On 0, *conditional and *cond_expire say whether the database write must only apply to a row
+ * whose stored expire is *cond_expire: the state this server last saw, its own queued write, or
+ * else the caller's read (old; for a delete, l itself). */
+int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, bool *conditional,
+                   int64_t *cond_expire);
+
+/* Takes the lock. One queued write of addr finished; a failed one leaves the address to the
+ * database (stale) until its other queued writes finish. */
+void overlay4_end(overlay4_t *o, uint32_t addr, bool failed);
 
 /* Lookup by address: 1 = answered with a lease (copied into out), -1 = answered "no lease",
  * 0 = not known here: ask the database. Takes the lock. */

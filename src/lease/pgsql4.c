@@ -92,7 +92,7 @@ void pg4_bind(pg4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
         p->formats[i] = 1;
     pg_put_int8(p->addr, l->addr.v4);
     pg_put_int8(p->valid, l->valid_lft);
-    pg_put_int8(p->expire, pg_epoch_to_ts(pg4_db_expire(l)));
+    pg_put_int8(p->expire, pg_epoch_to_ts(overlay4_db_expire(l)));
     pg_put_int8(p->subnet, l->subnet_id);
     pg_put_int8(p->state, l->state);
     p->fwd = l->fqdn_fwd, p->rev = l->fqdn_rev;
@@ -566,18 +566,12 @@ static const lease_store_ops_t pg4_ops = {
     .close = close_store,
 };
 
-static char *dup_opt(const char *s) { return s ? xstrdup(s) : NULL; }
-
 int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     pg4_t *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg4_ops;
-    s->db = *cfg->db;
-    s->db.name = dup_opt(cfg->db->name), s->db.host = dup_opt(cfg->db->host);
-    s->db.user = dup_opt(cfg->db->user), s->db.password = dup_opt(cfg->db->password);
-    s->db.trust_anchor = dup_opt(cfg->db->trust_anchor), s->db.cert_file = dup_opt(cfg->db->cert_file);
-    s->db.key_file = dup_opt(cfg->db->key_file), s->db.cipher_list = dup_opt(cfg->db->cipher_list);
+    cfg_db_copy(&s->db, cfg->db);
     s->report = cfg->report;
     s->report_arg = cfg->report_arg;
     s->lost = cfg->lost;

@@ -11,13 +11,11 @@
 #include "lease/pgsql4.h"
 
 
-enum pg4_wkind { PG4_ADD, PG4_UPDATE, PG4_DEL };
-
 typedef struct pg4_write {
-    enum pg4_wkind kind;
+    enum overlay4_op kind;
     lease_t lease;
     bool conditional;          /* update/del: only if the stored expire is cond_expire */
-    int64_t cond_expire;       /* database form (see pg4_db_expire) */
+    int64_t cond_expire;       /* database form (see overlay4_db_expire) */
     lease_commit_cb cb;
     void *arg;
     int result;
@@ -53,12 +51,6 @@ typedef struct pg4 {
     bool committer_started;
     PGconn *wconn;             /* the commit thread's connection */
 } pg4_t;
-
-/* expire as stored: cltt + valid, or cltt for an infinite lifetime (Kea's convention). */
-static inline int64_t pg4_db_expire(const lease_t *l)
-{
-    return l->valid_lft == LEASE_INFINITE ? l->cltt : l->cltt + (int64_t)l->valid_lft;
-}
 
 /* Marks the database lost (once per outage) and tells the server. */
 void pg4_set_lost(pg4_t *s);

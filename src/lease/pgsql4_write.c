@@ -10,7 +10,7 @@
 
 static pg4_t *S(lease_store_t *st) { return (pg4_t *)st; }
 
-static int queue(pg4_t *s, enum pg4_wkind kind, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
+static int queue(pg4_t *s, enum overlay4_op kind, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
 {
     if (l->family != LEASE_V4)
         return NST_EINVAL;
@@ -20,32 +20,13 @@ static int queue(pg4_t *s, enum pg4_wkind kind, const lease_t *l, const lease_t 
     w->cb = cb;
     w->arg = arg;
     pthread_mutex_lock(&s->lock);
-    overlay4_entry_t *p = overlay4_find(&s->ov, l->addr.v4);
-    if (p && p->stale)
-        p = NULL; /* after a failure the database decides */
-    int r = 0;
-    if (kind == PG4_ADD && p && p->present)
-        r = NST_EEXIST;
-    else if (kind != PG4_ADD && p && !p->present)
-        r = NST_ENOENT;
+    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire);
     if (r) {
         pthread_mutex_unlock(&s->lock);
         lease_free(&w->lease);
         free(w);
         return r;
     }
-    if (kind != PG4_ADD) {
-        /* Conditional on the state this server last saw: its own queued write, or the caller's read. */
-        const lease_t *seen = p ? &p->lease : kind == PG4_DEL ? l : old;
-        w->conditional = seen != NULL;
-        w->cond_expire = seen ? pg4_db_expire(seen) : 0;
-    }
-    p = overlay4_find_or_add(&s->ov, l->addr.v4);
-    p->ops++;
-    p->present = kind != PG4_DEL;
-    lease_free(&p->lease);
-    if (p->present)
-        lease_dup(&p->lease, l);
     *s->qtail = w;
     s->qtail = &w->next;
     pthread_cond_signal(&s->qcond);
@@ -55,17 +36,17 @@ static int queue(pg4_t *s, enum pg4_wkind kind, const lease_t *l, const lease_t 
 
 int pg4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), PG4_ADD, l, NULL, cb, arg);
+    return queue(S(st), OVERLAY4_ADD, l, NULL, cb, arg);
 }
 
 int pg4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), PG4_UPDATE, l, old, cb, arg);
+    return queue(S(st), OVERLAY4_UPDATE, l, old, cb, arg);
 }
 
 int pg4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg)
 {
-    return queue(S(st), PG4_DEL, l, NULL, cb, arg);
+    return queue(S(st), OVERLAY4_DEL, l, NULL, cb, arg);
 }
 
 int pg4_flush(lease_store_t *st)
@@ -82,7 +63,7 @@ int pg4_flush(lease_store_t *st)
 static int send_write(PGconn *c, pg4_write_t *w)
 {
     pg4_params_t p;
-    if (w->kind == PG4_DEL) {
+    if (w->kind == OVERLAY4_DEL) {
         pg4_bind(&p, &w->lease, false, 0);
         if (w->conditional) {
             const char *v[] = {p.addr, p.expire};
@@ -94,9 +75,9 @@ static int send_write(PGconn *c, pg4_write_t *w)
         int len[] = {8}, fmt[] = {1};
         return PQsendQueryPrepared(c, "del_any", 1, v, len, fmt, 1);
     }
-    bool cond = w->kind == PG4_UPDATE && w->conditional;
+    bool cond = w->kind == OVERLAY4_UPDATE && w->conditional;
     pg4_bind(&p, &w->lease, cond, w->cond_expire);
-    const char *stmt = w->kind == PG4_ADD ? "ins" : cond ? "upd" : "upd_any";
+    const char *stmt = w->kind == OVERLAY4_ADD ? "ins" : cond ? "upd" : "upd_any";
     return PQsendQueryPrepared(c, stmt, cond ? 12 : 11, p.values, p.lengths, p.formats, 1);
 }
 
@@ -148,7 +129,7 @@ static int run_batch(pg4_t *s, pg4_write_t *batch, char *err, size_t errlen)
         char e[256] = "";
         st = read_one(c, &rows, e, sizeof e);
         if (st == PGRES_COMMAND_OK)
-            w->result = rows == 1 ? 0 : w->kind == PG4_ADD ? NST_EEXIST : NST_ECONFLICT;
+            w->result = rows == 1 ? 0 : w->kind == OVERLAY4_ADD ? NST_EEXIST : NST_ECONFLICT;
         else if (st == PGRES_FATAL_ERROR && !failed) {
             failed = 1;
             w->result = NST_EIO;
@@ -168,15 +149,7 @@ static int run_batch(pg4_t *s, pg4_write_t *batch, char *err, size_t errlen)
 /* Completes a write: overlay bookkeeping, then its callback (no lock held). */
 static void complete(pg4_t *s, pg4_write_t *w)
 {
-    pthread_mutex_lock(&s->lock);
-    overlay4_entry_t *p = overlay4_find(&s->ov, w->lease.addr.v4);
-    if (p) {
-        if (w->result)
-            p->stale = true;
-        if (--p->ops == 0)
-            overlay4_remove(&s->ov, p);
-    }
-    pthread_mutex_unlock(&s->lock);
+    overlay4_end(&s->ov, w->lease.addr.v4, w->result != 0);
     if (w->result && w->result != NST_EIO)
         pg4_report(s, 6, w->result == NST_EEXIST ? "DHCPSRV_PGSQL_ADD_ADDR_TAKEN" : "DHCPSRV_PGSQL_UPDATE_CONFLICT",
                    "lease for %u.%u.%u.%u not written: %s", w->lease.addr.v4 >> 24, (w->lease.addr.v4 >> 16) & 255,

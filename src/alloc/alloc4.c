@@ -209,28 +209,49 @@ bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const all
     return true;
 }
 
-/* The address the iterative allocator would try first in s (0 for the random allocator): a hint
- * for stores that can fetch it together with the client lookup (a DISCOVER without a requested
- * address then costs one round trip, and the pick under a->lock needs none). Racy by design: a
- * wrong guess only costs the round trip it tried to save. */
-static uint32_t alloc4_peek(alloc4_t *a, const cfg_subnet4_t *s)
+/* Iterative allocator: takes the next address of pool k from its cursor (compare-and-swap, so
+ * that every address is taken by one thread only) and moves the cursor past it. */
+static uint32_t claim_next(subnet_state_t *st, size_t k, const cfg_pool4_t *p)
+{
+    uint32_t seen = __atomic_load_n(&st->cursors[k], __ATOMIC_RELAXED), addr, next;
+    do {
+        addr = seen < p->first || seen > p->last ? p->first : seen;
+        next = addr == p->last ? p->first : addr + 1;
+    } while (!__atomic_compare_exchange_n(&st->cursors[k], &seen, next, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return addr;
+}
+
+/* A DISCOVER's candidate, claimed with the client lookup so that the store fetches its row in
+ * the same round trip; alloc4_pick() on this thread tries it first. An unused claim (the client
+ * had a lease) only skips that address until the pool wraps. */
+typedef struct claim {
+    const cfg_subnet4_t *subnet;
+    uint32_t addr;
+} claim_t;
+static __thread claim_t t_claim;
+
+static uint32_t alloc4_claim(alloc4_t *a, const cfg_subnet4_t *s)
 {
     if (s->life.allocator == CFG_ALLOC_RANDOM || !s->pool_count)
         return 0;
-    return __atomic_load_n(&alloc4_state(a, s)->cursors[0], __ATOMIC_RELAXED);
+    t_claim = (claim_t){s, claim_next(alloc4_state(a, s), 0, &s->pools[0])};
+    return t_claim.addr;
 }
 
 /* The client's current lease in subnet s, if any. */
-static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, lease_t *out)
+static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, unsigned flags,
+                           lease_t *out)
 {
     if (a->store->ops->get4_client_subnet) {
-        /* one round trip for both lookups */
+        /* one round trip for both lookups (and the DISCOVER's candidate address) */
         lease_t got[2];
         bool found[2] = {false, false};
         bool cid = use_client_id(s, req);
+        uint32_t also = req->hint;
+        if (!also && (flags & LEASE_LOOKUP_OFFER) && s == req->subnet)
+            also = alloc4_claim(a, s);
         if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
-                                              req->hwaddr, req->hwaddr_len, s->id,
-                                              req->hint ? req->hint : alloc4_peek(a, s), got, found) != 0)
+                                              req->hwaddr, req->hwaddr_len, s->id, also, flags, got, found) != 0)
             return false;
         int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
         for (int i = 0; i < 2; i++)
@@ -253,17 +274,19 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
 }
 
 /* Searches the selected subnet and then the rest of its shared network. */
-bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out, const cfg_subnet4_t **where)
+bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned flags, lease_t *out,
+                              const cfg_subnet4_t **where)
 {
     const cfg_subnet4_t *s = req->subnet;
-    if (find_in_subnet(a, s, req, out)) {
+    t_claim.addr = 0;
+    if (find_in_subnet(a, s, req, flags, out)) {
         *where = s;
         return true;
     }
     if (s->network)
         for (size_t i = 0; i < s->network->subnet_count; i++) {
             const cfg_subnet4_t *o = s->network->subnets[i];
-            if (o != s && find_in_subnet(a, o, req, out)) {
+            if (o != s && find_in_subnet(a, o, req, flags, out)) {
                 *where = o;
                 return true;
             }
@@ -374,28 +397,33 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
 {
     subnet_state_t *st = alloc4_state(a, s);
     bool random = s->life.allocator == CFG_ALLOC_RANDOM;
+    if (t_claim.addr && t_claim.subnet == s) {
+        /* this thread's claim: no other thread takes it, so no lock */
+        uint32_t addr = t_claim.addr;
+        t_claim.addr = 0;
+        bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
+        if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL))
+            return addr;
+    }
     uint32_t found = 0;
-    /* One picker at a time: the cursor moves past each address handed out, so concurrent
-     * DISCOVERs get different addresses. */
+    /* One picker at a time (the random allocator's seed; with the iterative one, each address is
+     * claimed from the cursor, so concurrent DISCOVERs get different addresses). */
     pthread_mutex_lock(&a->lock);
     for (size_t k = 0; k < s->pool_count && !found; k++) {
         const cfg_pool4_t *p = &s->pools[k];
         uint64_t size = (uint64_t)p->last - p->first + 1;
-        uint32_t start = random ? p->first + (uint32_t)(next_rand(a) % size)
-                                : __atomic_load_n(&st->cursors[k], __ATOMIC_RELAXED);
-        if (start < p->first || start > p->last)
-            start = p->first;
-        uint32_t addr = start;
+        uint32_t addr = random ? p->first + (uint32_t)(next_rand(a) % size) : 0;
         for (uint64_t n = 0; n < size; n++) {
+            if (!random)
+                addr = claim_next(st, k, p);
             /* Network and broadcast addresses of the subnet are never handed out. */
             bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
             if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL)) {
-                if (!random) /* atomic: alloc4_peek() reads it without the lock */
-                    __atomic_store_n(&st->cursors[k], addr == p->last ? p->first : addr + 1, __ATOMIC_RELAXED);
                 found = addr;
                 break;
             }
-            addr = addr == p->last ? p->first : addr + 1;
+            if (random)
+                addr = addr == p->last ? p->first : addr + 1;
         }
     }
     pthread_mutex_unlock(&a->lock);

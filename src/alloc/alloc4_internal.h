@@ -34,7 +34,9 @@ pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr);
 void alloc4_stats_bind(subnet_state_t *st, uint32_t subnet_id);
 void alloc4_stats_bind_global(alloc4_t *a);
 bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);
-bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, lease_t *out, const cfg_subnet4_t **where);
+/* flags: enum lease_lookup (which message looks up; see lease.h). */
+bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned flags, lease_t *out,
+                              const cfg_subnet4_t **where);
 /* Whether addr may be given to this client (see alloc4.c). When prev is not NULL it receives
  * the lease found at addr (prev->family 0 when there is none); the caller frees it. */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,

@@ -107,7 +107,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     }
     lease_t cur;
     const cfg_subnet4_t *cs;
-    if (alloc4_find_client_lease(a, req, &cur, &cs)) {
+    if (alloc4_find_client_lease(a, req, LEASE_LOOKUP_OFFER, &cur, &cs)) {
         uint32_t addr = cur.addr.v4;
         lease_free(&cur);
         if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, NULL)) {
@@ -220,7 +220,7 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     uint32_t addr = req->hint;
     lease_t cur;
     const cfg_subnet4_t *cs = NULL;
-    bool have = alloc4_find_client_lease(a, req, &cur, &cs);
+    bool have = alloc4_find_client_lease(a, req, kind == REQ_SELECTING ? LEASE_LOOKUP_SELECTING : 0, &cur, &cs);
     uint32_t cur_addr = have ? cur.addr.v4 : 0;
     if (have)
         lease_free(&cur);

@@ -84,6 +84,8 @@ typedef void (*lease_commit_cb)(void *arg, int err);
 
 typedef struct lease_store lease_store_t;
 
+enum lease_lookup { LEASE_LOOKUP_OFFER = 1, LEASE_LOOKUP_SELECTING = 2 };
+
 typedef struct lease_store_ops {
     const char *type;   /* "memfile", "postgresql", "mysql" */
     /* Insert a new lease; NST_EEXIST if the address is taken. */
@@ -105,10 +107,14 @@ typedef struct lease_store_ops {
      * (cidlen 0: not looked up), found[1] the by-hardware-address one (hwlen 0: not looked up);
      * the caller frees each lease found. also_addr (0 = none) is an address the caller will look
      * up next on this thread (the client's requested address): the store may fetch it in the same
-     * round trip and answer that get4_addr() from it, once and only shortly after. */
+     * round trip and answer that get4_addr() from it, once and only shortly after.
+     * flags (enum lease_lookup): LEASE_LOOKUP_OFFER marks a DISCOVER's lookup, whose answer the
+     * store may keep for a while; LEASE_LOOKUP_SELECTING the lookup of the REQUEST that follows an
+     * offer, which the store may answer from what it kept (once). Writes stay conditional, so a
+     * kept answer made stale by another server only fails the write. */
     int (*get4_client_subnet)(lease_store_t *s, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, lease_t out[2],
-                              bool found[2]);
+                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
+                              lease_t out[2], bool found[2]);
     /* Collections append to *out. subnet_id 0 = all. */
     int (*get4_by_hw)(lease_store_t *s, const uint8_t *hw, size_t hwlen, lease_list_t *out);
     int (*get4_by_cid)(lease_store_t *s, const uint8_t *cid, size_t len, lease_list_t *out);

@@ -273,53 +273,20 @@ static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out
 
 /* ---- lookups --------------------------------------------------------------------------------- */
 
-/* The row of the address a client asked for, fetched with its client lookup (get4_client_subnet)
- * and given to the get4_addr() that follows on the same thread: one round trip instead of two.
- * Used once, within PREFETCH_MS; the overlay of this store's queued writes still comes first, and
- * writes are conditional, so a row changed meanwhile by another server only fails that write. */
-#define PREFETCH_MS 50
-typedef struct prefetch {
-    const my4_t *store;
-    uint32_t addr;
-    bool valid, found;
-    int64_t at_ms;
-    lease_t lease;
-} prefetch_t;
-static __thread prefetch_t t_pre;
-
-static void prefetch_drop(void)
-{
-    if (t_pre.valid && t_pre.found)
-        lease_free(&t_pre.lease);
-    t_pre.valid = false;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
 {
     my4_t *s = S(st);
     int o = overlay4_addr(&s->ov, addr, out);
     if (o) {
-        prefetch_drop();
+        sqlcache4_prefetch_drop();
         return o > 0 ? 0 : NST_ENOENT;
     }
-    if (t_pre.valid && t_pre.store == s && t_pre.addr == addr && mono_ms() - t_pre.at_ms <= PREFETCH_MS) {
-        bool found = t_pre.found;
-        if (found)
-            *out = t_pre.lease; /* ownership passes to the caller */
-        t_pre.valid = false;
-        return found ? 0 : NST_ENOENT;
-    }
-    prefetch_drop();
-    MYSQL_BIND p[1];
-    my4_b_u32(&p[0], &addr);
-    return one(s, MY4_S_GET_ADDR, p, out);
+    int p = sqlcache4_prefetch_take(s, addr, out);
+    if (p)
+        return p > 0 ? 0 : NST_ENOENT;
+    MYSQL_BIND b[1];
+    my4_b_u32(&b[0], &addr);
+    return one(s, MY4_S_GET_ADDR, b, out);
 }
 
 typedef struct client_key {
@@ -367,71 +334,58 @@ static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, ui
 
 /* The client's lease by client-id and by hardware address in one round trip: of the rows
  * matching either, the latest of each kind, then the overlay of queued writes on top. The row of
- * also_addr comes with them, for the get4_addr() that follows (see prefetch_t). A row may come
- * more than once (UNION ALL of three index lookups); that changes nothing below. */
+ * also_addr comes with them (see sqlcache4.h), and a REQUEST may reuse its DISCOVER's answer. A
+ * row may come more than once (UNION ALL of three index lookups); that changes nothing below. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, lease_t out[2], bool found[2])
+                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
+                              lease_t out[2], bool found[2])
 {
     my4_t *s = S(st);
     found[0] = found[1] = false;
-    prefetch_drop();
-    uint32_t sub = subnet_id, also = also_addr;
-    unsigned long clen = cidlen, hlen = hwlen;
-    MYSQL_BIND p[5];
-    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, cidlen ? cid : NULL, &clen); /* NULL: matches nothing */
-    my4_b_u32(&p[1], &sub);
-    my4_b_bytes(&p[2], MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen);
-    my4_b_u32(&p[3], &sub);
-    my4_b_u32(&p[4], &also);
-    if (!also_addr)
-        p[4].buffer_type = MYSQL_TYPE_NULL;
-    MYSQL_STMT *stmt = run(s, MY4_S_GET_CLIENT, p);
-    if (!stmt)
-        return NST_EIO;
-    lease_t db[2];
-    bool have[2] = {false, false};
-    row_t r;
-    int got = row_bind(stmt, &r) ? NST_EIO : 1;
-    lease_t l;
-    while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
-        if (also_addr && l.addr.v4 == also_addr && !(t_pre.valid && t_pre.found)) {
-            t_pre = (prefetch_t){.store = s, .addr = also_addr, .valid = true, .found = true, .at_ms = mono_ms()};
-            lease_dup(&t_pre.lease, &l);
-        }
-        if (l.subnet_id != subnet_id) { /* only the prefetched row */
+    sqlcache4_prefetch_drop();
+    sqlcache4_key_t key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id};
+    sqlcache4_answer_t ans;
+    if (!(flags & LEASE_LOOKUP_SELECTING) || !sqlcache4_take(&s->recent, &key, also_addr, &ans)) {
+        uint32_t sub = subnet_id, also = also_addr;
+        unsigned long clen = cidlen, hlen = hwlen;
+        MYSQL_BIND p[5];
+        my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, cidlen ? cid : NULL, &clen); /* NULL: matches nothing */
+        my4_b_u32(&p[1], &sub);
+        my4_b_bytes(&p[2], MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen);
+        my4_b_u32(&p[3], &sub);
+        my4_b_u32(&p[4], &also);
+        if (!also_addr)
+            p[4].buffer_type = MYSQL_TYPE_NULL;
+        MYSQL_STMT *stmt = run(s, MY4_S_GET_CLIENT, p);
+        if (!stmt)
+            return NST_EIO;
+        sqlcache4_answer_init(&ans, also_addr);
+        row_t r;
+        int got = row_bind(stmt, &r) ? NST_EIO : 1;
+        lease_t l;
+        while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
+            sqlcache4_answer_row(&ans, &key, &l);
             lease_free(&l);
-            continue;
         }
-        for (int k = 0; k < 2; k++) {
-            bool m = k == 0 ? cidlen && l.client_id_len == cidlen && !memcmp(l.client_id, cid, cidlen)
-                            : hwlen && l.hwaddr_len == hwlen && !memcmp(l.hwaddr, hw, hwlen);
-            if (m && (!have[k] || l.cltt > db[k].cltt)) {
-                if (have[k])
-                    lease_free(&db[k]);
-                lease_dup(&db[k], &l);
-                have[k] = true;
-            }
+        mysql_stmt_free_result(stmt);
+        if (got < 0) {
+            sqlcache4_answer_free(&ans);
+            return NST_EIO;
         }
-        lease_free(&l);
+        if (flags & LEASE_LOOKUP_OFFER)
+            sqlcache4_put(&s->recent, &key, &ans);
     }
-    mysql_stmt_free_result(stmt);
-    if (got < 0) {
-        prefetch_drop();
-        for (int k = 0; k < 2; k++)
-            if (have[k])
-                lease_free(&db[k]);
-        return NST_EIO;
-    }
-    if (also_addr && !t_pre.valid) /* the address has no row: that is an answer too */
-        t_pre = (prefetch_t){.store = s, .addr = also_addr, .valid = true, .found = false, .at_ms = mono_ms()};
+    sqlcache4_prefetch_set(s, &ans);
+    if (ans.also_found)
+        lease_free(&ans.also);
     client_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? cidlen : hwlen)) {
-            if (have[k])
-                lease_free(&db[k]);
+            if (ans.have[k])
+                lease_free(&ans.db[k]);
             continue;
         }
-        found[k] = overlay4_client(&s->ov, &db[k], have[k], match_client, &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &ans.db[k], ans.have[k], match_client, &keys[k], &out[k]) == 0;
     }
     return 0;
 }
@@ -598,6 +552,7 @@ static void close_store(lease_store_t *st)
     pthread_mutex_unlock(&s->conns_lock);
     pthread_key_delete(s->key);
     overlay4_fini(&s->ov);
+    sqlcache4_fini(&s->recent);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
@@ -644,6 +599,7 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_mutex_init(&s->lock, NULL);
     overlay4_init(&s->ov, &s->lock);
+    sqlcache4_init(&s->recent);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lease/overlay4.h"
+#include "lease/sqlcache4.h"
 #include "db/myconn.h"
 #include "lease/mysql4.h"
 
@@ -54,6 +55,7 @@ typedef struct my4 {
 
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */
+    sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
     my4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     pthread_cond_t qcond, idle;

@@ -8,6 +8,7 @@
 
 #include "common/errcode.h"
 #include "common/util.h"
+#include "lease/groupcommit.h"
 #include "lease/mysql4_int.h"
 
 static my4_t *S(lease_store_t *st) { return (my4_t *)st; }
@@ -52,6 +53,7 @@ static int queue(my4_t *s, enum overlay4_op kind, const lease_t *l, const lease_
     lease_dup(&w->lease, l);
     w->cb = cb;
     w->arg = arg;
+    sqlcache4_forget(&s->recent, l);
     pthread_mutex_lock(&s->lock);
     int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire);
     if (r) {
@@ -289,12 +291,18 @@ static void commit_batch(my4_t *s, my4_write_t *batch)
 static void *committer(void *arg)
 {
     my4_t *s = arg;
+    int64_t last_end = 0;
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (!s->qhead && !s->stopping)
             pthread_cond_wait(&s->qcond, &s->lock);
         if (!s->qhead && s->stopping)
             break;
+        if (!s->stopping) {
+            pthread_mutex_unlock(&s->lock);
+            groupcommit_linger(last_end);
+            pthread_mutex_lock(&s->lock);
+        }
         my4_write_t *batch = s->qhead;
         unsigned n = 0;
         for (my4_write_t *w = batch; w; w = w->next)
@@ -304,6 +312,7 @@ static void *committer(void *arg)
         s->inflight = n;
         pthread_mutex_unlock(&s->lock);
         commit_batch(s, batch);
+        last_end = groupcommit_now_ns();
         pthread_mutex_lock(&s->lock);
         s->inflight = 0;
         if (!s->qhead)

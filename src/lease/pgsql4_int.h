@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "lease/overlay4.h"
+#include "lease/sqlcache4.h"
 #include "db/pgconn.h"
 #include "lease/pgsql4.h"
 
@@ -43,6 +44,7 @@ typedef struct pg4 {
 
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */
+    sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
     pg4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     pthread_cond_t qcond, idle;

@@ -11,16 +11,8 @@
 #include "lease/mysql4_int.h"
 
 #define SEL "SELECT " MY4_COLS " FROM lease4 "
-#define SET_COLS "hwaddr = ?, client_id = ?, valid_lifetime = ?, expire = ?, subnet_id = ?, fqdn_fwd = ?, " \
-                 "fqdn_rev = ?, hostname = ?, state = ?, user_context = ? "
-
 /* Indexed by enum my4_stmt. */
 static const char *const stmts[MY4_NSTMT] = {
-    [MY4_S_INS] = "INSERT INTO lease4 (" MY4_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [MY4_S_UPD] = "UPDATE lease4 SET " SET_COLS "WHERE address = ? AND expire = ?",
-    [MY4_S_UPD_ANY] = "UPDATE lease4 SET " SET_COLS "WHERE address = ?",
-    [MY4_S_DEL] = "DELETE FROM lease4 WHERE address = ? AND expire = ?",
-    [MY4_S_DEL_ANY] = "DELETE FROM lease4 WHERE address = ?",
     [MY4_S_GET_ADDR] = SEL "WHERE address = ?",
     [MY4_S_GET_HW_SUB] = SEL "WHERE hwaddr = ? AND subnet_id = ? ORDER BY expire DESC LIMIT 1",
     [MY4_S_GET_CID_SUB] = SEL "WHERE client_id = ? AND subnet_id = ? ORDER BY expire DESC LIMIT 1",

@@ -24,9 +24,14 @@ typedef struct my4_write {
     struct my4_write *next;
 } my4_write_t;
 
+/* A query text being built (mysql4_text.c). */
+typedef struct my4_text {
+    char *buf;
+    size_t len, cap;
+} my4_text_t;
+
 /* The prepared statements, in the order of the table in mysql4.c. */
 enum my4_stmt {
-    MY4_S_INS, MY4_S_UPD, MY4_S_UPD_ANY, MY4_S_DEL, MY4_S_DEL_ANY,
     MY4_S_GET_ADDR, MY4_S_GET_HW_SUB, MY4_S_GET_CID_SUB, MY4_S_GET_CLIENT, MY4_S_GET_HW, MY4_S_GET_CID,
     MY4_S_GET_HOST, MY4_S_GET_ALL, MY4_S_GET_SUB, MY4_S_GET_PAGE, MY4_S_GET_EXP,
     MY4_S_DEL_RECL, MY4_S_WIPE_ALL, MY4_S_WIPE_SUB, MY4_S_COUNTS,
@@ -63,7 +68,14 @@ typedef struct my4 {
     pthread_t committer;
     bool committer_started;
     my4_conn_t wconn;          /* the commit thread's connection (wconn.my NULL: none) */
+    my4_text_t wtext;          /* the commit thread's query text, reused */
 } my4_t;
+
+/* mysql4_text.c: writes rendered as SQL text, for a batch sent as one multi-statement query. */
+/* Appends w as one statement (with its ';') to t, strings escaped for my's character set. */
+void my4_text_write(my4_text_t *t, MYSQL *my, const my4_write_t *w);
+void my4_text_raw(my4_text_t *t, const char *sql);
+void my4_text_free(my4_text_t *t);
 
 /* Marks the database lost (once per outage) and tells the server. */
 void my4_set_lost(my4_t *s);
@@ -119,23 +131,11 @@ static inline void my4_b_bytes(MYSQL_BIND *b, enum enum_field_types type, const 
     b->length = len;
 }
 
-/* The lease columns as parameters, in table order (address first), and a condition expire. */
+/* The lease columns, in table order (address first). */
 #define MY4_COLS "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, " \
                  "hostname, state, user_context"
 #define MY4_NCOLS 11
-typedef struct my4_params {
-    MYSQL_BIND cols[MY4_NCOLS];
-    MYSQL_BIND cond;
-    MYSQL_BIND upd[MY4_NCOLS + 1]; /* UPDATE's order: cols 1..10, address, condition */
-    uint32_t addr, valid, subnet, state;
-    signed char fwd, rev;
-    unsigned long hwlen, cidlen, hostlen, ctxlen;
-    MYSQL_TIME expire, cond_time;
-} my4_params_t;
-
 /* mysql4_write.c */
-/* Fills the parameters of l (and the condition expire when cond). p must not move afterwards. */
-void my4_bind(my4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire);
 int my4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int my4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
 int my4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);

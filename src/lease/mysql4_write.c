@@ -94,115 +94,96 @@ int my4_flush(lease_store_t *st)
     return 0;
 }
 
-void my4_bind(my4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
-{
-    memset(p, 0, sizeof *p);
-    p->addr = l->addr.v4;
-    p->valid = l->valid_lft;
-    p->subnet = l->subnet_id;
-    p->state = l->state;
-    p->fwd = l->fqdn_fwd, p->rev = l->fqdn_rev;
-    p->hwlen = l->hwaddr_len;
-    p->cidlen = l->client_id_len;
-    p->hostlen = l->hostname ? strlen(l->hostname) : 0;
-    p->ctxlen = l->user_context ? strlen(l->user_context) : 0;
-    my4_b_u32(&p->cols[0], &p->addr);
-    my4_b_bytes(&p->cols[1], MYSQL_TYPE_BLOB, l->hwaddr_len ? l->hwaddr : NULL, &p->hwlen);
-    my4_b_bytes(&p->cols[2], MYSQL_TYPE_BLOB, l->client_id_len ? l->client_id : NULL, &p->cidlen);
-    my4_b_u32(&p->cols[3], &p->valid);
-    myconn_to_time(overlay4_db_expire(l), &p->expire);
-    my4_b_time(&p->cols[4], &p->expire);
-    my4_b_u32(&p->cols[5], &p->subnet);
-    my4_b_tiny(&p->cols[6], &p->fwd);
-    my4_b_tiny(&p->cols[7], &p->rev);
-    my4_b_bytes(&p->cols[8], MYSQL_TYPE_STRING, l->hostname ? l->hostname : "", &p->hostlen); /* "" as Kea */
-    my4_b_u32(&p->cols[9], &p->state);
-    my4_b_bytes(&p->cols[10], MYSQL_TYPE_STRING, l->user_context, &p->ctxlen);
-    if (cond) {
-        myconn_to_time(cond_expire, &p->cond_time);
-        my4_b_time(&p->cond, &p->cond_time);
-    }
-    memcpy(p->upd, p->cols + 1, (MY4_NCOLS - 1) * sizeof p->upd[0]);
-    p->upd[MY4_NCOLS - 1] = p->cols[0];
-    p->upd[MY4_NCOLS] = p->cond;
-}
-
 /* ---- the commit thread ----------------------------------------------------------------------- */
 
-/* Runs one write of a transaction. 0: done (w->result set: 0, NST_EEXIST or NST_ECONFLICT);
- * otherwise the statement failed with error number *errnum (err says why). */
-static int exec_write(my4_conn_t *c, my4_write_t *w, unsigned *errnum, char *err, size_t errlen)
+/* The commit thread's connection: the lookup statements prepared, and several statements allowed
+ * in one query. */
+static int wconnect(my4_t *s, char *err, size_t errlen)
 {
-    my4_params_t p;
-    MYSQL_STMT *st;
-    MYSQL_BIND del[2];
-    MYSQL_BIND *params;
-    if (w->kind == OVERLAY4_DEL) {
-        my4_bind(&p, &w->lease, w->conditional, w->cond_expire);
-        del[0] = p.cols[0];
-        del[1] = p.cond;
-        st = c->st[w->conditional ? MY4_S_DEL : MY4_S_DEL_ANY];
-        params = del;
-    } else if (w->kind == OVERLAY4_ADD) {
-        my4_bind(&p, &w->lease, false, 0);
-        st = c->st[MY4_S_INS];
-        params = p.cols;
-    } else {
-        my4_bind(&p, &w->lease, w->conditional, w->cond_expire);
-        st = c->st[w->conditional ? MY4_S_UPD : MY4_S_UPD_ANY];
-        params = p.upd;
+    int r = my4_connect(s, &s->wconn, err, errlen);
+    if (r == 0 && mysql_set_server_option(s->wconn.my, MYSQL_OPTION_MULTI_STATEMENTS_ON)) {
+        myconn_error(s->wconn.my, NULL, err, errlen);
+        my4_disconnect(&s->wconn);
+        r = NST_EIO;
     }
-    if (mysql_stmt_bind_param(st, params) || mysql_stmt_execute(st)) {
-        *errnum = mysql_stmt_errno(st);
-        if (w->kind == OVERLAY4_ADD && *errnum == ER_DUP_ENTRY) {
-            /* InnoDB rolled back this statement only: the transaction goes on */
-            w->result = NST_EEXIST;
-            return 0;
-        }
-        myconn_error(c->my, st, err, errlen);
-        return -1;
-    }
-    /* CLIENT_FOUND_ROWS: an UPDATE counts the row it matched even when nothing changed */
-    my_ulonglong rows = mysql_stmt_affected_rows(st);
-    w->result = rows == 1 ? 0 : w->kind == OVERLAY4_ADD ? NST_EEXIST : NST_ECONFLICT;
-    return 0;
+    return r;
 }
 
-/* Runs a batch as one transaction (one COMMIT, so one log flush for all of it). Returns 0 when the
- * transaction committed (each write's result set), 1 when a statement failed (the transaction was
- * rolled back: w->result of the culprit set to NST_EIO, others untouched), or NST_EIO when the
- * connection failed. */
+/* Sends from (and the writes after it) as one query, then COMMIT, begun with START TRANSACTION
+ * when begin. Reads each statement's outcome in order into its write. Returns 0 when all ran
+ * (committed), or the write whose statement failed in *failed (NULL: START or COMMIT failed)
+ * with the error number in *errnum; the database runs nothing after a failed statement. */
+static int send_batch(my4_conn_t *c, my4_text_t *t, my4_write_t *from, bool begin, my4_write_t **failed,
+                      unsigned *errnum, char *err, size_t errlen)
+{
+    t->len = 0;
+    if (begin)
+        my4_text_raw(t, "START TRANSACTION;");
+    for (my4_write_t *w = from; w; w = w->next)
+        my4_text_write(t, c->my, w);
+    my4_text_raw(t, "COMMIT");
+    my4_write_t *w = from;
+    int index = begin ? -1 : 0; /* -1: START TRANSACTION; then the writes, then COMMIT */
+    int st = mysql_real_query(c->my, t->buf, (unsigned long)t->len) ? 1 : 0;
+    for (;;) {
+        if (st > 0) {
+            *errnum = mysql_errno(c->my);
+            myconn_error(c->my, NULL, err, errlen);
+            *failed = index >= 0 ? w : NULL;
+            return -1;
+        }
+        if (index >= 0 && w) {
+            /* CLIENT_FOUND_ROWS: an UPDATE counts the row it matched even when nothing changed */
+            my_ulonglong rows = mysql_affected_rows(c->my);
+            w->result = rows == 1 ? 0 : w->kind == OVERLAY4_ADD ? NST_EEXIST : NST_ECONFLICT;
+            w = w->next;
+        }
+        MYSQL_RES *res = mysql_store_result(c->my);
+        if (res)
+            mysql_free_result(res);
+        st = mysql_next_result(c->my);
+        if (st < 0)
+            return 0;
+        index++;
+    }
+}
+
+/* Runs a batch as one transaction (one COMMIT, so one log flush for all of it), sent as one
+ * query. Returns 0 when the transaction committed (each write's result set), 1 when a statement
+ * failed (the transaction was rolled back: w->result of the culprit set to NST_EIO, others
+ * untouched), or NST_EIO when the connection failed. */
 static int run_batch(my4_t *s, my4_write_t *batch, char *err, size_t errlen)
 {
     my4_conn_t *c = &s->wconn;
-    unsigned e = 0;
-    if (mysql_real_query(c->my, "START TRANSACTION", 17)) {
-        myconn_error(c->my, NULL, err, errlen);
-        return NST_EIO;
-    }
-    for (my4_write_t *w = batch; w; w = w->next) {
+    my4_text_t *t = &s->wtext;
+    for (my4_write_t *w = batch; w; w = w->next)
         w->result = 0;
-        if (exec_write(c, w, &e, err, errlen) == 0)
-            continue;
+    my4_write_t *from = batch;
+    bool begin = true;
+    for (;;) {
+        my4_write_t *failed = NULL;
+        unsigned e = 0;
+        if (send_batch(c, t, from, begin, &failed, &e, err, errlen) == 0)
+            return 0;
         if (myconn_lost(e))
             return NST_EIO;
-        w->result = NST_EIO;
+        if (failed && failed->kind == OVERLAY4_ADD && e == ER_DUP_ENTRY) {
+            /* InnoDB rolled back this statement only: the transaction goes on with the rest */
+            failed->result = NST_EEXIST;
+            from = failed->next;
+            begin = false;
+            continue;
+        }
         if (mysql_real_query(c->my, "ROLLBACK", 8) && myconn_lost(mysql_errno(c->my)))
             return NST_EIO;
-        return 1;
-    }
-    if (mysql_real_query(c->my, "COMMIT", 6)) {
-        e = mysql_errno(c->my);
-        myconn_error(c->my, NULL, err, errlen);
-        if (myconn_lost(e))
-            return NST_EIO;
-        mysql_real_query(c->my, "ROLLBACK", 8);
         for (my4_write_t *w = batch; w; w = w->next)
             w->result = 0;
-        batch->result = NST_EIO; /* no culprit known: each write is retried on its own */
+        if (failed)
+            failed->result = NST_EIO;
+        else
+            batch->result = NST_EIO; /* no culprit known: each write is retried on its own */
         return 1;
     }
-    return 0;
 }
 
 /* Completes a write: overlay bookkeeping, then its callback (no lock held). */
@@ -230,7 +211,7 @@ static bool ensure_conn(my4_t *s)
     if (s->wconn.my)
         return true;
     char err[512];
-    if (my4_connect(s, &s->wconn, err, sizeof err)) {
+    if (wconnect(s, err, sizeof err)) {
         my4_report(s, 3, "DHCPSRV_MYSQL_FATAL_ERROR", "lease database unavailable: %s", err);
         return false;
     }
@@ -324,7 +305,7 @@ static void *committer(void *arg)
 
 int my4_writer_start(my4_t *s, bool offline, char *err, size_t errlen)
 {
-    int r = my4_connect(s, &s->wconn, err, errlen);
+    int r = wconnect(s, err, errlen);
     if (r) {
         if (!offline || r != NST_EIO)
             return r; /* a schema or parameter problem is not an outage */
@@ -352,4 +333,5 @@ void my4_writer_stop(my4_t *s)
         s->committer_started = false;
     }
     my4_disconnect(&s->wconn);
+    my4_text_free(&s->wtext);
 }

@@ -182,6 +182,25 @@ def test_lease_commands_on_mysql(lan, server, empty):
     assert rows(my, "SELECT count(*) FROM lease4") == [["0"]]
 
 
+def test_quotes_and_backslashes_survive_the_batched_writes(lan, server, empty):
+    """Writes reach MariaDB as one multi-statement text query per batch: values that could end a
+    string or a statement early are stored exactly, and nothing after them runs as SQL."""
+    my = empty
+    srv = server(basic_config(**{"lease-database": lease_db(my)}))
+    nasty = "o'brien\\x\\';DELETE FROM lease4;--"
+    ctx = {"q": "it's \"quoted\"", "b": "back\\slash", "s": "a;b'); DROP TABLE lease4; --"}
+    assert srv.cmd("lease4-add", {"ip-address": "192.0.2.154", "hw-address": "1a:1b:1c:1d:1e:31",
+                                  "client-id": "27:3b:5c", "hostname": nasty, "user-context": ctx})["result"] == 0
+    assert srv.cmd("lease4-add", {"ip-address": "192.0.2.155", "hw-address": "1a:1b:1c:1d:1e:32"})["result"] == 0
+    assert srv.cmd("lease4-update", {"ip-address": "192.0.2.155", "hw-address": "1a:1b:1c:1d:1e:32",
+                                     "hostname": nasty + "2"})["result"] == 0
+    srv.cmd("lease4-get-all")                                   # waits for the queued writes
+    assert rows(my, "SELECT count(*) FROM lease4") == [["2"]]
+    g = srv.cmd("lease4-get", {"ip-address": "192.0.2.154"})["arguments"]
+    assert (g["hostname"], g["user-context"], g["client-id"]) == (nasty, ctx, "27:3b:5c")
+    assert srv.cmd("lease4-get", {"ip-address": "192.0.2.155"})["arguments"]["hostname"] == nasty + "2"
+
+
 def test_infinite_lifetime_is_stored_as_expire_equal_cltt(lan, server, empty):
     my = empty
     srv = server(basic_config(**{"lease-database": lease_db(my), "max-valid-lifetime": 4294967295}))

@@ -6,7 +6,7 @@
 #   bench/compare-db.sh         # highest lossless rate (<1% drops), 3 runs each
 #
 # Configurations: single-threaded, and multi-threaded with 8 threads (thread-pool-size 8,
-# packet-queue-size 256) for both servers; Nestor's memfile with the same threading for reference.
+# packet-queue-size 256) for both servers; Nestor's memfile with the same configs for reference.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 H=${HARNESS:-$HERE/../../shared/bench}
@@ -33,11 +33,15 @@ SPECS=(
   "nestor-pg-mt8|$NESTOR -c {CONF}|$W/v4pgmt8.json|$H/dbpre.sh pgsql v4"
   "kea-my-st|kea-dhcp4 -c {CONF}|$W/v4my.json|$H/dbpre.sh mysql v4"
   "kea-my-mt8|kea-dhcp4 -c {CONF}|$W/v4mymt8.json|$H/dbpre.sh mysql v4"
+  "nestor-my-st|$NESTOR -c {CONF}|$W/v4my.json|$H/dbpre.sh mysql v4"
   "nestor-my-mt8|$NESTOR -c {CONF}|$W/v4mymt8.json|$H/dbpre.sh mysql v4"
+  "nestor-memfile-st|$NESTOR -c {CONF}|$W/v4.json|rm -f $W/run/kea-leases4.csv*"
   "nestor-memfile-mt8|$NESTOR -c {CONF}|$W/v4mt8.json|rm -f $W/run/kea-leases4.csv*"
 )
 cd "$H"
+ONLY=${ONLY:-}
 for spec in "${SPECS[@]}"; do
   IFS='|' read -r lab cmd conf pre <<<"$spec"
+  [[ -z "$ONLY" || "$lab" == $ONLY ]] || continue
   python3 "$H/pfbench.py" -P v4 -r auto -n 3 -t 6 -l "$lab" -s "$cmd" -c "$conf" --pre "$pre" | grep RESULT
 done

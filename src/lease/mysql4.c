@@ -20,6 +20,8 @@ static const char *const stmts[MY4_NSTMT] = {
      * one round trip (see get4_client_subnet) */
     [MY4_S_GET_CLIENT] = SEL "WHERE client_id = ? AND subnet_id = ? UNION ALL " SEL "WHERE hwaddr = ? AND "
                          "subnet_id = ? UNION ALL " SEL "WHERE address = ?",
+    /* the same for a client without a client identifier */
+    [MY4_S_GET_CLIENT_HW] = SEL "WHERE hwaddr = ? AND subnet_id = ? UNION ALL " SEL "WHERE address = ?",
     [MY4_S_GET_HW] = SEL "WHERE hwaddr = ? ORDER BY address",
     [MY4_S_GET_CID] = SEL "WHERE client_id = ? ORDER BY address",
     /* case-insensitive through the column's collation (Kea's statement; *_ci by default) */
@@ -341,14 +343,17 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
         uint32_t sub = subnet_id, also = also_addr;
         unsigned long clen = cidlen, hlen = hwlen;
         MYSQL_BIND p[5];
-        my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, cidlen ? cid : NULL, &clen); /* NULL: matches nothing */
-        my4_b_u32(&p[1], &sub);
-        my4_b_bytes(&p[2], MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen);
-        my4_b_u32(&p[3], &sub);
-        my4_b_u32(&p[4], &also);
+        MYSQL_BIND *q = p;
+        if (cidlen) {
+            my4_b_bytes(q++, MYSQL_TYPE_BLOB, cid, &clen);
+            my4_b_u32(q++, &sub);
+        }
+        my4_b_bytes(q++, MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen); /* NULL: matches nothing */
+        my4_b_u32(q++, &sub);
+        my4_b_u32(q, &also);
         if (!also_addr)
-            p[4].buffer_type = MYSQL_TYPE_NULL;
-        MYSQL_STMT *stmt = run(s, MY4_S_GET_CLIENT, p);
+            q->buffer_type = MYSQL_TYPE_NULL;
+        MYSQL_STMT *stmt = run(s, cidlen ? MY4_S_GET_CLIENT : MY4_S_GET_CLIENT_HW, p);
         if (!stmt)
             return NST_EIO;
         sqlcache4_answer_init(&ans, also_addr);

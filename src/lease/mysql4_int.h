@@ -32,7 +32,7 @@ typedef struct my4_text {
 
 /* The prepared statements, in the order of the table in mysql4.c. */
 enum my4_stmt {
-    MY4_S_GET_ADDR, MY4_S_GET_HW_SUB, MY4_S_GET_CID_SUB, MY4_S_GET_CLIENT, MY4_S_GET_HW, MY4_S_GET_CID,
+    MY4_S_GET_ADDR, MY4_S_GET_HW_SUB, MY4_S_GET_CID_SUB, MY4_S_GET_CLIENT, MY4_S_GET_CLIENT_HW, MY4_S_GET_HW, MY4_S_GET_CID,
     MY4_S_GET_HOST, MY4_S_GET_ALL, MY4_S_GET_SUB, MY4_S_GET_PAGE, MY4_S_GET_EXP,
     MY4_S_DEL_RECL, MY4_S_WIPE_ALL, MY4_S_WIPE_SUB, MY4_S_COUNTS,
     MY4_NSTMT

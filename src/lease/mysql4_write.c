@@ -280,8 +280,11 @@ static void *committer(void *arg)
         if (!s->qhead && s->stopping)
             break;
         if (!s->stopping) {
+            unsigned queued = 0;
+            for (my4_write_t *w = s->qhead; w && queued < GROUPCOMMIT_ENOUGH; w = w->next)
+                queued++;
             pthread_mutex_unlock(&s->lock);
-            groupcommit_linger(last_end);
+            groupcommit_linger(last_end, queued);
             pthread_mutex_lock(&s->lock);
         }
         my4_write_t *batch = s->qhead;

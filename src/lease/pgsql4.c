@@ -42,6 +42,9 @@ static const struct {
      {PG_BYTEAOID, PG_INT8OID}},
     {"get_client", SEL "WHERE (subnet_id = $3 AND (client_id = $1 OR hwaddr = $2)) OR address = $4", 4,
      {PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_INT8OID}},
+    /* the same for a client without a client identifier ($1 unused) */
+    {"get_client_hw", SEL "WHERE (subnet_id = $3 AND hwaddr = $2) OR address = $4", 4,
+     {PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_INT8OID}},
     {"get_hw", SEL "WHERE hwaddr = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_cid", SEL "WHERE client_id = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_host", SEL "WHERE lower(hostname) = lower($1) ORDER BY address", 1, {PG_VARCHAROID}},
@@ -318,7 +321,7 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
         const char *v[] = {key.cid ? (const char *)cid : NULL, key.hw ? (const char *)hw : NULL, sub,
                            also_addr ? also : NULL};
         int len[] = {(int)cidlen, (int)hwlen, 8, 8};
-        PGresult *r = run(s, "get_client", 4, v, len);
+        PGresult *r = run(s, cidlen ? "get_client" : "get_client_hw", 4, v, len);
         if (!r)
             return NST_EIO;
         sqlcache4_answer_init(&ans, also_addr);

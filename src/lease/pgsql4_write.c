@@ -232,8 +232,11 @@ static void *committer(void *arg)
         if (!s->qhead && s->stopping)
             break;
         if (!s->stopping) {
+            unsigned queued = 0;
+            for (pg4_write_t *w = s->qhead; w && queued < GROUPCOMMIT_ENOUGH; w = w->next)
+                queued++;
             pthread_mutex_unlock(&s->lock);
-            groupcommit_linger(last_end);
+            groupcommit_linger(last_end, queued);
             pthread_mutex_lock(&s->lock);
         }
         pg4_write_t *batch = s->qhead;

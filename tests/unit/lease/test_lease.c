@@ -10,5 +10,6 @@ int main(void)
     failed += test_memfile_run();
     failed += test_durable_run();
     failed += test_lfc_run();
+    failed += test_sqlcache_run();
     return failed;
 }

@@ -14,6 +14,7 @@ W=${BENCH_WORK:-/tmp/nestor-bench}
 NESTOR=${NESTOR:-$HERE/../build/src/dhcp4/nestor-dhcp4}
 mkdir -p "$W"
 "$H/netns.sh" up
+"$H/db.sh" stop >/dev/null 2>&1 || true   # a clean start, whatever an earlier run left
 "$H/db.sh" start
 python3 "$H/genconf.py" v4 pgsql st "$W/v4pg.json"
 python3 "$H/genconf.py" v4 mysql st "$W/v4my.json"

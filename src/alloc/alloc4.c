@@ -238,6 +238,66 @@ static uint32_t alloc4_claim(alloc4_t *a, const cfg_subnet4_t *s)
     return t_claim.addr;
 }
 
+/* ---- lookahead: several DISCOVERs looked up together --------------------------------------- */
+
+/* The claims made for the DISCOVERs of this thread's prefetch, found again by client. */
+typedef struct ahead_claim {
+    const cfg_subnet4_t *subnet;
+    uint8_t hwlen, cidlen;
+    uint8_t hw[LEASE_HWADDR_MAX], cid[LEASE_CLIENTID_MAX];
+    uint32_t addr;             /* 0: taken */
+} ahead_claim_t;
+static __thread ahead_claim_t t_ahead[ALLOC4_AHEAD_MAX];
+static __thread lease_lookup4_t t_items[ALLOC4_AHEAD_MAX];
+static __thread size_t t_ahead_n;
+
+void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req)
+{
+    const cfg_subnet4_t *s = req->subnet;
+    if (!a->store->ops->prefetch4 || t_ahead_n == ALLOC4_AHEAD_MAX || req->hwaddr_len > LEASE_HWADDR_MAX)
+        return;
+    ahead_claim_t *c = &t_ahead[t_ahead_n];
+    lease_lookup4_t *it = &t_items[t_ahead_n];
+    bool cid = use_client_id(s, req);
+    *c = (ahead_claim_t){.subnet = s, .hwlen = req->hwaddr_len, .cidlen = cid ? req->client_id_len : 0};
+    memcpy(c->hw, req->hwaddr, c->hwlen);
+    if (c->cidlen)
+        memcpy(c->cid, req->client_id, c->cidlen);
+    uint32_t also = req->hint;
+    if (!also && s->life.allocator != CFG_ALLOC_RANDOM && s->pool_count)
+        also = c->addr = claim_next(alloc4_state(a, s), 0, &s->pools[0]);
+    *it = (lease_lookup4_t){c->cidlen ? c->cid : NULL, c->cidlen, c->hwlen ? c->hw : NULL, c->hwlen, s->id, also};
+    t_ahead_n++;
+}
+
+void alloc4_prefetch_run(alloc4_t *a)
+{
+    if (t_ahead_n)
+        a->store->ops->prefetch4(a->store, t_items, t_ahead_n);
+}
+
+/* The claim the prefetch made for this client's DISCOVER in s (0: none); taken once. */
+static uint32_t ahead_claim(const cfg_subnet4_t *s, const alloc4_req_t *req)
+{
+    bool cid = use_client_id(s, req);
+    size_t cidlen = cid ? req->client_id_len : 0;
+    for (size_t i = 0; i < t_ahead_n; i++) {
+        ahead_claim_t *c = &t_ahead[i];
+        if (c->addr && c->subnet == s && c->hwlen == req->hwaddr_len && c->cidlen == cidlen &&
+            !memcmp(c->hw, req->hwaddr, c->hwlen) && (!cidlen || !memcmp(c->cid, req->client_id, cidlen))) {
+            uint32_t addr = c->addr;
+            c->addr = 0;
+            return addr;
+        }
+    }
+    return 0;
+}
+
+void alloc4_prefetch_end(void)
+{
+    t_ahead_n = 0;
+}
+
 /* The client's current lease in subnet s, if any. */
 static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, unsigned flags,
                            lease_t *out)
@@ -248,8 +308,13 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
         bool found[2] = {false, false};
         bool cid = use_client_id(s, req);
         uint32_t also = req->hint;
-        if (!also && (flags & LEASE_LOOKUP_OFFER) && s == req->subnet)
-            also = alloc4_claim(a, s);
+        if (!also && (flags & LEASE_LOOKUP_OFFER) && s == req->subnet) {
+            also = ahead_claim(s, req);
+            if (also)
+                t_claim = (claim_t){s, also};
+            else
+                also = alloc4_claim(a, s);
+        }
         if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
                                               req->hwaddr, req->hwaddr_len, s->id, also, flags, got, found) != 0)
             return false;

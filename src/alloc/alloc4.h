@@ -86,6 +86,18 @@ void alloc4_recount(alloc4_t *a);
 const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req);
 
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);
+
+/* Lookahead, for a thread about to handle several DISCOVERs in a row (a store whose lookups are
+ * round trips, prefetch4 in lease.h; otherwise these do nothing): alloc4_prefetch_add() for each
+ * (the request is read during the call only), then alloc4_prefetch_run() looks them all up at
+ * once, claiming each one's candidate address; each alloc4_offer() of the same client that
+ * follows on this thread uses its claim and the store's prefetched answer. alloc4_prefetch_end()
+ * after the last: a claim left unused only skips its address until the pool wraps. At most
+ * ALLOC4_AHEAD_MAX requests; more are simply not prefetched. */
+#define ALLOC4_AHEAD_MAX 32
+void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req);
+void alloc4_prefetch_run(alloc4_t *a);
+void alloc4_prefetch_end(void);
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out);
 /* RELEASE: deletes the client's lease for addr. Returns ALLOC4_OK or ALLOC4_SILENT when the

@@ -349,3 +349,34 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
     default: break;
     }
 }
+
+void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
+{
+    if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || pkt4_parse(q, buf, len) ||
+        q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
+        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || (s->in_scope && !s->in_scope(s->ha_arg, q)))
+        return;
+    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q, src_ip);
+    if (!subnet)
+        return;
+    char hostname[256];
+    alloc4_req_t req;
+    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    alloc4_prefetch_add(s->rt->alloc, &req);
+}
+
+void srv4_prefetch_run(srv4_t *s)
+{
+    alloc4_prefetch_run(s->rt->alloc);
+}
+
+void srv4_prefetch_end(srv4_t *s)
+{
+    (void)s;
+    alloc4_prefetch_end();
+}
+
+bool srv4_lookahead(const srv4_t *s)
+{
+    return s->store && s->store->ops->prefetch4;
+}

@@ -133,6 +133,15 @@ void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, si
                  uint32_t src_ip, uint32_t dst_ip);
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
 void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip, uint32_t dst_ip);
+/* Lookahead for a run of packets the calling thread handles next (alloc4_prefetch_*):
+ * srv4_prefetch() notes each DISCOVER that srv4_process() would allocate for (parsed into the
+ * scratch q, nothing counted or logged; other packets are ignored), srv4_prefetch_run() looks
+ * them up together, srv4_prefetch_end() after the run was handled. */
+void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
+void srv4_prefetch_run(srv4_t *s);
+void srv4_prefetch_end(srv4_t *s);
+/* Whether lookahead pays: the lease store's lookups are round trips (it has prefetch4). */
+bool srv4_lookahead(const srv4_t *s);
 
 /* Reply lifecycle (reply4.c). */
 srv4_reply_t *srv4_reply_new(srv4_t *s, srv4_iface_t *ifc);

@@ -1,4 +1,12 @@
-/* Packet worker threads: bounded queue (drop oldest), per-client serialisation, pause/resume. */
+/* Packet worker threads: bounded queue, per-client serialisation, pause/resume.
+ *
+ * The queue holds two classes: DISCOVERs (and messages without a type), and everything else
+ * (REQUEST, RELEASE, DECLINE, INFORM). Workers take the second class first, and a full queue
+ * drops the oldest DISCOVER, or the newcomer when it is a DISCOVER and none is queued, before it
+ * drops anything else. Under overload the server so finishes the exchanges it has begun (a
+ * REQUEST answers an OFFER already sent, and its lease is what the client waits for) instead of
+ * losing them to new ones: leases go out at the rate the server can make them, while a dropped
+ * DISCOVER costs its client only a retransmission. */
 #include "dhcp4/workers4.h"
 
 #include <pthread.h>
@@ -15,6 +23,8 @@ typedef struct job {
     size_t len;
     uint8_t data[];
 } job_t;
+
+enum { CLASS_NEW, CLASS_ONGOING };
 
 /* A client with a packet in flight, and the packet waiting behind it. */
 typedef struct client {
@@ -33,8 +43,8 @@ struct workers4 {
     unsigned nthreads;
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_idle;
-    job_t **ring;
-    size_t cap, head, count;
+    job_t **ring[2];          /* [0] DISCOVERs, [1] the rest (taken first) */
+    size_t cap, head[2], count[2];
     unsigned busy;
     int paused;
     bool stop;
@@ -141,22 +151,46 @@ static void run_job(workers4_t *w, pkt4_t *q, job_t *job)
     }
 }
 
+/* Lock held; class c is not empty. */
+static job_t *take(workers4_t *w, int c)
+{
+    job_t *job = w->ring[c][w->head[c]];
+    w->head[c] = (w->head[c] + 1) % w->cap;
+    w->count[c]--;
+    return job;
+}
+
 static void *worker_main(void *arg)
 {
     workers4_t *w = arg;
     pkt4_t *q = xmalloc(sizeof *q);
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->stop && (w->paused || !w->count))
+        while (!w->stop && (w->paused || !(w->count[0] + w->count[1])))
             pthread_cond_wait(&w->cv_work, &w->mu);
         if (w->stop)
             break;
-        job_t *job = w->ring[w->head];
-        w->head = (w->head + 1) % w->cap;
-        w->count--;
-        w->busy++;
-        pthread_mutex_unlock(&w->mu);
-        run_job(w, q, job);
+        if (!w->count[CLASS_ONGOING] && w->count[CLASS_NEW] > 1 && srv4_lookahead(w->srv)) {
+            /* DISCOVERs only, and the store's lookups are round trips: take a run of them and
+             * look them all up in one */
+            job_t *run[ALLOC4_AHEAD_MAX];
+            size_t n = 0;
+            while (w->count[CLASS_NEW] && n < ALLOC4_AHEAD_MAX)
+                run[n++] = take(w, CLASS_NEW);
+            w->busy++;
+            pthread_mutex_unlock(&w->mu);
+            for (size_t i = 0; i < n; i++)
+                srv4_prefetch(w->srv, run[i]->ifc, q, run[i]->data, run[i]->len, run[i]->src_ip);
+            srv4_prefetch_run(w->srv);
+            for (size_t i = 0; i < n; i++)
+                run_job(w, q, run[i]);
+            srv4_prefetch_end(w->srv);
+        } else {
+            job_t *job = take(w, w->count[CLASS_ONGOING] ? CLASS_ONGOING : CLASS_NEW);
+            w->busy++;
+            pthread_mutex_unlock(&w->mu);
+            run_job(w, q, job);
+        }
         pthread_mutex_lock(&w->mu);
         if (--w->busy == 0)
             pthread_cond_broadcast(&w->cv_idle);
@@ -176,7 +210,8 @@ workers4_t *workers4_start(srv4_t *s, unsigned threads, unsigned queue_size, boo
     }
     w->nthreads = threads;
     w->cap = queue_size ? queue_size : 64;
-    w->ring = xcalloc(w->cap, sizeof *w->ring);
+    w->ring[0] = xcalloc(w->cap, sizeof *w->ring[0]);
+    w->ring[1] = xcalloc(w->cap, sizeof *w->ring[1]);
     w->paused = paused ? 1 : 0;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->cmu, NULL);
@@ -200,10 +235,11 @@ void workers4_stop(workers4_t *w)
     pthread_mutex_unlock(&w->mu);
     for (unsigned i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);
-    for (size_t i = 0; i < w->count; i++) {
-        free(w->ring[(w->head + i) % w->cap]);
-        count_drop(w);
-    }
+    for (int c = 0; c < 2; c++)
+        while (w->count[c]) {
+            free(take(w, c));
+            count_drop(w);
+        }
     for (size_t b = 0; b < CLIENT_BUCKETS; b++)
         for (client_t *c = w->clients[b], *n; c; c = n) {
             n = c->next;
@@ -214,7 +250,8 @@ void workers4_stop(workers4_t *w)
     pthread_mutex_destroy(&w->cmu);
     pthread_cond_destroy(&w->cv_work);
     pthread_cond_destroy(&w->cv_idle);
-    free(w->ring);
+    free(w->ring[0]);
+    free(w->ring[1]);
     free(w->threads);
     free(w);
 }
@@ -228,23 +265,36 @@ void workers4_submit(workers4_t *w, srv4_iface_t *ifc, const uint8_t *payload, s
     job->dst_ip = dst_ip;
     job->len = len;
     memcpy(job->data, payload, len);
+    int type = pkt4_peek_type(payload, len);
+    int c = type == 0 || type == PKT4_DISCOVER ? CLASS_NEW : CLASS_ONGOING;
     job_t *dropped = NULL;
+    bool dropped_new = false;
     pthread_mutex_lock(&w->mu);
-    if (w->count == w->cap) {
-        dropped = w->ring[w->head];
-        w->head = (w->head + 1) % w->cap;
-        w->count--;
+    if (w->count[0] + w->count[1] == w->cap) {
+        dropped_new = w->count[CLASS_NEW] || c == CLASS_NEW;
+        if (dropped_new) {
+            /* the oldest DISCOVER goes (the newcomer is queued behind the others) */
+            if (w->count[CLASS_NEW])
+                dropped = take(w, CLASS_NEW);
+            else
+                dropped = job, job = NULL;
+        } else {
+            dropped = take(w, CLASS_ONGOING);
+        }
     }
-    w->ring[(w->head + w->count) % w->cap] = job;
-    w->count++;
-    pthread_cond_signal(&w->cv_work);
+    if (job) {
+        w->ring[c][(w->head[c] + w->count[c]) % w->cap] = job;
+        w->count[c]++;
+        pthread_cond_signal(&w->cv_work);
+    }
     pthread_mutex_unlock(&w->mu);
     if (dropped) {
         free(dropped);
         stat_add(w->srv->st.received, 1);
         count_drop(w);
         LOG_DEBUG(NLOG_PACKETS, NLOG_DBG_PKT_HANDLING, "DHCP4_PACKET_QUEUE_FULL",
-                  "the packet queue is full: the oldest packet was dropped");
+                  "the packet queue is full: %s was dropped",
+                  dropped_new ? "the oldest DISCOVER" : "the oldest packet");
     }
 }
 
@@ -270,7 +320,7 @@ unsigned workers4_threads(const workers4_t *w) { return w ? w->nthreads : 0; }
 size_t workers4_queued(workers4_t *w)
 {
     pthread_mutex_lock(&w->mu);
-    size_t n = w->count;
+    size_t n = w->count[0] + w->count[1];
     pthread_mutex_unlock(&w->mu);
     return n;
 }

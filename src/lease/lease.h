@@ -86,6 +86,16 @@ typedef struct lease_store lease_store_t;
 
 enum lease_lookup { LEASE_LOOKUP_OFFER = 1, LEASE_LOOKUP_SELECTING = 2 };
 
+/* One client lookup, as get4_client_subnet() takes it (cidlen / hwlen 0: not looked up). */
+typedef struct lease_lookup4 {
+    const uint8_t *cid;
+    size_t cidlen;
+    const uint8_t *hw;
+    size_t hwlen;
+    uint32_t subnet_id;
+    uint32_t also_addr;
+} lease_lookup4_t;
+
 typedef struct lease_store_ops {
     const char *type;   /* "memfile", "postgresql", "mysql" */
     /* Insert a new lease; NST_EEXIST if the address is taken. */
@@ -115,6 +125,12 @@ typedef struct lease_store_ops {
     int (*get4_client_subnet)(lease_store_t *s, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
                               lease_t out[2], bool found[2]);
+    /* Optional (stores where a lookup is a round trip): the DISCOVERs this thread is about to
+     * handle, looked up together. Each item is what one get4_client_subnet(..., LEASE_LOOKUP_OFFER)
+     * call of this thread will ask shortly (same keys, subnet and also_addr); the store looks them
+     * all up in as few round trips as it can, and those calls then take their answers (once,
+     * within SQLCACHE4_PREFETCH_MS). Items are read during the call only. */
+    int (*prefetch4)(lease_store_t *s, const lease_lookup4_t *items, size_t n);
     /* Collections append to *out. subnet_id 0 = all. */
     int (*get4_by_hw)(lease_store_t *s, const uint8_t *hw, size_t hwlen, lease_list_t *out);
     int (*get4_by_cid)(lease_store_t *s, const uint8_t *cid, size_t len, lease_list_t *out);

@@ -38,6 +38,38 @@ static const char *const stmts[MY4_NSTMT] = {
                       "ORDER BY subnet_id"),
 };
 
+/* The combined lookup of k clients: rows by client-id, by hardware address and by address, each
+ * list padded with NULLs (which match nothing) when fewer clients are asked. Subnets are matched
+ * by the caller (sqlcache4_answer_row), so one statement serves lookups in any subnets. */
+static const unsigned batch_size[] = {2, 4, 8, 16, SQLBATCH4_MAX};
+#define NBATCH (sizeof batch_size / sizeof batch_size[0])
+static char *batch_sql[NBATCH];
+static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
+
+static void build_batch_sql(void)
+{
+    static const char *const col[3] = {"client_id", "hwaddr", "address"};
+    for (size_t b = 0; b < NBATCH; b++) {
+        size_t cap = 3 * (sizeof SEL + 32 + 3 * batch_size[b]), len = 0;
+        char *q = xmalloc(cap);
+        for (int part = 0; part < 3; part++) {
+            len += (size_t)snprintf(q + len, cap - len, "%s" SEL "WHERE %s IN (", part ? " UNION ALL " : "", col[part]);
+            for (unsigned i = 0; i < batch_size[b]; i++)
+                len += (size_t)snprintf(q + len, cap - len, i ? ", ?" : "?");
+            len += (size_t)snprintf(q + len, cap - len, ")");
+        }
+        batch_sql[b] = q;
+    }
+}
+
+static const char *stmt_sql(int k)
+{
+    if (k < MY4_S_BATCH2)
+        return stmts[k];
+    pthread_once(&batch_once, build_batch_sql);
+    return batch_sql[k - MY4_S_BATCH2];
+}
+
 void my4_report(my4_t *s, int sev, const char *msgid, const char *fmt, ...)
 {
     if (!s->report)
@@ -70,7 +102,8 @@ int my4_connect(my4_t *s, my4_conn_t *c, char *err, size_t errlen)
         return r;
     for (int i = 0; i < MY4_NSTMT; i++) {
         c->st[i] = mysql_stmt_init(c->my);
-        if (!c->st[i] || mysql_stmt_prepare(c->st[i], stmts[i], strlen(stmts[i]))) {
+        const char *sql = stmt_sql(i);
+        if (!c->st[i] || mysql_stmt_prepare(c->st[i], sql, strlen(sql))) {
             char e[256];
             myconn_error(c->my, c->st[i], e, sizeof e);
             snprintf(err, errlen, "preparing statement %d: %s", i, e);
@@ -283,24 +316,7 @@ static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
     return one(s, MY4_S_GET_ADDR, b, out);
 }
 
-typedef struct client_key {
-    const uint8_t *id;
-    size_t len;
-    uint32_t subnet;
-    bool hw;
-} client_key_t;
-
-static bool match_client(const lease_t *l, const void *ctx)
-{
-    const client_key_t *k = ctx;
-    if (l->subnet_id != k->subnet)
-        return false;
-    if (k->hw)
-        return l->hwaddr_len == k->len && !memcmp(l->hwaddr, k->id, k->len);
-    return l->client_id_len == k->len && !memcmp(l->client_id, k->id, k->len);
-}
-
-static int by_client(my4_t *s, enum my4_stmt k, const client_key_t *key, lease_t *out)
+static int by_client(my4_t *s, enum my4_stmt k, const overlay4_key_t *key, lease_t *out)
 {
     uint32_t sub = key->subnet;
     unsigned long len = key->len;
@@ -311,25 +327,82 @@ static int by_client(my4_t *s, enum my4_stmt k, const client_key_t *key, lease_t
     int r = one(s, k, p, &db);
     if (r && r != NST_ENOENT)
         return r;
-    return overlay4_client(&s->ov, &db, r == 0, match_client, key, out);
+    return overlay4_client(&s->ov, &db, r == 0, key, out);
 }
 
 static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
 {
-    client_key_t k = {hw, hwlen, subnet_id, true};
+    overlay4_key_t k = {hw, hwlen, subnet_id, true};
     return by_client(S(st), MY4_S_GET_HW_SUB, &k, out);
 }
 
 static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
 {
-    client_key_t k = {cid, len, subnet_id, false};
+    overlay4_key_t k = {cid, len, subnet_id, false};
     return by_client(S(st), MY4_S_GET_CID_SUB, &k, out);
 }
 
-/* The client's lease by client-id and by hardware address in one round trip: of the rows
- * matching either, the latest of each kind, then the overlay of queued writes on top. The row of
- * also_addr comes with them (see sqlcache4.h), and a REQUEST may reuse its DISCOVER's answer. A
- * row may come more than once (UNION ALL of three index lookups); that changes nothing below. */
+/* Runs one combined client lookup (sqlbatch4) on the calling thread's connection: a single
+ * client with the subnet in the statement, several with the statement of the next size up. */
+static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
+{
+    my4_t *s = ctx;
+    MYSQL_BIND p[3 * SQLBATCH4_MAX];
+    unsigned long len[2 * SQLBATCH4_MAX];
+    uint32_t addr[SQLBATCH4_MAX], sub = reqs[0]->key.subnet_id;
+    MYSQL_STMT *stmt;
+    if (n == 1) {
+        const sqlcache4_key_t *k = &reqs[0]->key;
+        len[0] = k->cidlen;
+        len[1] = k->hwlen;
+        addr[0] = reqs[0]->also_addr;
+        MYSQL_BIND *q = p;
+        if (k->cidlen) {
+            my4_b_bytes(q++, MYSQL_TYPE_BLOB, k->cid, &len[0]);
+            my4_b_u32(q++, &sub);
+        }
+        my4_b_bytes(q++, MYSQL_TYPE_BLOB, k->hw, &len[1]); /* NULL: matches nothing */
+        my4_b_u32(q++, &sub);
+        my4_b_u32(q, &addr[0]);
+        if (!addr[0])
+            q->buffer_type = MYSQL_TYPE_NULL;
+        stmt = run(s, k->cidlen ? MY4_S_GET_CLIENT : MY4_S_GET_CLIENT_HW, p);
+    } else {
+        size_t b = 0;
+        while (batch_size[b] < n)
+            b++;
+        size_t k = batch_size[b];
+        for (size_t i = 0; i < k; i++) {
+            const sqlcache4_key_t *key = i < n ? &reqs[i]->key : NULL;
+            len[i] = key ? key->cidlen : 0;
+            len[k + i] = key ? key->hwlen : 0;
+            addr[i] = key ? reqs[i]->also_addr : 0;
+            my4_b_bytes(&p[i], MYSQL_TYPE_BLOB, len[i] ? key->cid : NULL, &len[i]);
+            my4_b_bytes(&p[k + i], MYSQL_TYPE_BLOB, len[k + i] ? key->hw : NULL, &len[k + i]);
+            my4_b_u32(&p[2 * k + i], &addr[i]);
+            if (!addr[i])
+                p[2 * k + i].buffer_type = MYSQL_TYPE_NULL;
+        }
+        stmt = run(s, (enum my4_stmt)(MY4_S_BATCH2 + b), p);
+    }
+    if (!stmt)
+        return NST_EIO;
+    row_t r;
+    int got = row_bind(stmt, &r) ? NST_EIO : 1;
+    lease_t l;
+    while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
+        sqlbatch4_row(reqs, n, &l);
+        lease_free(&l);
+    }
+    mysql_stmt_free_result(stmt);
+    return got < 0 ? NST_EIO : 0;
+}
+
+/* The client's lease by client-id and by hardware address in one round trip, shared with other
+ * threads' lookups (sqlbatch4): of the rows matching either, the latest of each kind, then the
+ * overlay of queued writes on top. The row of also_addr comes with them (see sqlcache4.h), and a
+ * REQUEST may reuse its DISCOVER's answer. A row may come more than once (UNION ALL of three
+ * index lookups); that changes nothing below. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
                               lease_t out[2], bool found[2])
@@ -337,54 +410,42 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
     my4_t *s = S(st);
     found[0] = found[1] = false;
     sqlcache4_prefetch_drop();
-    sqlcache4_key_t key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id};
-    sqlcache4_answer_t ans;
-    if (!(flags & LEASE_LOOKUP_SELECTING) || !sqlcache4_take(&s->recent, &key, also_addr, &ans)) {
-        uint32_t sub = subnet_id, also = also_addr;
-        unsigned long clen = cidlen, hlen = hwlen;
-        MYSQL_BIND p[5];
-        MYSQL_BIND *q = p;
-        if (cidlen) {
-            my4_b_bytes(q++, MYSQL_TYPE_BLOB, cid, &clen);
-            my4_b_u32(q++, &sub);
-        }
-        my4_b_bytes(q++, MYSQL_TYPE_BLOB, hwlen ? hw : NULL, &hlen); /* NULL: matches nothing */
-        my4_b_u32(q++, &sub);
-        my4_b_u32(q, &also);
-        if (!also_addr)
-            q->buffer_type = MYSQL_TYPE_NULL;
-        MYSQL_STMT *stmt = run(s, cidlen ? MY4_S_GET_CLIENT : MY4_S_GET_CLIENT_HW, p);
-        if (!stmt)
+    sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
+                           .also_addr = also_addr};
+    sqlcache4_answer_t *ans = &req.ans;
+    bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(&s->recent, &req.key, also_addr, ans)
+                                               : sqlcache4_ahead_take(s, &req.key, also_addr, ans);
+    if (!kept || (flags & LEASE_LOOKUP_OFFER)) {
+        if (!kept && sqlbatch4_lookup(&s->lookups, &req, lookup_query, s))
             return NST_EIO;
-        sqlcache4_answer_init(&ans, also_addr);
-        row_t r;
-        int got = row_bind(stmt, &r) ? NST_EIO : 1;
-        lease_t l;
-        while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
-            sqlcache4_answer_row(&ans, &key, &l);
-            lease_free(&l);
-        }
-        mysql_stmt_free_result(stmt);
-        if (got < 0) {
-            sqlcache4_answer_free(&ans);
-            return NST_EIO;
-        }
         if (flags & LEASE_LOOKUP_OFFER)
-            sqlcache4_put(&s->recent, &key, &ans);
+            sqlcache4_put(&s->recent, &req.key, ans);
     }
-    sqlcache4_prefetch_set(s, &ans);
-    if (ans.also_found)
-        lease_free(&ans.also);
-    client_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
+    sqlcache4_prefetch_set(s, ans);
+    if (ans->also_found)
+        lease_free(&ans->also);
+    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? cidlen : hwlen)) {
-            if (ans.have[k])
-                lease_free(&ans.db[k]);
+            if (ans->have[k])
+                lease_free(&ans->db[k]);
             continue;
         }
-        found[k] = overlay4_client(&s->ov, &ans.db[k], ans.have[k], match_client, &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &ans->db[k], ans->have[k], &keys[k], &out[k]) == 0;
     }
     return 0;
+}
+
+static int prefetch4(lease_store_t *st, const lease_lookup4_t *items, size_t n)
+{
+    my4_t *s = S(st);
+    int rc = 0;
+    sqlcache4_ahead_begin(s);
+    for (size_t from = 0; from < n && !rc; from += SQLBATCH4_MAX) {
+        size_t k = n - from < SQLBATCH4_MAX ? n - from : SQLBATCH4_MAX;
+        rc = sqlbatch4_prefetch(&s->lookups, items + from, k, lookup_query, s);
+    }
+    return rc;
 }
 
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
@@ -550,6 +611,7 @@ static void close_store(lease_store_t *st)
     pthread_key_delete(s->key);
     overlay4_fini(&s->ov);
     sqlcache4_fini(&s->recent);
+    sqlbatch4_fini(&s->lookups);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
@@ -567,6 +629,7 @@ static const lease_store_ops_t my4_ops = {
     .get4_hw_subnet = get4_hw_subnet,
     .get4_cid_subnet = get4_cid_subnet,
     .get4_client_subnet = get4_client_subnet,
+    .prefetch4 = prefetch4,
     .get4_by_hw = get4_by_hw,
     .get4_by_cid = get4_by_cid,
     .get4_by_hostname = get4_by_hostname,
@@ -597,6 +660,7 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
     pthread_mutex_init(&s->lock, NULL);
     overlay4_init(&s->ov, &s->lock);
     sqlcache4_init(&s->recent);
+    sqlbatch4_init(&s->lookups);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lease/overlay4.h"
+#include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
 #include "db/myconn.h"
 #include "lease/mysql4.h"
@@ -21,8 +22,17 @@ typedef struct my4_write {
     lease_commit_cb cb;
     void *arg;
     int result;
+    bool single;               /* sent as a statement of its own (its multi-row INSERT failed) */
     struct my4_write *next;
 } my4_write_t;
+
+/* The commit connection's @json_supported, the session variable through which Kea's lease4
+ * triggers remember whether the server has JSON functions. When it is 0 the triggers skip the
+ * per-client-class statistics procedure, which does nothing for a lease whose user context has
+ * no "client-classes" (it reads only that key): inserts of such leases are sent with it set to
+ * 0, every other write with it NULL (the trigger then sets it itself, as in any Kea session), so
+ * the database ends in exactly the state Kea's triggers would give. */
+enum { MY4_JSON_KEA, MY4_JSON_OFF, MY4_JSON_UNKNOWN };
 
 /* A query text being built (mysql4_text.c). */
 typedef struct my4_text {
@@ -35,6 +45,8 @@ enum my4_stmt {
     MY4_S_GET_ADDR, MY4_S_GET_HW_SUB, MY4_S_GET_CID_SUB, MY4_S_GET_CLIENT, MY4_S_GET_CLIENT_HW, MY4_S_GET_HW, MY4_S_GET_CID,
     MY4_S_GET_HOST, MY4_S_GET_ALL, MY4_S_GET_SUB, MY4_S_GET_PAGE, MY4_S_GET_EXP,
     MY4_S_DEL_RECL, MY4_S_WIPE_ALL, MY4_S_WIPE_SUB, MY4_S_COUNTS,
+    /* combined client lookups (sqlbatch4) of up to 2, 4, 8, 16 and SQLBATCH4_MAX clients */
+    MY4_S_BATCH2, MY4_S_BATCH4, MY4_S_BATCH8, MY4_S_BATCH16, MY4_S_BATCH32,
     MY4_NSTMT
 };
 
@@ -61,6 +73,7 @@ typedef struct my4 {
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */
     sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
+    sqlbatch4_t lookups;       /* concurrent client lookups, combined (own lock) */
     my4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     pthread_cond_t qcond, idle;
@@ -69,11 +82,14 @@ typedef struct my4 {
     bool committer_started;
     my4_conn_t wconn;          /* the commit thread's connection (wconn.my NULL: none) */
     my4_text_t wtext;          /* the commit thread's query text, reused */
+    int wjson;                 /* what wconn's session has in @json_supported (MY4_JSON_*) */
 } my4_t;
 
 /* mysql4_text.c: writes rendered as SQL text, for a batch sent as one multi-statement query. */
 /* Appends w as one statement (with its ';') to t, strings escaped for my's character set. */
 void my4_text_write(my4_text_t *t, MYSQL *my, const my4_write_t *w);
+/* Appends one INSERT of the count adds from w on (w and the writes after it). */
+void my4_text_insert(my4_text_t *t, MYSQL *my, const my4_write_t *w, unsigned count);
 void my4_text_raw(my4_text_t *t, const char *sql);
 void my4_text_free(my4_text_t *t);
 

@@ -87,48 +87,61 @@ static void put_where(my4_text_t *t, const my4_write_t *w)
     }
 }
 
+/* The columns of l after address, in MY4_COLS order: values only (set false, for an INSERT's
+ * row) or "column = value" (for an UPDATE's SET). */
+static void put_cols(my4_text_t *t, MYSQL *my, const lease_t *l, bool set)
+{
+    static const char *const name[] = {"hwaddr", "client_id", "valid_lifetime", "expire", "subnet_id",
+                                       "fqdn_fwd", "fqdn_rev", "hostname", "state", "user_context"};
+    for (unsigned c = 0; c < sizeof name / sizeof name[0]; c++) {
+        if (c)
+            puts_(t, ", ");
+        if (set) {
+            puts_(t, name[c]);
+            puts_(t, " = ");
+        }
+        switch (c) {
+        case 0: put_hex(t, l->hwaddr, l->hwaddr_len); break;
+        case 1: put_hex(t, l->client_id, l->client_id_len); break;
+        case 2: putu(t, l->valid_lft); break;
+        case 3: put_time(t, overlay4_db_expire(l)); break;
+        case 4: putu(t, l->subnet_id); break;
+        case 5: putu(t, l->fqdn_fwd); break;
+        case 6: putu(t, l->fqdn_rev); break;
+        case 7: put_str(t, my, l->hostname ? l->hostname : ""); break; /* "" as Kea */
+        case 8: putu(t, l->state); break;
+        default: put_str(t, my, l->user_context); break;
+        }
+    }
+}
+
+void my4_text_insert(my4_text_t *t, MYSQL *my, const my4_write_t *w, unsigned count)
+{
+    puts_(t, "INSERT INTO lease4 (" MY4_COLS ") VALUES ");
+    for (unsigned i = 0; i < count; i++, w = w->next) {
+        puts_(t, i ? ", (" : "(");
+        putu(t, w->lease.addr.v4);
+        puts_(t, ", ");
+        put_cols(t, my, &w->lease, false);
+        puts_(t, ")");
+    }
+    puts_(t, ";");
+}
+
 void my4_text_write(my4_text_t *t, MYSQL *my, const my4_write_t *w)
 {
-    const lease_t *l = &w->lease;
-    if (w->kind == OVERLAY4_DEL) {
-        puts_(t, "DELETE FROM lease4");
-        put_where(t, w);
-        puts_(t, ";");
+    if (w->kind == OVERLAY4_ADD) {
+        my4_text_insert(t, my, w, 1);
         return;
     }
-    bool add = w->kind == OVERLAY4_ADD;
-    if (add) {
-        puts_(t, "INSERT INTO lease4 (" MY4_COLS ") VALUES (");
-        putu(t, l->addr.v4);
-        puts_(t, ", ");
+    if (w->kind == OVERLAY4_DEL) {
+        puts_(t, "DELETE FROM lease4");
     } else {
-        puts_(t, "UPDATE lease4 SET hwaddr = ");
+        puts_(t, "UPDATE lease4 SET ");
+        put_cols(t, my, &w->lease, true);
     }
-    put_hex(t, l->hwaddr, l->hwaddr_len);
-    puts_(t, add ? ", " : ", client_id = ");
-    put_hex(t, l->client_id, l->client_id_len);
-    puts_(t, add ? ", " : ", valid_lifetime = ");
-    putu(t, l->valid_lft);
-    puts_(t, add ? ", " : ", expire = ");
-    put_time(t, overlay4_db_expire(l));
-    puts_(t, add ? ", " : ", subnet_id = ");
-    putu(t, l->subnet_id);
-    puts_(t, add ? ", " : ", fqdn_fwd = ");
-    putu(t, l->fqdn_fwd);
-    puts_(t, add ? ", " : ", fqdn_rev = ");
-    putu(t, l->fqdn_rev);
-    puts_(t, add ? ", " : ", hostname = ");
-    put_str(t, my, l->hostname ? l->hostname : ""); /* "" as Kea */
-    puts_(t, add ? ", " : ", state = ");
-    putu(t, l->state);
-    puts_(t, add ? ", " : ", user_context = ");
-    put_str(t, my, l->user_context);
-    if (add)
-        puts_(t, ");");
-    else {
-        put_where(t, w);
-        puts_(t, ";");
-    }
+    put_where(t, w);
+    puts_(t, ";");
 }
 
 void my4_text_raw(my4_text_t *t, const char *sql)

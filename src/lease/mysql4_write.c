@@ -101,6 +101,7 @@ int my4_flush(lease_store_t *st)
 static int wconnect(my4_t *s, char *err, size_t errlen)
 {
     int r = my4_connect(s, &s->wconn, err, errlen);
+    s->wjson = MY4_JSON_KEA; /* a new session: @json_supported is NULL */
     if (r == 0 && mysql_set_server_option(s->wconn.my, MYSQL_OPTION_MULTI_STATEMENTS_ON)) {
         myconn_error(s->wconn.my, NULL, err, errlen);
         my4_disconnect(&s->wconn);
@@ -109,42 +110,96 @@ static int wconnect(my4_t *s, char *err, size_t errlen)
     return r;
 }
 
+/* Adds of leases without client classes go as multi-row INSERTs of up to this many rows. */
+#define MY4_INSERT_ROWS 64
+
+/* One statement of a batch's query: count writes from first (one INSERT of count rows when
+ * count > 1), or, with count 0, START TRANSACTION, a SET or COMMIT. */
+typedef struct unit {
+    my4_write_t *first;
+    unsigned count;
+} unit_t;
+
+/* An add that Kea's per-client-class statistics procedure ignores (see MY4_JSON_KEA). */
+static bool class_free(const my4_write_t *w)
+{
+    return w->kind == OVERLAY4_ADD && (!w->lease.user_context || !strstr(w->lease.user_context, "client-classes"));
+}
+
+static void want_json(my4_t *s, unit_t *u, size_t *nu, int want)
+{
+    if (s->wjson == want)
+        return;
+    my4_text_raw(&s->wtext, want == MY4_JSON_OFF ? "SET @json_supported = 0;" : "SET @json_supported = NULL;");
+    u[(*nu)++] = (unit_t){NULL, 0};
+    s->wjson = want;
+}
+
 /* Sends from (and the writes after it) as one query, then COMMIT, begun with START TRANSACTION
- * when begin. Reads each statement's outcome in order into its write. Returns 0 when all ran
- * (committed), or the write whose statement failed in *failed (NULL: START or COMMIT failed)
- * with the error number in *errnum; the database runs nothing after a failed statement. */
-static int send_batch(my4_conn_t *c, my4_text_t *t, my4_write_t *from, bool begin, my4_write_t **failed,
+ * when begin; consecutive class-free adds share one INSERT unless marked single. Reads each
+ * statement's outcome in order into its writes. Returns 0 when all ran (committed), or the
+ * statement that failed as *failed (its first write; NULL: START, SET or COMMIT failed) and
+ * *failed_count (its writes) with the error number in *errnum; the database runs nothing after a
+ * failed statement. */
+static int send_batch(my4_t *s, my4_write_t *from, bool begin, my4_write_t **failed, unsigned *failed_count,
                       unsigned *errnum, char *err, size_t errlen)
 {
-    t->len = 0;
-    if (begin)
-        my4_text_raw(t, "START TRANSACTION;");
+    my4_conn_t *c = &s->wconn;
+    my4_text_t *t = &s->wtext;
+    size_t n = 0;
     for (my4_write_t *w = from; w; w = w->next)
-        my4_text_write(t, c->my, w);
+        n++;
+    unit_t *u = xmalloc((2 * n + 3) * sizeof *u);
+    size_t nu = 0;
+    t->len = 0;
+    if (begin) {
+        my4_text_raw(t, "START TRANSACTION;");
+        u[nu++] = (unit_t){NULL, 0};
+    }
+    for (my4_write_t *w = from; w;) {
+        bool free_add = class_free(w);
+        want_json(s, u, &nu, free_add ? MY4_JSON_OFF : MY4_JSON_KEA);
+        unsigned count = 1;
+        my4_write_t *next = w->next;
+        if (free_add && !w->single)
+            for (; next && count < MY4_INSERT_ROWS && class_free(next) && !next->single; next = next->next)
+                count++;
+        if (count > 1)
+            my4_text_insert(t, c->my, w, count);
+        else
+            my4_text_write(t, c->my, w);
+        u[nu++] = (unit_t){w, count};
+        w = next;
+    }
     my4_text_raw(t, "COMMIT");
-    my4_write_t *w = from;
-    int index = begin ? -1 : 0; /* -1: START TRANSACTION; then the writes, then COMMIT */
+    u[nu++] = (unit_t){NULL, 0};
+
     int st = mysql_real_query(c->my, t->buf, (unsigned long)t->len) ? 1 : 0;
-    for (;;) {
+    for (size_t i = 0;; i++) {
         if (st > 0) {
             *errnum = mysql_errno(c->my);
             myconn_error(c->my, NULL, err, errlen);
-            *failed = index >= 0 ? w : NULL;
+            *failed = i < nu ? u[i].first : NULL;
+            *failed_count = i < nu ? u[i].count : 0;
+            s->wjson = MY4_JSON_UNKNOWN; /* which SETs ran is not known */
+            free(u);
             return -1;
         }
-        if (index >= 0 && w) {
+        if (i < nu && u[i].count == 1) {
             /* CLIENT_FOUND_ROWS: an UPDATE counts the row it matched even when nothing changed */
+            my4_write_t *w = u[i].first;
             my_ulonglong rows = mysql_affected_rows(c->my);
             w->result = rows == 1 ? 0 : w->kind == OVERLAY4_ADD ? NST_EEXIST : NST_ECONFLICT;
-            w = w->next;
         }
+        /* a multi-row INSERT that ran inserted every row: the writes keep result 0 */
         MYSQL_RES *res = mysql_store_result(c->my);
         if (res)
             mysql_free_result(res);
         st = mysql_next_result(c->my);
-        if (st < 0)
+        if (st < 0) {
+            free(u);
             return 0;
-        index++;
+        }
     }
 }
 
@@ -154,27 +209,32 @@ static int send_batch(my4_conn_t *c, my4_text_t *t, my4_write_t *from, bool begi
  * untouched), or NST_EIO when the connection failed. */
 static int run_batch(my4_t *s, my4_write_t *batch, char *err, size_t errlen)
 {
-    my4_conn_t *c = &s->wconn;
-    my4_text_t *t = &s->wtext;
     for (my4_write_t *w = batch; w; w = w->next)
         w->result = 0;
     my4_write_t *from = batch;
     bool begin = true;
     for (;;) {
         my4_write_t *failed = NULL;
-        unsigned e = 0;
-        if (send_batch(c, t, from, begin, &failed, &e, err, errlen) == 0)
+        unsigned count = 0, e = 0;
+        if (send_batch(s, from, begin, &failed, &count, &e, err, errlen) == 0)
             return 0;
         if (myconn_lost(e))
             return NST_EIO;
         if (failed && failed->kind == OVERLAY4_ADD && e == ER_DUP_ENTRY) {
-            /* InnoDB rolled back this statement only: the transaction goes on with the rest */
-            failed->result = NST_EEXIST;
-            from = failed->next;
+            /* InnoDB rolled back this statement only: the transaction goes on with the rest. A
+             * multi-row INSERT is sent again row by row, to find the address that is taken. */
             begin = false;
+            if (count == 1) {
+                failed->result = NST_EEXIST;
+                from = failed->next;
+                continue;
+            }
+            from = failed;
+            for (my4_write_t *w = failed; count--; w = w->next)
+                w->single = true;
             continue;
         }
-        if (mysql_real_query(c->my, "ROLLBACK", 8) && myconn_lost(mysql_errno(c->my)))
+        if (mysql_real_query(s->wconn.my, "ROLLBACK", 8) && myconn_lost(mysql_errno(s->wconn.my)))
             return NST_EIO;
         for (my4_write_t *w = batch; w; w = w->next)
             w->result = 0;

@@ -1,5 +1,6 @@
 /* The overlay of queued writes of the SQL lease stores (see overlay4.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/errcode.h"
 #include "common/util.h"
@@ -24,6 +25,60 @@ static unsigned bucket(uint32_t addr)
 {
     return (addr * 2654435761u) >> 20; /* 12 bits */
 }
+
+/* ---- the client indexes: [0] by client-id, [1] by hardware address, of present leases ---- */
+
+static unsigned client_bucket(const uint8_t *id, size_t len, uint32_t subnet)
+{
+    uint32_t h = 2166136261u ^ subnet;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ id[i]) * 16777619u;
+    return h % OVERLAY4_BUCKETS;
+}
+
+static const uint8_t *client_id_of(const lease_t *l, int kind, size_t *len)
+{
+    *len = kind ? l->hwaddr_len : l->client_id_len;
+    return kind ? l->hwaddr : l->client_id;
+}
+
+static void client_link(overlay4_t *o, overlay4_entry_t *p)
+{
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        const uint8_t *id = client_id_of(&p->lease, k, &len);
+        if (!len)
+            continue;
+        overlay4_entry_t **head = &o->clients[k][client_bucket(id, len, p->lease.subnet_id)];
+        p->by[k] = *head;
+        *head = p;
+    }
+}
+
+static void client_unlink(overlay4_t *o, overlay4_entry_t *p)
+{
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        const uint8_t *id = client_id_of(&p->lease, k, &len);
+        if (!len)
+            continue;
+        overlay4_entry_t **pp = &o->clients[k][client_bucket(id, len, p->lease.subnet_id)];
+        while (*pp && *pp != p)
+            pp = &(*pp)->by[k];
+        if (*pp)
+            *pp = p->by[k];
+        p->by[k] = NULL;
+    }
+}
+
+static bool client_match(const lease_t *l, const overlay4_key_t *k)
+{
+    size_t len;
+    const uint8_t *id = client_id_of(l, k->hw, &len);
+    return l->subnet_id == k->subnet && len == k->len && !memcmp(id, k->id, len);
+}
+
+/* ---- entries by address ------------------------------------------------------------------ */
 
 /* The owner holds the lock. */
 overlay4_entry_t *overlay4_find(overlay4_t *o, uint32_t addr)
@@ -57,6 +112,8 @@ void overlay4_remove(overlay4_t *o, overlay4_entry_t *p)
     while (*pp != p)
         pp = &(*pp)->next;
     *pp = p->next;
+    if (p->present)
+        client_unlink(o, p);
     if (p->lprev)
         p->lprev->lnext = p->lnext;
     else
@@ -82,10 +139,14 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
     *cond_expire = seen ? overlay4_db_expire(seen) : 0;
     p = overlay4_find_or_add(o, l->addr.v4);
     p->ops++;
+    if (p->present)
+        client_unlink(o, p);
     p->present = op != OVERLAY4_DEL;
     lease_free(&p->lease);
-    if (p->present)
+    if (p->present) {
         lease_dup(&p->lease, l);
+        client_link(o, p);
+    }
     return 0;
 }
 
@@ -116,8 +177,7 @@ int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out)
     return r;
 }
 
-int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
-                       const void *ctx, lease_t *out)
+int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_key_t *k, lease_t *out)
 {
     pthread_mutex_lock(o->lock);
     const lease_t *best = NULL;
@@ -125,11 +185,11 @@ int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, bool (*match)(con
         overlay4_entry_t *p = overlay4_find(o, db->addr.v4);
         if (!p || p->stale)
             best = db;
-        else if (p->present && match(&p->lease, ctx))
+        else if (p->present && client_match(&p->lease, k))
             best = &p->lease; /* the queued state of that address */
     }
-    for (overlay4_entry_t *p = o->list; p; p = p->lnext)
-        if (!p->stale && p->present && match(&p->lease, ctx) && (!best || p->lease.cltt > best->cltt))
+    for (overlay4_entry_t *p = o->clients[k->hw][client_bucket(k->id, k->len, k->subnet)]; p; p = p->by[k->hw])
+        if (!p->stale && client_match(&p->lease, k) && (!best || p->lease.cltt > best->cltt))
             best = &p->lease;
     int r = NST_ENOENT;
     if (best) {

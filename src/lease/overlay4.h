@@ -25,15 +25,26 @@ typedef struct overlay4_entry {
     bool present;              /* a lease exists after them */
     bool stale;                /* one of them failed */
     lease_t lease;             /* when present */
-    struct overlay4_entry *next;                 /* hash chain */
-    struct overlay4_entry *lprev, *lnext;        /* all entries, for scans by client */
+    struct overlay4_entry *next;                 /* hash chain by address */
+    struct overlay4_entry *by[2];                /* chains by client-id / hardware address of lease */
+    struct overlay4_entry *lprev, *lnext;        /* all entries */
 } overlay4_entry_t;
 
 typedef struct overlay4 {
     pthread_mutex_t *lock;     /* the owning store's lock (borrowed) */
     overlay4_entry_t *buckets[OVERLAY4_BUCKETS];
+    overlay4_entry_t *clients[2][OVERLAY4_BUCKETS];  /* present leases by client-id, by hw address */
     overlay4_entry_t *list;
 } overlay4_t;
+
+/* A by-client lookup: the leases of subnet whose client-id (hw false) or hardware address (hw
+ * true) is the len bytes at id. */
+typedef struct overlay4_key {
+    const uint8_t *id;
+    size_t len;
+    uint32_t subnet;
+    bool hw;
+} overlay4_key_t;
 
 /* expire as the SQL schemas store it: cltt + valid, or cltt for an infinite lifetime (Kea's
  * convention). */
@@ -72,7 +83,6 @@ int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out);
 /* Merges the overlay into a by-client lookup: db (when db_found) is what the database said and is
  * freed here; the queued state of that address replaces it, and any queued lease of the client
  * with a later cltt wins. Returns 0 with *out set, or NST_ENOENT. Takes the lock. */
-int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, bool (*match)(const lease_t *, const void *),
-                    const void *ctx, lease_t *out);
+int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_key_t *k, lease_t *out);
 
 #endif

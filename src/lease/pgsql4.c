@@ -260,24 +260,7 @@ static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
     return one(s, "get_addr", 1, v, len, out);
 }
 
-typedef struct client_key {
-    const uint8_t *id;
-    size_t len;
-    uint32_t subnet;
-    bool hw;
-} client_key_t;
-
-static bool match_client(const lease_t *l, const void *ctx)
-{
-    const client_key_t *k = ctx;
-    if (l->subnet_id != k->subnet)
-        return false;
-    if (k->hw)
-        return l->hwaddr_len == k->len && !memcmp(l->hwaddr, k->id, k->len);
-    return l->client_id_len == k->len && !memcmp(l->client_id, k->id, k->len);
-}
-
-static int by_client(pg4_t *s, const char *stmt, const client_key_t *k, lease_t *out)
+static int by_client(pg4_t *s, const char *stmt, const overlay4_key_t *k, lease_t *out)
 {
     char sub[8];
     pg_put_int8(sub, k->subnet);
@@ -287,18 +270,18 @@ static int by_client(pg4_t *s, const char *stmt, const client_key_t *k, lease_t 
     int r = one(s, stmt, 2, v, len, &db);
     if (r && r != NST_ENOENT)
         return r;
-    return overlay4_client(&s->ov, &db, r == 0, match_client, k, out);
+    return overlay4_client(&s->ov, &db, r == 0, k, out);
 }
 
 static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
 {
-    client_key_t k = {hw, hwlen, subnet_id, true};
+    overlay4_key_t k = {hw, hwlen, subnet_id, true};
     return by_client(S(st), "get_hw_sub", &k, out);
 }
 
 static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
 {
-    client_key_t k = {cid, len, subnet_id, false};
+    overlay4_key_t k = {cid, len, subnet_id, false};
     return by_client(S(st), "get_cid_sub", &k, out);
 }
 
@@ -338,14 +321,14 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
     sqlcache4_prefetch_set(s, &ans);
     if (ans.also_found)
         lease_free(&ans.also);
-    client_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
+    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? cidlen : hwlen)) {
             if (ans.have[k])
                 lease_free(&ans.db[k]);
             continue;
         }
-        found[k] = overlay4_client(&s->ov, &ans.db[k], ans.have[k], match_client, &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &ans.db[k], ans.have[k], &keys[k], &out[k]) == 0;
     }
     return 0;
 }

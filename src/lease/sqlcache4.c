@@ -104,6 +104,99 @@ int sqlcache4_prefetch_take(const void *store, uint32_t addr, lease_t *out)
     return 1;
 }
 
+/* ---- lookahead ------------------------------------------------------------------------------- */
+
+typedef struct ahead {
+    uint32_t subnet_id;
+    uint8_t cidlen, hwlen;
+    uint8_t cid[LEASE_CLIENTID_MAX], hw[LEASE_HWADDR_MAX];
+    bool valid;
+    sqlcache4_answer_t answer;
+} ahead_t;
+
+static __thread struct {
+    const void *store;
+    int64_t at_ms;
+    size_t n;
+    ahead_t slot[SQLCACHE4_AHEAD_MAX];
+} t_ahead;
+
+/* A thread that ends with answers left frees them (the key's destructor). */
+static pthread_key_t ahead_key;
+static pthread_once_t ahead_once = PTHREAD_ONCE_INIT;
+
+static void ahead_clear(void)
+{
+    for (size_t i = 0; i < t_ahead.n; i++)
+        if (t_ahead.slot[i].valid)
+            sqlcache4_answer_free(&t_ahead.slot[i].answer);
+    t_ahead.n = 0;
+}
+
+static void ahead_at_exit(void *arg)
+{
+    (void)arg;
+    ahead_clear();
+}
+
+static void ahead_key_init(void)
+{
+    pthread_key_create(&ahead_key, ahead_at_exit);
+}
+
+void sqlcache4_ahead_begin(const void *store)
+{
+    ahead_clear();
+    pthread_once(&ahead_once, ahead_key_init);
+    pthread_setspecific(ahead_key, &t_ahead);
+    t_ahead.store = store;
+    t_ahead.at_ms = mono_ms();
+}
+
+static bool key_fits(const sqlcache4_key_t *k)
+{
+    return k->cidlen <= LEASE_CLIENTID_MAX && k->hwlen <= LEASE_HWADDR_MAX;
+}
+
+void sqlcache4_ahead_put(const sqlcache4_key_t *k, sqlcache4_answer_t *a)
+{
+    if (t_ahead.n == SQLCACHE4_AHEAD_MAX || !key_fits(k)) {
+        sqlcache4_answer_free(a);
+        return;
+    }
+    ahead_t *e = &t_ahead.slot[t_ahead.n++];
+    e->subnet_id = k->subnet_id;
+    e->cidlen = (uint8_t)k->cidlen;
+    e->hwlen = (uint8_t)k->hwlen;
+    if (k->cidlen)
+        memcpy(e->cid, k->cid, k->cidlen);
+    if (k->hwlen)
+        memcpy(e->hw, k->hw, k->hwlen);
+    e->answer = *a;
+    e->valid = true;
+}
+
+bool sqlcache4_ahead_take(const void *store, const sqlcache4_key_t *k, uint32_t also_addr, sqlcache4_answer_t *out)
+{
+    if (!t_ahead.n || t_ahead.store != store || !key_fits(k))
+        return false;
+    if (mono_ms() - t_ahead.at_ms > SQLCACHE4_PREFETCH_MS) {
+        ahead_clear();
+        return false;
+    }
+    for (size_t i = 0; i < t_ahead.n; i++) {
+        ahead_t *e = &t_ahead.slot[i];
+        if (e->valid && e->subnet_id == k->subnet_id && e->cidlen == k->cidlen && e->hwlen == k->hwlen &&
+            e->answer.also_addr == also_addr && (!k->cidlen || !memcmp(e->cid, k->cid, k->cidlen)) &&
+            (!k->hwlen || !memcmp(e->hw, k->hw, k->hwlen))) {
+            *out = e->answer;
+            e->valid = false;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- offer memory ---------------------------------------------------------------------------- */
 
 struct sqlcache4_entry {

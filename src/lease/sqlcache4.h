@@ -29,6 +29,7 @@
 #define SQLCACHE4_OFFER_MS 1000
 #define SQLCACHE4_OFFER_MAX 65536
 #define SQLCACHE4_BUCKETS 4096
+#define SQLCACHE4_AHEAD_MAX 32
 
 /* The key of a client lookup. */
 typedef struct sqlcache4_key {
@@ -57,6 +58,14 @@ void sqlcache4_answer_row(sqlcache4_answer_t *a, const sqlcache4_key_t *k, const
 void sqlcache4_prefetch_set(const void *store, const sqlcache4_answer_t *a);
 int sqlcache4_prefetch_take(const void *store, uint32_t addr, lease_t *out);
 void sqlcache4_prefetch_drop(void);
+
+/* Lookahead (thread-local): answers of a prefetch4() for the DISCOVERs this thread handles next.
+ * ahead_begin forgets what an earlier prefetch left; put keeps a copy of k and takes a (moved);
+ * take moves the answer for k and also_addr into out and forgets it (false: none, or older than
+ * SQLCACHE4_PREFETCH_MS). */
+void sqlcache4_ahead_begin(const void *store);
+void sqlcache4_ahead_put(const sqlcache4_key_t *k, sqlcache4_answer_t *a);
+bool sqlcache4_ahead_take(const void *store, const sqlcache4_key_t *k, uint32_t also_addr, sqlcache4_answer_t *out);
 
 /* Offer memory. */
 typedef struct sqlcache4_entry sqlcache4_entry_t;

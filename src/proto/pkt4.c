@@ -389,3 +389,26 @@ int pkt4_describe(const pkt4_t *p, char *buf, size_t cap)
         buf[pos < cap ? pos : cap - 1] = '\0';
     return (int)pos;
 }
+
+int pkt4_peek_type(const uint8_t *buf, size_t len)
+{
+    if (len < 240 || ((uint32_t)buf[236] << 24 | (uint32_t)buf[237] << 16 | (uint32_t)buf[238] << 8 | buf[239]) !=
+                         PKT4_COOKIE)
+        return 0;
+    for (size_t i = 240; i < len;) {
+        uint8_t code = buf[i];
+        if (code == PKT4_OPT_PAD) {
+            i++;
+            continue;
+        }
+        if (code == PKT4_OPT_END || i + 1 >= len)
+            return 0;
+        size_t olen = buf[i + 1];
+        if (i + 2 + olen > len)
+            return 0;
+        if (code == PKT4_OPT_MSG_TYPE)
+            return olen == 1 ? buf[i + 2] : 0; /* as pkt4_parse: another length is no type */
+        i += 2 + olen;
+    }
+    return 0;
+}

@@ -147,6 +147,11 @@ typedef struct pkt4 {
  * On error *p holds no usable options (opt_count 0). */
 int pkt4_parse(pkt4_t *p, const uint8_t *buf, size_t len);
 
+/* The message type (option 53) of a raw DHCP message, found in its options field without a
+ * parse, for scheduling decisions before the real parse: 0 when none is there (also for a short
+ * message, a wrong cookie, or a type carried only in sname/file through option 52). */
+int pkt4_peek_type(const uint8_t *buf, size_t len);
+
 /* The concatenated data of option `code` and its length, or NULL when absent.
  * A present option with zero-length data returns a non-NULL pointer and *len = 0.
  * pad (0) and end (255) are never present. len may be NULL. */

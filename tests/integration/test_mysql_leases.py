@@ -250,6 +250,10 @@ class HeldTransaction:
         out, err = self.p.communicate("COMMIT;\n", timeout=20)
         assert self.p.returncode == 0, err
 
+    def rollback(self):
+        out, err = self.p.communicate("ROLLBACK;\n", timeout=20)
+        assert self.p.returncode == 0, err
+
 
 def wait_for(pred, timeout=15, step=0.1):
     deadline = time.time() + timeout
@@ -265,7 +269,8 @@ def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
     """Another server holds uncommitted inserts of .149 and .150. Nestor's add of .149 blocks the
     commit thread; meanwhile adds of .150-.152 queue up and are committed together in the next
     transaction once the other server commits: .149 and .150 get NST_EEXIST (InnoDB rolls back
-    that statement only), .151 and .152 are stored."""
+    that statement only: the multi-row INSERT of .150-.152, which is then sent row by row), .151
+    and .152 are stored."""
     my = empty
     srv = server(basic_config(**{"lease-database": lease_db(my)}))
     other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
@@ -292,6 +297,50 @@ def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
     assert got == [["192.0.2.149", "AA0000000001"], ["192.0.2.150", "AA0000000002"],
                    ["192.0.2.151", "020000000133"], ["192.0.2.152", "020000000134"]], got
     assert rows(my, "SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0") == [["4"]]
+
+
+def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, empty):
+    """Inserts of leases without client classes skip Kea's per-class statistics procedure (the
+    session's @json_supported set to 0), every other write runs it: lease4_stat_by_client_class
+    counts exactly what Kea's triggers count, also when both kinds share one batch."""
+    my = empty
+    my.sql("DELETE FROM lease4_stat_by_client_class;", db="kea")
+    srv = server(basic_config(**{"lease-database": lease_db(my)}))
+    classes = {"ISC": {"client-classes": ["gold", "silver"]}}
+    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
+                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
+                                f"({ip_int('192.0.2.170')}, UNHEX('AA0000000009'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    try:
+        # the first add waits for the other server's lock (rolled back: it then commits alone); the six
+        # others queue meanwhile and go as one batch
+        assert srv.cmd("lease4-add", {"ip-address": "192.0.2.170", "hw-address": "02:00:00:00:02:70"})["result"] == 0
+        assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
+        adds = [("192.0.2.171", None), ("192.0.2.172", classes), ("192.0.2.173", None), ("192.0.2.174", None),
+                ("192.0.2.175", {"ISC": {"client-classes": ["gold"]}}), ("192.0.2.176", {"note": "no classes"})]
+        for i, (ip, ctx) in enumerate(adds):
+            a = {"ip-address": ip, "hw-address": f"02:00:00:00:03:{i:02x}"}
+            if ctx:
+                a["user-context"] = ctx
+            assert srv.cmd("lease4-add", a)["result"] == 0
+        time.sleep(0.3)
+    finally:
+        other.rollback()
+    assert wait_for(lambda: "6 lease write(s) committed in one transaction" in srv.log()), srv.log()
+    srv.cmd("lease4-get-all")
+    assert rows(my, "SELECT count(*) FROM lease4") == [["7"]]
+    assert rows(my, "SELECT client_class, leases FROM lease4_stat_by_client_class ORDER BY client_class") == \
+        [["gold", "2"], ["silver", "1"]]
+    assert rows(my, "SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0") == [["7"]]
+    # updates and deletes run the procedure too, as it is: the delete of .172 takes gold and silver
+    # back; the update of .173 from no classes to silver counts nothing, because Kea's procedure
+    # compares the old classes (NULL) with "!=", which is never true for NULL
+    assert srv.cmd("lease4-update", {"ip-address": "192.0.2.173", "hw-address": "02:00:00:00:03:02",
+                                     "user-context": {"ISC": {"client-classes": ["silver"]}}})["result"] == 0
+    assert srv.cmd("lease4-del", {"ip-address": "192.0.2.172"})["result"] == 0
+    assert srv.cmd("lease4-add", {"ip-address": "192.0.2.177", "hw-address": "02:00:00:00:03:77"})["result"] == 0
+    srv.cmd("lease4-get-all")
+    assert rows(my, "SELECT client_class, leases FROM lease4_stat_by_client_class ORDER BY client_class") == \
+        [["gold", "1"], ["silver", "0"]]
 
 
 def test_renewal_does_not_overwrite_a_lease_changed_by_another_server(lan, server, empty):

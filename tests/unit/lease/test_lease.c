@@ -11,5 +11,6 @@ int main(void)
     failed += test_durable_run();
     failed += test_lfc_run();
     failed += test_sqlcache_run();
+    failed += test_sqlbatch_run();
     return failed;
 }

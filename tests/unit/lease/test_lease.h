@@ -20,6 +20,7 @@ int test_memfile_run(void);
 int test_durable_run(void);
 int test_lfc_run(void);
 int test_sqlcache_run(void);
+int test_sqlbatch_run(void);
 
 /* ---- helpers (test_util.c) ---- */
 

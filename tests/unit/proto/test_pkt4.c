@@ -212,6 +212,32 @@ static void test_pad_end(void **state)
     assert_int_equal(P.msg_type, PKT4_NOTYPE);
 }
 
+/* The message type found without a parse, for scheduling: pads skipped, the first option 53 of
+ * length 1, nothing after END or past the end, nothing for a short message or a wrong cookie. */
+static void test_peek_type(void **state)
+{
+    (void)state;
+    static const uint8_t req[] = {0, 12, 3, 'a', 'b', 'c', 0, 53, 1, 3, 255};
+    size_t len = mk(B, 0, req, sizeof req);
+    assert_int_equal(pkt4_peek_type(B, len), PKT4_REQUEST);
+    static const uint8_t after_end[] = {255, 53, 1, 3};
+    len = mk(B, 0, after_end, sizeof after_end);
+    assert_int_equal(pkt4_peek_type(B, len), 0);
+    static const uint8_t bad53[] = {53, 2, 1, 1, 255};
+    len = mk(B, 0, bad53, sizeof bad53);
+    assert_int_equal(pkt4_peek_type(B, len), 0);
+    static const uint8_t cut[] = {12, 40, 'x'};
+    len = mk(B, 0, cut, sizeof cut);
+    assert_int_equal(pkt4_peek_type(B, len), 0);
+    static const uint8_t disc[] = {53, 1, 1};
+    len = mk(B, 0, disc, sizeof disc);
+    assert_int_equal(pkt4_peek_type(B, len), PKT4_DISCOVER);
+    assert_int_equal(pkt4_peek_type(B, len - 1), 0);   /* option runs past the end */
+    assert_int_equal(pkt4_peek_type(B, 239), 0);       /* shorter than a header */
+    B[239] = 98;                                         /* BOOTP without the DHCP cookie */
+    assert_int_equal(pkt4_peek_type(B, len), 0);
+}
+
 static void test_long_options(void **state)
 {
     (void)state;
@@ -608,6 +634,7 @@ int test_pkt4_run(void)
         cmocka_unit_test(test_overload_bad),
         cmocka_unit_test(test_rai),
         cmocka_unit_test(test_names_labels),
+        cmocka_unit_test(test_peek_type),
         cmocka_unit_test(test_builder_basic),
         cmocka_unit_test(test_builder_split),
         cmocka_unit_test(test_builder_space),

@@ -108,6 +108,46 @@ static unsigned parse_flags(struct msghdr *m)
     return 0;
 }
 
+/* The DHCP payloads of one receive round. */
+typedef struct rx_pkt {
+    const uint8_t *data;
+    size_t len;
+    uint32_t src, dst;
+    bool fresh;               /* DISCOVER (or no type): a new exchange */
+} rx_pkt_t;
+
+/* Hands a receive round's packets on: to the workers, or handled here. Handled here, the packets
+ * that continue an exchange (REQUEST, RELEASE, ...) go before the DISCOVERs that start one, and
+ * when the lease store's lookups are round trips, the round's DISCOVERs are looked up together
+ * first (srv4_prefetch). */
+static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
+{
+    if (s->workers) {
+        for (int i = 0; i < n; i++)
+            workers4_submit(s->workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+        return;
+    }
+    int fresh = 0;
+    for (int i = 0; i < n; i++) {
+        int t = pkt4_peek_type(pk[i].data, pk[i].len);
+        pk[i].fresh = t == 0 || t == PKT4_DISCOVER;
+        fresh += pk[i].fresh;
+    }
+    bool ahead = fresh > 1 && srv4_lookahead(s);
+    if (ahead) {
+        for (int i = 0; i < n; i++)
+            if (pk[i].fresh)
+                srv4_prefetch(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src);
+        srv4_prefetch_run(s);
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++)
+            if (pk[i].fresh == (pass == 1))
+                srv4_handle(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+    if (ahead)
+        srv4_prefetch_end(s);
+}
+
 static void on_packet(evutil_socket_t fd, short what, void *arg)
 {
     srv4_iface_t *ifc = arg;
@@ -122,6 +162,8 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
                          ifc->name, strerror(errno));
             return;
         }
+        rx_pkt_t pk[RX_BATCH];
+        int k = 0;
         for (int i = 0; i < n; i++) {
             /* Our own transmissions, and frames for other hosts seen in promiscuous mode. */
             if (g_rx->from[i].sll_pkttype == PACKET_OUTGOING || g_rx->from[i].sll_pkttype == PACKET_OTHERHOST)
@@ -130,11 +172,9 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
             if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
                 f.dst_port != s->server_port)
                 continue;
-            if (s->workers)
-                workers4_submit(s->workers, ifc, f.payload, f.payload_len, f.src_ip, f.dst_ip);
-            else
-                srv4_handle(s, ifc, s->rx, f.payload, f.payload_len, f.src_ip, f.dst_ip);
+            pk[k++] = (rx_pkt_t){f.payload, f.payload_len, f.src_ip, f.dst_ip, false};
         }
+        deliver(s, ifc, pk, k);
         if (!rx_pace(s, n))
             return;
     }
@@ -156,18 +196,16 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
             rx_pace(s, 0);
             return;
         }
+        rx_pkt_t pk[RX_BATCH];
         for (int i = 0; i < n; i++) {
             uint32_t dst = 0;
             for (struct cmsghdr *c = CMSG_FIRSTHDR(&g_rx->msgs[i].msg_hdr); c;
                  c = CMSG_NXTHDR(&g_rx->msgs[i].msg_hdr, c))
                 if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
                     dst = ntohl(((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr.s_addr);
-            uint32_t src = ntohl(from[i].sin_addr.s_addr);
-            if (s->workers)
-                workers4_submit(s->workers, ifc, g_rx->data[i], g_rx->msgs[i].msg_len, src, dst);
-            else
-                srv4_handle(s, ifc, s->rx, g_rx->data[i], g_rx->msgs[i].msg_len, src, dst);
+            pk[i] = (rx_pkt_t){g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst, false};
         }
+        deliver(s, ifc, pk, n);
         if (!rx_pace(s, n))
             return;
     }

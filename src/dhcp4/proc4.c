@@ -334,6 +334,9 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
     }
     if (t == PKT4_INFORM)
         return on_inform(s, ifc, q);
+    if (t == PKT4_DISCOVER && srv4_backlogged(s))
+        return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
+                    "lease writes are waiting too long for the database: new exchanges wait until they are done");
     const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q, src_ip);
     if (!subnet) {
         if (t == PKT4_REQUEST && s->rt->cfg->authoritative && q->hdr.giaddr == 0 &&
@@ -352,7 +355,8 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
 
 void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
 {
-    if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || pkt4_parse(q, buf, len) ||
+    if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
+        pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
         pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || (s->in_scope && !s->in_scope(s->ha_arg, q)))
         return;
@@ -379,4 +383,9 @@ void srv4_prefetch_end(srv4_t *s)
 bool srv4_lookahead(const srv4_t *s)
 {
     return s->store && s->store->ops->prefetch4;
+}
+
+bool srv4_backlogged(const srv4_t *s)
+{
+    return s->store && s->store->ops->backlog_ms && s->store->ops->backlog_ms(s->store) > SRV4_BACKLOG_MS;
 }

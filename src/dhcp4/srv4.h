@@ -140,6 +140,12 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
 void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
 void srv4_prefetch_run(srv4_t *s);
 void srv4_prefetch_end(srv4_t *s);
+/* Overload: when the lease store's oldest uncommitted write has waited more than
+ * SRV4_BACKLOG_MS, DISCOVERs are dropped (counted, logged at debug level) until the commits
+ * catch up. The exchanges already begun then get their acknowledgements in time instead of all
+ * of them waiting longer and longer; a dropped client retransmits. */
+#define SRV4_BACKLOG_MS 100
+bool srv4_backlogged(const srv4_t *s);
 /* Whether lookahead pays: the lease store's lookups are round trips (it has prefetch4). */
 bool srv4_lookahead(const srv4_t *s);
 

@@ -10,6 +10,8 @@
 #ifndef NESTOR_LEASE_GROUPCOMMIT_H
 #define NESTOR_LEASE_GROUPCOMMIT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -36,6 +38,42 @@ static inline void groupcommit_linger(int64_t last_end_ns, unsigned queued)
         struct timespec d = {0, GROUPCOMMIT_LINGER_US * 1000L};
         nanosleep(&d, NULL);
     }
+}
+
+/* How long the oldest write not yet completed has waited (queued or in the batch being
+ * committed), for the server to hold back new work when commits fall behind. The functions that
+ * change it are called under the store's queue lock; groupcommit_backlog_ms() from any thread. */
+typedef struct groupcommit_age {
+    int64_t qhead_ns;          /* when the write at the head of the queue was queued */
+    _Atomic int64_t since_ns;  /* the oldest pending write's queue time; 0: none */
+} groupcommit_age_t;
+
+/* A write was queued; first: the queue was empty; busy: a batch is being committed. */
+static inline void groupcommit_queued(groupcommit_age_t *g, bool first, bool busy)
+{
+    if (!first)
+        return;
+    g->qhead_ns = groupcommit_now_ns();
+    if (!busy)
+        atomic_store(&g->since_ns, g->qhead_ns);
+}
+
+/* The commit thread took the whole queue as its batch. */
+static inline void groupcommit_taken(groupcommit_age_t *g)
+{
+    atomic_store(&g->since_ns, g->qhead_ns);
+}
+
+/* The batch completed; queued: writes came meanwhile. */
+static inline void groupcommit_done(groupcommit_age_t *g, bool queued)
+{
+    atomic_store(&g->since_ns, queued ? g->qhead_ns : 0);
+}
+
+static inline int64_t groupcommit_backlog_ms(groupcommit_age_t *g)
+{
+    int64_t since = atomic_load(&g->since_ns);
+    return since ? (groupcommit_now_ns() - since) / 1000000 : 0;
 }
 
 #endif

@@ -146,6 +146,9 @@ typedef struct lease_store_ops {
     int (*wipe4)(lease_store_t *s, uint32_t subnet_id);
     /* Per-subnet counts of v4 leases, appended to out (caller frees *out). */
     int (*counts4)(lease_store_t *s, lease_subnet_counts_t **out, size_t *n);
+    /* Optional (stores that commit writes on a thread of their own): how long, in ms, the oldest
+     * write not yet completed has waited; 0 when none waits. Cheap, any thread. */
+    int64_t (*backlog_ms)(lease_store_t *s);
     /* Make everything written so far durable (flush + fsync); may block. */
     int (*flush)(lease_store_t *s);
     /* Optional (SQL stores): tries to reach the database again after the store reported it lost;

@@ -640,6 +640,7 @@ static const lease_store_ops_t my4_ops = {
     .wipe4 = wipe4,
     .counts4 = counts4,
     .flush = my4_flush,
+    .backlog_ms = my4_backlog_ms,
     .reconnect = reconnect,
     .tick = tick,
     .close = close_store,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lease/groupcommit.h"
 #include "lease/overlay4.h"
 #include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
@@ -76,6 +77,7 @@ typedef struct my4 {
     sqlbatch4_t lookups;       /* concurrent client lookups, combined (own lock) */
     my4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
+    groupcommit_age_t age;     /* how long the oldest pending write waits (under lock) */
     pthread_cond_t qcond, idle;
     bool stopping;
     pthread_t committer;
@@ -156,6 +158,7 @@ int my4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int my4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
 int my4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int my4_flush(lease_store_t *st);
+int64_t my4_backlog_ms(lease_store_t *st);
 /* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
 int my4_writer_start(my4_t *s, bool offline, char *err, size_t errlen);
 void my4_writer_stop(my4_t *s);

@@ -505,6 +505,7 @@ static const lease_store_ops_t pg4_ops = {
     .wipe4 = wipe4,
     .counts4 = counts4,
     .flush = pg4_flush,
+    .backlog_ms = pg4_backlog_ms,
     .reconnect = reconnect,
     .tick = tick,
     .close = close_store,

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "lease/groupcommit.h"
 #include "lease/overlay4.h"
 #include "lease/sqlcache4.h"
 #include "db/pgconn.h"
@@ -47,6 +48,7 @@ typedef struct pg4 {
     sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
     pg4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
+    groupcommit_age_t age;     /* how long the oldest pending write waits (under lock) */
     pthread_cond_t qcond, idle;
     bool stopping;
     pthread_t committer;
@@ -81,6 +83,7 @@ int pg4_add(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int pg4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_commit_cb cb, void *arg);
 int pg4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg);
 int pg4_flush(lease_store_t *st);
+int64_t pg4_backlog_ms(lease_store_t *st);
 /* Starts the commit thread; offline: even when the database cannot be reached (it is then lost). */
 int pg4_writer_start(pg4_t *s, bool offline, char *err, size_t errlen);
 void pg4_writer_stop(pg4_t *s);

@@ -29,6 +29,7 @@ static int queue(pg4_t *s, enum overlay4_op kind, const lease_t *l, const lease_
         free(w);
         return r;
     }
+    groupcommit_queued(&s->age, !s->qhead, s->inflight > 0);
     *s->qtail = w;
     s->qtail = &w->next;
     pthread_cond_signal(&s->qcond);
@@ -49,6 +50,11 @@ int pg4_update(lease_store_t *st, const lease_t *l, const lease_t *old, lease_co
 int pg4_del(lease_store_t *st, const lease_t *l, lease_commit_cb cb, void *arg)
 {
     return queue(S(st), OVERLAY4_DEL, l, NULL, cb, arg);
+}
+
+int64_t pg4_backlog_ms(lease_store_t *st)
+{
+    return groupcommit_backlog_ms(&S(st)->age);
 }
 
 int pg4_flush(lease_store_t *st)
@@ -246,11 +252,13 @@ static void *committer(void *arg)
         s->qhead = NULL;
         s->qtail = &s->qhead;
         s->inflight = n;
+        groupcommit_taken(&s->age);
         pthread_mutex_unlock(&s->lock);
         commit_batch(s, batch);
         last_end = groupcommit_now_ns();
         pthread_mutex_lock(&s->lock);
         s->inflight = 0;
+        groupcommit_done(&s->age, s->qhead != NULL);
         if (!s->qhead)
             pthread_cond_broadcast(&s->idle);
     }

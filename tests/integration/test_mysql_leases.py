@@ -343,6 +343,33 @@ def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, emp
         [["gold", "1"], ["silver", "0"]]
 
 
+def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
+    """Overload protection: while the oldest uncommitted lease write waits more than 100 ms (here
+    the commit thread is blocked by another server's row lock), DISCOVERs are dropped and
+    counted, so the exchanges already under way get their ACKs first; once the commits catch up,
+    DISCOVERs are answered again."""
+    my = empty
+    srv = server(basic_config(**{"lease-database": lease_db(my)}))
+    offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:01", xid=0x4001)
+    assert len(offers) == 1, offers                       # not behind: answered
+    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
+                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
+                                f"({ip_int('192.0.2.180')}, UNHEX('AA0000000010'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    try:
+        assert srv.cmd("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:04:80"})["result"] == 0
+        assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
+        time.sleep(0.2)
+        drops = srv.stat("pkt4-receive-drop") or 0
+        assert lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:02", xid=0x4002, timeout=1) == []
+        assert srv.stat("pkt4-receive-drop") == drops + 1
+        assert srv.stat("pkt4-discover-received") == 2
+    finally:
+        other.rollback()
+    assert wait_for(lambda: "DHCPSRV_MYSQL_COMMIT 1 lease write(s)" in srv.log())
+    offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:02", xid=0x4003)
+    assert len(offers) == 1, offers
+
+
 def test_renewal_does_not_overwrite_a_lease_changed_by_another_server(lan, server, empty):
     """The renewal's UPDATE is conditional on the expire Nestor read: another server that changed
     the row meanwhile keeps its version (NST_ECONFLICT), and the client gets no ACK for it."""

@@ -270,10 +270,11 @@ void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req)
     t_ahead_n++;
 }
 
-void alloc4_prefetch_run(alloc4_t *a)
+size_t alloc4_prefetch_run(alloc4_t *a)
 {
-    if (t_ahead_n)
-        a->store->ops->prefetch4(a->store, t_items, t_ahead_n);
+    if (t_ahead_n && a->store->ops->prefetch4(a->store, t_items, t_ahead_n) == 0)
+        return t_ahead_n;
+    return 0;
 }
 
 /* The claim the prefetch made for this client's DISCOVER in s (0: none); taken once. */

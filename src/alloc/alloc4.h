@@ -96,7 +96,8 @@ int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);
  * ALLOC4_AHEAD_MAX requests; more are simply not prefetched. */
 #define ALLOC4_AHEAD_MAX 32
 void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req);
-void alloc4_prefetch_run(alloc4_t *a);
+/* Returns how many were looked up (0 also when the lookup failed: each then asks alone). */
+size_t alloc4_prefetch_run(alloc4_t *a);
 void alloc4_prefetch_end(void);
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out);

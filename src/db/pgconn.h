@@ -27,7 +27,8 @@
 /* Type OIDs used in binary parameters and results (pg_type.h). */
 enum {
     PG_BOOLOID = 16, PG_BYTEAOID = 17, PG_INT8OID = 20, PG_INT2OID = 21, PG_INT4OID = 23,
-    PG_TEXTOID = 25, PG_VARCHAROID = 1043, PG_TIMESTAMPTZOID = 1184,
+    PG_TEXTOID = 25, PG_VARCHAROID = 1043, PG_TIMESTAMPTZOID = 1184, PG_BYTEAARRAYOID = 1001,
+    PG_INT8ARRAYOID = 1016,
 };
 
 int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen);

@@ -371,7 +371,9 @@ void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, 
 
 void srv4_prefetch_run(srv4_t *s)
 {
-    alloc4_prefetch_run(s->rt->alloc);
+    size_t n = alloc4_prefetch_run(s->rt->alloc);
+    if (n > 1)
+        LOG_DEBUG(NLOG_ALLOC, 50, "ALLOC_ENGINE_V4_LOOKAHEAD", "%zu DISCOVERs looked up together", n);
 }
 
 void srv4_prefetch_end(srv4_t *s)

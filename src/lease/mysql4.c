@@ -401,7 +401,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
 /* The client's lease by client-id and by hardware address in one round trip, shared with other
  * threads' lookups (sqlbatch4): of the rows matching either, the latest of each kind, then the
  * overlay of queued writes on top. The row of also_addr comes with them (see sqlcache4.h), and a
- * REQUEST may reuse its DISCOVER's answer. A row may come more than once (UNION ALL of three
+ * REQUEST may reuse its DISCOVER's answer, a DISCOVER its prefetched one. A row may come more than once (UNION ALL of three
  * index lookups); that changes nothing below. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
@@ -415,12 +415,10 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
     sqlcache4_answer_t *ans = &req.ans;
     bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(&s->recent, &req.key, also_addr, ans)
                                                : sqlcache4_ahead_take(s, &req.key, also_addr, ans);
-    if (!kept || (flags & LEASE_LOOKUP_OFFER)) {
-        if (!kept && sqlbatch4_lookup(&s->lookups, &req, lookup_query, s))
-            return NST_EIO;
-        if (flags & LEASE_LOOKUP_OFFER)
-            sqlcache4_put(&s->recent, &req.key, ans);
-    }
+    if (!kept && sqlbatch4_lookup(&s->lookups, &req, lookup_query, s))
+        return NST_EIO;
+    if (flags & LEASE_LOOKUP_OFFER)
+        sqlcache4_put(&s->recent, &req.key, ans);
     sqlcache4_prefetch_set(s, ans);
     if (ans->also_found)
         lease_free(&ans->also);

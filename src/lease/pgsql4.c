@@ -45,6 +45,8 @@ static const struct {
     /* the same for a client without a client identifier ($1 unused) */
     {"get_client_hw", SEL "WHERE (subnet_id = $3 AND hwaddr = $2) OR address = $4", 4,
      {PG_BYTEAOID, PG_BYTEAOID, PG_INT8OID, PG_INT8OID}},
+    {"get_batch", SEL "WHERE client_id = ANY($1) UNION ALL " SEL "WHERE hwaddr = ANY($2) UNION ALL " SEL
+                  "WHERE address = ANY($3)", 3, {PG_BYTEAARRAYOID, PG_BYTEAARRAYOID, PG_INT8ARRAYOID}},
     {"get_hw", SEL "WHERE hwaddr = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_cid", SEL "WHERE client_id = $1 ORDER BY address", 1, {PG_BYTEAOID}},
     {"get_host", SEL "WHERE lower(hostname) = lower($1) ORDER BY address", 1, {PG_VARCHAROID}},
@@ -146,6 +148,20 @@ void pg4_decode(const PGresult *r, int i, lease_t *out)
 
 static pg4_t *S(lease_store_t *st) { return (pg4_t *)st; }
 
+/* A lookup connection plans without sequential scans: every lookup of the DHCP path has an
+ * index, but a table that grew since its statistics were taken (a new deployment, after a
+ * TRUNCATE) looks small to the planner, which then scans it whole for each combined lookup
+ * (milliseconds each, at a few thousand rows). Statements with no index path still scan. */
+static int lookup_session(PGconn *pg, char *err, size_t errlen)
+{
+    PGresult *r = PQexec(pg, "SET enable_seqscan = off");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : NST_EIO;
+    if (rc)
+        pgconn_error(pg, r, err, errlen);
+    PQclear(r);
+    return rc;
+}
+
 /* The calling thread's connection, opened on first use (or after a loss). */
 static PGconn *conn(pg4_t *s)
 {
@@ -166,9 +182,12 @@ static PGconn *conn(pg4_t *s)
     }
     if (!c->pg) {
         char err[512];
-        PGconn *pg;
-        if (pgconn_open(&s->db, &pg, err, sizeof err) || pg4_prepare(pg, err, sizeof err)) {
+        PGconn *pg = NULL;
+        if (pgconn_open(&s->db, &pg, err, sizeof err) || pg4_prepare(pg, err, sizeof err) ||
+            lookup_session(pg, err, sizeof err)) {
             pg4_report(s, 3, "DHCPSRV_PGSQL_FATAL_ERROR", "cannot connect to the lease database: %s", err);
+            if (pg)
+                PQfinish(pg);
             return NULL;
         }
         c->pg = pg;
@@ -185,16 +204,18 @@ void pg4_set_lost(pg4_t *s)
 /* Runs a prepared lookup with binary parameters and results. NULL on failure (reported). A
  * connection found dead (e.g. killed by the server's administrator) is replaced once at once;
  * if that fails too, the database is lost. */
-static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
+/* stmt: a prepared statement's name, or with types a statement's text run unprepared. */
+static PGresult *run_fmt(pg4_t *s, const char *stmt, const Oid *types, int n, const char *const *vals,
+                         const int *lens, const int *fmts)
 {
-    int fmts[4] = {1, 1, 1, 1};
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *c = conn(s);
         if (!c) {
             pg4_set_lost(s);
             return NULL;
         }
-        PGresult *r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
+        PGresult *r = types ? PQexecParams(c, stmt, n, types, vals, lens, fmts, 1)
+                            : PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
             return r;
@@ -212,6 +233,12 @@ static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals,
     }
     pg4_set_lost(s);
     return NULL;
+}
+
+static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
+{
+    static const int binary[4] = {1, 1, 1, 1};
+    return run_fmt(s, stmt, NULL, n, vals, lens, binary);
 }
 
 static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_t *out)
@@ -285,9 +312,78 @@ static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, ui
     return by_client(S(st), "get_cid_sub", &k, out);
 }
 
-/* The client's lease by client-id and by hardware address in one query: of the rows matching
- * either, the latest of each kind, then the overlay of queued writes on top. The row of also_addr
- * comes with them (see sqlcache4.h), and a REQUEST may reuse its DISCOVER's answer. */
+/* A text array literal of bytea values: {"\\x0a0b",...} (NULLs for absent keys are left out). */
+static void put_bytea_array(char *buf, size_t cap, sqlbatch4_req_t *const *reqs, size_t n, bool hw)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    buf[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = hw ? reqs[i]->key.hw : reqs[i]->key.cid;
+        size_t len = hw ? reqs[i]->key.hwlen : reqs[i]->key.cidlen;
+        if (!len || o + 2 * len + 8 > cap)
+            continue;
+        if (buf[o - 1] != '{')
+            buf[o++] = ',';
+        memcpy(buf + o, "\"\\\\x", 4);
+        o += 4;
+        for (size_t k = 0; k < len; k++)
+            buf[o++] = hex[p[k] >> 4], buf[o++] = hex[p[k] & 15];
+        buf[o++] = '"';
+    }
+    buf[o++] = '}';
+    buf[o] = 0;
+}
+
+/* Runs one combined client lookup (sqlbatch4) on the calling thread's connection: a single
+ * client with its subnet in the statement, several with the array statement. */
+static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
+{
+    pg4_t *s = ctx;
+    PGresult *r;
+    if (n == 1) {
+        const sqlcache4_key_t *k = &reqs[0]->key;
+        char sub[8], also[8];
+        pg_put_int8(sub, k->subnet_id);
+        pg_put_int8(also, reqs[0]->also_addr);
+        const char *v[] = {(const char *)k->cid, (const char *)k->hw, sub, reqs[0]->also_addr ? also : NULL};
+        int len[] = {(int)k->cidlen, (int)k->hwlen, 8, 8};
+        r = run(s, k->cidlen ? "get_client" : "get_client_hw", 4, v, len);
+    } else {
+        /* each client-id takes at most 2 * 255 + 5 characters, a hardware address 2 * 20 + 5 */
+        static __thread char cids[SQLBATCH4_MAX * (2 * LEASE_CLIENTID_MAX + 5) + 3],
+            hws[SQLBATCH4_MAX * (2 * LEASE_HWADDR_MAX + 5) + 3], addrs[SQLBATCH4_MAX * 11 + 3];
+        put_bytea_array(cids, sizeof cids, reqs, n, false);
+        put_bytea_array(hws, sizeof hws, reqs, n, true);
+        size_t o = 0;
+        addrs[o++] = '{';
+        for (size_t i = 0; i < n; i++)
+            if (reqs[i]->also_addr)
+                o += (size_t)snprintf(addrs + o, sizeof addrs - o, "%s%u", addrs[o - 1] == '{' ? "" : ",",
+                                      reqs[i]->also_addr);
+        addrs[o++] = '}';
+        addrs[o] = 0;
+        const char *v[] = {cids, hws, addrs};
+        int len[] = {0, 0, 0};
+        static const int text[3] = {0, 0, 0};
+        r = run_fmt(s, "get_batch", NULL, 3, v, len, text);
+    }
+    if (!r)
+        return NST_EIO;
+    for (int i = 0; i < PQntuples(r); i++) {
+        lease_t l;
+        pg4_decode(r, i, &l);
+        sqlbatch4_row(reqs, n, &l);
+        lease_free(&l);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* The client's lease by client-id and by hardware address in one query, shared with other
+ * threads' lookups (sqlbatch4): of the rows matching either, the latest of each kind, then the
+ * overlay of queued writes on top. The row of also_addr comes with them (see sqlcache4.h), and a
+ * REQUEST may reuse its DISCOVER's answer, a DISCOVER its prefetched one. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
                               lease_t out[2], bool found[2])
@@ -295,42 +391,40 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
     pg4_t *s = S(st);
     found[0] = found[1] = false;
     sqlcache4_prefetch_drop();
-    sqlcache4_key_t key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id};
-    sqlcache4_answer_t ans;
-    if (!(flags & LEASE_LOOKUP_SELECTING) || !sqlcache4_take(&s->recent, &key, also_addr, &ans)) {
-        char sub[8], also[8];
-        pg_put_int8(sub, subnet_id);
-        pg_put_int8(also, also_addr);
-        const char *v[] = {key.cid ? (const char *)cid : NULL, key.hw ? (const char *)hw : NULL, sub,
-                           also_addr ? also : NULL};
-        int len[] = {(int)cidlen, (int)hwlen, 8, 8};
-        PGresult *r = run(s, cidlen ? "get_client" : "get_client_hw", 4, v, len);
-        if (!r)
-            return NST_EIO;
-        sqlcache4_answer_init(&ans, also_addr);
-        for (int i = 0; i < PQntuples(r); i++) {
-            lease_t l;
-            pg4_decode(r, i, &l);
-            sqlcache4_answer_row(&ans, &key, &l);
-            lease_free(&l);
-        }
-        PQclear(r);
-        if (flags & LEASE_LOOKUP_OFFER)
-            sqlcache4_put(&s->recent, &key, &ans);
-    }
-    sqlcache4_prefetch_set(s, &ans);
-    if (ans.also_found)
-        lease_free(&ans.also);
+    sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
+                           .also_addr = also_addr};
+    sqlcache4_answer_t *ans = &req.ans;
+    bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(&s->recent, &req.key, also_addr, ans)
+                                               : sqlcache4_ahead_take(s, &req.key, also_addr, ans);
+    if (!kept && sqlbatch4_lookup(&s->lookups, &req, lookup_query, s))
+        return NST_EIO;
+    if (flags & LEASE_LOOKUP_OFFER)
+        sqlcache4_put(&s->recent, &req.key, ans);
+    sqlcache4_prefetch_set(s, ans);
+    if (ans->also_found)
+        lease_free(&ans->also);
     overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? cidlen : hwlen)) {
-            if (ans.have[k])
-                lease_free(&ans.db[k]);
+            if (ans->have[k])
+                lease_free(&ans->db[k]);
             continue;
         }
-        found[k] = overlay4_client(&s->ov, &ans.db[k], ans.have[k], &keys[k], &out[k]) == 0;
+        found[k] = overlay4_client(&s->ov, &ans->db[k], ans->have[k], &keys[k], &out[k]) == 0;
     }
     return 0;
+}
+
+static int prefetch4(lease_store_t *st, const lease_lookup4_t *items, size_t n)
+{
+    pg4_t *s = S(st);
+    int rc = 0;
+    sqlcache4_ahead_begin(s);
+    for (size_t from = 0; from < n && !rc; from += SQLBATCH4_MAX) {
+        size_t k = n - from < SQLBATCH4_MAX ? n - from : SQLBATCH4_MAX;
+        rc = sqlbatch4_prefetch(&s->lookups, items + from, k, lookup_query, s);
+    }
+    return rc;
 }
 
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
@@ -478,6 +572,7 @@ static void close_store(lease_store_t *st)
     pthread_key_delete(s->key);
     overlay4_fini(&s->ov);
     sqlcache4_fini(&s->recent);
+    sqlbatch4_fini(&s->lookups);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
@@ -495,6 +590,7 @@ static const lease_store_ops_t pg4_ops = {
     .get4_hw_subnet = get4_hw_subnet,
     .get4_cid_subnet = get4_cid_subnet,
     .get4_client_subnet = get4_client_subnet,
+    .prefetch4 = prefetch4,
     .get4_by_hw = get4_by_hw,
     .get4_by_cid = get4_by_cid,
     .get4_by_hostname = get4_by_hostname,
@@ -526,6 +622,7 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     pthread_mutex_init(&s->lock, NULL);
     overlay4_init(&s->ov, &s->lock);
     sqlcache4_init(&s->recent);
+    sqlbatch4_init(&s->lookups);
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

@@ -8,6 +8,7 @@
 
 #include "lease/groupcommit.h"
 #include "lease/overlay4.h"
+#include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
 #include "db/pgconn.h"
 #include "lease/pgsql4.h"
@@ -46,6 +47,7 @@ typedef struct pg4 {
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */
     sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
+    sqlbatch4_t lookups;       /* concurrent client lookups, combined (own lock) */
     pg4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     groupcommit_age_t age;     /* how long the oldest pending write waits (under lock) */

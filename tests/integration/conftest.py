@@ -116,6 +116,11 @@ class PktHelper:
         kw.setdefault("iface", self.lan.cli_if)
         return self.call(op="dhcp", msg=msg, **kw)["replies"]
 
+    def burst(self, msg, clients, **kw):
+        """One msg per client ({"chaddr", "xid", "options"}), sent back to back; the replies."""
+        kw.setdefault("iface", self.lan.cli_if)
+        return self.call(op="burst", msg=msg, clients=clients, **kw)["replies"]
+
     def close(self):
         try:
             self.p.stdin.close()

@@ -8,6 +8,9 @@ imported once per test module. Requests:
    "want": N, "raw_options": HEX}
      -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
                       "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value}}]}
+  {"op": "burst", "iface": IF, "msg": TYPE, "clients": [{"chaddr": MAC, "xid": N, "options": [...]}...],
+   "timeout": S}  -> {"replies": [...]}   (one message per client, sent back to back; every reply
+   to one of their xids)
   {"op": "raw", "iface": IF, "frame": HEX}  -> {"sent": true}  (arbitrary bytes, for bad input)
   {"op": "udp", "src": IP, "sport": N, "dst": IP, "dport": N, "payload": HEX, "timeout": S}
      -> {"replies": [{"from": IP, "payload": HEX}]}   (relay-agent style exchange over UDP)
@@ -61,8 +64,7 @@ def parse_reply(p):
     }
 
 
-def do_dhcp(r):
-    iface = r["iface"]
+def build(r, iface):
     chaddr = r.get("chaddr") or get_if_hwaddr(iface)
     opts = [("message-type", MSG[r["msg"]])]
     for name, value in r.get("options", []):
@@ -79,6 +81,12 @@ def do_dhcp(r):
            UDP(sport=r.get("sport", 68), dport=r.get("dport", 67)) / bootp / dhcp)
     if r.get("raw_options"):
         pkt = pkt / Raw(bytes.fromhex(r["raw_options"]))
+    return pkt
+
+
+def do_dhcp(r):
+    iface = r["iface"]
+    pkt = build(r, iface)
     xid = r.get("xid", 0x1234)
     sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
                       lfilter=lambda p: BOOTP in p and p[BOOTP].op == 2 and p[BOOTP].xid == xid,
@@ -87,6 +95,27 @@ def do_dhcp(r):
     import time
     time.sleep(0.2)
     sendp(pkt, iface=iface)
+    sn.join()
+    return {"replies": [parse_reply(p) for p in (sn.results or [])]}
+
+
+def do_burst(r):
+    iface = r["iface"]
+    pkts = [build(dict(c, msg=r["msg"]), iface) for c in r["clients"]]
+    xids = {c["xid"] for c in r["clients"]}
+    sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
+                      lfilter=lambda p: BOOTP in p and p[BOOTP].op == 2 and p[BOOTP].xid in xids,
+                      count=len(pkts), timeout=r.get("timeout", 3))
+    frames = [bytes(p) for p in pkts]
+    sn.start()
+    import time
+    time.sleep(0.2)
+    # a packet socket in a tight loop: microseconds apart (scapy's sendp takes about a millisecond
+    # a packet, which a server reads one at a time)
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        for f in frames:
+            s.send(f)
     sn.join()
     return {"replies": [parse_reply(p) for p in (sn.results or [])]}
 
@@ -120,7 +149,7 @@ def main():
             continue
         try:
             r = json.loads(line)
-            res = {"dhcp": do_dhcp, "raw": do_raw, "udp": do_udp}[r["op"]](r)
+            res = {"dhcp": do_dhcp, "burst": do_burst, "raw": do_raw, "udp": do_udp}[r["op"]](r)
         except Exception as e:  # reported to the test, which fails with it
             res = {"error": repr(e)}
         sys.stdout.write(json.dumps(res) + "\n")

@@ -28,6 +28,7 @@ import mysqlserver
 from conftest import KEA, Lan, Server, basic_config
 from test_clients import perfdhcp
 from test_protocol import dora
+from lookahead import check_burst_of_discovers
 
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
 PORTS = range(3420, 3430)
@@ -144,6 +145,16 @@ def test_perfdhcp_load_every_ack_committed(lan, server, empty):
     n, distinct = map(int, rows(my, "SELECT count(*), count(DISTINCT address) FROM lease4")[0])
     assert n == distinct == srv.stat("pkt4-ack-sent") >= recv
     assert rows(my, "SELECT leases FROM lease4_stat WHERE subnet_id = 1 AND state = 0") == [[str(n)]]
+
+
+def test_burst_of_discovers_looked_up_together(lan, server, empty):
+    check_burst_of_discovers(lan, server(basic_config(**{"lease-database": lease_db(empty)})))
+
+
+def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
+    check_burst_of_discovers(lan, server(basic_config(**{
+        "lease-database": lease_db(empty),
+        "multi-threading": {"enable-multi-threading": True, "thread-pool-size": 1, "packet-queue-size": 64}})))
 
 
 def test_lease_commands_on_mysql(lan, server, empty):

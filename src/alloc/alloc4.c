@@ -317,8 +317,10 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
                 also = alloc4_claim(a, s);
         }
         if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
-                                              req->hwaddr, req->hwaddr_len, s->id, also, flags, got, found) != 0)
+                                              req->hwaddr, req->hwaddr_len, s->id, also, flags, got, found) != 0) {
+            alloc4_fail("the lease database failed");
             return false;
+        }
         int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
         for (int i = 0; i < 2; i++)
             if (found[i] && i != pick)
@@ -367,6 +369,36 @@ static hosts4_client_ids_t client_ids(const alloc4_req_t *req)
     return ids;
 }
 
+static __thread const char *t_failed;
+static __thread char t_failed_buf[256];
+
+void alloc4_fail_reset(void)
+{
+    t_failed = NULL;
+}
+
+void alloc4_fail(const char *why)
+{
+    if (t_failed)
+        return;
+    snprintf(t_failed_buf, sizeof t_failed_buf, "%s", why);
+    t_failed = t_failed_buf;
+}
+
+const char *alloc4_failed(void)
+{
+    return t_failed;
+}
+
+static void host_failed(int r)
+{
+    if (r && r != NST_ENOENT) {
+        char why[256];
+        snprintf(why, sizeof why, "host reservation lookup failed: %s", hostdb_error());
+        alloc4_fail(why);
+    }
+}
+
 /* With hosts databases: the host manager, file first, then each database. */
 static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cfg_subnet4_t *subnet,
                                             const hosts4_client_ids_t *ids)
@@ -377,6 +409,7 @@ static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cf
         r = hostmgr_find_client(hm, subnet->id, ids, &ref);
     if (r == NST_ENOENT && subnet->reservations_global)
         r = hostmgr_find_client(hm, 0, ids, &ref);
+    host_failed(r);
     if (ref.owned)
         hold(ref.owned);
     return r == 0 ? ref.host : NULL;
@@ -415,7 +448,9 @@ static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t add
         return h && h != own && !hostmgr_host_is_clients(a->cfg, h, &ids);
     }
     hostmgr_ref_t ref = {0};
-    if (hostmgr_find_addr(hm, s->id, addr, &ref) != 0)
+    int r = hostmgr_find_addr(hm, s->id, addr, &ref);
+    host_failed(r);
+    if (r != 0)
         return false;
     bool other = ref.host != own && !hostmgr_host_is_clients(a->cfg, ref.host, &ids);
     hostmgr_ref_release(&ref);
@@ -431,7 +466,12 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
     if (prev)
         memset(prev, 0, sizeof *prev);
     lease_t l;
-    bool have = a->store->ops->get4_addr(a->store, addr, &l) == 0;
+    int got = a->store->ops->get4_addr(a->store, addr, &l);
+    if (got && got != NST_ENOENT) {
+        alloc4_fail("the lease database failed");
+        return false;
+    }
+    bool have = got == 0;
     bool ok = true;
     if (have) {
         ok = alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT;
@@ -475,7 +515,7 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
     /* One picker at a time (the random allocator's seed; with the iterative one, each address is
      * claimed from the cursor, so concurrent DISCOVERs get different addresses). */
     pthread_mutex_lock(&a->lock);
-    for (size_t k = 0; k < s->pool_count && !found; k++) {
+    for (size_t k = 0; k < s->pool_count && !found && !alloc4_failed(); k++) {
         const cfg_pool4_t *p = &s->pools[k];
         uint64_t size = (uint64_t)p->last - p->first + 1;
         uint32_t addr = random ? p->first + (uint32_t)(next_rand(a) % size) : 0;
@@ -488,6 +528,8 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
                 found = addr;
                 break;
             }
+            if (alloc4_failed())
+                break; /* the database cannot tell: no point asking about every other address */
             if (random)
                 addr = addr == p->last ? p->first : addr + 1;
         }

@@ -43,4 +43,12 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
                         const cfg_host4_t *own, lease_t *prev);
 uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip);
 
+/* A lookup of this thread's current allocation failed (a lease or hosts database error, not
+ * "nothing found"): the allocation then ends with ALLOC4_STORE_ERROR and no answer to the client,
+ * instead of deciding on facts it could not read (Kea drops such a packet too). Reset at the
+ * start of each allocation; alloc4_failed() is NULL or the first failure's reason. */
+void alloc4_fail_reset(void);
+void alloc4_fail(const char *why);
+const char *alloc4_failed(void);
+
 #endif

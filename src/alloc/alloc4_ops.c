@@ -141,14 +141,62 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     return ALLOC4_NO_ADDRESS;
 }
 
+/* Ends an allocation whose lookups failed (alloc4_failed) without an answer. */
+static int failed(alloc4_result_t *out, int st)
+{
+    if (st == ALLOC4_OK)
+        lease_free(&out->lease);
+    out->why = alloc4_failed();
+    return ALLOC4_STORE_ERROR;
+}
+
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    return choose(a, req, out);
+    alloc4_fail_reset();
+    int st = choose(a, req, out);
+    return alloc4_failed() ? failed(out, st) : st;
+}
+
+/* The statistics a lease write changes, applied when it is queued and taken back if the store
+ * later fails it (the commit callback), so that assigned-addresses never counts a lease that was
+ * not stored. Only statistic handles are kept: they outlive any configuration. */
+typedef struct acct {
+    unsigned n;
+    struct {
+        stat_t *stat;
+        int64_t delta;
+    } e[10];
+    lease_commit_cb cb;
+    void *arg;
+} acct_t;
+
+static void acct_add(acct_t *c, stat_t *st, int64_t d)
+{
+    stat_add(st, d);
+    c->e[c->n].stat = st;
+    c->e[c->n].delta = d;
+    c->n++;
+}
+
+static void acct_undo(acct_t *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        stat_add(c->e[i].stat, -c->e[i].delta);
+}
+
+static void acct_done(void *p, int err)
+{
+    acct_t *c = p;
+    if (err)
+        acct_undo(c);
+    if (c->cb)
+        c->cb(c->arg, err);
+    free(c);
 }
 
 /* Accounts for a lease taking addr: counts a new assignment unless the client renews its own. */
-static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, const lease_t *replaced)
+static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, const lease_t *replaced, acct_t *c)
 {
     subnet_state_t *st = alloc4_state(a, s);
     if (renewal)
@@ -158,22 +206,22 @@ static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, 
         const cfg_subnet4_t *rs = cfg4_subnet_by_id(a->cfg, replaced->subnet_id);
         if (rs) {
             subnet_state_t *rst = alloc4_state(a, rs);
-            stat_add(rst->assigned, -1);
-            stat_add(rst->reclaimed, 1);
+            acct_add(c, rst->assigned, -1);
+            acct_add(c, rst->reclaimed, 1);
             if (replaced->state == LEASE_STATE_DECLINED) {
-                stat_add(rst->declined, -1);
-                stat_add(rst->reclaimed_declined, 1);
+                acct_add(c, rst->declined, -1);
+                acct_add(c, rst->reclaimed_declined, 1);
             }
         }
-        stat_add(a->g_reclaimed, 1);
+        acct_add(c, a->g_reclaimed, 1);
         if (replaced->state == LEASE_STATE_DECLINED) {
-            stat_add(a->g_declined, -1);
-            stat_add(a->g_reclaimed_declined, 1);
+            acct_add(c, a->g_declined, -1);
+            acct_add(c, a->g_reclaimed_declined, 1);
         }
     }
-    stat_add(st->assigned, 1);
-    stat_add(st->cumulative, 1);
-    stat_add(a->g_cumulative, 1);
+    acct_add(c, st->assigned, 1);
+    acct_add(c, st->cumulative, 1);
+    acct_add(c, a->g_cumulative, 1);
 }
 
 /* Writes l (add, or update of prev: the lease found at its address under the same lock, family
@@ -181,17 +229,26 @@ static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, 
 static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const lease_t *prev,
                   const alloc4_req_t *req, lease_commit_cb cb, void *arg)
 {
+    acct_t *c = xmalloc(sizeof *c);
+    c->n = 0;
+    c->cb = cb;
+    c->arg = arg;
+    int r;
+    /* counted before the write is queued: its callback may run on another thread at once */
     if (prev->family) {
         bool renewal = alloc4_lease_is_clients(s, prev, req) && prev->state == LEASE_STATE_DEFAULT &&
                        !lease_expired(prev, req->now);
-        int r = lease_store_update(a->store, l, prev, cb, arg);
-        if (r == 0)
-            count_assignment(a, s, renewal, renewal ? NULL : prev);
-        return r;
+        count_assignment(a, s, renewal, renewal ? NULL : prev, c);
+        r = lease_store_update(a->store, l, prev, acct_done, c);
+    } else {
+        count_assignment(a, s, false, NULL, c);
+        r = lease_store_add(a->store, l, acct_done, c);
     }
-    int r = lease_store_add(a->store, l, cb, arg);
-    if (r == 0)
-        count_assignment(a, s, false, NULL);
+    if (r) {
+        /* nothing was queued: the callback never runs */
+        acct_undo(c);
+        free(c);
+    }
     return r;
 }
 
@@ -217,10 +274,13 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
                    lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
     memset(out, 0, sizeof *out);
+    alloc4_fail_reset();
     uint32_t addr = req->hint;
     lease_t cur;
     const cfg_subnet4_t *cs = NULL;
     bool have = alloc4_find_client_lease(a, req, kind == REQ_SELECTING ? LEASE_LOOKUP_SELECTING : 0, &cur, &cs);
+    if (alloc4_failed())
+        return failed(out, -1);
     uint32_t cur_addr = have ? cur.addr.v4 : 0;
     if (have)
         lease_free(&cur);
@@ -241,6 +301,8 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     const cfg_subnet4_t *hs;
     const cfg_host4_t *host = host_for(a, req, &hs);
     out->host = host;
+    if (alloc4_failed())
+        return failed(out, -1);
     if (host && host->ipv4 && host->ipv4 != addr) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
         if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL)) {
@@ -255,9 +317,12 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);
     lease_t prev;
-    if (!alloc4_addr_usable(a, s, addr, req, host, &prev)) {
+    bool usable = alloc4_addr_usable(a, s, addr, req, host, &prev);
+    if (!usable || alloc4_failed()) {
         pthread_mutex_unlock(lk);
         lease_free(&prev);
+        if (alloc4_failed())
+            return failed(out, -1); /* decided on nothing the databases could not tell */
         out->why = "requested address is in use by another client";
         return ALLOC4_NAK;
     }

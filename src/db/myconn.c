@@ -196,6 +196,7 @@ int myconn_connect(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
 int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
 {
     MYSQL *c;
+    *out = NULL;
     int r = myconn_connect(db, &c, err, errlen);
     if (r)
         return r;

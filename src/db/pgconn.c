@@ -140,10 +140,10 @@ int pgconn_connect(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
 int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
 {
     PGconn *c;
+    *out = NULL;
     int r = pgconn_connect(db, &c, err, errlen);
     if (r)
         return r;
-    *out = NULL;
     int major = 0, minor = 0;
     char e2[256];
     r = pgconn_schema_version(c, &major, &minor, e2, sizeof e2);

@@ -151,6 +151,8 @@ static void on_discover(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg
     alloc4_result_t res;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
     int st = alloc4_offer(s->rt->alloc, &req, &res);
+    if (st == ALLOC4_STORE_ERROR) /* a database could not be read: no answer rather than a guess */
+        return drop(s, q, "DHCP4_PACKET_DROP_0007", res.why ? res.why : "the lease store failed");
     if (st != ALLOC4_OK) {
         if (nlog_enabled(NLOG_ALLOC, NLOG_WARN, 0)) {
             char who[160];

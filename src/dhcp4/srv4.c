@@ -43,12 +43,41 @@ static void report_memfile(void *arg, int severity, const char *msgid, const cha
         nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
 }
 
-/* ---- lease database recovery (Kea's semantics: reconnect-wait-time, max-reconnect-tries, on-fail) */
+/* ---- database recovery (Kea's semantics: reconnect-wait-time, max-reconnect-tries, on-fail) ---
+ * The lease database and the hosts databases report an outage once each (from any thread); the
+ * main loop then runs one recovery for whatever is lost, with the parameters of the first lost
+ * database (the lease database's when it is among them): on-fail stop-retry-exit disables DHCP,
+ * a retry every reconnect-wait-time reconnects every lost database, service resumes when all are
+ * back, and the server exits after max-reconnect-tries unless on-fail is serve-retry-continue. */
 
 static void db_lost_cb(void *arg)
 {
     srv4_t *s = arg;
+    atomic_store(&s->lease_db_lost, true);
     event_active(s->ev_db_lost, EV_READ, 0); /* any thread: the main loop handles it */
+}
+
+static void hosts_db_lost_cb(void *arg)
+{
+    srv4_t *s = arg;
+    event_active(s->ev_db_lost, EV_READ, 0);
+}
+
+/* The first lost database: its parameters and a name for the log; NULL when none is lost. */
+static const cfg_db_t *lost_db(srv4_t *s, char *what, size_t cap)
+{
+    if (atomic_load(&s->lease_db_lost)) {
+        snprintf(what, cap, "lease database");
+        return &s->rt->cfg->lease_db.sql;
+    }
+    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
+        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
+        if (hostdb_is_lost(h)) {
+            snprintf(what, cap, "hosts database (%s)", h->desc);
+            return &h->params;
+        }
+    }
+    return NULL;
 }
 
 static void schedule_db_retry(srv4_t *s, const cfg_db_t *db)
@@ -60,10 +89,20 @@ static void schedule_db_retry(srv4_t *s, const cfg_db_t *db)
 static void on_db_lost(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
-    if (s->db_recovering || !s->rt)
+    char name[320];
+    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
+    if (!db)
         return;
-    const cfg_db_t *db = &s->rt->cfg->lease_db.sql;
-    LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_LOST_CONNECTION", "lease database connection lost");
+    if (s->db_recovering) {
+        /* the running recovery reconnects every lost database; this one may stop the service */
+        if (db->on_fail == CFG_DB_STOP_RETRY_EXIT && !s->disabled_db) {
+            s->disabled_db = true;
+            LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED",
+                     "DHCP service disabled until the %s is back (on-fail %s)", name, cfg_db_on_fail_name(db->on_fail));
+        }
+        return;
+    }
+    LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_LOST_CONNECTION", "%s connection lost", name);
     if (!db->max_reconnect_tries || !db->reconnect_wait_time) {
         LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_DISABLED",
                   "database reconnect is disabled (max-reconnect-tries %u, reconnect-wait-time %u ms)%s",
@@ -77,34 +116,55 @@ static void on_db_lost(evutil_socket_t fd, short what, void *arg)
     s->db_tries = 0;
     if (db->on_fail == CFG_DB_STOP_RETRY_EXIT) {
         s->disabled_db = true;
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED",
-                 "DHCP service disabled until the lease database is back (on-fail %s)", cfg_db_on_fail_name(db->on_fail));
+        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED", "DHCP service disabled until the %s is back (on-fail %s)",
+                 name, cfg_db_on_fail_name(db->on_fail));
     }
     schedule_db_retry(s, db);
+}
+
+/* Reconnects every lost database; 0 when all answer, else the first failure in err. */
+static int reconnect_lost(srv4_t *s, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (atomic_load(&s->lease_db_lost)) {
+        rc = s->store->ops->reconnect(s->store, err, errlen);
+        if (rc == 0)
+            atomic_store(&s->lease_db_lost, false);
+    }
+    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
+        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
+        char e[512];
+        if (hostdb_is_lost(h) && hostdb_reconnect(h, e, sizeof e) && !rc) {
+            snprintf(err, errlen, "%s", e);
+            rc = NST_EIO;
+        }
+    }
+    return rc;
 }
 
 static void on_db_retry(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
+    char name[320];
+    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
     if (!s->db_recovering || !s->rt)
         return;
-    const cfg_db_t *db = &s->rt->cfg->lease_db.sql;
-    char err[512];
+    char err[512] = "";
     s->db_tries++;
-    if (s->store->ops->reconnect(s->store, err, sizeof err) == 0) {
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SUCCEEDED", "lease database connection recovered after %u attempt(s)",
+    if (!db || reconnect_lost(s, err, sizeof err) == 0) {
+        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SUCCEEDED", "database connection recovered after %u attempt(s)",
                  s->db_tries);
         s->db_recovering = false;
         s->disabled_db = false;
         return;
     }
     if (s->db_tries >= db->max_reconnect_tries && db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE) {
-        LOG_FATAL(NLOG_ROOT, "DHCP4_DB_RECONNECT_FAILED", "lease database still unreachable after %u attempt(s): %s; "
-                  "shutting down (on-fail %s)", s->db_tries, err, cfg_db_on_fail_name(db->on_fail));
+        LOG_FATAL(NLOG_ROOT, "DHCP4_DB_RECONNECT_FAILED", "%s still unreachable after %u attempt(s): %s; "
+                  "shutting down (on-fail %s)", name, s->db_tries, err, cfg_db_on_fail_name(db->on_fail));
         srv4_shutdown(s, EXIT_FAILURE);
         return;
     }
-    LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_ATTEMPT_FAILED", "lease database reconnect attempt %u of %u failed: %s",
+    LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_ATTEMPT_FAILED", "%s reconnect attempt %u of %u failed: %s", name,
              s->db_tries, db->max_reconnect_tries, err);
     schedule_db_retry(s, db);
 }
@@ -389,6 +449,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     hostmgr_t *hostmgr = NULL;
     if (!r)
         r = hostmgr_open(cfg, hosts, report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
+    for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
+        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), hosts_db_lost_cb, s);
     bool ctrl_changed = false;
     if (!r && s->ctrl) {
         char e[512];

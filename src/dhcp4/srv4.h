@@ -85,7 +85,8 @@ typedef struct srv4 {
 
     /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
     _Atomic bool disabled_user, disabled_ha;
-    _Atomic bool disabled_db;  /* lease database lost and on-fail is stop-retry-exit */
+    _Atomic bool disabled_db;  /* a database lost and its on-fail is stop-retry-exit */
+    _Atomic bool lease_db_lost; /* the lease store reported an outage not yet recovered */
     struct event *ev_db_lost, *ev_db_retry;
     bool db_recovering;
     uint32_t db_tries;

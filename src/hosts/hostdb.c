@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "common/util.h"
+#include "db/myconn.h"
+#include "db/pgconn.h"
 
 static _Thread_local char last_error[512];
 
@@ -56,6 +58,7 @@ int hostdb_open(const cfg_db_t *cfg, const optdef_registry_t *defs, hostdb_repor
     }
     if (r)
         return r;
+    cfg_db_copy(&(*out)->params, cfg);
     (*out)->readonly = cfg->readonly;
     (*out)->defs = defs;
     (*out)->report = report;
@@ -66,8 +69,47 @@ int hostdb_open(const cfg_db_t *cfg, const optdef_registry_t *defs, hostdb_repor
 
 void hostdb_close(hostdb_t *db)
 {
-    if (db)
-        db->ops->close(db);
+    if (!db)
+        return;
+    cfg_db_t params = db->params;
+    db->ops->close(db);
+    cfg_db_free(&params);
+}
+
+void hostdb_set_lost_cb(hostdb_t *db, hostdb_lost_fn fn, void *arg)
+{
+    db->lost = fn;
+    db->lost_arg = arg;
+}
+
+void hostdb_set_lost(hostdb_t *db)
+{
+    if (db->lost && !atomic_exchange(&db->is_lost, true))
+        db->lost(db->lost_arg);
+}
+
+bool hostdb_is_lost(hostdb_t *db)
+{
+    return atomic_load(&db->is_lost);
+}
+
+int hostdb_reconnect(hostdb_t *db, char *err, size_t errlen)
+{
+    int r;
+    if (db->params.type == CFG_DB_POSTGRESQL) {
+        PGconn *c = NULL;
+        r = pgconn_open(&db->params, &c, err, errlen);
+        if (c)
+            PQfinish(c);
+    } else {
+        MYSQL *c = NULL;
+        r = myconn_open(&db->params, &c, err, errlen);
+        if (c)
+            mysql_close(c);
+    }
+    if (r == 0)
+        atomic_store(&db->is_lost, false); /* threads reconnect their own connections on next use */
+    return r;
 }
 
 /* ---- operations ------------------------------------------------------------------------------ */

@@ -34,6 +34,7 @@
 #define NESTOR_HOSTS_HOSTDB_H
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,8 +106,15 @@ typedef struct hostdb_ops {
 } hostdb_ops_t;
 
 /* Common head of every backend's object. */
+/* Called (on any thread) once when a database becomes unreachable; see hostdb_set_lost(). */
+typedef void (*hostdb_lost_fn)(void *arg);
+
 struct hostdb {
     const hostdb_ops_t *ops;
+    cfg_db_t params;          /* as configured (reconnect-wait-time, max-reconnect-tries, on-fail) */
+    hostdb_lost_fn lost;      /* NULL: nobody recovers; threads retry on their own */
+    void *lost_arg;
+    _Atomic bool is_lost;
     bool readonly;
     char desc[256];           /* "postgresql database kea on 127.0.0.1:5432 as user kea" */
     const optdef_registry_t *defs; /* option definitions for formatted values (borrowed) */
@@ -119,6 +127,17 @@ struct hostdb {
 int hostdb_open(const cfg_db_t *cfg, const optdef_registry_t *defs, hostdb_report_fn report, void *arg,
                 hostdb_t **out, char *err, size_t errlen);
 void hostdb_close(hostdb_t *db);
+
+/* Outages. A backend that cannot open a connection calls hostdb_set_lost(): with a lost callback
+ * set (hostdb_set_lost_cb), the callback runs once per outage and every operation fails at once
+ * (NST_EIO) until hostdb_reconnect() reaches the database again; without one, each thread waits
+ * reconnect-wait-time before its next attempt. */
+void hostdb_set_lost_cb(hostdb_t *db, hostdb_lost_fn fn, void *arg);
+void hostdb_set_lost(hostdb_t *db);
+bool hostdb_is_lost(hostdb_t *db);
+/* Opens and closes one connection: 0 when the database answers (the outage is over), else an
+ * error with err set. */
+int hostdb_reconnect(hostdb_t *db, char *err, size_t errlen);
 
 /* The reason of the calling thread's last failed hostdb call (never NULL). */
 const char *hostdb_error(void);

@@ -131,6 +131,10 @@ static my_conn_t *conn(hostdb_my_t *s)
     }
     if (c->my)
         return c;
+    if (hostdb_is_lost(&s->base)) {
+        hostdb_fail(NST_EIO, "the hosts database (%s) is unreachable; the server is reconnecting", s->base.desc);
+        return NULL;
+    }
     int64_t now = now_mono_ms();
     if (now < c->retry_at_ms) {
         hostdb_fail(NST_EIO, "the hosts database (%s) is unreachable; retrying later", s->base.desc);
@@ -142,6 +146,7 @@ static my_conn_t *conn(hostdb_my_t *s)
         hostdb_report(&s->base, 3, "HOSTS_MYSQL_CONNECT_FAILED", "cannot connect to the hosts database (%s): %s",
                       s->base.desc, err);
         hostdb_fail(NST_EIO, "cannot connect to the hosts database (%s): %s", s->base.desc, err);
+        hostdb_set_lost(&s->base);
         return NULL;
     }
     return c;

@@ -126,13 +126,17 @@ static PGconn *conn(hostdb_pg_t *s)
     }
     if (c->pg)
         return c->pg;
+    if (hostdb_is_lost(&s->base)) {
+        hostdb_fail(NST_EIO, "the hosts database (%s) is unreachable; the server is reconnecting", s->base.desc);
+        return NULL;
+    }
     int64_t now = now_mono_ms();
     if (now < c->retry_at_ms) {
         hostdb_fail(NST_EIO, "the hosts database (%s) is unreachable; retrying later", s->base.desc);
         return NULL;
     }
     char err[512];
-    PGconn *pg;
+    PGconn *pg = NULL;
     if (pgconn_open(&s->db, &pg, err, sizeof err) || prepare(s, pg, err, sizeof err)) {
         if (pg)
             PQfinish(pg);
@@ -140,6 +144,7 @@ static PGconn *conn(hostdb_pg_t *s)
         hostdb_report(&s->base, 3, "HOSTS_PGSQL_CONNECT_FAILED", "cannot connect to the hosts database (%s): %s",
                       s->base.desc, err);
         hostdb_fail(NST_EIO, "cannot connect to the hosts database (%s): %s", s->base.desc, err);
+        hostdb_set_lost(&s->base);
         return NULL;
     }
     c->pg = pg;
@@ -559,7 +564,7 @@ int hostdb_pg_open(const cfg_db_t *cfg, hostdb_t **out, char *err, size_t errlen
     pthread_mutex_init(&s->lock, NULL);
     /* Connect now: a bad database fails the configuration, as Kea's does. This connection stays
      * as the calling thread's. */
-    PGconn *pg;
+    PGconn *pg = NULL;
     char e[512];
     int r = pgconn_open(&s->db, &pg, e, sizeof e);
     if (!r && (r = prepare(s, pg, e, sizeof e)))

@@ -245,7 +245,7 @@ static unsigned bucket_of(const uint8_t *hw, size_t hwlen, const uint8_t *cid, s
 static bool same_key(const sqlcache4_entry_t *e, const sqlcache4_key_t *k)
 {
     return e->subnet_id == k->subnet_id && e->cidlen == k->cidlen && e->hwlen == k->hwlen &&
-           !memcmp(e->cid, k->cid, k->cidlen) && !memcmp(e->hw, k->hw, k->hwlen);
+           (!k->cidlen || !memcmp(e->cid, k->cid, k->cidlen)) && (!k->hwlen || !memcmp(e->hw, k->hw, k->hwlen));
 }
 
 /* Lock held. */
@@ -350,7 +350,8 @@ void sqlcache4_forget(sqlcache4_t *c, const lease_t *l)
         while (e) {
             sqlcache4_entry_t *next = e->next;
             bool same = l->hwaddr_len ? e->hwlen == l->hwaddr_len && !memcmp(e->hw, l->hwaddr, e->hwlen)
-                                      : e->cidlen == l->client_id_len && !memcmp(e->cid, l->client_id, e->cidlen);
+                                      : e->cidlen == l->client_id_len &&
+                                            (!e->cidlen || !memcmp(e->cid, l->client_id, e->cidlen));
             if (same) {
                 unlink_entry(c, e);
                 e->next = gone;

@@ -1,7 +1,10 @@
 """Shared check for the SQL lease stores' combined lookups: a burst of DISCOVERs from clients with
-and without leases, sent back to back so that the server reads several in one round and looks
-them up in one query (ALLOC_ENGINE_V4_LOOKAHEAD), still gets every client its own answer."""
-import time
+and without leases, sent while the server is stopped (SIGSTOP) so that it finds them all queued
+when it continues and looks them up in one query (ALLOC_ENGINE_V4_LOOKAHEAD), still gets every
+client its own answer."""
+import os
+import signal
+import threading
 
 
 def check_burst_of_discovers(lan, srv, clients=12):
@@ -20,17 +23,19 @@ def check_burst_of_discovers(lan, srv, clients=12):
         fresh.append({"chaddr": f"02:00:00:00:06:{i:02x}", "xid": 0x6000 + i, "options": []})
     srv.cmd("lease4-get-all")                          # the adds are committed
     everyone = [c for pair in zip(known, fresh) for c in pair]
-    got = {}
-    for attempt in range(5):                           # a burst that the server read one by one
-        replies = lan.pkt.burst("discover", [{k: c[k] for k in ("chaddr", "xid", "options")} for c in everyone])
-        got = {r["xid"]: r for r in replies}
-        assert len(got) == len(everyone), (sorted(got), srv.log()[-3000:])
-        if "DISCOVERs looked up together" in srv.log():
-            break
-        for c in everyone:
-            c["xid"] += 0x100
-        time.sleep(0.2)
-    assert "DISCOVERs looked up together" in srv.log(), srv.log()[-3000:]
+    os.kill(srv.proc.pid, signal.SIGSTOP)
+    # the burst goes out 0.2 s into the call; the server continues after it
+    resume = threading.Timer(0.8, os.kill, (srv.proc.pid, signal.SIGCONT))
+    resume.start()
+    try:
+        replies = lan.pkt.burst("discover", [{k: c[k] for k in ("chaddr", "xid", "options")} for c in everyone],
+                                timeout=5)
+    finally:
+        resume.join()
+        os.kill(srv.proc.pid, signal.SIGCONT)
+    got = {r["xid"]: r for r in replies}
+    assert len(got) == len(everyone), (sorted(got), srv.log()[-3000:])
+    assert "DISCOVERs looked up together" in open(srv.log_path).read(), srv.log()[-3000:]
     for c in known:
         assert got[c["xid"]]["yiaddr"] == c["ip"], (c, got[c["xid"]])
     offered = [got[c["xid"]]["yiaddr"] for c in fresh]

@@ -354,6 +354,38 @@ def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, emp
         [["gold", "1"], ["silver", "0"]]
 
 
+def test_lease_write_lost_to_another_server_is_not_counted(lan, server, empty):
+    """A REQUEST whose lease write fails in the database (another server committed the address
+    first) gets no ACK, and the assignment it was counted for is taken back: assigned-addresses
+    counts stored leases only."""
+    my = empty
+    srv = server(basic_config(**{"lease-database": lease_db(my)}))
+    offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:07:01", xid=0x7001)
+    assert len(offers) == 1, offers
+    ip = offers[0]["yiaddr"]
+    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
+                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
+                                f"({ip_int(ip)}, UNHEX('AA0000000077'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    result = {}
+
+    def request():
+        result["acks"] = lan.pkt.dhcp("request", chaddr="02:00:00:00:07:01", xid=0x7002, timeout=4,
+                                      options=[["server_id", offers[0]["options"]["server_id"]], ["requested_addr", ip]])
+    t = threading.Thread(target=request)
+    try:
+        t.start()
+        # the REQUEST's insert waits for the other server's row lock: counted while queued
+        assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
+        assert srv.stat("subnet[1].assigned-addresses") == 1
+    finally:
+        other.commit()
+        t.join()
+    assert result["acks"] == [], result
+    assert wait_for(lambda: "DHCPSRV_MYSQL_ADD_ADDR_TAKEN" in srv.log()), srv.log()[-3000:]
+    assert wait_for(lambda: srv.stat("subnet[1].assigned-addresses") == 0), srv.stat("subnet[1].assigned-addresses")
+    assert srv.stat("cumulative-assigned-addresses") == 0
+
+
 def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
     """Overload protection: while the oldest uncommitted lease write waits more than 100 ms (here
     the commit thread is blocked by another server's row lock), DISCOVERs are dropped and

@@ -9,6 +9,7 @@ import pytest
 from conftest import basic_config
 from test_mysql_leases import ip_int, start_fail, start_mysql, wait_for
 from test_protocol import dora
+import hostsoutage
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +138,17 @@ def test_database_down_at_start(lan, server, my):
     finally:
         if not running(my):
             my.start()
+
+
+def hosts_db(my):
+    return {"type": "mysql", "name": "kea", "host": my.sock, "port": my.port, "user": "kea", "password": "kea"}
+
+
+def test_hosts_database_outage_stops_serving_then_resumes(lan, server, up):
+    up.sql("DELETE FROM dhcp4_options WHERE host_id IS NOT NULL; DELETE FROM hosts;", db="kea")
+    hostsoutage.check_stop_retry_exit(lan, server, hosts_db(up), lambda: stop(up), up.start)
+
+
+def test_hosts_database_outage_with_serve_retry_continue(lan, server, up):
+    up.sql("DELETE FROM dhcp4_options WHERE host_id IS NOT NULL; DELETE FROM hosts;", db="kea")
+    hostsoutage.check_serve_retry_continue(lan, server, hosts_db(up), lambda: stop(up), up.start)

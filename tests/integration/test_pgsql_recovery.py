@@ -11,6 +11,7 @@ import pgsqlserver
 from conftest import basic_config
 from test_pgsql_leases import start_fail
 from test_protocol import dora
+import hostsoutage
 
 PORT = 5532
 
@@ -186,3 +187,17 @@ def test_database_restarted_under_load_loses_no_acknowledged_lease(lan, server, 
     assert acks > 40, (acks, srv.log()[-2000:])        # served before and after the outage
     assert n >= acks, (n, acks)                         # no acknowledged lease lost
     assert "DHCP4_DB_RECONNECT_SERVICE_DISABLED" in full()
+
+
+def hosts_db(pg):
+    return {"type": "postgresql", "name": "kea", "host": pg.sockdir, "port": PORT, "user": "kea", "password": "kea"}
+
+
+def test_hosts_database_outage_stops_serving_then_resumes(lan, server, up):
+    up.sql("DELETE FROM dhcp4_options WHERE host_id IS NOT NULL; DELETE FROM hosts;", db="kea")
+    hostsoutage.check_stop_retry_exit(lan, server, hosts_db(up), up.stop, up.start)
+
+
+def test_hosts_database_outage_with_serve_retry_continue(lan, server, up):
+    up.sql("DELETE FROM dhcp4_options WHERE host_id IS NOT NULL; DELETE FROM hosts;", db="kea")
+    hostsoutage.check_serve_retry_continue(lan, server, hosts_db(up), up.stop, up.start)

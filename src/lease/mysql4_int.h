@@ -75,6 +75,7 @@ typedef struct my4 {
     overlay4_t ov;             /* queued writes, under lock */
     sqlcache4_t recent;        /* DISCOVER answers kept for the REQUEST (own lock) */
     sqlbatch4_t lookups;       /* concurrent client lookups, combined (own lock) */
+    sqlbatch4_store_t sb;      /* the above, for the shared client lookup */
     my4_write_t *qhead, **qtail;
     unsigned inflight;         /* writes taken by the commit thread, not yet completed */
     groupcommit_age_t age;     /* how long the oldest pending write waits (under lock) */

@@ -389,42 +389,12 @@ static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidl
                               lease_t out[2], bool found[2])
 {
     pg4_t *s = S(st);
-    found[0] = found[1] = false;
-    sqlcache4_prefetch_drop();
-    sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
-                           .also_addr = also_addr};
-    sqlcache4_answer_t *ans = &req.ans;
-    bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(&s->recent, &req.key, also_addr, ans)
-                                               : sqlcache4_ahead_take(s, &req.key, also_addr, ans);
-    if (!kept && sqlbatch4_lookup(&s->lookups, &req, lookup_query, s))
-        return NST_EIO;
-    if (flags & LEASE_LOOKUP_OFFER)
-        sqlcache4_put(&s->recent, &req.key, ans);
-    sqlcache4_prefetch_set(s, ans);
-    if (ans->also_found)
-        lease_free(&ans->also);
-    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
-    for (int k = 0; k < 2; k++) {
-        if (!(k == 0 ? cidlen : hwlen)) {
-            if (ans->have[k])
-                lease_free(&ans->db[k]);
-            continue;
-        }
-        found[k] = overlay4_client(&s->ov, &ans->db[k], ans->have[k], &keys[k], &out[k]) == 0;
-    }
-    return 0;
+    return sqlbatch4_client_subnet(&s->sb, cid, cidlen, hw, hwlen, subnet_id, also_addr, flags, out, found);
 }
 
 static int prefetch4(lease_store_t *st, const lease_lookup4_t *items, size_t n)
 {
-    pg4_t *s = S(st);
-    int rc = 0;
-    sqlcache4_ahead_begin(s);
-    for (size_t from = 0; from < n && !rc; from += SQLBATCH4_MAX) {
-        size_t k = n - from < SQLBATCH4_MAX ? n - from : SQLBATCH4_MAX;
-        rc = sqlbatch4_prefetch(&s->lookups, items + from, k, lookup_query, s);
-    }
-    return rc;
+    return sqlbatch4_prefetch_all(&S(st)->sb, items, n);
 }
 
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
@@ -623,6 +593,7 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     overlay4_init(&s->ov, &s->lock);
     sqlcache4_init(&s->recent);
     sqlbatch4_init(&s->lookups);
+    s->sb = (sqlbatch4_store_t){s, &s->lookups, &s->recent, &s->ov, lookup_query, s};
     pthread_cond_init(&s->qcond, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->qtail = &s->qhead;

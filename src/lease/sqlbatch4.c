@@ -1,6 +1,8 @@
 /* Combined client lookups of the SQL lease stores (see sqlbatch4.h). */
 #include "lease/sqlbatch4.h"
 
+#include "common/errcode.h"
+
 void sqlbatch4_init(sqlbatch4_t *b)
 {
     pthread_mutex_init(&b->lock, NULL);
@@ -95,6 +97,47 @@ int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_lookup4_t *items, size_t n, s
             sqlcache4_answer_free(&r[i].ans);
         else
             sqlcache4_ahead_put(&r[i].key, &r[i].ans);
+    }
+    return rc;
+}
+
+int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
+                            size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags, lease_t out[2],
+                            bool found[2])
+{
+    found[0] = found[1] = false;
+    sqlcache4_prefetch_drop();
+    sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
+                           .also_addr = also_addr};
+    sqlcache4_answer_t *ans = &req.ans;
+    bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(st->recent, &req.key, also_addr, ans)
+                                               : sqlcache4_ahead_take(st->id, &req.key, also_addr, ans);
+    if (!kept && sqlbatch4_lookup(st->lookups, &req, st->query, st->ctx))
+        return NST_EIO;
+    if (flags & LEASE_LOOKUP_OFFER)
+        sqlcache4_put(st->recent, &req.key, ans);
+    sqlcache4_prefetch_set(st->id, ans);
+    if (ans->also_found)
+        lease_free(&ans->also);
+    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? cidlen : hwlen)) {
+            if (ans->have[k])
+                lease_free(&ans->db[k]);
+            continue;
+        }
+        found[k] = overlay4_client(st->ov, &ans->db[k], ans->have[k], &keys[k], &out[k]) == 0;
+    }
+    return 0;
+}
+
+int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_lookup4_t *items, size_t n)
+{
+    int rc = 0;
+    sqlcache4_ahead_begin(st->id);
+    for (size_t from = 0; from < n && !rc; from += SQLBATCH4_MAX) {
+        size_t k = n - from < SQLBATCH4_MAX ? n - from : SQLBATCH4_MAX;
+        rc = sqlbatch4_prefetch(st->lookups, items + from, k, st->query, st->ctx);
     }
     return rc;
 }

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lease/overlay4.h"
 #include "lease/sqlcache4.h"
 
 #define SQLBATCH4_MAX 32
@@ -67,6 +68,27 @@ int sqlbatch4_lookup_many(sqlbatch4_t *b, sqlbatch4_req_t *const *rs, size_t nr,
 /* Looks up n <= SQLBATCH4_MAX items (the lookahead of prefetch4) like sqlbatch4_lookup_many()
  * and keeps each answer in this thread's lookahead (sqlcache4_ahead_put). */
 int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_lookup4_t *items, size_t n, sqlbatch4_query_fn q, void *ctx);
+
+/* What a SQL store's client lookups use: its identity (for the thread-local caches), its
+ * combiner, offer memory and overlay, and its query function. */
+typedef struct sqlbatch4_store {
+    const void *id;
+    sqlbatch4_t *lookups;
+    sqlcache4_t *recent;
+    overlay4_t *ov;
+    sqlbatch4_query_fn query;
+    void *ctx;
+} sqlbatch4_store_t;
+
+/* get4_client_subnet() of a SQL store (see lease.h): the answer kept for a SELECTING REQUEST, or
+ * prefetched for a DISCOVER, or else a combined lookup; the row of also_addr goes to the
+ * thread's prefetch slot, a DISCOVER's answer to the offer memory, and the overlay of queued
+ * writes is applied on top. */
+int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
+                            size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags, lease_t out[2],
+                            bool found[2]);
+/* prefetch4() of a SQL store: any number of items, SQLBATCH4_MAX per query. */
+int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_lookup4_t *items, size_t n);
 
 /* Gives one row of a combined query's result to every request it answers. */
 void sqlbatch4_row(sqlbatch4_req_t *const *reqs, size_t n, const lease_t *row);

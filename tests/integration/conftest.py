@@ -272,6 +272,17 @@ def subnet_config(**extra):
     return s
 
 
+def wait_for(pred, timeout=15, step=0.1):
+    """pred()'s first true value within timeout seconds, else None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
 def basic_config(**dhcp4):
     d = {"valid-lifetime": 600, "renew-timer": 200, "rebind-timer": 400, "subnet4": [subnet_config()]}
     d.update(dhcp4)

@@ -3,15 +3,7 @@ server recovers it with Kea's parameters like a lease database, and never answer
 reservations it could not read."""
 import time
 
-
-def wait_for(pred, timeout=15, step=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return None
+from conftest import basic_config, wait_for
 
 
 def full_log(srv):
@@ -21,7 +13,6 @@ def full_log(srv):
 
 
 def hosts_config(hosts_db):
-    from conftest import basic_config
     return basic_config(**{"hosts-database": hosts_db})
 
 

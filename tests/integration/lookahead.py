@@ -7,7 +7,15 @@ import signal
 import threading
 
 
-def check_burst_of_discovers(lan, srv, clients=12):
+from conftest import basic_config
+
+
+def check_burst_of_discovers(lan, server, lease_db, workers=0, clients=12):
+    cfg = {"lease-database": lease_db}
+    if workers:
+        cfg["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": workers,
+                                  "packet-queue-size": 64}
+    srv = server(basic_config(**cfg))
     known, fresh = [], []
     for i in range(clients):
         mac = f"02:00:00:00:05:{i:02x}"

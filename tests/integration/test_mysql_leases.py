@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import mysqlserver
-from conftest import KEA, Lan, Server, basic_config
+from conftest import KEA, Lan, Server, basic_config, wait_for
 from test_clients import perfdhcp
 from test_protocol import dora
 from lookahead import check_burst_of_discovers
@@ -148,13 +148,11 @@ def test_perfdhcp_load_every_ack_committed(lan, server, empty):
 
 
 def test_burst_of_discovers_looked_up_together(lan, server, empty):
-    check_burst_of_discovers(lan, server(basic_config(**{"lease-database": lease_db(empty)})))
+    check_burst_of_discovers(lan, server, lease_db(empty))
 
 
 def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
-    check_burst_of_discovers(lan, server(basic_config(**{
-        "lease-database": lease_db(empty),
-        "multi-threading": {"enable-multi-threading": True, "thread-pool-size": 1, "packet-queue-size": 64}})))
+    check_burst_of_discovers(lan, server, lease_db(empty), workers=1)
 
 
 def test_lease_commands_on_mysql(lan, server, empty):
@@ -245,6 +243,14 @@ def test_expiry_after_2038_is_refused_clearly(lan, server, empty):
     assert rows(my, "SELECT count(*) FROM lease4 WHERE expire > '2038-01-01'") == [["1"]]
 
 
+def hold_inserts(my, *rows):
+    """Another server's open transaction that inserted leases (ip, hardware address hex) for 600 s."""
+    values = ", ".join(f"({ip_int(ip)}, UNHEX('{hw}'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0)"
+                       for ip, hw in rows)
+    return HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
+                               f"fqdn_fwd, fqdn_rev, hostname, state) VALUES {values};")
+
+
 class HeldTransaction:
     """A client session of another server holding an open transaction (its row locks)."""
 
@@ -266,16 +272,6 @@ class HeldTransaction:
         assert self.p.returncode == 0, err
 
 
-def wait_for(pred, timeout=15, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return None
-
-
 def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
     """Another server holds uncommitted inserts of .149 and .150. Nestor's add of .149 blocks the
     commit thread; meanwhile adds of .150-.152 queue up and are committed together in the next
@@ -284,10 +280,7 @@ def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
     and .152 are stored."""
     my = empty
     srv = server(basic_config(**{"lease-database": lease_db(my)}))
-    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
-                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
-                                f"({ip_int('192.0.2.149')}, UNHEX('AA0000000001'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0), "
-                                f"({ip_int('192.0.2.150')}, UNHEX('AA0000000002'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    other = hold_inserts(my, ('192.0.2.149', "AA0000000001"), ('192.0.2.150', "AA0000000002"))
     try:
         def add(i):
             r = srv.cmd("lease4-add", {"ip-address": f"192.0.2.{i}", "hw-address": f"02:00:00:00:01:{i - 100:02x}"})
@@ -318,9 +311,7 @@ def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, emp
     my.sql("DELETE FROM lease4_stat_by_client_class;", db="kea")
     srv = server(basic_config(**{"lease-database": lease_db(my)}))
     classes = {"ISC": {"client-classes": ["gold", "silver"]}}
-    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
-                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
-                                f"({ip_int('192.0.2.170')}, UNHEX('AA0000000009'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    other = hold_inserts(my, ('192.0.2.170', "AA0000000009"))
     try:
         # the first add waits for the other server's lock (rolled back: it then commits alone); the six
         # others queue meanwhile and go as one batch
@@ -363,9 +354,7 @@ def test_lease_write_lost_to_another_server_is_not_counted(lan, server, empty):
     offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:07:01", xid=0x7001)
     assert len(offers) == 1, offers
     ip = offers[0]["yiaddr"]
-    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
-                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
-                                f"({ip_int(ip)}, UNHEX('AA0000000077'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    other = hold_inserts(my, (ip, "AA0000000077"))
     result = {}
 
     def request():
@@ -395,9 +384,7 @@ def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
     srv = server(basic_config(**{"lease-database": lease_db(my)}))
     offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:01", xid=0x4001)
     assert len(offers) == 1, offers                       # not behind: answered
-    other = HeldTransaction(my, "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
-                                "fqdn_fwd, fqdn_rev, hostname, state) VALUES "
-                                f"({ip_int('192.0.2.180')}, UNHEX('AA0000000010'), 600, NOW() + INTERVAL 600 SECOND, 1, 0, 0, '', 0);")
+    other = hold_inserts(my, ('192.0.2.180', "AA0000000010"))
     try:
         assert srv.cmd("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:04:80"})["result"] == 0
         assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])

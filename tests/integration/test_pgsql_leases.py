@@ -102,13 +102,11 @@ def test_perfdhcp_load_every_ack_committed(lan, server, empty):
 
 
 def test_burst_of_discovers_looked_up_together(lan, server, empty):
-    check_burst_of_discovers(lan, server(basic_config(**{"lease-database": lease_db(empty)})))
+    check_burst_of_discovers(lan, server, lease_db(empty))
 
 
 def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
-    check_burst_of_discovers(lan, server(basic_config(**{
-        "lease-database": lease_db(empty),
-        "multi-threading": {"enable-multi-threading": True, "thread-pool-size": 1, "packet-queue-size": 64}})))
+    check_burst_of_discovers(lan, server, lease_db(empty), workers=1)
 
 
 def test_lease_commands_on_postgresql(lan, server, empty):

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import pgsqlserver
-from conftest import basic_config
+from conftest import basic_config, wait_for
 from test_pgsql_leases import start_fail
 from test_protocol import dora
 import hostsoutage
@@ -63,16 +63,6 @@ def addresses(pg):
 def ip_int(ip):
     a = [int(x) for x in ip.split(".")]
     return (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]
-
-
-def wait_for(pred, timeout=15, step=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 def test_stop_retry_exit_stops_serving_then_resumes(lan, server, up):

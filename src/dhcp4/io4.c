@@ -29,7 +29,8 @@ typedef struct rxbuf {
     struct iovec iov[RX_BATCH];
     struct sockaddr_ll from[RX_BATCH];
     union {
-        char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
+                 CMSG_SPACE(sizeof(struct timespec))];
         struct cmsghdr align;
     } ctl[RX_BATCH];
 } rxbuf_t;
@@ -113,13 +114,88 @@ typedef struct rx_pkt {
     const uint8_t *data;
     size_t len;
     uint32_t src, dst;
-    bool fresh;               /* DISCOVER (or no type): a new exchange */
+    uint32_t age_ms;          /* how long it waited in the socket (0: not known) */
 } rx_pkt_t;
 
+/* A DISCOVER that waited longer than this in the socket is dropped unanswered (counted): the
+ * server is behind, its client has been waiting for a while and will ask again, and the time is
+ * better spent on the REQUESTs queued with it. Only single-threaded (with workers the bounded
+ * packet queue keeps waits short). */
+#define RX_STALE_MS 250
+
+/* The age of a received packet from its kernel timestamp (SO_TIMESTAMPNS), 0 when it has none. */
+static uint32_t rx_age_ms(struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        struct timespec ts, now;
+        memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        clock_gettime(CLOCK_REALTIME, &now);
+        int64_t ms = (int64_t)(now.tv_sec - ts.tv_sec) * 1000 + (now.tv_nsec - ts.tv_nsec) / 1000000;
+        return ms > 0 ? (uint32_t)ms : 0;
+    }
+    return 0;
+}
+
+/* DISCOVERs held back under load, single-threaded, when the lease store's lookups are round
+ * trips: the receive rounds of one wake-up (RX_MAX_ROUNDS at most, with their coalescing pauses)
+ * gather them, and they are looked up together (srv4_prefetch) when DEFER_MAX have come or the
+ * wake-up ends. A database spends most of a lookup on the statement, so batches of 16 cost a
+ * fraction of batches of 2 per client; an OFFER waits at most one wake-up longer, and only under
+ * load. Payloads are copied: the receive buffer is reused by the next round. */
+#define DEFER_MAX 16
+
+typedef struct deferred {
+    int n;
+    srv4_iface_t *ifc[DEFER_MAX];
+    rx_pkt_t pk[DEFER_MAX];
+    uint8_t data[DEFER_MAX][RX_FRAME_MAX];
+} deferred_t;
+
+static deferred_t *g_defer; /* main thread only */
+
+/* Handles packets here (no workers), DISCOVERs looked up together when there are several. */
+static void handle_run(srv4_t *s, srv4_iface_t *const *ifc, const rx_pkt_t *pk, int n)
+{
+    bool ahead = n > 1 && srv4_lookahead(s);
+    if (ahead) {
+        for (int i = 0; i < n; i++)
+            srv4_prefetch(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src);
+        srv4_prefetch_run(s);
+    }
+    for (int i = 0; i < n; i++)
+        srv4_handle(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+    if (ahead)
+        srv4_prefetch_end(s);
+}
+
+static void flush_deferred(srv4_t *s)
+{
+    if (!g_defer || !g_defer->n)
+        return;
+    int n = g_defer->n;
+    g_defer->n = 0;
+    handle_run(s, g_defer->ifc, g_defer->pk, n);
+}
+
+static void defer(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
+{
+    if (!g_defer)
+        g_defer = xcalloc(1, sizeof *g_defer);
+    int i = g_defer->n++;
+    size_t len = p->len < RX_FRAME_MAX ? p->len : RX_FRAME_MAX;
+    memcpy(g_defer->data[i], p->data, len);
+    g_defer->ifc[i] = ifc;
+    g_defer->pk[i] = (rx_pkt_t){g_defer->data[i], len, p->src, p->dst, p->age_ms};
+    if (g_defer->n == DEFER_MAX)
+        flush_deferred(s);
+}
+
 /* Hands a receive round's packets on: to the workers, or handled here. Handled here, the packets
- * that continue an exchange (REQUEST, RELEASE, ...) go before the DISCOVERs that start one, and
- * when the lease store's lookups are round trips, the round's DISCOVERs are looked up together
- * first (srv4_prefetch). */
+ * that continue an exchange (REQUEST, RELEASE, ...) go at once and before the DISCOVERs that start
+ * one; the DISCOVERs are looked up together, held back across the wake-up's rounds under load
+ * (see deferred_t). */
 static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
 {
     if (s->workers) {
@@ -127,28 +203,29 @@ static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
             workers4_submit(s->workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
         return;
     }
-    int fresh = 0;
+    srv4_iface_t *ifcs[RX_BATCH];
+    rx_pkt_t fresh[RX_BATCH];
+    int nf = 0;
     for (int i = 0; i < n; i++) {
         int t = pkt4_peek_type(pk[i].data, pk[i].len);
-        pk[i].fresh = t == 0 || t == PKT4_DISCOVER;
-        fresh += pk[i].fresh;
+        if ((t == 0 || t == PKT4_DISCOVER) && pk[i].age_ms > RX_STALE_MS) {
+            srv4_drop_stale(s, ifc, pk[i].age_ms);
+        } else if (t == 0 || t == PKT4_DISCOVER) {
+            ifcs[nf] = ifc;
+            fresh[nf++] = pk[i];
+        } else {
+            srv4_handle(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+        }
     }
-    bool ahead = fresh > 1 && srv4_lookahead(s);
-    if (ahead) {
-        for (int i = 0; i < n; i++)
-            if (pk[i].fresh)
-                srv4_prefetch(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src);
-        srv4_prefetch_run(s);
+    if (g_pace.busy && srv4_lookahead(s)) {
+        for (int i = 0; i < nf; i++)
+            defer(s, ifc, &fresh[i]);
+        return;
     }
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n; i++)
-            if (pk[i].fresh == (pass == 1))
-                srv4_handle(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
-    if (ahead)
-        srv4_prefetch_end(s);
+    handle_run(s, ifcs, fresh, nf);
 }
 
-static void on_packet(evutil_socket_t fd, short what, void *arg)
+static void rx_packet(evutil_socket_t fd, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
@@ -172,7 +249,7 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
             if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
                 f.dst_port != s->server_port)
                 continue;
-            pk[k++] = (rx_pkt_t){f.payload, f.payload_len, f.src_ip, f.dst_ip, false};
+            pk[k++] = (rx_pkt_t){f.payload, f.payload_len, f.src_ip, f.dst_ip, rx_age_ms(&g_rx->msgs[i].msg_hdr)};
         }
         deliver(s, ifc, pk, k);
         if (!rx_pace(s, n))
@@ -180,7 +257,7 @@ static void on_packet(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void on_udp(evutil_socket_t fd, short what, void *arg)
+static void rx_udp(evutil_socket_t fd, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
@@ -203,12 +280,25 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
                  c = CMSG_NXTHDR(&g_rx->msgs[i].msg_hdr, c))
                 if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
                     dst = ntohl(((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr.s_addr);
-            pk[i] = (rx_pkt_t){g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst, false};
+            pk[i] = (rx_pkt_t){g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst,
+                               rx_age_ms(&g_rx->msgs[i].msg_hdr)};
         }
         deliver(s, ifc, pk, n);
         if (!rx_pace(s, n))
             return;
     }
+}
+
+static void on_packet(evutil_socket_t fd, short what, void *arg)
+{
+    rx_packet(fd, arg);
+    flush_deferred(((srv4_iface_t *)arg)->srv);
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+    rx_udp(fd, arg);
+    flush_deferred(((srv4_iface_t *)arg)->srv);
 }
 
 static int iface_lookup(srv4_iface_t *f, const char *name, uint32_t want_addr, char *err, size_t errlen)
@@ -263,8 +353,9 @@ static int open_udp(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
             close(fd);
         return NST_EIO;
     }
-    int big = 4 << 20;
+    int big = 4 << 20, on = 1;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on); /* packet ages (RX_STALE_MS) */
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s->server_port)};
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) {
         snprintf(err, errlen, "cannot bind UDP port %u on %s: %s", s->server_port, f->name, strerror(errno));
@@ -290,6 +381,7 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     int big = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
     int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one); /* packet ages (RX_STALE_MS) */
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) ||
         setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) ||
         /* Replies go straight to the driver: no qdisc on a DHCP server's reply path. */

@@ -393,3 +393,13 @@ bool srv4_backlogged(const srv4_t *s)
 {
     return s->store && s->store->ops->backlog_ms && s->store->ops->backlog_ms(s->store) > SRV4_BACKLOG_MS;
 }
+
+void srv4_drop_stale(srv4_t *s, srv4_iface_t *ifc, uint32_t age_ms)
+{
+    stat_add(s->st.received, 1);
+    stat_add(s->st.drop, 1);
+    if (nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 15))
+        nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 15, "DHCP4_PACKET_DROP_STALE",
+                   "dropping a DHCPDISCOVER received on interface %s %u ms ago: the server is behind", ifc->name,
+                   age_ms);
+}

@@ -147,6 +147,9 @@ void srv4_prefetch_end(srv4_t *s);
  * of them waiting longer and longer; a dropped client retransmits. */
 #define SRV4_BACKLOG_MS 100
 bool srv4_backlogged(const srv4_t *s);
+/* Counts (received, dropped) and logs a DISCOVER dropped unparsed because it waited age_ms in
+ * the socket (io4.c, RX_STALE_MS). */
+void srv4_drop_stale(srv4_t *s, srv4_iface_t *ifc, uint32_t age_ms);
 /* Whether lookahead pays: the lease store's lookups are round trips (it has prefetch4). */
 bool srv4_lookahead(const srv4_t *s);
 

@@ -9,8 +9,9 @@ imported once per test module. Requests:
      -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
                       "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value}}]}
   {"op": "burst", "iface": IF, "msg": TYPE, "clients": [{"chaddr": MAC, "xid": N, "options": [...]}...],
-   "timeout": S}  -> {"replies": [...]}   (one message per client, sent back to back; every reply
-   to one of their xids)
+   "timeout": S, "stop_pid": PID}  -> {"replies": [...]}   (one message per client, sent back to back;
+   every reply to one of their xids; with stop_pid that process is stopped (SIGSTOP) while they are
+   sent, so that it finds them all queued when it continues)
   {"op": "raw", "iface": IF, "frame": HEX}  -> {"sent": true}  (arbitrary bytes, for bad input)
   {"op": "udp", "src": IP, "sport": N, "dst": IP, "dport": N, "payload": HEX, "timeout": S}
      -> {"replies": [{"from": IP, "payload": HEX}]}   (relay-agent style exchange over UDP)
@@ -112,10 +113,20 @@ def do_burst(r):
     time.sleep(0.2)
     # a packet socket in a tight loop: microseconds apart (scapy's sendp takes about a millisecond
     # a packet, which a server reads one at a time)
+    import os
+    import signal
+    pid = r.get("stop_pid")
     with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
         s.bind((iface, 0))
-        for f in frames:
-            s.send(f)
+        if pid:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            for f in frames:
+                s.send(f)
+        finally:
+            if pid:
+                time.sleep(0.02)
+                os.kill(pid, signal.SIGCONT)
     sn.join()
     return {"replies": [parse_reply(p) for p in (sn.results or [])]}
 

@@ -10,7 +10,7 @@ import pgsqlserver
 from conftest import NESTOR, Server, basic_config
 from test_clients import perfdhcp
 from test_protocol import MAC, dora
-from lookahead import check_burst_of_discovers
+from lookahead import check_burst_of_discovers, check_sustained_load
 
 PORT = 5531
 
@@ -107,6 +107,11 @@ def test_burst_of_discovers_looked_up_together(lan, server, empty):
 
 def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
     check_burst_of_discovers(lan, server, lease_db(empty), workers=1)
+
+
+def test_sustained_relayed_load_looked_up_in_batches(lan, server, empty):
+    check_sustained_load(lan, server, lease_db(empty),
+                         lambda: tuple(map(int, rows(empty, "SELECT count(*), count(DISTINCT address) FROM lease4")[0])))
 
 
 def test_lease_commands_on_postgresql(lan, server, empty):

@@ -1,5 +1,6 @@
 """DHCPv4 protocol behaviour through real sockets, with packets crafted by scapy in the client
 namespace: DORA, renew, rebind, release, decline, inform, NAKs, relays, bad packets."""
+import os
 import signal
 import time
 
@@ -296,3 +297,32 @@ def test_sighup_reload_keeps_old_config_on_error(lan, server):
     time.sleep(0.5)
     _, ack = dora(lan, mac="02:00:00:00:70:02", xid=0xc011)
     assert ack["options"]["lease_time"] == 900
+
+
+def test_discover_that_waited_too_long_is_dropped_request_is_answered(lan, server):
+    """Single-threaded, a DISCOVER that waited more than 250 ms in the socket (the server was
+    behind; here stopped for 0.6 s) is dropped and counted, while a REQUEST that waited as long is
+    still answered: finishing an exchange beats starting one."""
+    import threading
+    srv = server(basic_config())
+    offer, ack = dora(lan, mac="02:00:00:00:08:01", xid=0x8001)
+
+    def paused(call):
+        os.kill(srv.proc.pid, signal.SIGSTOP)
+        t = threading.Timer(0.6, os.kill, (srv.proc.pid, signal.SIGCONT))
+        t.start()
+        try:
+            return call()
+        finally:
+            t.join()
+            os.kill(srv.proc.pid, signal.SIGCONT)
+
+    drops = srv.stat("pkt4-receive-drop") or 0
+    assert paused(lambda: lan.pkt.dhcp("discover", chaddr="02:00:00:00:08:02", xid=0x8002, timeout=2)) == []
+    assert srv.stat("pkt4-receive-drop") == drops + 1
+    assert "DHCP4_PACKET_DROP_STALE" in open(srv.log_path).read()
+    acks = paused(lambda: lan.pkt.dhcp("request", chaddr="02:00:00:00:08:01", xid=0x8003, timeout=2,
+                                       options=[["requested_addr", ack["yiaddr"]]]))
+    assert len(acks) == 1 and acks[0]["msgtype"] == 5, acks
+    # not behind: answered at once
+    assert len(lan.pkt.dhcp("discover", chaddr="02:00:00:00:08:02", xid=0x8004)) == 1

@@ -398,11 +398,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     return got < 0 ? NST_EIO : 0;
 }
 
-/* The client's lease by client-id and by hardware address in one round trip, shared with other
- * threads' lookups (sqlbatch4): of the rows matching either, the latest of each kind, then the
- * overlay of queued writes on top. The row of also_addr comes with them (see sqlcache4.h), and a
- * REQUEST may reuse its DISCOVER's answer, a DISCOVER its prefetched one. A row may come more than once (UNION ALL of three
- * index lookups); that changes nothing below. */
+/* Client lookups and the DISCOVER lookahead are the shared ones of sqlbatch4, over lookup_query. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
                               lease_t out[2], bool found[2])

@@ -201,12 +201,11 @@ void pg4_set_lost(pg4_t *s)
         s->lost(s->lost_arg);
 }
 
-/* Runs a prepared lookup with binary parameters and results. NULL on failure (reported). A
- * connection found dead (e.g. killed by the server's administrator) is replaced once at once;
- * if that fails too, the database is lost. */
-/* stmt: a prepared statement's name, or with types a statement's text run unprepared. */
-static PGresult *run_fmt(pg4_t *s, const char *stmt, const Oid *types, int n, const char *const *vals,
-                         const int *lens, const int *fmts)
+/* Runs a prepared lookup with binary results and the parameter formats fmts (1 binary, 0 text).
+ * NULL on failure (reported). A connection found dead (e.g. killed by the server's administrator)
+ * is replaced once at once; if that fails too, the database is lost. */
+static PGresult *run_fmt(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens,
+                         const int *fmts)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *c = conn(s);
@@ -214,8 +213,7 @@ static PGresult *run_fmt(pg4_t *s, const char *stmt, const Oid *types, int n, co
             pg4_set_lost(s);
             return NULL;
         }
-        PGresult *r = types ? PQexecParams(c, stmt, n, types, vals, lens, fmts, 1)
-                            : PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
+        PGresult *r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 1);
         ExecStatusType st = PQresultStatus(r);
         if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
             return r;
@@ -238,7 +236,7 @@ static PGresult *run_fmt(pg4_t *s, const char *stmt, const Oid *types, int n, co
 static PGresult *run(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
 {
     static const int binary[4] = {1, 1, 1, 1};
-    return run_fmt(s, stmt, NULL, n, vals, lens, binary);
+    return run_fmt(s, stmt, n, vals, lens, binary);
 }
 
 static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_t *out)
@@ -366,7 +364,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
         const char *v[] = {cids, hws, addrs};
         int len[] = {0, 0, 0};
         static const int text[3] = {0, 0, 0};
-        r = run_fmt(s, "get_batch", NULL, 3, v, len, text);
+        r = run_fmt(s, "get_batch", 3, v, len, text);
     }
     if (!r)
         return NST_EIO;
@@ -380,10 +378,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     return 0;
 }
 
-/* The client's lease by client-id and by hardware address in one query, shared with other
- * threads' lookups (sqlbatch4): of the rows matching either, the latest of each kind, then the
- * overlay of queued writes on top. The row of also_addr comes with them (see sqlcache4.h), and a
- * REQUEST may reuse its DISCOVER's answer, a DISCOVER its prefetched one. */
+/* Client lookups and the DISCOVER lookahead are the shared ones of sqlbatch4, over lookup_query. */
 static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
                               size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
                               lease_t out[2], bool found[2])

@@ -83,11 +83,11 @@ int admin_lease_dump(const admin_backend_t *b, const admin_opts_t *o)
     }
     fputs(CSV4_HEADER "\n", f);
     size_t total = 0;
-    uint32_t after = 0;
+    lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = PAGE}; /* from the first */
     int rc = 0;
     for (;;) {
         lease_list_t page = {0};
-        int r = st->ops->get4_page(st, after, PAGE, &page); /* addresses > after: 0.0.0.0 is no lease */
+        int r = st->ops->list(st, &q, &page);
         if (r) {
             fprintf(stderr, "\nnestor-admin: reading leases failed (%s)\n", nst_strerror(r));
             rc = 1;
@@ -99,7 +99,7 @@ int admin_lease_dump(const admin_backend_t *b, const admin_opts_t *o)
             if (n > 0)
                 fwrite(buf, 1, (size_t)n, f);
             free(buf);
-            after = page.items[i].addr.v4;
+            q.after = lease_key_of(&page.items[i]);
         }
         total += page.count;
         progress("dumped", total, false);
@@ -205,7 +205,7 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
             if (i + 1 < n && rows[i + 1].lease.addr.v4 == rows[i].lease.addr.v4)
                 continue;
             lease_t old;
-            bool exists = st->ops->get4_addr(st, rows[i].lease.addr.v4, &old) == 0;
+            bool exists = lease_store_get4(st, rows[i].lease.addr.v4, &old) == 0;
             int r = 0;
             if (rows[i].del) {
                 if (exists) {

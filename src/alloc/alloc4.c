@@ -175,7 +175,7 @@ void alloc4_recount(alloc4_t *a)
         stat_set(a->subnets[i].declined, 0);
     }
     int64_t declined = 0;
-    if (a->store->ops->counts4(a->store, &counts, &n) == 0) {
+    if (a->store->ops->counts(a->store, LEASE_V4, &counts, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
             const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, counts[i].subnet_id);
             if (!s)
@@ -248,16 +248,16 @@ typedef struct ahead_claim {
     uint32_t addr;             /* 0: taken */
 } ahead_claim_t;
 static __thread ahead_claim_t t_ahead[ALLOC4_AHEAD_MAX];
-static __thread lease_lookup4_t t_items[ALLOC4_AHEAD_MAX];
+static __thread lease_client_query_t t_items[ALLOC4_AHEAD_MAX];
 static __thread size_t t_ahead_n;
 
 void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req)
 {
     const cfg_subnet4_t *s = req->subnet;
-    if (!a->store->ops->prefetch4 || t_ahead_n == ALLOC4_AHEAD_MAX || req->hwaddr_len > LEASE_HWADDR_MAX)
+    if (!a->store->ops->prefetch || t_ahead_n == ALLOC4_AHEAD_MAX || req->hwaddr_len > LEASE_HWADDR_MAX)
         return;
     ahead_claim_t *c = &t_ahead[t_ahead_n];
-    lease_lookup4_t *it = &t_items[t_ahead_n];
+    lease_client_query_t *it = &t_items[t_ahead_n];
     bool cid = use_client_id(s, req);
     *c = (ahead_claim_t){.subnet = s, .hwlen = req->hwaddr_len, .cidlen = cid ? req->client_id_len : 0};
     memcpy(c->hw, req->hwaddr, c->hwlen);
@@ -266,13 +266,17 @@ void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req)
     uint32_t also = req->hint;
     if (!also && s->life.allocator != CFG_ALLOC_RANDOM && s->pool_count)
         also = c->addr = claim_next(alloc4_state(a, s), 0, &s->pools[0]);
-    *it = (lease_lookup4_t){c->cidlen ? c->cid : NULL, c->cidlen, c->hwlen ? c->hw : NULL, c->hwlen, s->id, also};
+    *it = (lease_client_query_t){.family = LEASE_V4, .cid = c->cidlen ? c->cid : NULL, .cidlen = c->cidlen,
+                                 .hw = c->hwlen ? c->hw : NULL, .hwlen = c->hwlen, .subnet_id = s->id,
+                                 .flags = LEASE_LOOKUP_OFFER};
+    if (also)
+        it->also = lease_key4(also);
     t_ahead_n++;
 }
 
 size_t alloc4_prefetch_run(alloc4_t *a)
 {
-    if (t_ahead_n && a->store->ops->prefetch4(a->store, t_items, t_ahead_n) == 0)
+    if (t_ahead_n && a->store->ops->prefetch(a->store, t_items, t_ahead_n) == 0)
         return t_ahead_n;
     return 0;
 }
@@ -299,46 +303,38 @@ void alloc4_prefetch_end(void)
     t_ahead_n = 0;
 }
 
-/* The client's current lease in subnet s, if any. */
+/* The client's current lease in subnet s, if any: both lookups in one call (one round trip on
+ * SQL, with the DISCOVER's candidate address). */
 static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, unsigned flags,
                            lease_t *out)
 {
-    if (a->store->ops->get4_client_subnet) {
-        /* one round trip for both lookups (and the DISCOVER's candidate address) */
-        lease_t got[2];
-        bool found[2] = {false, false};
-        bool cid = use_client_id(s, req);
-        uint32_t also = req->hint;
-        if (!also && (flags & LEASE_LOOKUP_OFFER) && s == req->subnet) {
-            also = ahead_claim(s, req);
-            if (also)
-                t_claim = (claim_t){s, also};
-            else
-                also = alloc4_claim(a, s);
-        }
-        if (a->store->ops->get4_client_subnet(a->store, cid ? req->client_id : NULL, cid ? req->client_id_len : 0,
-                                              req->hwaddr, req->hwaddr_len, s->id, also, flags, got, found) != 0) {
-            alloc4_fail("the lease database failed");
-            return false;
-        }
-        int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
-        for (int i = 0; i < 2; i++)
-            if (found[i] && i != pick)
-                lease_free(&got[i]);
-        if (pick >= 0)
-            *out = got[pick];
-        return pick >= 0;
+    lease_t got[2];
+    bool found[2] = {false, false};
+    bool cid = use_client_id(s, req);
+    uint32_t also = req->hint;
+    if (!also && (flags & LEASE_LOOKUP_OFFER) && s == req->subnet) {
+        also = ahead_claim(s, req);
+        if (also)
+            t_claim = (claim_t){s, also};
+        else
+            also = alloc4_claim(a, s);
     }
-    if (use_client_id(s, req) &&
-        a->store->ops->get4_cid_subnet(a->store, req->client_id, req->client_id_len, s->id, out) == 0)
-        return true;
-    if (req->hwaddr_len &&
-        a->store->ops->get4_hw_subnet(a->store, req->hwaddr, req->hwaddr_len, s->id, out) == 0) {
-        if (alloc4_lease_is_clients(s, out, req))
-            return true;
-        lease_free(out);
+    lease_client_query_t q = {.family = LEASE_V4, .cid = cid ? req->client_id : NULL,
+                              .cidlen = cid ? req->client_id_len : 0, .hw = req->hwaddr,
+                              .hwlen = req->hwaddr_len, .subnet_id = s->id, .flags = flags};
+    if (also)
+        q.also = lease_key4(also);
+    if (a->store->ops->client(a->store, &q, got, found) != 0) {
+        alloc4_fail("the lease database failed");
+        return false;
     }
-    return false;
+    int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
+    for (int i = 0; i < 2; i++)
+        if (found[i] && i != pick)
+            lease_free(&got[i]);
+    if (pick >= 0)
+        *out = got[pick];
+    return pick >= 0;
 }
 
 /* Searches the selected subnet and then the rest of its shared network. */
@@ -466,7 +462,7 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
     if (prev)
         memset(prev, 0, sizeof *prev);
     lease_t l;
-    int got = a->store->ops->get4_addr(a->store, addr, &l);
+    int got = lease_store_get4(a->store, addr, &l);
     if (got && got != NST_ENOENT) {
         alloc4_fail("the lease database failed");
         return false;

@@ -88,7 +88,7 @@ const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const a
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);
 
 /* Lookahead, for a thread about to handle several DISCOVERs in a row (a store whose lookups are
- * round trips, prefetch4 in lease.h; otherwise these do nothing): alloc4_prefetch_add() for each
+ * round trips, prefetch in lease.h; otherwise these do nothing): alloc4_prefetch_add() for each
  * (the request is read during the call only), then alloc4_prefetch_run() looks them all up at
  * once, claiming each one's candidate address; each alloc4_offer() of the same client that
  * follows on this thread uses its claim and the store's prefetched answer. alloc4_prefetch_end()

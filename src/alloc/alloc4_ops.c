@@ -260,7 +260,7 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
     pthread_mutex_t *lk = alloc4_addr_lock(a, old_addr);
     pthread_mutex_lock(lk);
     lease_t old;
-    if (a->store->ops->get4_addr(a->store, old_addr, &old) == 0) {
+    if (lease_store_get4(a->store, old_addr, &old) == 0) {
         const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
         if (os && alloc4_lease_is_clients(os, &old, req) && old.state != LEASE_STATE_DECLINED &&
             lease_store_del(a->store, &old, NULL, NULL) == 0 && old.state != LEASE_STATE_RECLAIMED)
@@ -361,7 +361,7 @@ int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 {
     lease_t l;
-    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
+    if (lease_store_get4(a->store, addr, &l) != 0)
         return ALLOC4_SILENT;
     const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l.subnet_id);
     int r = ALLOC4_SILENT;
@@ -386,7 +386,7 @@ int alloc4_decline(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t
 static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation)
 {
     lease_t l;
-    if (a->store->ops->get4_addr(a->store, addr, &l) != 0)
+    if (lease_store_get4(a->store, addr, &l) != 0)
         return ALLOC4_SILENT;
     const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l.subnet_id);
     int r = ALLOC4_SILENT;
@@ -415,7 +415,7 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
 int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool remove)
 {
     lease_list_t list = {0};
-    if (a->store->ops->get4_expired(a->store, now, max, &list) != 0)
+    if (a->store->ops->expired(a->store, LEASE_V4, now, max, &list) != 0)
         return 0;
     int64_t deadline = max_ms ? now_mono_ms() + max_ms : 0;
     int count = 0;
@@ -428,7 +428,7 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         pthread_mutex_t *lk = alloc4_addr_lock(a, l->addr.v4);
         pthread_mutex_lock(lk);
         lease_t cur;
-        bool got = a->store->ops->get4_addr(a->store, l->addr.v4, &cur) == 0;
+        bool got = lease_store_get4(a->store, l->addr.v4, &cur) == 0;
         bool still = got && cur.cltt == l->cltt && cur.valid_lft == l->valid_lft &&
                      cur.state == l->state && lease_expired(&cur, now);
         if (got)

@@ -192,7 +192,7 @@ static void account(srv4_t *s, const lease_t *l, int delta)
 static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
 {
     lease_t old;
-    bool exists = s->store->ops->get4_addr(s->store, l->addr.v4, &old) == 0;
+    bool exists = lease_store_get4(s->store, l->addr.v4, &old) == 0;
     json_t *a;
     if (!update && exists) {
         a = cmd_answerf(CMD_ERROR, NULL, "IPv4 lease already exists.");
@@ -252,7 +252,7 @@ static int find_lease(srv4_t *s, json_t *args, lease_t *out, char *err, size_t e
             snprintf(err, errlen, "'ip-address' is not an IPv4 address");
             return NST_EINVAL;
         }
-        return s->store->ops->get4_addr(s->store, ip, out) ? NST_ENOENT : 0;
+        return lease_store_get4(s->store, ip, out) ? NST_ENOENT : 0;
     }
     const char *type = json_string_value(json_object_get(args, "identifier-type"));
     const char *id = json_string_value(json_object_get(args, "identifier"));
@@ -268,11 +268,20 @@ static int find_lease(srv4_t *s, json_t *args, lease_t *out, char *err, size_t e
         snprintf(err, errlen, "invalid identifier '%s'", id);
         return NST_EINVAL;
     }
-    uint32_t subnet = (uint32_t)json_integer_value(sid);
-    if (!strcmp(type, "hw-address"))
-        return s->store->ops->get4_hw_subnet(s->store, buf, (size_t)n, subnet, out) ? NST_ENOENT : 0;
-    if (!strcmp(type, "client-id"))
-        return s->store->ops->get4_cid_subnet(s->store, buf, (size_t)n, subnet, out) ? NST_ENOENT : 0;
+    bool hw = !strcmp(type, "hw-address");
+    if (hw || !strcmp(type, "client-id")) {
+        lease_client_query_t q = {.family = LEASE_V4, .subnet_id = (uint32_t)json_integer_value(sid)};
+        if (hw)
+            q.hw = buf, q.hwlen = (size_t)n;
+        else
+            q.cid = buf, q.cidlen = (size_t)n;
+        lease_t got[2];
+        bool found[2];
+        if (s->store->ops->client(s->store, &q, got, found) || !found[hw])
+            return NST_ENOENT;
+        *out = got[hw];
+        return 0;
+    }
     snprintf(err, errlen, "Incorrect identifier type: %s, the only supported values are: address, hw-address, duid", type);
     return NST_EINVAL;
 }
@@ -309,8 +318,13 @@ static json_t *cmd_del(const char *name, json_t *args, void *ud)
              : cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);
 }
 
-static json_t *list_answer(lease_list_t *list, bool paged)
+/* The answer to a list query, or the store's error (the list is freed either way). */
+static json_t *list_answer(lease_list_t *list, bool paged, int err)
 {
+    if (err) {
+        lease_list_free(list);
+        return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(err));
+    }
     json_t *arr = json_array();
     for (size_t i = 0; i < list->count; i++)
         json_array_append_new(arr, lease4_to_json(&list->items[i]));
@@ -325,6 +339,7 @@ static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     lease_list_t list = {0};
+    int err = 0;
     json_t *subs = json_object_get(args, "subnets");
     if (subs) {
         if (!json_is_array(subs))
@@ -334,12 +349,15 @@ static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
         json_array_foreach(subs, i, v) {
             if (!json_is_integer(v) || json_integer_value(v) <= 0)
                 return lease_list_free(&list), cmd_answer(CMD_ERROR, "listed subnet identifiers must be positive integers", NULL);
-            s->store->ops->get4_all(s->store, (uint32_t)json_integer_value(v), &list);
+            lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_SUBNET, .subnet_id = (uint32_t)json_integer_value(v)};
+            if ((err = s->store->ops->list(s->store, &q, &list)))
+                break;
         }
     } else {
-        s->store->ops->get4_all(s->store, 0, &list);
+        lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_SUBNET};
+        err = s->store->ops->list(s->store, &q, &list);
     }
-    return list_answer(&list, false);
+    return list_answer(&list, false, err);
 }
 
 static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
@@ -356,8 +374,10 @@ static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
     if (!json_is_string(from) || (strcmp(json_string_value(from), "start") && !get_ip(args, "from", &after)))
         return cmd_answer(CMD_ERROR, "'from' parameter value is neither 'start' keyword nor a valid IPv4 address", NULL);
     lease_list_t list = {0};
-    s->store->ops->get4_page(s->store, after, (size_t)json_integer_value(limit), &list);
-    return list_answer(&list, true);
+    lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = (size_t)json_integer_value(limit)};
+    if (after)
+        q.after = lease_key4(after);
+    return list_answer(&list, true, s->store->ops->list(s->store, &q, &list));
 }
 
 static json_t *cmd_get_by(const char *name, json_t *args, void *ud)
@@ -370,8 +390,8 @@ static json_t *cmd_get_by(const char *name, json_t *args, void *ud)
             return cmd_answer(CMD_ERROR, "'hostname' parameter not specified", NULL);
         if (!*h)
             return cmd_answer(CMD_ERROR, "'hostname' parameter is empty", NULL);
-        s->store->ops->get4_by_hostname(s->store, h, &list);
-        return list_answer(&list, false);
+        lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_HOSTNAME, .hostname = h};
+        return list_answer(&list, false, s->store->ops->list(s->store, &q, &list));
     }
     bool hw = !strcmp(name, "lease4-get-by-hw-address");
     const char *key = hw ? "hw-address" : "client-id";
@@ -382,11 +402,9 @@ static json_t *cmd_get_by(const char *name, json_t *args, void *ud)
     int n = hex_parse(buf, hw ? LEASE_HWADDR_MAX : sizeof buf, v);
     if (n <= 0)
         return cmd_answerf(CMD_ERROR, NULL, "invalid '%s' '%s'", key, v);
-    if (hw)
-        s->store->ops->get4_by_hw(s->store, buf, (size_t)n, &list);
-    else
-        s->store->ops->get4_by_cid(s->store, buf, (size_t)n, &list);
-    return list_answer(&list, false);
+    lease_query_t q = {.family = LEASE_V4, .by = hw ? LEASE_BY_HWADDR : LEASE_BY_CLIENT_ID, .id = buf,
+                       .idlen = (size_t)n};
+    return list_answer(&list, false, s->store->ops->list(s->store, &q, &list));
 }
 
 static json_t *cmd_wipe(const char *name, json_t *args, void *ud)
@@ -399,16 +417,17 @@ static json_t *cmd_wipe(const char *name, json_t *args, void *ud)
             return cmd_answer(CMD_ERROR, "'subnet-id' must be a non-negative integer", NULL);
         subnet = (uint32_t)json_integer_value(sid);
     }
-    int n = s->store->ops->wipe4(s->store, subnet);
-    if (n < 0)
-        return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(n));
+    size_t n = 0;
+    int r = s->store->ops->wipe(s->store, LEASE_V4, subnet, &n);
+    if (r)
+        return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
     alloc4_recount(s->rt->alloc);
     char which[32];
     if (subnet)
         snprintf(which, sizeof which, "%u", subnet);
     else
         snprintf(which, sizeof which, "all");
-    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %d IPv4 lease(s) from subnet(s) %s", n, which);
+    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %zu IPv4 lease(s) from subnet(s) %s", n, which);
 }
 
 void srv4_register_lease_commands(srv4_t *s)

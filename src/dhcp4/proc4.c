@@ -386,7 +386,7 @@ void srv4_prefetch_end(srv4_t *s)
 
 bool srv4_lookahead(const srv4_t *s)
 {
-    return s->store && s->store->ops->prefetch4;
+    return s->store && s->store->ops->prefetch;
 }
 
 bool srv4_backlogged(const srv4_t *s)

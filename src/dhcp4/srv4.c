@@ -276,10 +276,10 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
     const cfg_expired_t *e = &s->rt->cfg->expired;
-    int n = s->store->ops->delete_reclaimed4(s->store, now_epoch(), e->hold_reclaimed_time);
-    if (n > 0)
+    size_t n = 0;
+    if (s->store->ops->delete_reclaimed(s->store, LEASE_V4, now_epoch(), e->hold_reclaimed_time, &n) == 0 && n > 0)
         LOG_DEBUG(NLOG_ALLOC, 40, "ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_COMPLETE",
-                  "deleted %d reclaimed leases held longer than %u seconds", n, e->hold_reclaimed_time);
+                  "deleted %zu reclaimed leases held longer than %u seconds", n, e->hold_reclaimed_time);
     schedule(s->ev_flush, e->flush_reclaimed_timer_wait_time);
 }
 

@@ -150,7 +150,7 @@ bool srv4_backlogged(const srv4_t *s);
 /* Counts (received, dropped) and logs a DISCOVER dropped unparsed because it waited age_ms in
  * the socket (io4.c, RX_STALE_MS). */
 void srv4_drop_stale(srv4_t *s, srv4_iface_t *ifc, uint32_t age_ms);
-/* Whether lookahead pays: the lease store's lookups are round trips (it has prefetch4). */
+/* Whether lookahead pays: the lease store's lookups are round trips (it has prefetch). */
 bool srv4_lookahead(const srv4_t *s);
 
 /* Reply lifecycle (reply4.c). */

@@ -95,3 +95,22 @@ void lease_list_free(lease_list_t *list)
     list->items = NULL;
     list->count = list->cap = 0;
 }
+
+lease_key_t lease_key_of(const lease_t *l)
+{
+    if (l->family == LEASE_V6)
+        return lease_key6((enum lease6_type)l->type, &l->addr.v6);
+    return lease_key4(l->addr.v4);
+}
+
+int lease_key_cmp(const lease_key_t *a, const lease_key_t *b)
+{
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    if (a->family == LEASE_V4)
+        return a->addr.v4 < b->addr.v4 ? -1 : a->addr.v4 > b->addr.v4;
+    int c = memcmp(&a->addr.v6, &b->addr.v6, sizeof a->addr.v6);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->type < b->type ? -1 : a->type > b->type;
+}

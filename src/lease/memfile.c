@@ -189,6 +189,12 @@ static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb 
         cb(arg, rc);
 }
 
+/* Whether the store holds family (see lease.h). */
+static bool holds(const memfile_store_t *m, int family)
+{
+    return (int)m->cfg.family == family;
+}
+
 static int check_lease(memfile_store_t *m, const lease_t *l)
 {
     char why[256];
@@ -251,7 +257,7 @@ static int mf_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
-    if (!l || l->family != LEASE_V4)
+    if (!l || !holds(m, l->family))
         return NST_EINVAL;
     memfile_txn_init(&t);
     pthread_rwlock_wrlock(&m->lock);
@@ -265,11 +271,20 @@ static int mf_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *
     return 0;
 }
 
-static int mf_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs)
+static void set_count(size_t *out, size_t n)
+{
+    if (out)
+        *out = n;
+}
+
+static int mf_delete_reclaimed(lease_store_t *s, enum lease_family family, int64_t now, uint32_t secs,
+                               size_t *removed)
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
     uint32_t *ids;
+    if (!holds(m, family))
+        return NST_EINVAL;
     memfile_report(m, MEMFILE_SEV_DEBUG, "DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4",
                    "deleting reclaimed leases expired more than %u seconds ago", secs);
     memfile_txn_init(&t);
@@ -280,10 +295,11 @@ static int mf_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs)
         remove_with_row(m, &t, ids[i]);
     finish_change(m, &t, NULL, NULL);
     free(ids);
-    return n > INT32_MAX ? INT32_MAX : (int)n;
+    set_count(removed, n);
+    return 0;
 }
 
-static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
+static int mf_wipe(lease_store_t *s, enum lease_family family, uint32_t subnet_id, size_t *removed)
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
@@ -291,6 +307,8 @@ static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
     uint32_t key, id;
     uint32_t *ids = NULL;
     size_t n = 0, cap = 0;
+    if (!holds(m, family))
+        return NST_EINVAL;
     memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4",
                    "removing all IPv4 leases from subnet %u", subnet_id);
     memfile_txn_init(&t);
@@ -309,60 +327,43 @@ static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
     free(ids);
     memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4_FINISHED",
                    "removed %zu IPv4 leases from subnet %u", n, subnet_id);
-    return n > INT32_MAX ? INT32_MAX : (int)n;
+    set_count(removed, n);
+    return 0;
 }
 
 /* ---- lookups ---- */
 
-static int mf_get4_addr(lease_store_t *s, uint32_t addr, lease_t *out)
+static int mf_get(lease_store_t *s, const lease_key_t *key, lease_t *out)
 {
     memfile_store_t *m = memfile_of(s);
+    if (!key || !holds(m, key->family))
+        return NST_EINVAL;
     pthread_rwlock_rdlock(&m->lock);
-    uint32_t id = memfile_idx4_find(&m->idx, addr);
+    uint32_t id = memfile_idx4_find(&m->idx, key->addr.v4);
     if (id != MEMFILE_NONE)
         memfile_idx4_copy(&m->idx, id, out);
     pthread_rwlock_unlock(&m->lock);
     return id == MEMFILE_NONE ? NST_ENOENT : 0;
 }
 
-static int mf_get4_hw_subnet(lease_store_t *s, const uint8_t *hw, size_t hwlen,
-                             uint32_t subnet_id, lease_t *out)
+/* Both of a v4 client's lookups under one read lock (also is ignored: a lookup costs no round
+ * trip here). */
+static int mf_client(lease_store_t *s, const lease_client_query_t *q, lease_t out[2], bool found[2])
 {
     memfile_store_t *m = memfile_of(s);
+    if (!q || !holds(m, q->family) || q->family != LEASE_V4)
+        return NST_EINVAL;
+    uint32_t ids[2] = {MEMFILE_NONE, MEMFILE_NONE};
     pthread_rwlock_rdlock(&m->lock);
-    uint32_t id = memfile_idx4_find_hw(&m->idx, hw, hwlen, subnet_id);
-    if (id != MEMFILE_NONE)
-        memfile_idx4_copy(&m->idx, id, out);
-    pthread_rwlock_unlock(&m->lock);
-    return id == MEMFILE_NONE ? NST_ENOENT : 0;
-}
-
-static int mf_get4_cid_subnet(lease_store_t *s, const uint8_t *cid, size_t len,
-                              uint32_t subnet_id, lease_t *out)
-{
-    memfile_store_t *m = memfile_of(s);
-    pthread_rwlock_rdlock(&m->lock);
-    uint32_t id = memfile_idx4_find_cid(&m->idx, cid, len, subnet_id);
-    if (id != MEMFILE_NONE)
-        memfile_idx4_copy(&m->idx, id, out);
-    pthread_rwlock_unlock(&m->lock);
-    return id == MEMFILE_NONE ? NST_ENOENT : 0;
-}
-
-static int mf_get4_by_hw(lease_store_t *s, const uint8_t *hw, size_t hwlen, lease_list_t *out)
-{
-    memfile_store_t *m = memfile_of(s);
-    pthread_rwlock_rdlock(&m->lock);
-    memfile_idx4_collect_hw(&m->idx, hw, hwlen, out);
-    pthread_rwlock_unlock(&m->lock);
-    return 0;
-}
-
-static int mf_get4_by_cid(lease_store_t *s, const uint8_t *cid, size_t len, lease_list_t *out)
-{
-    memfile_store_t *m = memfile_of(s);
-    pthread_rwlock_rdlock(&m->lock);
-    memfile_idx4_collect_cid(&m->idx, cid, len, out);
+    if (q->cidlen)
+        ids[0] = memfile_idx4_find_cid(&m->idx, q->cid, q->cidlen, q->subnet_id);
+    if (q->hwlen)
+        ids[1] = memfile_idx4_find_hw(&m->idx, q->hw, q->hwlen, q->subnet_id);
+    for (int i = 0; i < 2; i++) {
+        found[i] = ids[i] != MEMFILE_NONE;
+        if (found[i])
+            memfile_idx4_copy(&m->idx, ids[i], &out[i]);
+    }
     pthread_rwlock_unlock(&m->lock);
     return 0;
 }
@@ -402,35 +403,50 @@ static bool keep_subnet(const memfile_idx4_t *x, uint32_t id, const void *arg)
     return memfile_idx4_rec(x, id)->subnet_id == *(const uint32_t *)arg;
 }
 
-static int mf_get4_by_hostname(lease_store_t *s, const char *hostname, lease_list_t *out)
+static int mf_list(lease_store_t *s, const lease_query_t *q, lease_list_t *out)
 {
-    if (!hostname || !*hostname)
+    memfile_store_t *m = memfile_of(s);
+    if (!q || !holds(m, q->family))
         return NST_EINVAL;
-    /* A linear scan: a control-command query, not on the packet path. */
-    scan(memfile_of(s), 0, 0, keep_hostname, hostname, out);
-    return 0;
-}
-
-static int mf_get4_all(lease_store_t *s, uint32_t subnet_id, lease_list_t *out)
-{
-    scan(memfile_of(s), 0, 0, subnet_id ? keep_subnet : NULL, &subnet_id, out);
-    return 0;
-}
-
-static int mf_get4_page(lease_store_t *s, uint32_t after, size_t limit, lease_list_t *out)
-{
-    if (limit == 0)
-        return NST_EINVAL; /* Kea refuses a page size of 0 */
-    if (after == UINT32_MAX)
+    switch (q->by) {
+    case LEASE_BY_SUBNET:
+        scan(m, 0, 0, q->subnet_id ? keep_subnet : NULL, &q->subnet_id, out);
         return 0;
-    scan(memfile_of(s), after + 1, limit, NULL, NULL, out);
-    return 0;
+    case LEASE_BY_HWADDR:
+        pthread_rwlock_rdlock(&m->lock);
+        memfile_idx4_collect_hw(&m->idx, q->id, q->idlen, out);
+        pthread_rwlock_unlock(&m->lock);
+        return 0;
+    case LEASE_BY_CLIENT_ID:
+        pthread_rwlock_rdlock(&m->lock);
+        memfile_idx4_collect_cid(&m->idx, q->id, q->idlen, out);
+        pthread_rwlock_unlock(&m->lock);
+        return 0;
+    case LEASE_BY_HOSTNAME:
+        if (!q->hostname || !*q->hostname)
+            return NST_EINVAL;
+        /* A linear scan: a control-command query, not on the packet path. */
+        scan(m, 0, 0, keep_hostname, q->hostname, out);
+        return 0;
+    case LEASE_BY_PAGE:
+        if (q->limit == 0)
+            return NST_EINVAL; /* Kea refuses a page size of 0 */
+        if (q->after.family == 0)
+            scan(m, 0, q->limit, NULL, NULL, out);
+        else if (q->after.addr.v4 != UINT32_MAX)
+            scan(m, q->after.addr.v4 + 1, q->limit, NULL, NULL, out);
+        return 0;
+    default:
+        return NST_EINVAL;
+    }
 }
 
-static int mf_get4_expired(lease_store_t *s, int64_t now, size_t max, lease_list_t *out)
+static int mf_expired(lease_store_t *s, enum lease_family family, int64_t now, size_t max, lease_list_t *out)
 {
     memfile_store_t *m = memfile_of(s);
     uint32_t *ids;
+    if (!holds(m, family))
+        return NST_EINVAL;
     pthread_rwlock_rdlock(&m->lock);
     size_t n = memfile_heap_collect(&m->idx.active, now, max, &ids);
     for (size_t i = 0; i < n; i++) {
@@ -443,9 +459,11 @@ static int mf_get4_expired(lease_store_t *s, int64_t now, size_t max, lease_list
     return 0;
 }
 
-static int mf_counts4(lease_store_t *s, lease_subnet_counts_t **out, size_t *n)
+static int mf_counts(lease_store_t *s, enum lease_family family, lease_subnet_counts_t **out, size_t *n)
 {
     memfile_store_t *m = memfile_of(s);
+    if (!holds(m, family))
+        return NST_EINVAL;
     pthread_rwlock_rdlock(&m->lock);
     size_t k = 0;
     for (size_t i = 0; i < m->idx.nsubnets; i++)
@@ -468,18 +486,13 @@ static const lease_store_ops_t memfile_ops = {
     .add = mf_add,
     .update = mf_update,
     .del = mf_del,
-    .get4_addr = mf_get4_addr,
-    .get4_hw_subnet = mf_get4_hw_subnet,
-    .get4_cid_subnet = mf_get4_cid_subnet,
-    .get4_by_hw = mf_get4_by_hw,
-    .get4_by_cid = mf_get4_by_cid,
-    .get4_by_hostname = mf_get4_by_hostname,
-    .get4_all = mf_get4_all,
-    .get4_page = mf_get4_page,
-    .get4_expired = mf_get4_expired,
-    .delete_reclaimed4 = mf_delete_reclaimed4,
-    .wipe4 = mf_wipe4,
-    .counts4 = mf_counts4,
+    .get = mf_get,
+    .client = mf_client,
+    .list = mf_list,
+    .expired = mf_expired,
+    .delete_reclaimed = mf_delete_reclaimed,
+    .wipe = mf_wipe,
+    .counts = mf_counts,
     .flush = mf_flush,
     .tick = mf_tick,
     .close = mf_close,

@@ -6,7 +6,8 @@
  *   max_row_errors bad rows in one file (when non-zero) fails the open. It refuses to open
  *   while X.pid names a live process (a running kea-lfc). With persist, X is then opened for
  *   appending (a header is written if X is new or empty).
- * - The store implements lease_store_ops_t (lease.h) for v4. v6 is not implemented yet:
+ * - The store implements lease_store_ops_t (lease.h) for the family it was opened for; keys,
+ *   queries and families of the other answer NST_EINVAL. v6 is not implemented yet:
  *   memfile_open() refuses LEASE_V6 with NST_EINVAL (TODO(v6) hooks are marked in the code).
  * - Writes: every add/update/del appends a CSV row; the in-memory change is visible as soon
  *   as the call returns 0. The commit callback is called exactly once for each call that
@@ -34,11 +35,12 @@
  * - close() flushes, waits for the writer and LFC threads and frees everything.
  * - Operation details: add/update refuse (NST_EINVAL) a lease that would not load back
  *   (csv4_check_lease). del writes the stored lease with valid_lifetime 0. Collections return
- *   0 and append to the list in address order (get4_expired: oldest expiry first).
- *   get4_hw_subnet/get4_cid_subnet return the lease with the largest cltt. get4_page refuses
- *   limit 0. delete_reclaimed4 removes reclaimed leases with expire < now - secs; it and wipe4
- *   write a delete row per lease and return the count. get4_by_hostname compares without case
- *   and scans (a control-command query). counts4 appends subnets with a non-zero count.
+ *   0 and append to the list in address order (expired: oldest expiry first). client()
+ *   answers each lookup with the lease of the largest cltt, under one read lock (also is
+ *   ignored). A LEASE_BY_PAGE query refuses limit 0. delete_reclaimed removes reclaimed leases
+ *   with expire < now - secs; it and wipe write a delete row per lease and report the count.
+ *   LEASE_BY_HOSTNAME compares without case and scans (a control-command query). counts
+ *   appends subnets with a non-zero count.
  */
 #ifndef NESTOR_LEASE_MEMFILE_H
 #define NESTOR_LEASE_MEMFILE_H

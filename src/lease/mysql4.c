@@ -283,7 +283,7 @@ static int one(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_t *out)
 
 static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
 {
-    my4_flush(&s->base); /* control-command reads see every acknowledged write */
+    my4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
@@ -314,32 +314,6 @@ static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
     MYSQL_BIND b[1];
     my4_b_u32(&b[0], &addr);
     return one(s, MY4_S_GET_ADDR, b, out);
-}
-
-static int by_client(my4_t *s, enum my4_stmt k, const overlay4_key_t *key, lease_t *out)
-{
-    uint32_t sub = key->subnet;
-    unsigned long len = key->len;
-    MYSQL_BIND p[2];
-    my4_b_bytes(&p[0], MYSQL_TYPE_BLOB, key->id, &len);
-    my4_b_u32(&p[1], &sub);
-    lease_t db;
-    int r = one(s, k, p, &db);
-    if (r && r != NST_ENOENT)
-        return r;
-    return overlay4_client(&s->ov, &db, r == 0, key, out);
-}
-
-static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
-{
-    overlay4_key_t k = {hw, hwlen, subnet_id, true};
-    return by_client(S(st), MY4_S_GET_HW_SUB, &k, out);
-}
-
-static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
-{
-    overlay4_key_t k = {cid, len, subnet_id, false};
-    return by_client(S(st), MY4_S_GET_CID_SUB, &k, out);
 }
 
 /* Runs one combined client lookup (sqlbatch4) on the calling thread's connection: a single
@@ -396,20 +370,6 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     }
     mysql_stmt_free_result(stmt);
     return got < 0 ? NST_EIO : 0;
-}
-
-/* Client lookups and the DISCOVER lookahead are the shared ones of sqlbatch4, over lookup_query. */
-static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
-                              lease_t out[2], bool found[2])
-{
-    my4_t *s = S(st);
-    return sqlbatch4_client_subnet(&s->sb, cid, cidlen, hw, hwlen, subnet_id, also_addr, flags, out, found);
-}
-
-static int prefetch4(lease_store_t *st, const lease_lookup4_t *items, size_t n)
-{
-    return sqlbatch4_prefetch_all(&S(st)->sb, items, n);
 }
 
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
@@ -473,32 +433,34 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     return many(S(st), MY4_S_GET_EXP, p, out);
 }
 
-static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
+/* Runs a delete; *removed (may be NULL) gets the number of rows it removed. */
+static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, size_t *removed)
 {
-    my4_flush(&s->base);
+    my4_flush(&s->sql.base);
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
-    my_ulonglong n = mysql_stmt_affected_rows(st);
-    return n > INT32_MAX ? INT32_MAX : (int)n;
+    if (removed)
+        *removed = (size_t)mysql_stmt_affected_rows(st);
+    return 0;
 }
 
-static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
+static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs, size_t *removed)
 {
     MYSQL_TIME t;
     bound_time(now - secs, &t);
     MYSQL_BIND p[1];
     my4_b_time(&p[0], &t);
-    return affected(S(st), MY4_S_DEL_RECL, p);
+    return affected(S(st), MY4_S_DEL_RECL, p, removed);
 }
 
-static int wipe4(lease_store_t *st, uint32_t subnet_id)
+static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
 {
     if (!subnet_id)
-        return affected(S(st), MY4_S_WIPE_ALL, NULL);
+        return affected(S(st), MY4_S_WIPE_ALL, NULL, removed);
     MYSQL_BIND p[1];
     my4_b_u32(&p[0], &subnet_id);
-    return affected(S(st), MY4_S_WIPE_SUB, p);
+    return affected(S(st), MY4_S_WIPE_SUB, p, removed);
 }
 
 static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
@@ -584,25 +546,14 @@ static void close_store(lease_store_t *st)
     free(s);
 }
 
+static const sqlstore_v4_t my4_v4 = {SQLSTORE_V4_STATEMENTS};
+
 static const lease_store_ops_t my4_ops = {
     .type = "mysql",
     .add = my4_add,
     .update = my4_update,
     .del = my4_del,
-    .get4_addr = get4_addr,
-    .get4_hw_subnet = get4_hw_subnet,
-    .get4_cid_subnet = get4_cid_subnet,
-    .get4_client_subnet = get4_client_subnet,
-    .prefetch4 = prefetch4,
-    .get4_by_hw = get4_by_hw,
-    .get4_by_cid = get4_by_cid,
-    .get4_by_hostname = get4_by_hostname,
-    .get4_all = get4_all,
-    .get4_page = get4_page,
-    .get4_expired = get4_expired,
-    .delete_reclaimed4 = delete_reclaimed4,
-    .wipe4 = wipe4,
-    .counts4 = counts4,
+    SQLSTORE_KEYED_OPS,
     .flush = my4_flush,
     .backlog_ms = my4_backlog_ms,
     .reconnect = reconnect,
@@ -614,7 +565,9 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
 {
     *out = NULL;
     my4_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &my4_ops;
+    s->sql.base.ops = &my4_ops;
+    s->sql.v4 = &my4_v4;
+    s->sql.lookups4 = &s->sb;
     cfg_db_copy(&s->db, cfg->db);
     s->report = cfg->report;
     s->report_arg = cfg->report_arg;
@@ -632,9 +585,9 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
     s->qtail = &s->qhead;
     int r = my4_writer_start(s, cfg->allow_offline, err, errlen);
     if (r) {
-        close_store(&s->base);
+        close_store(&s->sql.base);
         return r;
     }
-    *out = &s->base;
+    *out = &s->sql.base;
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "lease/overlay4.h"
 #include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
+#include "lease/sqlstore.h"
 #include "db/myconn.h"
 #include "lease/mysql4.h"
 
@@ -59,7 +60,7 @@ typedef struct my4_conn {
 } my4_conn_t;
 
 typedef struct my4 {
-    lease_store_t base;
+    sqlstore_t sql;           /* first: a lease_store_t * is a my4_t * */
     cfg_db_t db;
     mysql4_report_fn report;
     void *report_arg;

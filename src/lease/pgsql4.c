@@ -253,7 +253,7 @@ static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const
 
 static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
 {
-    pg4_flush(&s->base); /* control-command reads see every acknowledged write */
+    pg4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
@@ -283,31 +283,6 @@ static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
     const char *v[] = {a};
     int len[] = {8};
     return one(s, "get_addr", 1, v, len, out);
-}
-
-static int by_client(pg4_t *s, const char *stmt, const overlay4_key_t *k, lease_t *out)
-{
-    char sub[8];
-    pg_put_int8(sub, k->subnet);
-    const char *v[] = {(const char *)k->id, sub};
-    int len[] = {(int)k->len, 8};
-    lease_t db;
-    int r = one(s, stmt, 2, v, len, &db);
-    if (r && r != NST_ENOENT)
-        return r;
-    return overlay4_client(&s->ov, &db, r == 0, k, out);
-}
-
-static int get4_hw_subnet(lease_store_t *st, const uint8_t *hw, size_t hwlen, uint32_t subnet_id, lease_t *out)
-{
-    overlay4_key_t k = {hw, hwlen, subnet_id, true};
-    return by_client(S(st), "get_hw_sub", &k, out);
-}
-
-static int get4_cid_subnet(lease_store_t *st, const uint8_t *cid, size_t len, uint32_t subnet_id, lease_t *out)
-{
-    overlay4_key_t k = {cid, len, subnet_id, false};
-    return by_client(S(st), "get_cid_sub", &k, out);
 }
 
 /* A text array literal of bytea values: {"\\x0a0b",...} (NULLs for absent keys are left out). */
@@ -378,20 +353,6 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     return 0;
 }
 
-/* Client lookups and the DISCOVER lookahead are the shared ones of sqlbatch4, over lookup_query. */
-static int get4_client_subnet(lease_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                              size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags,
-                              lease_t out[2], bool found[2])
-{
-    pg4_t *s = S(st);
-    return sqlbatch4_client_subnet(&s->sb, cid, cidlen, hw, hwlen, subnet_id, also_addr, flags, out, found);
-}
-
-static int prefetch4(lease_store_t *st, const lease_lookup4_t *items, size_t n)
-{
-    return sqlbatch4_prefetch_all(&S(st)->sb, items, n);
-}
-
 static int get4_by_hw(lease_store_t *st, const uint8_t *hw, size_t hwlen, lease_list_t *out)
 {
     const char *v[] = {(const char *)hw};
@@ -446,35 +407,37 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     return many(S(st), "get_exp", 2, v, len, out);
 }
 
-static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
+/* Runs a delete; *removed (may be NULL) gets the number of rows it removed. */
+static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, size_t *removed)
 {
-    pg4_flush(&s->base);
+    pg4_flush(&s->sql.base);
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
-    int count = atoi(PQcmdTuples(r));
+    if (removed)
+        *removed = strtoul(PQcmdTuples(r), NULL, 10);
     PQclear(r);
-    return count;
+    return 0;
 }
 
-static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
+static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs, size_t *removed)
 {
     char t[8];
     pg_put_int8(t, pg_epoch_to_ts(now - secs));
     const char *v[] = {t};
     int len[] = {8};
-    return affected(S(st), "del_recl", 1, v, len);
+    return affected(S(st), "del_recl", 1, v, len, removed);
 }
 
-static int wipe4(lease_store_t *st, uint32_t subnet_id)
+static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
 {
     if (!subnet_id)
-        return affected(S(st), "wipe_all", 0, NULL, NULL);
+        return affected(S(st), "wipe_all", 0, NULL, NULL, removed);
     char sub[8];
     pg_put_int8(sub, subnet_id);
     const char *v[] = {sub};
     int len[] = {8};
-    return affected(S(st), "wipe_sub", 1, v, len);
+    return affected(S(st), "wipe_sub", 1, v, len, removed);
 }
 
 static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
@@ -546,25 +509,14 @@ static void close_store(lease_store_t *st)
     free(s);
 }
 
+static const sqlstore_v4_t pg4_v4 = {SQLSTORE_V4_STATEMENTS};
+
 static const lease_store_ops_t pg4_ops = {
     .type = "postgresql",
     .add = pg4_add,
     .update = pg4_update,
     .del = pg4_del,
-    .get4_addr = get4_addr,
-    .get4_hw_subnet = get4_hw_subnet,
-    .get4_cid_subnet = get4_cid_subnet,
-    .get4_client_subnet = get4_client_subnet,
-    .prefetch4 = prefetch4,
-    .get4_by_hw = get4_by_hw,
-    .get4_by_cid = get4_by_cid,
-    .get4_by_hostname = get4_by_hostname,
-    .get4_all = get4_all,
-    .get4_page = get4_page,
-    .get4_expired = get4_expired,
-    .delete_reclaimed4 = delete_reclaimed4,
-    .wipe4 = wipe4,
-    .counts4 = counts4,
+    SQLSTORE_KEYED_OPS,
     .flush = pg4_flush,
     .backlog_ms = pg4_backlog_ms,
     .reconnect = reconnect,
@@ -576,7 +528,9 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
 {
     *out = NULL;
     pg4_t *s = xcalloc(1, sizeof *s);
-    s->base.ops = &pg4_ops;
+    s->sql.base.ops = &pg4_ops;
+    s->sql.v4 = &pg4_v4;
+    s->sql.lookups4 = &s->sb;
     cfg_db_copy(&s->db, cfg->db);
     s->report = cfg->report;
     s->report_arg = cfg->report_arg;
@@ -594,9 +548,9 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     s->qtail = &s->qhead;
     int r = pg4_writer_start(s, cfg->allow_offline, err, errlen);
     if (r) {
-        close_store(&s->base);
+        close_store(&s->sql.base);
         return r;
     }
-    *out = &s->base;
+    *out = &s->sql.base;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "lease/overlay4.h"
 #include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
+#include "lease/sqlstore.h"
 #include "db/pgconn.h"
 #include "lease/pgsql4.h"
 
@@ -32,7 +33,7 @@ typedef struct pg4_conn {
 } pg4_conn_t;
 
 typedef struct pg4 {
-    lease_store_t base;
+    sqlstore_t sql;           /* first: a lease_store_t * is a pg4_t * */
     cfg_db_t db;
     pgsql4_report_fn report;
     void *report_arg;

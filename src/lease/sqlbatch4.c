@@ -79,16 +79,16 @@ void sqlbatch4_row(sqlbatch4_req_t *const *reqs, size_t n, const lease_t *row)
         sqlcache4_answer_row(&reqs[i]->ans, &reqs[i]->key, row);
 }
 
-int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_lookup4_t *items, size_t n, sqlbatch4_query_fn q, void *ctx)
+int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_client_query_t *items, size_t n, sqlbatch4_query_fn q, void *ctx)
 {
     sqlbatch4_req_t r[SQLBATCH4_MAX], *reqs[SQLBATCH4_MAX];
     if (n > SQLBATCH4_MAX)
         n = SQLBATCH4_MAX;
     for (size_t i = 0; i < n; i++) {
-        const lease_lookup4_t *it = &items[i];
+        const lease_client_query_t *it = &items[i];
         r[i].key = (sqlcache4_key_t){it->cidlen ? it->cid : NULL, it->cidlen, it->hwlen ? it->hw : NULL, it->hwlen,
                                      it->subnet_id};
-        r[i].also_addr = it->also_addr;
+        r[i].also_addr = it->also.family == LEASE_V4 ? it->also.addr.v4 : 0;
         reqs[i] = &r[i];
     }
     int rc = n ? sqlbatch4_lookup_many(b, reqs, n, q, ctx) : 0;
@@ -101,10 +101,13 @@ int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_lookup4_t *items, size_t n, s
     return rc;
 }
 
-int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                            size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags, lease_t out[2],
+int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const lease_client_query_t *q, lease_t out[2],
                             bool found[2])
 {
+    const uint8_t *cid = q->cid, *hw = q->hw;
+    size_t cidlen = q->cidlen, hwlen = q->hwlen;
+    uint32_t subnet_id = q->subnet_id, also_addr = q->also.family == LEASE_V4 ? q->also.addr.v4 : 0;
+    unsigned flags = q->flags;
     found[0] = found[1] = false;
     sqlcache4_prefetch_drop();
     sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
@@ -131,7 +134,7 @@ int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const uint8_t *cid, siz
     return 0;
 }
 
-int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_lookup4_t *items, size_t n)
+int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_client_query_t *items, size_t n)
 {
     int rc = 0;
     sqlcache4_ahead_begin(st->id);

@@ -3,7 +3,7 @@
  *
  * A database spends most of a client lookup on the statement itself (parsing, planning, locking,
  * the round trip), little on the index probes. So a thread that needs a client lookup
- * (get4_client_subnet), or a run of them (prefetch4), queues it, and unless SQLBATCH4_LEADERS
+ * (client()), or a run of them (prefetch()), queues it, and unless SQLBATCH4_LEADERS
  * threads are running combined queries already it runs one itself, for every lookup queued so far
  * (up to SQLBATCH4_MAX), on its own connection, then hands each waiting thread its answers.
  * Lookups that arrive while a query runs go into the next one: under load several threads share
@@ -65,9 +65,9 @@ int sqlbatch4_lookup(sqlbatch4_t *b, sqlbatch4_req_t *r, sqlbatch4_query_fn q, v
  * first error, each request has its own). */
 int sqlbatch4_lookup_many(sqlbatch4_t *b, sqlbatch4_req_t *const *rs, size_t nr, sqlbatch4_query_fn q, void *ctx);
 
-/* Looks up n <= SQLBATCH4_MAX items (the lookahead of prefetch4) like sqlbatch4_lookup_many()
+/* Looks up n <= SQLBATCH4_MAX items (the lookahead of prefetch) like sqlbatch4_lookup_many()
  * and keeps each answer in this thread's lookahead (sqlcache4_ahead_put). */
-int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_lookup4_t *items, size_t n, sqlbatch4_query_fn q, void *ctx);
+int sqlbatch4_prefetch(sqlbatch4_t *b, const lease_client_query_t *items, size_t n, sqlbatch4_query_fn q, void *ctx);
 
 /* What a SQL store's client lookups use: its identity (for the thread-local caches), its
  * combiner, offer memory and overlay, and its query function. */
@@ -80,15 +80,14 @@ typedef struct sqlbatch4_store {
     void *ctx;
 } sqlbatch4_store_t;
 
-/* get4_client_subnet() of a SQL store (see lease.h): the answer kept for a SELECTING REQUEST, or
+/* client() of a SQL store (see lease.h): the answer kept for a SELECTING REQUEST, or
  * prefetched for a DISCOVER, or else a combined lookup; the row of also_addr goes to the
  * thread's prefetch slot, a DISCOVER's answer to the offer memory, and the overlay of queued
  * writes is applied on top. */
-int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const uint8_t *cid, size_t cidlen, const uint8_t *hw,
-                            size_t hwlen, uint32_t subnet_id, uint32_t also_addr, unsigned flags, lease_t out[2],
+int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const lease_client_query_t *q, lease_t out[2],
                             bool found[2]);
-/* prefetch4() of a SQL store: any number of items, SQLBATCH4_MAX per query. */
-int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_lookup4_t *items, size_t n);
+/* prefetch() of a SQL store: any number of items, SQLBATCH4_MAX per query. */
+int sqlbatch4_prefetch_all(const sqlbatch4_store_t *st, const lease_client_query_t *items, size_t n);
 
 /* Gives one row of a combined query's result to every request it answers. */
 void sqlbatch4_row(sqlbatch4_req_t *const *reqs, size_t n, const lease_t *row);

@@ -1,8 +1,8 @@
 /* Answers the SQL lease stores reuse instead of asking the database again (shared by pgsql4 and
  * mysql4):
- * - the client answer: what one client lookup (get4_client_subnet) got from the database, the
+ * - the client answer: what one client lookup (the store's client()) got from the database, the
  *   latest row by client-id and by hardware address, and the row of one more address;
- * - the prefetch: that address's row, given to the get4_addr() that follows on the same thread
+ * - the prefetch: that address's row, given to the get() that follows on the same thread
  *   (thread-local, once, within SQLCACHE4_PREFETCH_MS);
  * - the offer memory: the answer a DISCOVER got, kept for the client's REQUEST (shared by every
  *   thread of a store, taken once, within SQLCACHE4_OFFER_MS). A DORA then costs one lookup.
@@ -59,7 +59,7 @@ void sqlcache4_prefetch_set(const void *store, const sqlcache4_answer_t *a);
 int sqlcache4_prefetch_take(const void *store, uint32_t addr, lease_t *out);
 void sqlcache4_prefetch_drop(void);
 
-/* Lookahead (thread-local): answers of a prefetch4() for the DISCOVERs this thread handles next.
+/* Lookahead (thread-local): answers of a prefetch() for the DISCOVERs this thread handles next.
  * ahead_begin forgets what an earlier prefetch left; put keeps a copy of k and takes a (moved);
  * take moves the answer for k and also_addr into out and forgets it (false: none, or older than
  * SQLCACHE4_PREFETCH_MS). */

@@ -153,7 +153,7 @@ static void test_release_decline_reclaim(void **state)
     alloc4_req_t ra = req_for(f, a);
     assert_int_equal(alloc4_decline(f->alloc, &ra, 0x0a00000a, 50), ALLOC4_OK);
     lease_t l;
-    assert_int_equal(f->store->ops->get4_addr(f->store, 0x0a00000a, &l), 0);
+    assert_int_equal(lease_store_get4(f->store, 0x0a00000a, &l), 0);
     assert_int_equal(l.state, LEASE_STATE_DECLINED);
     assert_int_equal(l.hwaddr_len, 0);
     lease_free(&l);
@@ -164,7 +164,7 @@ static void test_release_decline_reclaim(void **state)
     alloc4_result_free(&res);
     /* after probation, reclamation frees it */
     assert_int_equal(alloc4_reclaim(f->alloc, 1000000 + 51, 0, 0, true), 1);
-    assert_int_not_equal(f->store->ops->get4_addr(f->store, 0x0a00000a, &l), 0);
+    assert_int_not_equal(lease_store_get4(f->store, 0x0a00000a, &l), 0);
     assert_int_equal(request(f, b, 0x0a00000a, REQ_SELECTING, &st), 0x0a00000a);
     assert_int_equal(alloc4_release(f->alloc, &rb, 0x0a00000a), ALLOC4_OK);
 }

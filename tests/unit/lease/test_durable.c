@@ -79,7 +79,7 @@ static void test_group_commit(void **state)
         tl_lease(&l, 0x0a000000 + (uint32_t)i, (uint8_t)i, 1000 + i);
         args[i] = (commit_arg_t){.c = &c, .seq = i};
         assert_int_equal(lease_store_add(s, &l, commit_cb, &args[i]), 0);
-        assert_int_equal(s->ops->get4_addr(s, l.addr.v4, &got), 0);
+        assert_int_equal(lease_store_get4(s, l.addr.v4, &got), 0);
         lease_free(&got);
     }
     pthread_mutex_lock(&c.mu);
@@ -115,14 +115,14 @@ static void test_group_commit(void **state)
     assert_int_equal(lease_store_update(s, &l, NULL, NULL, NULL), 0); /* no callback: fine too */
     tl_lease(&l, 0x0a000001, 1, 0);
     assert_int_equal(lease_store_del(s, &l, NULL, NULL), 0);
-    assert_int_equal(s->ops->wipe4(s, 99), 0); /* nothing to write still goes through */
-    assert_int_equal(s->ops->delete_reclaimed4(s, 0, 0), 0);
+    assert_int_equal(tl_wipe4(s, 99), 0); /* nothing to write still goes through */
+    assert_int_equal(tl_delete_reclaimed4(s, 0, 0), 0);
     for (uint32_t i = 0; i < 10; i++) {
         tl_lease(&l, 0x0c000000 + i, (uint8_t)i, 1000);
         l.subnet_id = 7;
         assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
     }
-    assert_int_equal(s->ops->wipe4(s, 7), 10);
+    assert_int_equal(tl_wipe4(s, 7), 10);
     lease_store_t *r;
     s->ops->flush(s);
     r = tl_open(&(memfile_config_t){.family = LEASE_V4, .path = path, .persist = true});
@@ -239,7 +239,7 @@ static void test_write_errors(void **state)
         assert_int_equal(st.write_errors, 1);
         assert_int_equal(st.rows_written, 0);
         /* Memory keeps the change (it is served until restart). */
-        assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
+        assert_int_equal(lease_store_get4(s, 0x0a000001, &got), 0);
         lease_free(&got);
 
         /* Later writes work again. */

@@ -52,6 +52,17 @@ memfile_config_t tl_config(const char *path, tl_reports_t *r);
 /* Opens and asserts success. */
 lease_store_t *tl_open(const memfile_config_t *cfg);
 
+/* The keyed store API, v4, in the shapes the tests use (lease.h). Lookups of one lease return 0
+ * or NST_ENOENT; counts are returned (or < 0). */
+int tl_client4(lease_store_t *s, bool by_hw, const uint8_t *id, size_t len, uint32_t subnet_id, lease_t *out);
+int tl_list4(lease_store_t *s, enum lease_by by, const uint8_t *id, size_t len, lease_list_t *out);
+int tl_hostname4(lease_store_t *s, const char *hostname, lease_list_t *out);
+int tl_subnet4(lease_store_t *s, uint32_t subnet_id, lease_list_t *out);
+/* Leases after address `after` (0: from the first). */
+int tl_page4(lease_store_t *s, uint32_t after, size_t limit, lease_list_t *out);
+int tl_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs);
+int tl_wipe4(lease_store_t *s, uint32_t subnet_id);
+
 /* Every lease of the store in address order. */
 void tl_all(lease_store_t *s, lease_list_t *out);
 /* Asserts both stores hold the same leases. */

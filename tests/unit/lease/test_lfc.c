@@ -163,7 +163,7 @@ static void test_leftovers(void **state)
     tl_write(d.x1, HDR "10.0.0.8,01:08,,100,1100,1,0,0,stale,0,\n");
     s = tl_open(&cfg); /* loads .completed, not .2/.1 */
     lease_t got;
-    assert_int_equal(s->ops->get4_addr(s, 0x0a000008, &got), NST_ENOENT);
+    assert_int_equal(lease_store_get4(s, 0x0a000008, &got), NST_ENOENT);
     assert_int_equal(memfile_lfc_run_now(s), 0);
     text = tl_read(d.x2);
     assert_string_equal(text, HDR "10.0.0.7,01:07,,100,1100,1,0,0,merged,0,\n");

@@ -46,21 +46,21 @@ static void test_memory_only(void **state)
     assert_int_equal(cb.last_err, 0);
     assert_int_equal(lease_store_add(s, &l, count_cb, &cb), NST_EEXIST);
     assert_int_equal(cb.calls, 1); /* no callback for a refused call */
-    assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
+    assert_int_equal(lease_store_get4(s, 0x0a000001, &got), 0);
     tl_assert_lease_eq(&got, &l);
     lease_free(&got);
 
     l.valid_lft = 7200;
     assert_int_equal(lease_store_update(s, &l, NULL, count_cb, &cb), 0);
     assert_int_equal(cb.calls, 2);
-    assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
+    assert_int_equal(lease_store_get4(s, 0x0a000001, &got), 0);
     assert_int_equal(got.valid_lft, 7200);
     lease_free(&got);
     assert_int_equal(lease_store_del(s, &l, count_cb, &cb), 0);
     assert_int_equal(cb.calls, 3);
     assert_int_equal(lease_store_del(s, &l, count_cb, &cb), NST_ENOENT);
     assert_int_equal(lease_store_update(s, &l, NULL, count_cb, &cb), NST_ENOENT);
-    assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), NST_ENOENT);
+    assert_int_equal(lease_store_get4(s, 0x0a000001, &got), NST_ENOENT);
     assert_int_equal(s->ops->flush(s), 0);
 
     /* Leases that could not be read back are refused. */
@@ -103,46 +103,46 @@ static void test_lookups(void **state)
     lease_free(&l);
 
     uint8_t hw[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 9};
-    assert_int_equal(s->ops->get4_hw_subnet(s, hw, 6, 1, &got), 0);
+    assert_int_equal(tl_client4(s, true, hw, 6, 1, &got), 0);
     assert_int_equal(got.addr.v4, 0x0a000001); /* largest cltt */
     lease_free(&got);
-    assert_int_equal(s->ops->get4_hw_subnet(s, hw, 6, 2, &got), 0);
+    assert_int_equal(tl_client4(s, true, hw, 6, 2, &got), 0);
     assert_int_equal(got.addr.v4, 0x0b000001);
     lease_free(&got);
-    assert_int_equal(s->ops->get4_hw_subnet(s, hw, 6, 3, &got), NST_ENOENT);
-    assert_int_equal(s->ops->get4_hw_subnet(s, hw, 5, 1, &got), NST_ENOENT);
-    assert_int_equal(s->ops->get4_cid_subnet(s, cid_a, 2, 1, &got), 0);
+    assert_int_equal(tl_client4(s, true, hw, 6, 3, &got), NST_ENOENT);
+    assert_int_equal(tl_client4(s, true, hw, 5, 1, &got), NST_ENOENT);
+    assert_int_equal(tl_client4(s, false, cid_a, 2, 1, &got), 0);
     assert_int_equal(got.addr.v4, 0x0a000001);
     lease_free(&got);
-    assert_int_equal(s->ops->get4_cid_subnet(s, cid_b, 2, 1, &got), NST_ENOENT);
+    assert_int_equal(tl_client4(s, false, cid_b, 2, 1, &got), NST_ENOENT);
 
     lease_list_t list = {0};
-    assert_int_equal(s->ops->get4_by_hw(s, hw, 6, &list), 0);
+    assert_int_equal(tl_list4(s, LEASE_BY_HWADDR, hw, 6, &list), 0);
     assert_int_equal(list.count, 4);
     assert_int_equal(list.items[0].addr.v4, 0x0a000001); /* address order */
     assert_int_equal(list.items[3].addr.v4, 0x0b000001);
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_by_cid(s, cid_a, 2, &list), 0);
+    assert_int_equal(tl_list4(s, LEASE_BY_CLIENT_ID, cid_a, 2, &list), 0);
     assert_int_equal(list.count, 2);
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_by_hostname(s, "ALPHA.example", &list), 0);
+    assert_int_equal(tl_hostname4(s, "ALPHA.example", &list), 0);
     assert_int_equal(list.count, 2);
     assert_string_equal(list.items[0].hostname, "Alpha.example");
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_all(s, 2, &list), 0);
+    assert_int_equal(tl_subnet4(s, 2, &list), 0);
     assert_int_equal(list.count, 1);
     lease_list_free(&list);
 
     /* Moving a lease to another identifier updates the chains. */
-    assert_int_equal(s->ops->get4_addr(s, 0x0a000001, &got), 0);
+    assert_int_equal(lease_store_get4(s, 0x0a000001, &got), 0);
     lease_set_client_id(&got, cid_b, 2);
     got.hwaddr[5] = 10;
     assert_int_equal(lease_store_update(s, &got, NULL, NULL, NULL), 0);
     lease_free(&got);
-    assert_int_equal(s->ops->get4_cid_subnet(s, cid_a, 2, 1, &got), 0);
+    assert_int_equal(tl_client4(s, false, cid_a, 2, 1, &got), 0);
     assert_int_equal(got.addr.v4, 0x0a000002);
     lease_free(&got);
-    assert_int_equal(s->ops->get4_by_hw(s, hw, 6, &list), 0);
+    assert_int_equal(tl_list4(s, LEASE_BY_HWADDR, hw, 6, &list), 0);
     assert_int_equal(list.count, 3);
     lease_list_free(&list);
 
@@ -156,7 +156,7 @@ static void test_lookups(void **state)
     assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
     lease_subnet_counts_t *counts = NULL;
     size_t n = 0;
-    assert_int_equal(s->ops->counts4(s, &counts, &n), 0);
+    assert_int_equal(s->ops->counts(s, LEASE_V4, &counts, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(counts[0].subnet_id, 1);
     assert_int_equal(counts[0].assigned, 3);
@@ -191,10 +191,10 @@ static void test_page_expired_reclaimed_wipe(void **state)
         assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
     }
     lease_list_t list = {0};
-    assert_int_equal(s->ops->get4_page(s, 0, 0, &list), NST_EINVAL);
+    assert_int_equal(tl_page4(s, 0, 0, &list), NST_EINVAL);
     uint32_t after = 0, seen = 0;
     for (;;) {
-        assert_int_equal(s->ops->get4_page(s, after, 256, &list), 0);
+        assert_int_equal(tl_page4(s, after, 256, &list), 0);
         if (list.count == 0)
             break;
         for (size_t i = 0; i < list.count; i++) {
@@ -205,40 +205,40 @@ static void test_page_expired_reclaimed_wipe(void **state)
         lease_list_free(&list);
     }
     assert_int_equal(seen, 3000);
-    assert_int_equal(s->ops->get4_page(s, UINT32_MAX, 10, &list), 0);
+    assert_int_equal(tl_page4(s, UINT32_MAX, 10, &list), 0);
     assert_int_equal(list.count, 0);
 
     /* Expired: state default/declined, expire <= now, oldest first, at most max. */
-    assert_int_equal(s->ops->get4_expired(s, 1004, 0, &list), 0);
+    assert_int_equal(s->ops->expired(s, LEASE_V4, 1004, 0, &list), 0);
     assert_int_equal(list.count, 5 * 30 - 30); /* a%100 in 0..4, minus reclaimed (a%10==0) */
     for (size_t i = 1; i < list.count; i++)
         assert_true(lease_expire(&list.items[i - 1]) <= lease_expire(&list.items[i]));
     for (size_t i = 0; i < list.count; i++)
         assert_int_not_equal(list.items[i].state, LEASE_STATE_RECLAIMED);
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_expired(s, 2000, 7, &list), 0);
+    assert_int_equal(s->ops->expired(s, LEASE_V4, 2000, 7, &list), 0);
     assert_int_equal(list.count, 7);
     assert_int_equal(lease_expire(&list.items[0]), 1001);
     assert_int_equal(lease_expire(&list.items[6]), 1001);
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_expired(s, 1001, 100, &list), 0);
+    assert_int_equal(s->ops->expired(s, LEASE_V4, 1001, 100, &list), 0);
     assert_int_equal(list.count, 30); /* max is not reached: only the due ones */
     lease_list_free(&list);
-    assert_int_equal(s->ops->get4_expired(s, 999, 0, &list), 0);
+    assert_int_equal(s->ops->expired(s, LEASE_V4, 999, 0, &list), 0);
     assert_int_equal(list.count, 0);
-    assert_int_equal(s->ops->get4_expired(s, INT64_MAX - 1, 0, &list), 0);
+    assert_int_equal(s->ops->expired(s, LEASE_V4, INT64_MAX - 1, 0, &list), 0);
     assert_int_equal(list.count, 3000 - 300 - 1); /* the infinite lease never expires */
     lease_list_free(&list);
 
     /* Reclaimed leases expired more than secs ago: expire < now - secs. */
     assert_int_equal(reclaimed_old, 60);
-    assert_int_equal(s->ops->delete_reclaimed4(s, 1100, 80), 60); /* expire 1000 and 1010 */
-    assert_int_equal(s->ops->delete_reclaimed4(s, 1100, 80), 0);
-    assert_int_equal(s->ops->delete_reclaimed4(s, 1100, 79), 30); /* expire 1020 */
-    assert_int_equal(s->ops->wipe4(s, 2), (int)subnet2 - 10);  /* 10 of 1020 in subnet 2 */
-    assert_int_equal(s->ops->get4_all(s, 2, &list), 0);
+    assert_int_equal(tl_delete_reclaimed4(s, 1100, 80), 60); /* expire 1000 and 1010 */
+    assert_int_equal(tl_delete_reclaimed4(s, 1100, 80), 0);
+    assert_int_equal(tl_delete_reclaimed4(s, 1100, 79), 30); /* expire 1020 */
+    assert_int_equal(tl_wipe4(s, 2), (int)subnet2 - 10);  /* 10 of 1020 in subnet 2 */
+    assert_int_equal(tl_subnet4(s, 2, &list), 0);
     assert_int_equal(list.count, 0);
-    assert_int_equal(s->ops->wipe4(s, 0), 3000 - 90 - (int)subnet2 + 10);
+    assert_int_equal(tl_wipe4(s, 0), 3000 - 90 - (int)subnet2 + 10);
     memfile_stats_t st;
     memfile_get_stats(s, &st);
     assert_int_equal(st.leases, 0);
@@ -467,7 +467,7 @@ static void *worker_main(void *arg)
         }
         if (i % 5 == 0 && lease_store_del(w->s, &l, NULL, NULL) != 0)
             abort();
-        if (w->s->ops->get4_cid_subnet(w->s, cid, 4, 1, &got) == 0)
+        if (tl_client4(w->s, false, cid, 4, 1, &got) == 0)
             lease_free(&got);
         lease_free(&l);
     }
@@ -497,7 +497,7 @@ static void test_concurrent_writers(void **state)
         uint32_t k = l->addr.v4 & 0xffff;
         assert_int_not_equal(k % 5, 0);
         assert_int_equal(l->cltt, 1000 + k + (k % 3 == 0 ? 5 : 0));
-        assert_int_equal(s->ops->get4_cid_subnet(s, l->client_id, 4, 1, &got), 0);
+        assert_int_equal(tl_client4(s, false, l->client_id, 4, 1, &got), 0);
         assert_int_equal(got.addr.v4, l->addr.v4);
         lease_free(&got);
     }

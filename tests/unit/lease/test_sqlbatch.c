@@ -156,9 +156,12 @@ static void test_prefetch_lookahead(void **state)
     sqlbatch4_init(&b);
     static const int store; /* any address identifies the store */
     sqlbatch4_req_t k[4] = {req_for(1, 0x0a000011), req_for(2, 0x0a000012), req_for(3, 0), req_for(9, 0)};
-    lease_lookup4_t items[4];
-    for (int i = 0; i < 4; i++)
-        items[i] = (lease_lookup4_t){NULL, 0, k[i].key.hw, 6, 1, k[i].also_addr};
+    lease_client_query_t items[4];
+    for (int i = 0; i < 4; i++) {
+        items[i] = (lease_client_query_t){.family = LEASE_V4, .hw = k[i].key.hw, .hwlen = 6, .subnet_id = 1};
+        if (k[i].also_addr)
+            items[i].also = lease_key4(k[i].also_addr);
+    }
     sqlcache4_ahead_begin(&store);
     assert_int_equal(sqlbatch4_prefetch(&b, items, 4, fake_query, NULL), 0);
     assert_int_equal(atomic_load(&db.calls), 1);

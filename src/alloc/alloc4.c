@@ -113,13 +113,13 @@ alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *st
     a->store = store;
     a->subnets = xcalloc(cfg->subnet_count, sizeof *a->subnets);
     a->seed = (uint64_t)now_mono_ms() * 0x9E3779B97F4A7C15ull | 1;
-    pthread_mutex_init(&a->lock, NULL);
     for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
         pthread_mutex_init(&a->addr_locks[i], NULL);
     for (size_t i = 0; i < cfg->subnet_count; i++) {
         const cfg_subnet4_t *s = &cfg->subnets[i];
         subnet_state_t *st = &a->subnets[i];
         st->cursors = xcalloc(s->pool_count ? s->pool_count : 1, sizeof *st->cursors);
+        st->full = xcalloc(s->pool_count ? s->pool_count : 1, sizeof *st->full);
         for (size_t k = 0; k < s->pool_count; k++)
             st->cursors[k] = s->pools[k].first;
         alloc4_stats_bind(st, s->id);
@@ -127,6 +127,23 @@ alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *st
     }
     alloc4_stats_bind_global(a);
     return a;
+}
+
+void alloc4_inherit(alloc4_t *a, const alloc4_t *old)
+{
+    if (!old)
+        return;
+    for (size_t i = 0; i < a->cfg->subnet_count; i++) {
+        const cfg_subnet4_t *s = &a->cfg->subnets[i];
+        const cfg_subnet4_t *o = cfg4_subnet_by_id(old->cfg, s->id);
+        if (!o)
+            continue;
+        const subnet_state_t *ost = alloc4_state((alloc4_t *)old, o);
+        for (size_t k = 0; k < s->pool_count; k++)
+            for (size_t j = 0; j < o->pool_count; j++)
+                if (o->pools[j].first == s->pools[k].first && o->pools[j].last == s->pools[k].last)
+                    a->subnets[i].cursors[k] = __atomic_load_n(&ost->cursors[j], __ATOMIC_RELAXED);
+    }
 }
 
 void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm)
@@ -139,10 +156,11 @@ void alloc4_free(alloc4_t *a)
     if (!a)
         return;
     release_held();
-    for (size_t i = 0; i < a->cfg->subnet_count; i++)
+    for (size_t i = 0; i < a->cfg->subnet_count; i++) {
         free(a->subnets[i].cursors);
+        free(a->subnets[i].full);
+    }
     free(a->subnets);
-    pthread_mutex_destroy(&a->lock);
     for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
         pthread_mutex_destroy(&a->addr_locks[i]);
     free(EXT(a));
@@ -173,6 +191,8 @@ void alloc4_recount(alloc4_t *a)
     for (size_t i = 0; i < a->cfg->subnet_count; i++) {
         stat_set(a->subnets[i].assigned, 0);
         stat_set(a->subnets[i].declined, 0);
+        for (size_t k = 0; k < a->cfg->subnets[i].pool_count; k++)
+            __atomic_store_n(&a->subnets[i].full[k].until, 0, __ATOMIC_RELAXED);
     }
     int64_t declined = 0;
     if (a->store->ops->counts(a->store, LEASE_V4, &counts, &n) == 0) {
@@ -483,53 +503,102 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
     return ok;
 }
 
+/* xorshift64*, one state per thread (seeded from the engine's seed and the thread's stack): cheap
+ * and good enough to spread addresses; not for security. */
 static uint64_t next_rand(alloc4_t *a)
 {
-    /* xorshift64*: cheap and good enough to spread addresses; not for security. */
-    uint64_t x = a->seed;
+    static __thread uint64_t t_seed;
+    uint64_t x = t_seed;
+    if (!x)
+        x = (a->seed ^ (uint64_t)(uintptr_t)&t_seed * 0x9E3779B97F4A7C15ull) | 1;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    a->seed = x;
+    t_seed = x;
     return x * 0x2545F4914F6CDD1Dull;
 }
 
-/* Picks a free address from s's pools. Returns 0 when none. */
+static bool pool_known_full(const pool_full_t *f, int64_t now)
+{
+    int64_t until = __atomic_load_n(&f->until, __ATOMIC_RELAXED);
+    return until && now < until &&
+           now_mono_ms() - __atomic_load_n(&f->marked_ms, __ATOMIC_RELAXED) < ALLOC4_FULL_RECHECK_MS;
+}
+
+void alloc4_addr_freed(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr)
+{
+    if (!s)
+        return;
+    subnet_state_t *st = alloc4_state(a, s);
+    for (size_t k = 0; k < s->pool_count; k++)
+        if (addr >= s->pools[k].first && addr <= s->pools[k].last)
+            __atomic_store_n(&st->full[k].until, 0, __ATOMIC_RELAXED);
+}
+
+void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr)
+{
+    alloc4_addr_freed(a, cfg4_subnet_by_id(a->cfg, subnet_id), addr);
+}
+
+/* Tries each address of pool k once (iterative: from the cursor; random: from a random start).
+ * Returns the first usable one, or 0; *earliest gets the earliest expiry among the leases that
+ * made addresses unusable (INT64_MAX: none will expire). */
+static uint32_t scan_pool(alloc4_t *a, const cfg_subnet4_t *s, size_t k, const alloc4_req_t *req, uint32_t skip,
+                          int64_t *earliest)
+{
+    const cfg_pool4_t *p = &s->pools[k];
+    bool random = s->life.allocator == CFG_ALLOC_RANDOM;
+    uint64_t size = (uint64_t)p->last - p->first + 1;
+    uint32_t addr = random ? p->first + (uint32_t)(next_rand(a) % size) : 0;
+    *earliest = INT64_MAX;
+    for (uint64_t n = 0; n < size; n++) {
+        if (!random)
+            addr = claim_next(alloc4_state(a, s), k, p);
+        /* Network and broadcast addresses of the subnet are never handed out. */
+        bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
+        if (!edge && addr != skip) {
+            lease_t held;
+            if (alloc4_addr_usable(a, s, addr, req, NULL, &held)) {
+                lease_free(&held);
+                return addr;
+            }
+            if (held.family && held.valid_lft != LEASE_INFINITE && lease_expire(&held) < *earliest)
+                *earliest = lease_expire(&held);
+            lease_free(&held);
+        }
+        if (alloc4_failed())
+            return 0; /* the database cannot tell: no point asking about every other address */
+        if (random)
+            addr = addr == p->last ? p->first : addr + 1;
+    }
+    return 0;
+}
+
+/* Picks a free address from s's pools. Returns 0 when none. No lock is held while the store is
+ * asked: the iterative allocator claims each candidate from its pool's cursor (compare-and-swap),
+ * so concurrent pickers get different addresses, and the random one has a seed per thread. */
 uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip)
 {
     subnet_state_t *st = alloc4_state(a, s);
-    bool random = s->life.allocator == CFG_ALLOC_RANDOM;
     if (t_claim.addr && t_claim.subnet == s) {
-        /* this thread's claim: no other thread takes it, so no lock */
+        /* this thread's claim: no other thread takes it */
         uint32_t addr = t_claim.addr;
         t_claim.addr = 0;
         bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
         if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL))
             return addr;
     }
-    uint32_t found = 0;
-    /* One picker at a time (the random allocator's seed; with the iterative one, each address is
-     * claimed from the cursor, so concurrent DISCOVERs get different addresses). */
-    pthread_mutex_lock(&a->lock);
-    for (size_t k = 0; k < s->pool_count && !found && !alloc4_failed(); k++) {
-        const cfg_pool4_t *p = &s->pools[k];
-        uint64_t size = (uint64_t)p->last - p->first + 1;
-        uint32_t addr = random ? p->first + (uint32_t)(next_rand(a) % size) : 0;
-        for (uint64_t n = 0; n < size; n++) {
-            if (!random)
-                addr = claim_next(st, k, p);
-            /* Network and broadcast addresses of the subnet are never handed out. */
-            bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
-            if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL)) {
-                found = addr;
-                break;
-            }
-            if (alloc4_failed())
-                break; /* the database cannot tell: no point asking about every other address */
-            if (random)
-                addr = addr == p->last ? p->first : addr + 1;
+    for (size_t k = 0; k < s->pool_count && !alloc4_failed(); k++) {
+        if (pool_known_full(&st->full[k], req->now))
+            continue;
+        int64_t earliest;
+        uint32_t found = scan_pool(a, s, k, req, skip, &earliest);
+        if (found)
+            return found;
+        if (!alloc4_failed() && !skip) {
+            __atomic_store_n(&st->full[k].marked_ms, now_mono_ms(), __ATOMIC_RELAXED);
+            __atomic_store_n(&st->full[k].until, earliest, __ATOMIC_RELAXED);
         }
     }
-    pthread_mutex_unlock(&a->lock);
-    return found;
+    return 0;
 }

@@ -9,9 +9,14 @@
  *   commit callback along: the caller must hold its reply until the callback runs (it may run
  *   before the call returns).
  * - Conflicts: the store's add() refuses a taken address (NST_EEXIST); the engine then moves to the
- *   next candidate, so two clients never end up with one address. Worker threads are
- *   serialised inside this module: picking a free address holds the allocator's lock, and every
+ *   next candidate, so two clients never end up with one address. Worker threads never wait for
+ *   each other while the store is asked: the iterative allocator claims candidates from a
+ *   per-pool cursor with compare-and-swap, the random one has a seed per thread, and every
  *   writer of one address's lease holds that address's stripe lock from check to write.
+ * - A pool found full is skipped (not asked about address by address) until the earliest expiry
+ *   among its leases, for at most ALLOC4_FULL_RECHECK_MS, or until the engine frees one of its
+ *   addresses (alloc4_internal.h): a DISCOVER costs the same number of store lookups however
+ *   large the full pools before a free one are.
  * - Results own their lease (alloc4_result_free).
  * - Host reservations come from the config-file index, and, when a host manager with databases
  *   is attached (alloc4_set_hostmgr), from the hosts databases behind it (file first, Kea's
@@ -71,13 +76,22 @@ typedef struct alloc4_result {
 } alloc4_result_t;
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);
+/* Carries the iterative allocator's cursors over from the engine of the previous configuration:
+ * each pool of a subnet with the same id and the same range goes on where it was. Call before
+ * the new engine is used. */
+void alloc4_inherit(alloc4_t *a, const alloc4_t *old);
 /* Attaches the host manager of the same configuration (borrowed; NULL or one without databases:
  * config-file reservations only). Call before any lookup; it must outlive a. */
 void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm);
 void alloc4_free(alloc4_t *a);
 void alloc4_result_free(alloc4_result_t *r);
 
-/* Recomputes per-subnet statistics (total, assigned, declined) from the store. */
+/* A lease of subnet_id at addr was deleted or changed outside the engine (a lease command): the
+ * address's pool is no longer known to be full. */
+void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr);
+
+/* Recomputes per-subnet statistics (total, assigned, declined) from the store, and forgets which
+ * pools were full (the store changed under the engine). */
 void alloc4_recount(alloc4_t *a);
 
 /* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.

@@ -12,8 +12,20 @@
  * A thread holds at most one stripe at a time. */
 #define ALLOC4_ADDR_STRIPES 256
 
+/* A pool found full: until the earliest expiry among the leases that filled it (epoch seconds,
+ * the request's clock) and for at most ALLOC4_FULL_RECHECK_MS, pickers skip it instead of asking
+ * the store about every address again. Freeing an address of the pool here (release, reclaim,
+ * a lease command) forgets the mark; the time bound covers changes made elsewhere (another
+ * server on a shared database). Read and written with atomics. */
+#define ALLOC4_FULL_RECHECK_MS 5000
+typedef struct pool_full {
+    int64_t until;                /* 0: not known to be full */
+    int64_t marked_ms;            /* monotonic time of the mark */
+} pool_full_t;
+
 typedef struct subnet_state {
     uint32_t *cursors;            /* iterative allocator: next candidate per pool */
+    pool_full_t *full;            /* per pool */
     stat_t *total, *assigned, *declined, *cumulative, *reclaimed, *reclaimed_declined;
 } subnet_state_t;
 
@@ -22,9 +34,8 @@ struct alloc4 {
     const hosts4_t *hosts;
     lease_store_t *store;
     subnet_state_t *subnets;      /* parallel to cfg->subnets */
-    pthread_mutex_t lock;         /* cursors and the random seed; held while picking */
     pthread_mutex_t addr_locks[ALLOC4_ADDR_STRIPES]; /* per-address serialisation (striped) */
-    uint64_t seed;
+    uint64_t seed;                /* seeds each thread's random allocator */
     stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
     stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools, *g_res_conflicts;
 };
@@ -42,6 +53,9 @@ bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned fla
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
                         const cfg_host4_t *own, lease_t *prev);
 uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip);
+/* addr may have become free (a lease released, reclaimed or deleted): its pool is no longer
+ * known to be full. */
+void alloc4_addr_freed(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr);
 
 /* A lookup of this thread's current allocation failed (a lease or hosts database error, not
  * "nothing found"): the allocation then ends with ALLOC4_STORE_ERROR and no answer to the client,

@@ -263,8 +263,11 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
     if (lease_store_get4(a->store, old_addr, &old) == 0) {
         const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
         if (os && alloc4_lease_is_clients(os, &old, req) && old.state != LEASE_STATE_DECLINED &&
-            lease_store_del(a->store, &old, NULL, NULL) == 0 && old.state != LEASE_STATE_RECLAIMED)
-            stat_add(alloc4_state(a, os)->assigned, -1);
+            lease_store_del(a->store, &old, NULL, NULL) == 0) {
+            alloc4_addr_freed(a, os, old_addr);
+            if (old.state != LEASE_STATE_RECLAIMED)
+                stat_add(alloc4_state(a, os)->assigned, -1);
+        }
         lease_free(&old);
     }
     pthread_mutex_unlock(lk);
@@ -367,6 +370,7 @@ static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
     int r = ALLOC4_SILENT;
     if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT &&
         lease_store_del(a->store, &l, NULL, NULL) == 0) {
+        alloc4_addr_freed(a, s, addr);
         stat_add(alloc4_state(a, s)->assigned, -1);
         r = ALLOC4_OK;
     }
@@ -454,6 +458,7 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         if (r)
             continue;
         count++;
+        alloc4_addr_freed(a, s, l->addr.v4);
         if (s) {
             subnet_state_t *st = alloc4_state(a, s);
             stat_add(st->assigned, -1);

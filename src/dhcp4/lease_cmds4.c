@@ -207,8 +207,10 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
         } else if (r) {
             a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
         } else {
-            if (exists)
+            if (exists) {
                 account(s, &old, -1);
+                alloc4_lease_freed(s->rt->alloc, old.subnet_id, old.addr.v4);
+            }
             account(s, l, +1);
             if (!update)
                 a = cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
@@ -311,8 +313,10 @@ static json_t *cmd_del(const char *name, json_t *args, void *ud)
     if (r)
         return cmd_answer(CMD_EMPTY, "IPv4 lease not found.", NULL);
     r = lease_store_del(s->store, &l, NULL, NULL);
-    if (!r)
+    if (!r) {
         account(s, &l, -1);
+        alloc4_lease_freed(s->rt->alloc, l.subnet_id, l.addr.v4);
+    }
     lease_free(&l);
     return r ? cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r))
              : cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);

@@ -515,6 +515,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     free(s->store_sig);
     s->store_sig = store_sig;
     rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
+    alloc4_inherit(rt->alloc, old ? old->alloc : NULL);
     alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
     collect_server_ids(rt);
     s->rt = rt;

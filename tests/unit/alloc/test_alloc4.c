@@ -1,4 +1,5 @@
 /* Unit tests: the DHCPv4 allocation engine over a real (in-memory) memfile store. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,6 +224,176 @@ static void test_random_allocator_spreads_and_fills_the_pool(void **state)
     alloc4_result_free(&res);
 }
 
+/* ---- store lookups per DISCOVER with a full first pool ---- */
+
+/* The store's get(), counted: the memfile store's own table with get() wrapped. */
+static lease_store_ops_t counting_ops;
+static const lease_store_ops_t *real_ops;
+static int gets;
+
+/* A store lookup that waits (up to 2 s) while `stalled` is this thread, until another thread
+ * sets `released`: a slow database answer. */
+static pthread_mutex_t stall_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t stalled;
+static bool stalling, released, stall_timed_out;
+
+static void stall_if_asked(void)
+{
+    pthread_mutex_lock(&stall_mu);
+    if (stalling && pthread_equal(stalled, pthread_self())) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 2;
+        while (!released && !stall_timed_out)
+            stall_timed_out = pthread_cond_timedwait(&stall_cv, &stall_mu, &until) != 0;
+        stalling = false;
+    }
+    pthread_mutex_unlock(&stall_mu);
+}
+
+static int counting_get(lease_store_t *s, const lease_key_t *k, lease_t *out)
+{
+    gets++;
+    stall_if_asked();
+    return real_ops->get(s, k, out);
+}
+
+static void count_gets(lease_store_t *s)
+{
+    real_ops = s->ops;
+    counting_ops = *s->ops;
+    counting_ops.get = counting_get;
+    s->ops = &counting_ops;
+}
+
+static const char *two_pools_text =
+    "{\"Dhcp4\": {\"valid-lifetime\": 100,\n"
+    " \"subnet4\": [{\"id\": 1, \"subnet\": \"10.0.0.0/16\",\n"
+    "   \"pools\": [{\"pool\": \"10.0.0.10 - 10.0.0.209\"}, {\"pool\": \"10.0.1.10 - 10.0.1.250\"}]}]}}";
+
+static int setup_two_pools(void **state)
+{
+    setup_text(state, two_pools_text);
+    count_gets(((fixture_t *)*state)->store);
+    return 0;
+}
+
+/* Fills 10.0.0.10-209 with leases of other clients expiring at `expire`. */
+static void fill_first_pool(fixture_t *f, int64_t expire)
+{
+    for (uint32_t a = 0x0a00000a; a <= 0x0a0000d1; a++) {
+        lease_t l;
+        lease_init(&l, LEASE_V4);
+        l.addr.v4 = a;
+        l.subnet_id = 1;
+        l.hwaddr_len = 6;
+        memcpy(l.hwaddr, (uint8_t[]){4, 0, 0, 0, (uint8_t)(a >> 8), (uint8_t)a}, 6);
+        l.valid_lft = 100;
+        l.cltt = expire - 100;
+        assert_int_equal(lease_store_add(f->store, &l, NULL, NULL), 0);
+    }
+}
+
+static uint32_t offer(fixture_t *f, const uint8_t *mac, int64_t now)
+{
+    alloc4_req_t r = req_for(f, mac);
+    r.now = now;
+    alloc4_result_t res;
+    assert_int_equal(alloc4_offer(f->alloc, &r, &res), ALLOC4_OK);
+    uint32_t got = res.lease.addr.v4;
+    alloc4_result_free(&res);
+    return got;
+}
+
+static void test_full_pool_is_not_rescanned(void **state)
+{
+    fixture_t *f = *state;
+    fill_first_pool(f, 1000000 + 500);
+    uint8_t mac[6] = {2, 0, 0, 0, 9, 0};
+    gets = 0;
+    assert_int_equal(offer(f, mac, 1000000) >> 8, 0x0a0001); /* the second pool */
+    assert_true(gets >= 200);                                /* the first DISCOVER finds pool 0 full */
+    for (int i = 1; i <= 20; i++) {
+        mac[5] = (uint8_t)i;
+        gets = 0;
+        assert_int_equal(offer(f, mac, 1000000) >> 8, 0x0a0001);
+        assert_true(gets <= 3); /* client lookup aside: the candidate, not the full pool */
+    }
+    /* an address freed by the engine is found again at once */
+    alloc4_lease_freed(f->alloc, 1, 0x0a000064);
+    lease_t l;
+    assert_int_equal(lease_store_get4(f->store, 0x0a000064, &l), 0);
+    assert_int_equal(lease_store_del(f->store, &l, NULL, NULL), 0);
+    lease_free(&l);
+    mac[5] = 99;
+    assert_int_equal(offer(f, mac, 1000000), 0x0a000064);
+    /* once the leases that filled it expire, the pool is asked again */
+    mac[5] = 100;
+    assert_int_equal(offer(f, mac, 1000000 + 500) >> 8, 0x0a0000);
+}
+
+typedef struct offer_thread {
+    fixture_t *f;
+    uint32_t got;
+} offer_thread_t;
+
+static void *offer_stalled(void *arg)
+{
+    offer_thread_t *t = arg;
+    uint8_t mac[6] = {2, 0, 0, 0, 11, 1};
+    t->got = offer(t->f, mac, 1000000);
+    return NULL;
+}
+
+/* A picker waiting for the store does not hold up the others. */
+static void test_slow_lookup_does_not_block_other_pickers(void **state)
+{
+    fixture_t *f = *state;
+    count_gets(f->store);
+    offer_thread_t t = {f, 0};
+    pthread_t th;
+    pthread_mutex_lock(&stall_mu);
+    stalling = true, released = false, stall_timed_out = false;
+    pthread_create(&th, NULL, offer_stalled, &t);
+    stalled = th;
+    pthread_mutex_unlock(&stall_mu);
+    for (int i = 0; i < 200; i++) { /* until the thread waits in its lookup */
+        struct timespec ms = {0, 5000000};
+        nanosleep(&ms, NULL);
+        if (gets)
+            break;
+    }
+    uint8_t mac[6] = {2, 0, 0, 0, 11, 2};
+    uint32_t mine = offer(f, mac, 1000000);
+    pthread_mutex_lock(&stall_mu);
+    released = true;
+    pthread_cond_broadcast(&stall_cv);
+    bool timed_out = stall_timed_out;
+    pthread_mutex_unlock(&stall_mu);
+    pthread_join(th, NULL);
+    assert_false(timed_out); /* this thread's offer was made while the other one waited */
+    assert_int_not_equal(mine, 0);
+    assert_int_not_equal(t.got, 0);
+}
+
+/* Cursors carry over to the engine of the next configuration: the next client gets the next
+ * address, not the first of the pool again. */
+static void test_cursors_survive_a_reload(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t mac[6] = {2, 0, 0, 0, 10, 0};
+    assert_int_equal(offer(f, mac, 1000000), 0x0a00000a);
+    mac[5] = 1;
+    assert_int_equal(offer(f, mac, 1000000), 0x0a00000b);
+    alloc4_t *next = alloc4_new(f->cfg, f->hosts, f->store);
+    alloc4_inherit(next, f->alloc);
+    alloc4_free(f->alloc);
+    f->alloc = next;
+    mac[5] = 2;
+    assert_int_equal(offer(f, mac, 1000000), 0x0a00000c);
+}
+
 static void test_timers_and_lifetimes(void **state)
 {
     cfg_subnet4_t s = {0};
@@ -269,6 +440,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_decline_reclaim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_of_other_client_is_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_allocator_spreads_and_fills_the_pool, setup_random, teardown),
+        cmocka_unit_test_setup_teardown(test_full_pool_is_not_rescanned, setup_two_pools, teardown),
+        cmocka_unit_test_setup_teardown(test_cursors_survive_a_reload, setup_two_pools, teardown),
+        cmocka_unit_test_setup_teardown(test_slow_lookup_does_not_block_other_pickers, setup_random, teardown),
         cmocka_unit_test(test_timers_and_lifetimes),
     };
     return cmocka_run_group_tests_name("alloc4", tests, NULL, NULL);

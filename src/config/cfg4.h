@@ -9,7 +9,8 @@
  *   and is freed whole by cfg4_free(). Once published by the daemon it is read-only, so worker
  *   threads may read it without locks; a reload builds a new one and swaps the pointer.
  * - Inherited parameters (global -> shared network -> subnet) are resolved at parse time: every
- *   cfg_subnet4_t carries its effective values.
+ *   cfg_subnet4_t carries its effective values. Options are the exception: each level keeps its
+ *   own option-data, resolved per lookup (cfg_optlevels_t).
  * - Addresses are uint32_t in host byte order.
  */
 #ifndef NESTOR_CONFIG_CFG4_H
@@ -28,20 +29,33 @@
 /* ---- options -------------------------------------------------------------------------------- */
 
 typedef struct cfg_option {
-    uint8_t code;
+    uint16_t code;            /* 16 bits: DHCPv6 option codes are */
     bool always_send;
     bool never_send;
     uint16_t len;
+    char *space;              /* option space, owned; NULL: the family's standard space */
     uint8_t *data;            /* encoded value, owned */
 } cfg_option_t;
 
-/* An ordered set of options in the dhcp4 space, at most one per code. */
+/* An ordered set of options of one configuration level, at most one per space and code. */
 typedef struct cfg_optset {
     cfg_option_t *items;
     size_t count;
 } cfg_optset_t;
 
-const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint8_t code);
+/* The option of code in the standard space, or NULL. */
+const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint16_t code);
+
+/* The option sets that apply to one answer, most specific first (host, class, pool, subnet,
+ * shared network, global); each level keeps its own set and an option is resolved when it is
+ * looked up, so no level holds copies of another's. NULL entries are skipped. */
+#define CFG_OPT_LEVELS 6
+typedef struct cfg_optlevels {
+    const cfg_optset_t *set[CFG_OPT_LEVELS];
+} cfg_optlevels_t;
+
+/* The most specific option of code in the standard space, or NULL. */
+const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code);
 
 /* ---- host reservations ---------------------------------------------------------------------- */
 
@@ -107,7 +121,7 @@ typedef struct cfg_subnet4 {
     char *interface;          /* NULL = any */
     uint32_t *relay_addrs;    /* relay.ip-addresses */
     size_t relay_count;
-    cfg_optset_t options;     /* subnet options, then network options, then global (merged lookup order) */
+    cfg_optset_t options;     /* the subnet's own option-data (its network's and the global ones stay there) */
     struct cfg_network4 *network; /* NULL when not in a shared network */
 } cfg_subnet4_t;
 

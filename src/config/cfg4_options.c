@@ -4,18 +4,30 @@
 
 #include "config/cfg4_ctx.h"
 
-const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint8_t code)
+const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint16_t code)
 {
     for (size_t i = 0; i < set->count; i++)
-        if (set->items[i].code == code)
+        if (set->items[i].code == code && !set->items[i].space)
             return &set->items[i];
+    return NULL;
+}
+
+const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code)
+{
+    for (size_t i = 0; i < CFG_OPT_LEVELS; i++) {
+        const cfg_option_t *o = lv->set[i] ? cfg_optset_find(lv->set[i], code) : NULL;
+        if (o)
+            return o;
+    }
     return NULL;
 }
 
 void cfg_optset_free(cfg_optset_t *s)
 {
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         free(s->items[i].data);
+        free(s->items[i].space);
+    }
     free(s->items);
     s->items = NULL;
     s->count = 0;

@@ -15,7 +15,6 @@ typedef struct inherit {
     const char *interface;
     const uint32_t *relay;
     size_t relay_count;
-    const cfg_optset_t *parent_opts[2];          /* network then global */
 } inherit_t;
 
 static const char *const common_keys[] = {
@@ -184,20 +183,6 @@ static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
     return r;
 }
 
-/* Merged option lookup order for a subnet: its own, then network, then global. */
-static void merge_options(cfg_optset_t *dst, const cfg_optset_t *src)
-{
-    for (size_t i = 0; i < src->count; i++) {
-        if (cfg_optset_find(dst, src->items[i].code))
-            continue;
-        dst->items = xrealloc(dst->items, (dst->count + 1) * sizeof *dst->items);
-        cfg_option_t *o = &dst->items[dst->count++];
-        *o = src->items[i];
-        o->data = xmalloc(o->len);
-        memcpy(o->data, src->items[i].data, o->len);
-    }
-}
-
 static int add_host(pctx_t *p, json_t *h, uint32_t subnet_id)
 {
     cfg4_t *c = p->cfg;
@@ -333,12 +318,7 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
         r = cfg4_parse_options(p, list, &s->options);
         pctx_pop(p, old);
     }
-    if (r)
-        return r;
-    for (size_t i = 0; i < 2; i++)
-        if (parent->parent_opts[i])
-            merge_options(&s->options, parent->parent_opts[i]);
-    return 0;
+    return r;
 }
 
 static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_network4_t *net)
@@ -416,8 +396,6 @@ static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
             n->interface = inh.interface ? xstrdup(inh.interface) : NULL;
             inh.relay = n->relay_addrs;
             inh.relay_count = n->relay_count;
-            inh.parent_opts[0] = &n->options;
-            inh.parent_opts[1] = &c->options;
             r = pctx_get_list(p, o, "subnet4", &l2);
             c->network_count++; /* owned from here on, freed by cfg4_free on error */
             if (!r && l2)
@@ -460,7 +438,6 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
         .next_server = c->next_server, .server_hostname = c->server_hostname,
         .boot_file_name = c->boot_file_name, .res_global = c->reservations_global,
         .res_in_subnet = c->reservations_in_subnet, .res_out_of_pool = c->reservations_out_of_pool,
-        .parent_opts = {&c->options, NULL},
     };
     /* Subnets without an "id" are numbered after the highest explicit id. */
     p->next_auto_id = 1 + max_explicit_id(json_object_get(d, "subnet4"));

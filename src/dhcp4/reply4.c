@@ -43,21 +43,8 @@ static void put(optw_t *w, uint8_t code, const void *data, size_t len)
 
 static void put_cfg(optw_t *w, const cfg_option_t *o)
 {
-    if (o && !o->never_send)
-        put(w, o->code, o->data, o->len);
-}
-
-/* Most specific first: host, pool, subnet (which already merged network and global). */
-static const cfg_option_t *find_opt(const cfg_optset_t *const *sets, size_t n, uint8_t code)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!sets[i])
-            continue;
-        const cfg_option_t *o = cfg_optset_find(sets[i], code);
-        if (o)
-            return o;
-    }
-    return NULL;
+    if (o && !o->never_send && o->code <= UINT8_MAX)
+        put(w, (uint8_t)o->code, o->data, o->len);
 }
 
 static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
@@ -68,25 +55,25 @@ static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
     return NULL;
 }
 
-/* The option sets that apply to a reply, most specific first: host, pool, then the subnet's
- * (which already merged its shared network's and the global ones), or the global ones. */
-static void option_sets(const cfg_optset_t *sets[3], const cfg4_t *cfg, const alloc4_result_t *res,
-                        const cfg_subnet4_t *subnet)
+/* The option levels of a reply, most specific first: host, (classes: none yet), pool, subnet,
+ * shared network, global. */
+static void option_levels(cfg_optlevels_t *lv, const cfg4_t *cfg, const alloc4_result_t *res,
+                          const cfg_subnet4_t *subnet)
 {
     const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
-    sets[0] = res && res->host ? &res->host->options : NULL;
-    sets[1] = pool ? &pool->options : NULL;
-    sets[2] = subnet ? &subnet->options : &cfg->options;
+    *lv = (cfg_optlevels_t){{res && res->host ? &res->host->options : NULL, NULL, pool ? &pool->options : NULL,
+                             subnet ? &subnet->options : NULL,
+                             subnet && subnet->network ? &subnet->network->options : NULL, &cfg->options}};
 }
 
-static void put_options(optw_t *w, const cfg_optset_t *const sets[3], const pkt4_t *q,
+static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
                         const cfg_subnet4_t *subnet, const alloc4_result_t *res)
 {
     /* Options always sent when configured (RFC 2132 basics, as Kea does): routers, DNS servers,
      * domain name; the subnet mask comes from the subnet when not configured. */
     static const uint8_t basic[] = {PKT4_OPT_ROUTERS, PKT4_OPT_DNS_SERVERS, PKT4_OPT_DOMAIN_NAME};
     if (subnet) {
-        const cfg_option_t *m = find_opt(sets, 3, PKT4_OPT_SUBNET_MASK);
+        const cfg_option_t *m = cfg_optlevels_find(lv, PKT4_OPT_SUBNET_MASK);
         uint32_t mask = htonl(subnet->mask);
         if (m)
             put_cfg(w, m);
@@ -94,7 +81,7 @@ static void put_options(optw_t *w, const cfg_optset_t *const sets[3], const pkt4
             put(w, PKT4_OPT_SUBNET_MASK, &mask, 4);
     }
     for (size_t i = 0; i < sizeof basic; i++)
-        put_cfg(w, find_opt(sets, 3, basic[i]));
+        put_cfg(w, cfg_optlevels_find(lv, basic[i]));
     size_t prl_len = 0;
     const uint8_t *prl = pkt4_opt(q, PKT4_OPT_PRL, &prl_len);
     for (size_t i = 0; prl && i < prl_len; i++) {
@@ -103,13 +90,13 @@ static void put_options(optw_t *w, const cfg_optset_t *const sets[3], const pkt4
             put(w, c, res->host->hostname, strlen(res->host->hostname));
             continue;
         }
-        put_cfg(w, find_opt(sets, 3, c));
+        put_cfg(w, cfg_optlevels_find(lv, c));
     }
     /* always-send options from every level, most specific first. */
-    for (size_t k = 0; k < 3; k++)
-        for (size_t i = 0; sets[k] && i < sets[k]->count; i++)
-            if (sets[k]->items[i].always_send)
-                put_cfg(w, find_opt(sets, 3, sets[k]->items[i].code));
+    for (size_t k = 0; k < CFG_OPT_LEVELS; k++)
+        for (size_t i = 0; lv->set[k] && i < lv->set[k]->count; i++)
+            if (lv->set[k]->items[i].always_send && !lv->set[k]->items[i].space)
+                put_cfg(w, cfg_optlevels_find(lv, lv->set[k]->items[i].code));
     if (res && res->host && res->host->hostname && pkt4_has_opt(q, PKT4_OPT_HOST_NAME))
         put(w, PKT4_OPT_HOST_NAME, res->host->hostname, strlen(res->host->hostname));
 }
@@ -199,12 +186,12 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
     if (!opt_subnet && type == PKT4_ACK) /* INFORM: options of the client's subnet */
         opt_subnet = q->hdr.ciaddr ? cfg4_subnet_containing(cfg, q->hdr.ciaddr)
                                    : cfg4_subnet_containing(cfg, r->iface->addr);
-    const cfg_optset_t *sets[3];
-    option_sets(sets, cfg, res, opt_subnet);
+    cfg_optlevels_t lv;
+    option_levels(&lv, cfg, res, opt_subnet);
     optw_t w = {.o = &o};
     put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
     /* A configured dhcp-server-identifier wins over the interface address (as in Kea). */
-    const cfg_option_t *sid_opt = find_opt(sets, 3, PKT4_OPT_SERVER_ID);
+    const cfg_option_t *sid_opt = cfg_optlevels_find(&lv, PKT4_OPT_SERVER_ID);
     uint32_t sid = htonl(r->iface->addr);
     if (sid_opt && sid_opt->len == 4 && !sid_opt->never_send)
         put(&w, PKT4_OPT_SERVER_ID, sid_opt->data, sid_opt->len);
@@ -221,7 +208,7 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
             pkt4_out_opt_u32(&o, PKT4_OPT_REBINDING_TIME, t2);
     }
     if (type != PKT4_NAK)
-        put_options(&w, sets, q, opt_subnet, res);
+        put_options(&w, &lv, q, opt_subnet, res);
     size_t len;
     const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
     if (cid && cfg->echo_client_id) /* RFC 6842 */

@@ -183,6 +183,41 @@ def test_reservations_by_hw_address_and_client_id(lan, server):
     assert ack["options"]["name_server"] == "192.0.2.99"
 
 
+def test_option_levels_resolve_most_specific_first(lan, server):
+    """host > pool > subnet > shared network > global, each level keeping its own options."""
+    cfg = {"Dhcp4": {
+        "valid-lifetime": 600,
+        "option-data": [{"name": "domain-name", "data": "global.example"},
+                        {"name": "ntp-servers", "data": "192.0.2.123", "always-send": True},
+                        {"name": "time-offset", "data": "3600"}],
+        "shared-networks": [{
+            "name": "lan", "interface": lan.srv_if,
+            "option-data": [{"name": "domain-name-servers", "data": "192.0.2.60"},
+                            {"name": "time-offset", "data": "7200"}],
+            "subnet4": [{
+                "id": 1, "subnet": "192.0.2.0/24",
+                "option-data": [{"name": "routers", "data": "192.0.2.1"}],
+                "pools": [{"pool": "192.0.2.100 - 192.0.2.149",
+                           "option-data": [{"name": "domain-name", "data": "pool.example"}]},
+                          {"pool": "192.0.2.150 - 192.0.2.199"}],
+                "reservations": [{"hw-address": "02:00:00:00:31:02", "ip-address": "192.0.2.160",
+                                  "option-data": [{"name": "domain-name", "data": "host.example"}]}]}]}]}}
+    server(cfg)
+    prl = [["param_req_list", [1, 2, 3, 6, 15]]]
+    _, a = dora(lan, mac="02:00:00:00:31:01", xid=0x9101, options=prl)
+    assert a["yiaddr"] == "192.0.2.100"
+    o = a["options"]
+    assert o["domain"] == "pool.example"           # pool over global
+    assert o["router"] == "192.0.2.1"              # subnet
+    assert o["name_server"] == "192.0.2.60"        # shared network
+    assert o["time_zone"] == 7200                  # shared network over global
+    assert o["NTP_server"] == "192.0.2.123"        # global, always-send, not requested
+    _, b = dora(lan, mac="02:00:00:00:31:02", xid=0x9111, options=prl)
+    assert b["yiaddr"] == "192.0.2.160"
+    assert b["options"]["domain"] == "host.example"  # host over every other level
+    assert b["options"]["name_server"] == "192.0.2.60"
+
+
 def test_shared_network_spills_into_second_subnet(lan, server):
     cfg = {"Dhcp4": {"valid-lifetime": 600, "shared-networks": [{
         "name": "lan", "interface": lan.srv_if,

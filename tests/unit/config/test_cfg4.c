@@ -83,12 +83,16 @@ static void test_full_subnet(void **state)
     assert_int_equal(s->pools[1].last, 0xc000028f);
     assert_int_equal(s->total_addresses, 11 + 16);
     assert_int_equal(s->relay_count, 1);
-    /* merged options: the subnet's two and the global one */
-    assert_int_equal(s->options.count, 3);
-    const cfg_option_t *o = cfg_optset_find(&s->options, 6);
+    /* each level keeps its own options; a lookup resolves them, most specific first */
+    assert_int_equal(s->options.count, 2);
+    assert_int_equal(c->options.count, 1);
+    const cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &c->options}};
+    const cfg_option_t *o = cfg_optlevels_find(&lv, 6);
     assert_non_null(o);
     assert_int_equal(o->len, 4);
-    o = cfg_optset_find(&s->options, 15);
+    assert_ptr_equal(cfg_optlevels_find(&lv, c->options.items[0].code), &c->options.items[0]);
+    assert_null(cfg_optlevels_find(&lv, 250));
+    o = cfg_optlevels_find(&lv, 15);
     assert_true(o->always_send);
     assert_memory_equal(o->data, "example.org", 11);
     assert_int_equal(c->host_count, 1);

@@ -117,7 +117,7 @@ int lfile_next(lfile_reader_t *r, char **line, size_t *len, uint64_t *off)
             size_t l = nl ? (size_t)(nl - start) : avail;
             start[l] = '\0'; /* the newline, or the spare byte kept at the end */
             *line = start;
-            *len = strlen(start); /* an embedded NUL cuts the line */
+            *len = l; /* NUL bytes inside the line are the caller's to judge */
             *off = r->buf_off + r->pos;
             r->pos += nl ? l + 1 : l;
             r->lineno++;

@@ -3,7 +3,8 @@
  * Contract:
  * - lfile_reader_t reads with large read(2) calls (no stdio) and hands out lines in place:
  *   the returned line is NUL-terminated (newline removed), writable by the caller, and valid
- *   until the next lfile_next()/lfile_close(). A line with an embedded NUL is cut there.
+ *   until the next lfile_next()/lfile_close(). Its length counts every byte up to the newline,
+ *   so a line holding NUL bytes is returned whole (strlen(line) < len tells the caller).
  *   A last line without a newline is still returned. A line of LFILE_MAX_LINE bytes or more is
  *   not returned but skipped (LFILE_LONG): the reader reads past it block by block to its
  *   newline, holding at most LFILE_MAX_LINE bytes, and goes on with the next line.

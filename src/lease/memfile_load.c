@@ -122,6 +122,9 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
         if (rc == LFILE_LONG)
             snprintf(msg, sizeof msg, "line %u: longer than %u bytes (%zu)", r.lineno,
                      LFILE_MAX_LINE - 1, len);
+        else if (strlen(line) != len)
+            snprintf(msg, sizeof msg, "line %u: contains a NUL byte (offset %zu)", r.lineno,
+                     strlen(line));
         else
             msg[0] = '\0';
         if (!have_header) {

@@ -1,9 +1,11 @@
 """The memfile lease file through the running server: expired-lease reclamation, lease file
 cleanup (LFC) on a timer, corrupt rows and max-row-errors."""
+import json
 import os
+import subprocess
 import time
 
-from conftest import Server, basic_config
+from conftest import NESTOR, Server, basic_config, wait_for
 from test_protocol import dora
 
 HEADER = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n"
@@ -106,3 +108,46 @@ def test_max_row_errors_refuses_to_start(lan, server):
     assert "max-row-errors" in r.stdout + r.stderr or "row errors" in r.stdout + r.stderr, r.stdout + r.stderr
     # the lease file was not modified
     assert open(srv.lease_file).read().count("\n") == 3
+
+
+def start_logging_to_file(tmp_path, rows, max_row_errors=0):
+    """nestor-dhcp4 (no interfaces) whose only logger writes to a file, on a lease file holding
+    rows; returns (process, log path, stdout path)."""
+    lease_file, log = str(tmp_path / "leases4.csv"), str(tmp_path / "nestor.log")
+    write_leases(lease_file, rows)
+    cfg = {"Dhcp4": {
+        "interfaces-config": {"interfaces": []},
+        "control-socket": {"socket-type": "unix", "socket-name": str(tmp_path / "ctrl.sock")},
+        "lease-database": {"type": "memfile", "name": lease_file, "lfc-interval": 0,
+                           "max-row-errors": max_row_errors},
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": log}]}],
+        "subnet4": [{"id": 1, "subnet": "192.0.2.0/24"}]}}
+    conf = tmp_path / "dhcp4.json"
+    conf.write_text(json.dumps(cfg))
+    out = tmp_path / "stdout.txt"
+    p = subprocess.Popen([NESTOR, "-c", str(conf)], env=dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path)),
+                         stdout=open(out, "w"), stderr=subprocess.STDOUT)
+    return p, log, out
+
+
+def test_start_up_lease_file_messages_reach_the_configured_loggers(tmp_path):
+    p, log, out = start_logging_to_file(tmp_path, ["192.0.2.101,02:00:00:00:d0:01,,3600,{exp},1,0,0,,0,",
+                                                   "192.0.2.102,zz,,3600,{exp},1,0,0,,0,"])
+    try:
+        assert wait_for(lambda: os.path.exists(tmp_path / "ctrl.sock") and "DHCP4_STARTED" in open(log).read())
+    finally:
+        p.terminate()
+        p.wait(10)
+    text = open(log).read()
+    assert "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR" in text and "line 3: invalid hwaddr 'zz'" in text, text
+    assert "DHCPSRV_MEMFILE_LEASE_FILE_LOAD" in text and "2 rows, 1 discarded" in text, text
+    assert "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR" not in open(out).read()
+
+
+def test_fatal_lease_file_error_reaches_the_configured_loggers(tmp_path):
+    p, log, out = start_logging_to_file(tmp_path, ["192.0.2.102,zz,,3600,{exp},1,0,0,,0,",
+                                                   "192.0.2.103,yy,,3600,{exp},1,0,0,,0,"], max_row_errors=1)
+    assert p.wait(20) == 1
+    text = open(log).read()
+    assert text.count("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR") == 2, text
+    assert "DHCP4_INIT_FAIL" in text and "more than 1 bad rows (max-row-errors)" in text, text

@@ -50,7 +50,31 @@ static bool get_ip(json_t *args, const char *key, uint32_t *out)
     return true;
 }
 
-/* Builds a lease from command arguments (lease4-add / lease4-update). */
+/* An identifier argument in hex: 0 with its bytes in out (min..max of them), or NST_EINVAL with
+ * an error naming key. The text may be of any length: it is decoded into a buffer sized by it. */
+static int hex_arg(const char *key, const char *text, uint8_t *out, size_t min, size_t max, int *len,
+                   char *err, size_t errlen)
+{
+    size_t cap = strlen(text) / 2 + 2;
+    uint8_t *tmp = xmalloc(cap);
+    int n = hex_parse(tmp, cap, text);
+    if (n >= 0 && (size_t)n >= min && (size_t)n <= max)
+        memcpy(out, tmp, (size_t)n);
+    free(tmp);
+    if (n < 0) {
+        snprintf(err, errlen, "invalid '%s' '%.80s%s'", key, text, strlen(text) > 80 ? "..." : "");
+        return NST_EINVAL;
+    }
+    if ((size_t)n < min || (size_t)n > max) {
+        snprintf(err, errlen, "'%s' must be %zu to %zu bytes long, not %d", key, min, max, n);
+        return NST_EINVAL;
+    }
+    *len = n;
+    return 0;
+}
+
+/* Builds a lease from command arguments (lease4-add / lease4-update). Every field is bounded as
+ * Kea's lease schemas bound it (lease.h), so whatever is stored loads back. */
 static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
 {
     static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
@@ -106,21 +130,16 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
         snprintf(err, errlen, "'hw-address' is a mandatory parameter");
         return NST_EINVAL;
     }
-    int n = *hw ? hex_parse(l->hwaddr, LEASE_HWADDR_MAX, hw) : 0;
-    if (n < 0) {
-        snprintf(err, errlen, "invalid 'hw-address' '%s'", hw);
+    int n = 0;
+    if (*hw && hex_arg("hw-address", hw, l->hwaddr, 1, LEASE_HWADDR_MAX, &n, err, errlen))
         return NST_EINVAL;
-    }
     l->hwaddr_len = (uint8_t)n;
     l->hwtype = 1;
     const char *cid = json_string_value(json_object_get(args, "client-id"));
     if (cid && *cid) {
         uint8_t buf[LEASE_CLIENTID_MAX];
-        n = hex_parse(buf, sizeof buf, cid);
-        if (n <= 0) {
-            snprintf(err, errlen, "invalid 'client-id' '%s'", cid);
+        if (hex_arg("client-id", cid, buf, 2, LEASE_CLIENTID_MAX, &n, err, errlen))
             return NST_EINVAL;
-        }
         lease_set_client_id(l, buf, (size_t)n);
     }
     json_t *vl = json_object_get(args, "valid-lft");
@@ -149,6 +168,11 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
     if ((b = json_object_get(args, "fqdn-rev")))
         l->fqdn_rev = json_is_true(b);
     const char *hn = json_string_value(json_object_get(args, "hostname"));
+    if (hn && strlen(hn) > LEASE_HOSTNAME_MAX) {
+        snprintf(err, errlen, "'hostname' must be at most %d characters long, not %zu", LEASE_HOSTNAME_MAX,
+                 strlen(hn));
+        return NST_EINVAL;
+    }
     if (hn && *hn)
         lease_set_hostname(l, hn);
     json_t *st = json_object_get(args, "state");
@@ -166,6 +190,13 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
             return NST_EINVAL;
         }
         char *t = json_dumps(uc, JSON_COMPACT);
+        size_t len = t ? strlen(t) : 0;
+        if (len > LEASE_USER_CONTEXT_MAX) {
+            free(t);
+            snprintf(err, errlen, "'user-context' must be at most %d bytes long as JSON text, not %zu",
+                     LEASE_USER_CONTEXT_MAX, len);
+            return NST_EINVAL;
+        }
         lease_set_user_context(l, t);
         free(t);
     }

@@ -1,5 +1,6 @@
 /* lease4-* commands (Kea's lease_cmds hook, built in). Lease JSON keys as Kea 2.2. */
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,31 @@ static bool get_ip(json_t *args, const char *key, uint32_t *out)
     return true;
 }
 
-/* Builds a lease from command arguments (lease4-add / lease4-update). */
+/* An identifier argument in hex: 0 with its bytes in out (min..max of them), or NST_EINVAL with
+ * an error naming key. The text may be of any length: it is decoded into a buffer sized by it. */
+static int hex_arg(const char *key, const char *text, uint8_t *out, size_t min, size_t max, int *len,
+                   char *err, size_t errlen)
+{
+    size_t cap = strlen(text) / 2 + 2;
+    uint8_t *tmp = xmalloc(cap);
+    int n = hex_parse(tmp, cap, text);
+    if (n >= 0 && (size_t)n >= min && (size_t)n <= max)
+        memcpy(out, tmp, (size_t)n);
+    free(tmp);
+    if (n < 0) {
+        snprintf(err, errlen, "invalid '%s' '%.80s%s'", key, text, strlen(text) > 80 ? "..." : "");
+        return NST_EINVAL;
+    }
+    if ((size_t)n < min || (size_t)n > max) {
+        snprintf(err, errlen, "'%s' must be %zu to %zu bytes long, not %d", key, min, max, n);
+        return NST_EINVAL;
+    }
+    *len = n;
+    return 0;
+}
+
+/* Builds a lease from command arguments (lease4-add / lease4-update). Every field is bounded as
+ * Kea's lease schemas bound it (lease.h), so whatever is stored loads back. */
 static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
 {
     static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
@@ -106,21 +131,16 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
         snprintf(err, errlen, "'hw-address' is a mandatory parameter");
         return NST_EINVAL;
     }
-    int n = *hw ? hex_parse(l->hwaddr, LEASE_HWADDR_MAX, hw) : 0;
-    if (n < 0) {
-        snprintf(err, errlen, "invalid 'hw-address' '%s'", hw);
+    int n = 0;
+    if (*hw && hex_arg("hw-address", hw, l->hwaddr, 1, LEASE_HWADDR_MAX, &n, err, errlen))
         return NST_EINVAL;
-    }
     l->hwaddr_len = (uint8_t)n;
     l->hwtype = 1;
     const char *cid = json_string_value(json_object_get(args, "client-id"));
     if (cid && *cid) {
         uint8_t buf[LEASE_CLIENTID_MAX];
-        n = hex_parse(buf, sizeof buf, cid);
-        if (n <= 0) {
-            snprintf(err, errlen, "invalid 'client-id' '%s'", cid);
+        if (hex_arg("client-id", cid, buf, 2, LEASE_CLIENTID_MAX, &n, err, errlen))
             return NST_EINVAL;
-        }
         lease_set_client_id(l, buf, (size_t)n);
     }
     json_t *vl = json_object_get(args, "valid-lft");
@@ -149,6 +169,11 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
     if ((b = json_object_get(args, "fqdn-rev")))
         l->fqdn_rev = json_is_true(b);
     const char *hn = json_string_value(json_object_get(args, "hostname"));
+    if (hn && strlen(hn) > LEASE_HOSTNAME_MAX) {
+        snprintf(err, errlen, "'hostname' must be at most %d characters long, not %zu", LEASE_HOSTNAME_MAX,
+                 strlen(hn));
+        return NST_EINVAL;
+    }
     if (hn && *hn)
         lease_set_hostname(l, hn);
     json_t *st = json_object_get(args, "state");
@@ -166,6 +191,13 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
             return NST_EINVAL;
         }
         char *t = json_dumps(uc, JSON_COMPACT);
+        size_t len = t ? strlen(t) : 0;
+        if (len > LEASE_USER_CONTEXT_MAX) {
+            free(t);
+            snprintf(err, errlen, "'user-context' must be at most %d bytes long as JSON text, not %zu",
+                     LEASE_USER_CONTEXT_MAX, len);
+            return NST_EINVAL;
+        }
         lease_set_user_context(l, t);
         free(t);
     }
@@ -176,7 +208,7 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
     return 0;
 }
 
-static void account(srv4_t *s, const lease_t *l, int delta)
+static void account(const lease_t *l, int delta)
 {
     char name[96];
     snprintf(name, sizeof name, "subnet[%u].assigned-addresses", l->subnet_id);
@@ -187,6 +219,73 @@ static void account(srv4_t *s, const lease_t *l, int delta)
         stat_add(stats_declare(name), delta);
         stat_add(stats_declare("declined-addresses"), delta);
     }
+}
+
+/* One command's lease write, shared by the handler and the write's commit callback. The store
+ * calls back inline (memfile without durable) or later on its own thread (durable memfile, SQL),
+ * so it lives on the heap and the last of the two to let go frees it. The handler counts the
+ * change in the statistics when the store takes the write; a failed write takes it back. */
+typedef struct cmd_write {
+    atomic_int refs;
+    atomic_bool done;
+    int err;                 /* the write's outcome, once done */
+    lease_t added, removed;  /* the statistics' change (family 0: none) */
+} cmd_write_t;
+
+static cmd_write_t *cmd_write_new(const lease_t *added, const lease_t *removed)
+{
+    cmd_write_t *w = xcalloc(1, sizeof *w);
+    atomic_init(&w->refs, 2);
+    if (added)
+        lease_dup(&w->added, added);
+    if (removed)
+        lease_dup(&w->removed, removed);
+    return w;
+}
+
+static void cmd_write_release(cmd_write_t *w)
+{
+    if (atomic_fetch_sub(&w->refs, 1) != 1)
+        return;
+    lease_free(&w->added);
+    lease_free(&w->removed);
+    free(w);
+}
+
+static void cmd_write_account(const cmd_write_t *w, int sign)
+{
+    if (w->added.family)
+        account(&w->added, sign);
+    if (w->removed.family)
+        account(&w->removed, -sign);
+}
+
+static void cmd_write_done(void *arg, int err)
+{
+    cmd_write_t *w = arg;
+    w->err = err;
+    if (err < 0)
+        cmd_write_account(w, -1);
+    atomic_store(&w->done, true);
+    cmd_write_release(w);
+}
+
+/* Ends, for the handler, a write it started with op(..., cmd_write_done, w), which returned r:
+ * 0 when the store took the write and, if it has completed already (memfile without durable),
+ * the write succeeded; else the error. */
+static int cmd_write_finish(cmd_write_t *w, int r)
+{
+    if (r) {
+        cmd_write_release(w); /* the callback will not run */
+    } else {
+        cmd_write_account(w, +1);
+        /* TODO(deferred answers): a write still in flight (durable memfile, SQL) answers success
+         * now; it should answer after its callback. */
+        if (atomic_load(&w->done))
+            r = w->err;
+    }
+    cmd_write_release(w);
+    return r;
 }
 
 static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
@@ -200,23 +299,22 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
         a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",
                         inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
     } else {
-        int r = exists ? lease_store_update(s->store, l, &old, NULL, NULL) : lease_store_add(s->store, l, NULL, NULL);
+        cmd_write_t *w = cmd_write_new(l, exists ? &old : NULL);
+        int r = exists ? lease_store_update(s->store, l, &old, cmd_write_done, w)
+                       : lease_store_add(s->store, l, cmd_write_done, w);
+        r = cmd_write_finish(w, r);
+        if (!r && exists)
+            alloc4_lease_freed(s->rt->alloc, old.subnet_id, old.addr.v4);
         if (r == NST_ERANGE) {
             a = cmd_answerf(CMD_ERROR, NULL, "the lease's expiry time is out of the range the lease database "
                             "can store (MySQL's TIMESTAMP ends at 2038-01-19 03:14:07 UTC)");
         } else if (r) {
             a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
+        } else if (!update) {
+            a = cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
+                            inet_ntoa((struct in_addr){htonl(l->addr.v4)}), l->subnet_id);
         } else {
-            if (exists) {
-                account(s, &old, -1);
-                alloc4_lease_freed(s->rt->alloc, old.subnet_id, old.addr.v4);
-            }
-            account(s, l, +1);
-            if (!update)
-                a = cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
-                                inet_ntoa((struct in_addr){htonl(l->addr.v4)}), l->subnet_id);
-            else
-                a = cmd_answer(CMD_SUCCESS, exists ? "IPv4 lease updated." : "IPv4 lease added.", NULL);
+            a = cmd_answer(CMD_SUCCESS, exists ? "IPv4 lease updated." : "IPv4 lease added.", NULL);
         }
     }
     if (exists)
@@ -312,11 +410,10 @@ static json_t *cmd_del(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     if (r)
         return cmd_answer(CMD_EMPTY, "IPv4 lease not found.", NULL);
-    r = lease_store_del(s->store, &l, NULL, NULL);
-    if (!r) {
-        account(s, &l, -1);
+    cmd_write_t *w = cmd_write_new(NULL, &l);
+    r = cmd_write_finish(w, lease_store_del(s->store, &l, cmd_write_done, w));
+    if (!r)
         alloc4_lease_freed(s->rt->alloc, l.subnet_id, l.addr.v4);
-    }
     lease_free(&l);
     return r ? cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r))
              : cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);

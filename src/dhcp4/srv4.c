@@ -442,6 +442,12 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
      * again below with the configuration then in force. */
     workers4_stop(s->workers);
     s->workers = NULL;
+    if (!s->rt) {
+        /* Start-up: the configured loggers first (as Kea), so that what opening the lease
+         * store reports (bad rows, the load summary) and a fatal error reach them. */
+        nlog_apply(logs);
+        logs = NULL;
+    }
     lease_store_t *store = NULL;
     char *store_sig = NULL;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
@@ -499,7 +505,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
             start_workers(s, s->rt->cfg);
         return r;
     }
-    nlog_apply(logs);
+    if (logs)
+        nlog_apply(logs);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     rt->cfg = cfg;

@@ -273,6 +273,14 @@ int csv4_check_lease(const lease_t *l, char *err, size_t errlen)
         snprintf(err, errlen, "lease has neither hwaddr nor client_id");
         return NST_EINVAL;
     }
+    if (l->hostname && strlen(l->hostname) > LEASE_HOSTNAME_MAX) {
+        snprintf(err, errlen, "hostname longer than %d bytes", LEASE_HOSTNAME_MAX);
+        return NST_EINVAL;
+    }
+    if (l->user_context && strlen(l->user_context) > LEASE_USER_CONTEXT_MAX) {
+        snprintf(err, errlen, "user_context longer than %d bytes", LEASE_USER_CONTEXT_MAX);
+        return NST_EINVAL;
+    }
     if (lease_expire(l) < 0) {
         snprintf(err, errlen, "expire (cltt + valid_lft) is negative");
         return NST_EINVAL;

@@ -65,7 +65,9 @@ size_t csv4_row_max_len(const lease_t *l);
 int csv4_format_row(const lease_t *l, char *buf, size_t cap);
 
 /* Checks that l can be written and read back by csv4_parse_row (family, identifier rules,
- * lengths, user_context a JSON object). Returns 0 or NST_EINVAL with a message in err. */
+ * lengths: hwaddr, client_id, hostname and user_context within the LEASE_*_MAX bounds of
+ * lease.h, so a row stays far below the loader's line limit; user_context a JSON object).
+ * Returns 0 or NST_EINVAL with a message in err. */
 int csv4_check_lease(const lease_t *l, char *err, size_t errlen);
 
 #endif

@@ -24,6 +24,8 @@
 
 #define LEASE_HWADDR_MAX 20
 #define LEASE_CLIENTID_MAX 255
+#define LEASE_HOSTNAME_MAX 255        /* bytes; Kea's schemas: hostname VARCHAR(255) */
+#define LEASE_USER_CONTEXT_MAX 65535  /* bytes of JSON text; Kea's user_context TEXT (MySQL: 64 KiB) */
 #define LEASE_INFINITE 0xffffffffu
 
 enum lease_family { LEASE_V4 = 4, LEASE_V6 = 6 };

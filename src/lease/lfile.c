@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,7 +36,8 @@ void lfile_close(lfile_reader_t *r)
     r->buf = NULL;
 }
 
-/* Moves unconsumed bytes to the front and reads more. 0, or -errno / NST_ERANGE. */
+/* Moves unconsumed bytes to the front and reads more. 0, or -errno, or NST_ERANGE when the
+ * buffer already holds LFILE_MAX_LINE bytes of one line. */
 static int refill(lfile_reader_t *r)
 {
     if (r->pos > 0) {
@@ -65,6 +67,45 @@ static int refill(lfile_reader_t *r)
     }
 }
 
+/* The buffer holds LFILE_MAX_LINE bytes of one line and no newline: reads on, one block at a
+ * time, to the end of that line (its newline or the end of the file), keeping none of it, then
+ * shrinks the buffer back to one block. Returns LFILE_LONG or -errno. */
+static int skip_long(lfile_reader_t *r, size_t *len, uint64_t *off)
+{
+    uint64_t skipped = r->end - r->pos;
+    *off = r->buf_off + r->pos;
+    r->buf_off += r->end;
+    r->pos = r->end = 0;
+    while (!r->eof) {
+        ssize_t n = read(r->fd, r->buf, LFILE_BLOCK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0) {
+            r->eof = true;
+            break;
+        }
+        char *nl = memchr(r->buf, '\n', (size_t)n);
+        if (nl) {
+            skipped += (size_t)(nl - r->buf);
+            r->pos = (size_t)(nl - r->buf) + 1;
+            r->end = (size_t)n;
+            break;
+        }
+        skipped += (size_t)n;
+        r->buf_off += (size_t)n;
+    }
+    if (r->cap > LFILE_BLOCK + 1) { /* what is left of the block fits one block */
+        r->buf = xrealloc(r->buf, LFILE_BLOCK + 1);
+        r->cap = LFILE_BLOCK + 1;
+    }
+    *len = skipped > SIZE_MAX ? SIZE_MAX : (size_t)skipped;
+    r->lineno++;
+    return LFILE_LONG;
+}
+
 int lfile_next(lfile_reader_t *r, char **line, size_t *len, uint64_t *off)
 {
     size_t scanned = 0; /* bytes of the current line already known to hold no newline */
@@ -76,7 +117,7 @@ int lfile_next(lfile_reader_t *r, char **line, size_t *len, uint64_t *off)
             size_t l = nl ? (size_t)(nl - start) : avail;
             start[l] = '\0'; /* the newline, or the spare byte kept at the end */
             *line = start;
-            *len = strlen(start); /* an embedded NUL cuts the line */
+            *len = l; /* NUL bytes inside the line are the caller's to judge */
             *off = r->buf_off + r->pos;
             r->pos += nl ? l + 1 : l;
             r->lineno++;
@@ -86,6 +127,10 @@ int lfile_next(lfile_reader_t *r, char **line, size_t *len, uint64_t *off)
             return 0;
         scanned = avail;
         int rc = refill(r);
+        if (rc == NST_ERANGE) {
+            *line = NULL;
+            return skip_long(r, len, off);
+        }
         if (rc < 0)
             return rc;
     }

@@ -3,9 +3,12 @@
  * Contract:
  * - lfile_reader_t reads with large read(2) calls (no stdio) and hands out lines in place:
  *   the returned line is NUL-terminated (newline removed), writable by the caller, and valid
- *   until the next lfile_next()/lfile_close(). A line with an embedded NUL is cut there.
- *   A last line without a newline is still returned. Lines longer than LFILE_MAX_LINE fail with
- *   NST_ERANGE. One reader belongs to one thread.
+ *   until the next lfile_next()/lfile_close(). Its length counts every byte up to the newline,
+ *   so a line holding NUL bytes is returned whole (strlen(line) < len tells the caller).
+ *   A last line without a newline is still returned. A line of LFILE_MAX_LINE bytes or more is
+ *   not returned but skipped (LFILE_LONG): the reader reads past it block by block to its
+ *   newline, holding at most LFILE_MAX_LINE bytes, and goes on with the next line.
+ *   One reader belongs to one thread.
  * - Write helpers retry short writes and EINTR; they return 0 or -errno.
  * - Used by the memfile load and by the lease file cleanup for both families.
  */
@@ -32,7 +35,9 @@ typedef struct lfile_reader {
 /* Opens path for reading. Returns 0, NST_ENOENT if it does not exist, or -errno. */
 int lfile_open(lfile_reader_t *r, const char *path);
 /* Next line: returns 1 and sets *line, *len and *off (file offset of its first byte),
- * 0 at end of file, or < 0 on a read error / over-long line. Empty lines are returned too. */
+ * LFILE_LONG for a skipped over-long line (*line NULL, *len and *off its length and offset),
+ * 0 at end of file, or -errno on a read error. Empty lines are returned too. */
+#define LFILE_LONG 2
 int lfile_next(lfile_reader_t *r, char **line, size_t *len, uint64_t *off);
 void lfile_close(lfile_reader_t *r);
 

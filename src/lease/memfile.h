@@ -2,7 +2,9 @@
  *
  * Contract:
  * - memfile_open() loads X.completed if it exists, else X.2 then X.1, then X (the last row for
- *   an address wins; valid_lifetime 0 deletes). Bad rows are skipped and reported; more than
+ *   an address wins; valid_lifetime 0 deletes). Bad rows are skipped and reported (a row of
+ *   LFILE_MAX_LINE = 16 MiB or more, read past without being held, and a row holding a NUL
+ *   byte are bad rows; a header holding one is a bad header); more than
  *   max_row_errors bad rows in one file (when non-zero) fails the open. It refuses to open
  *   while X.pid names a live process (a running kea-lfc). With persist, X is then opened for
  *   appending (a header is written if X is new or empty).

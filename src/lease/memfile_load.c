@@ -76,6 +76,23 @@ int memfile_check_pid(const char *pidpath, char *err, size_t errlen)
 
 /* ---- reading ---- */
 
+/* A bad row: counted, reported when report_rows, and fatal past max_errors (non-zero). */
+static int bad_row(const memfile_store_t *m, const char *path, const char *msg,
+                   uint32_t max_errors, bool report_rows, uint64_t *errors, char *err,
+                   size_t errlen)
+{
+    (*errors)++;
+    if (report_rows)
+        memfile_report(m, MEMFILE_SEV_ERROR, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR",
+                       "discarding row of %s, error: %s", path, msg);
+    if (max_errors && *errors > max_errors) {
+        snprintf(err, errlen, "%s: more than %u bad rows (max-row-errors), last: %s", path,
+                 max_errors, msg);
+        return NST_EMALFORMED;
+    }
+    return 0;
+}
+
 int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
                       memfile_row_fn row, void *ctx, uint32_t max_errors,
                       bool report_rows, uint64_t *rows, uint64_t *errors, bool *missing,
@@ -100,10 +117,18 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
     }
     bool have_header = false;
     while ((rc = lfile_next(&r, &line, &len, &off)) > 0) {
-        if (len == 0)
+        if (rc == 1 && len == 0)
             continue; /* Kea skips blank lines */
+        if (rc == LFILE_LONG)
+            snprintf(msg, sizeof msg, "line %u: longer than %u bytes (%zu)", r.lineno,
+                     LFILE_MAX_LINE - 1, len);
+        else if (strlen(line) != len)
+            snprintf(msg, sizeof msg, "line %u: contains a NUL byte (offset %zu)", r.lineno,
+                     strlen(line));
+        else
+            msg[0] = '\0';
         if (!have_header) {
-            if (m->csv->parse_header(line, schema, msg, sizeof msg) < 0) {
+            if (msg[0] || m->csv->parse_header(line, schema, msg, sizeof msg) < 0) {
                 snprintf(err, errlen, "%s: %s", path, msg);
                 rc = NST_EMALFORMED;
                 break;
@@ -114,24 +139,17 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
         lease_t l;
         bool del;
         (*rows)++;
-        if (m->csv->parse_row(schema, line, r.lineno, &l, &del, msg, sizeof msg) < 0) {
-            (*errors)++;
-            if (report_rows)
-                memfile_report(m, MEMFILE_SEV_ERROR, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR",
-                               "discarding row of %s, error: %s", path, msg);
-            if (max_errors && *errors > max_errors) {
-                snprintf(err, errlen, "%s: more than %u bad rows (max-row-errors), last: %s",
-                         path, max_errors, msg);
-                rc = NST_EMALFORMED;
+        if (msg[0] ||
+            m->csv->parse_row(schema, line, r.lineno, &l, &del, msg, sizeof msg) < 0) {
+            rc = bad_row(m, path, msg, max_errors, report_rows, errors, err, errlen);
+            if (rc < 0)
                 break;
-            }
             continue;
         }
         row(ctx, &l, del, off);
     }
     if (rc < 0 && rc != NST_EMALFORMED)
-        snprintf(err, errlen, "cannot read lease file %s: %s", path,
-                 rc == NST_ERANGE ? "line too long" : strerror(-rc));
+        snprintf(err, errlen, "cannot read lease file %s: %s", path, strerror(-rc));
     lfile_close(&r);
     return rc < 0 ? rc : 0;
 }

@@ -128,6 +128,32 @@ def test_lease_commands(lan, server):
     assert "b&#x2cc" in open(srv.lease_file).read()
 
 
+def test_lease_fields_are_bounded_as_keas_schema(lan, server):
+    """One lease4-add with a 20 MiB hostname must not stop every later restart: every field has
+    Kea's schema bound, and the error names the field."""
+    srv = server(basic_config())
+    base = {"ip-address": "192.0.2.150", "hw-address": "1a:1b:1c:1d:1e:1f"}
+    for extra, field in (({"hostname": "h" * (20 << 20)}, "'hostname'"),
+                         ({"hostname": "h" * 256}, "'hostname'"),
+                         ({"user-context": {"a": "x" * (64 << 10)}}, "'user-context'"),
+                         ({"hw-address": ":".join(["0a"] * 21)}, "'hw-address'"),
+                         ({"client-id": "01" * 256}, "'client-id'"),
+                         ({"client-id": "01"}, "'client-id'")):
+        for command in ("lease4-add", "lease4-update"):
+            r = srv.cmd(command, {**base, **extra, "force-create": True} if command == "lease4-update"
+                        else {**base, **extra})
+            assert r["result"] == 1 and field in r["text"], (command, field, r["text"][:200])
+    assert srv.cmd("lease4-get", {"ip-address": "192.0.2.150"})["result"] == 3
+    at_bounds = {**base, "hw-address": ":".join(["0a"] * 20), "client-id": "01" * 255,
+                 "hostname": "h" * 255, "user-context": {"a": "x" * ((64 << 10) - 100)}}
+    assert srv.cmd("lease4-add", at_bounds)["result"] == 0
+    srv.stop()
+    srv.start()
+    l = srv.cmd("lease4-get", {"ip-address": "192.0.2.150"})["arguments"]
+    assert l["hostname"] == "h" * 255 and l["user-context"] == at_bounds["user-context"]
+    assert l["client-id"] == ":".join(["01"] * 255)
+
+
 def test_http_listener_with_basic_auth_and_kea_shell(lan, server):
     srv = server(with_http(basic_config()))
     ok = in_srv_http(lan, HTTP_PORT, "version-get", user="admin", password="s3cret")

@@ -1,9 +1,15 @@
 """The memfile lease file through the running server: expired-lease reclamation, lease file
 cleanup (LFC) on a timer, corrupt rows and max-row-errors."""
+import contextlib
+import json
 import os
+import subprocess
+import tempfile
 import time
 
-from conftest import Server, basic_config
+import pytest
+
+from conftest import NESTOR, Server, basic_config, subnet_config, wait_for
 from test_protocol import dora
 
 HEADER = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n"
@@ -106,3 +112,110 @@ def test_max_row_errors_refuses_to_start(lan, server):
     assert "max-row-errors" in r.stdout + r.stderr or "row errors" in r.stdout + r.stderr, r.stdout + r.stderr
     # the lease file was not modified
     assert open(srv.lease_file).read().count("\n") == 3
+
+
+def start_logging_to_file(tmp_path, rows, max_row_errors=0):
+    """nestor-dhcp4 (no interfaces) whose only logger writes to a file, on a lease file holding
+    rows; returns (process, log path, stdout path)."""
+    lease_file, log = str(tmp_path / "leases4.csv"), str(tmp_path / "nestor.log")
+    write_leases(lease_file, rows)
+    cfg = {"Dhcp4": {
+        "interfaces-config": {"interfaces": []},
+        "control-socket": {"socket-type": "unix", "socket-name": str(tmp_path / "ctrl.sock")},
+        "lease-database": {"type": "memfile", "name": lease_file, "lfc-interval": 0,
+                           "max-row-errors": max_row_errors},
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": log}]}],
+        "subnet4": [{"id": 1, "subnet": "192.0.2.0/24"}]}}
+    conf = tmp_path / "dhcp4.json"
+    conf.write_text(json.dumps(cfg))
+    out = tmp_path / "stdout.txt"
+    p = subprocess.Popen([NESTOR, "-c", str(conf)], env=dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path)),
+                         stdout=open(out, "w"), stderr=subprocess.STDOUT)
+    return p, log, out
+
+
+def test_start_up_lease_file_messages_reach_the_configured_loggers(tmp_path):
+    p, log, out = start_logging_to_file(tmp_path, ["192.0.2.101,02:00:00:00:d0:01,,3600,{exp},1,0,0,,0,",
+                                                   "192.0.2.102,zz,,3600,{exp},1,0,0,,0,"])
+    try:
+        assert wait_for(lambda: os.path.exists(tmp_path / "ctrl.sock") and "DHCP4_STARTED" in open(log).read())
+    finally:
+        p.terminate()
+        p.wait(10)
+    text = open(log).read()
+    assert "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR" in text and "line 3: invalid hwaddr 'zz'" in text, text
+    assert "DHCPSRV_MEMFILE_LEASE_FILE_LOAD" in text and "2 rows, 1 discarded" in text, text
+    assert "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR" not in open(out).read()
+
+
+def test_fatal_lease_file_error_reaches_the_configured_loggers(tmp_path):
+    p, log, out = start_logging_to_file(tmp_path, ["192.0.2.102,zz,,3600,{exp},1,0,0,,0,",
+                                                   "192.0.2.103,yy,,3600,{exp},1,0,0,,0,"], max_row_errors=1)
+    assert p.wait(20) == 1
+    text = open(log).read()
+    assert text.count("DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR") == 2, text
+    assert "DHCP4_INIT_FAIL" in text and "more than 1 bad rows (max-row-errors)" in text, text
+
+
+@contextlib.contextmanager
+def small_disk(kib=64):
+    """A tmpfs of kib KiB under a fresh temporary directory, unmounted (lazily) afterwards."""
+    d = tempfile.mkdtemp(prefix="nestor-full-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k,mode=0755", "tmpfs", d], check=True)
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", "-l", d], check=False)
+        os.rmdir(d)
+
+
+def fill(disk):
+    """Takes every free block of the disk."""
+    fd = os.open(os.path.join(disk, "filler"), os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def add_until_full(srv, count=500):
+    """lease4-add 192.0.2.x / 192.0.3.x ... until one fails; returns (addresses added, failing answer)."""
+    added = []
+    for i in range(count):
+        ip = f"192.0.{2 + i // 200}.{10 + i % 200}"
+        r = srv.cmd("lease4-add", {"ip-address": ip, "hw-address": f"02:00:00:00:{i >> 8:02x}:{i & 255:02x}",
+                                   "hostname": f"host-{i}.example.org"})
+        if r["result"] != 0:
+            return added, ip, r
+        added.append(ip)
+    raise AssertionError(f"{count} leases added on a full disk")
+
+
+def full_disk_server(server, disk, durable=False):
+    cfg = basic_config(**{"subnet4": [subnet_config(), {"id": 2, "subnet": "192.0.3.0/24"},
+                                      {"id": 3, "subnet": "192.0.4.0/24"}]})
+    srv = server(cfg, start=False)
+    srv.lease_file = os.path.join(disk, "leases4.csv")
+    srv.config["Dhcp4"]["lease-database"].update(name=srv.lease_file, durable=durable)
+    return srv.start()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
+def test_lease_commands_report_a_failed_lease_file_write(lan, server):
+    with small_disk() as disk:
+        srv = full_disk_server(server, disk)
+        fill(disk)
+        added, ip, r = add_until_full(srv)
+        assert r["result"] == 1 and "No space left on device" in r["text"], r
+        assert added, "the lease file's last block takes some rows"
+        u = srv.cmd("lease4-update", {"ip-address": added[0], "hw-address": "02:00:00:00:ff:ff",
+                                      "hostname": "renamed"})
+        assert u["result"] == 1 and "No space left on device" in u["text"], u
+        d = srv.cmd("lease4-del", {"ip-address": added[1]})
+        assert d["result"] == 1 and "No space left on device" in d["text"], d
+        # the statistics count what the commands reported
+        assert sum(srv.stat(f"subnet[{i}].assigned-addresses") or 0 for i in (1, 2, 3)) == len(added)
+        srv.stop()

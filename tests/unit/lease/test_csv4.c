@@ -1,5 +1,6 @@
 /* Kea lease4 CSV: byte-exact rows (Kea 2.2 VERIFIED rows), escaping, headers, bad rows. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/errcode.h"
@@ -315,6 +316,26 @@ static void test_bad_rows(void **state)
     assert_int_equal(strlen(err), strlen("line 17: invalid hwaddr ''") + 64 + 3);
 }
 
+/* A text field (set by set) of max bytes passes csv4_check_lease, one byte more fails with
+ * message; the text is lead padded with spaces. The field is cleared afterwards. */
+static void check_text_bound(lease_t *l, void (*set)(lease_t *, const char *), const char *lead,
+                             size_t max, const char *message)
+{
+    char err[256];
+    char *text = xmalloc(max + 2);
+    memset(text, ' ', max + 1);
+    memcpy(text, lead, strlen(lead));
+    text[max + 1] = '\0';
+    set(l, text);
+    assert_int_equal(csv4_check_lease(l, err, sizeof err), NST_EINVAL);
+    assert_string_equal(err, message);
+    text[max] = '\0';
+    set(l, text);
+    assert_int_equal(csv4_check_lease(l, err, sizeof err), 0);
+    set(l, NULL);
+    free(text);
+}
+
 static void test_format_limits_and_check(void **state)
 {
     (void)state;
@@ -343,6 +364,10 @@ static void test_format_limits_and_check(void **state)
     assert_int_equal(csv4_check_lease(&l, err, sizeof err), NST_EINVAL);
     assert_string_equal(err, "user_context: not a JSON map");
     lease_set_user_context(&l, NULL);
+    /* Kea's schema bounds: hostname VARCHAR(255); user context 64 KiB of JSON text. */
+    check_text_bound(&l, lease_set_hostname, "h", LEASE_HOSTNAME_MAX, "hostname longer than 255 bytes");
+    check_text_bound(&l, lease_set_user_context, "{}", LEASE_USER_CONTEXT_MAX,
+                     "user_context longer than 65535 bytes");
     l.cltt = -5000;
     assert_int_equal(csv4_check_lease(&l, err, sizeof err), NST_EINVAL);
     l.cltt = 0;

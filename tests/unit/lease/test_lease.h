@@ -44,6 +44,7 @@ typedef struct tl_reports {
     int count, row_errors, errors;
     char last_id[96];
     char last_text[1024];
+    char last_row_error[1024];
 } tl_reports_t;
 void tl_report(void *arg, int severity, const char *msgid, const char *text);
 

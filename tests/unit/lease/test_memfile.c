@@ -9,6 +9,7 @@
 
 #include "common/errcode.h"
 #include "lease/csv4.h"
+#include "lease/lfile.h"
 #include "test_lease.h"
 
 #define HDR CSV4_HEADER "\n"
@@ -413,6 +414,121 @@ static void test_row_errors(void **state)
     tl_rmdir(dir);
 }
 
+/* Asserts what an open loaded: rows read, bad rows (each reported, the last as last_error),
+ * leases kept. */
+static void assert_loaded(lease_store_t *s, const tl_reports_t *rep, const char *last_error,
+                          uint64_t rows, uint64_t errors, uint64_t leases)
+{
+    memfile_stats_t st;
+    memfile_get_stats(s, &st);
+    assert_int_equal(rep->row_errors, errors);
+    assert_non_null(strstr(rep->last_row_error, last_error));
+    assert_int_equal(st.load_rows, rows);
+    assert_int_equal(st.load_errors, errors);
+    assert_int_equal(st.leases, leases);
+}
+
+/* A row of LFILE_MAX_LINE bytes or more is a bad row like any other: reported, counted
+ * against max_row_errors, skipped (read past, not held); loading goes on. */
+static void write_oversized(const char *path, bool long_last)
+{
+    size_t big = LFILE_MAX_LINE + (LFILE_MAX_LINE >> 4); /* 17 MiB */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(HDR "10.0.0.1,01:01,,100,1100,1,0,0,,0,\n", f);
+    fputs("10.0.0.2,01:02,,100,1100,1,0,0,", f);
+    for (size_t i = 0; i < big; i++)
+        fputc('h', f);
+    fputs(",0,\n", f);
+    fputs("10.0.0.3,01:03,,100,1100,1,0,0,,0,\n", f);
+    if (long_last) /* an over-long last line without a newline */
+        for (size_t i = 0; i < big; i++)
+            fputc('x', f);
+    fclose(f);
+}
+
+static void test_oversized_rows(void **state)
+{
+    (void)state;
+    char *dir = tl_mkdtemp();
+    char *path = tl_path(dir, "l4.csv");
+    write_oversized(path, false);
+    tl_reports_t rep = {0};
+    memfile_config_t cfg = tl_config(path, &rep);
+    lease_store_t *s = tl_open(&cfg);
+    assert_loaded(s, &rep, "line 3: longer than 16777215 bytes (17825826)", 3, 1, 2);
+    memfile_stats_t st;
+    lease_t l;
+    assert_int_equal(lease_store_get4(s, 0x0a000002, &l), NST_ENOENT);
+    assert_int_equal(lease_store_get4(s, 0x0a000003, &l), 0);
+    lease_free(&l);
+    s->ops->close(s);
+
+    /* An over-long last line without a newline: skipped too, and ended before appending. */
+    write_oversized(path, true);
+    memset(&rep, 0, sizeof rep);
+    s = tl_open(&cfg);
+    assert_int_equal(rep.row_errors, 2);
+    assert_non_null(strstr(rep.last_row_error, "line 5: longer than 16777215 bytes"));
+    tl_lease(&l, 0x0a000004, 4, 1000);
+    assert_int_equal(lease_store_add(s, &l, NULL, NULL), 0);
+    s->ops->close(s);
+    s = tl_open(&cfg);
+    memfile_get_stats(s, &st);
+    assert_int_equal(st.leases, 3);
+    s->ops->close(s);
+
+    /* They count against max_row_errors. */
+    cfg.max_row_errors = 1;
+    char err[512];
+    s = NULL;
+    assert_int_equal(memfile_open(&cfg, &s, err, sizeof err), NST_EMALFORMED);
+    assert_null(s);
+    assert_non_null(strstr(err, "more than 1 bad rows (max-row-errors), last: line 5: longer"));
+    free(path);
+    tl_rmdir(dir);
+}
+
+/* A row holding a NUL byte (first or inside) is a bad row: reported and counted. A header
+ * holding one is a bad header. */
+static void test_nul_rows(void **state)
+{
+    (void)state;
+    static const char text[] = HDR "10.0.0.1,01:01,,100,1100,1,0,0,,0,\n"
+                                   "\0" "10.0.0.2,01:02,,100,1100,1,0,0,,0,\n"
+                                   "\0\0\0\0\n"
+                                   "10.0.0.3,01:03,,100,1100,1,0,0,a\0b,0,\n"
+                                   "10.0.0.4,01:04,,100,1100,1,0,0,,0,\n";
+    char *dir = tl_mkdtemp();
+    char *path = tl_path(dir, "l4.csv");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, sizeof text - 1, f);
+    fclose(f);
+    tl_reports_t rep = {0};
+    memfile_config_t cfg = tl_config(path, &rep);
+    lease_store_t *s = tl_open(&cfg);
+    assert_loaded(s, &rep, "line 5: contains a NUL byte (offset 32)", 5, 3, 2);
+    s->ops->close(s);
+
+    cfg.max_row_errors = 1;
+    char err[512];
+    s = NULL;
+    assert_int_equal(memfile_open(&cfg, &s, err, sizeof err), NST_EMALFORMED);
+    assert_non_null(strstr(err, "more than 1 bad rows (max-row-errors), last: line 4: contains a "
+                                "NUL byte (offset 0)"));
+
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite("\0" HDR, 1, sizeof HDR, f);
+    fclose(f);
+    assert_int_equal(memfile_open(&cfg, &s, err, sizeof err), NST_EMALFORMED);
+    assert_non_null(strstr(err, "l4.csv: line 1: contains a NUL byte (offset 0)"));
+    assert_null(s);
+    free(path);
+    tl_rmdir(dir);
+}
+
 static void test_pid_file(void **state)
 {
     (void)state;
@@ -537,6 +653,8 @@ int test_memfile_run(void)
         cmocka_unit_test(test_rows_written_and_reload),
         cmocka_unit_test(test_load_order),
         cmocka_unit_test(test_row_errors),
+        cmocka_unit_test(test_oversized_rows),
+        cmocka_unit_test(test_nul_rows),
         cmocka_unit_test(test_pid_file),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_open_errors),

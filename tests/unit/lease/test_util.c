@@ -120,8 +120,10 @@ void tl_report(void *arg, int severity, const char *msgid, const char *text)
 {
     tl_reports_t *r = arg;
     r->count++;
-    if (!strcmp(msgid, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR"))
+    if (!strcmp(msgid, "DHCPSRV_MEMFILE_LEASE_LOAD_ROW_ERROR")) {
         r->row_errors++;
+        snprintf(r->last_row_error, sizeof r->last_row_error, "%s", text);
+    }
     if (severity <= MEMFILE_SEV_ERROR)
         r->errors++;
     snprintf(r->last_id, sizeof r->last_id, "%s", msgid);

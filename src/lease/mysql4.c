@@ -214,18 +214,15 @@ static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
 
 static my4_t *S(lease_store_t *st) { return (my4_t *)st; }
 
+static void conn_close(sqlconn_t *rec)
+{
+    my4_disconnect((my4_conn_t *)rec);
+}
+
 /* The calling thread's connection, opened on first use (or after a loss); NULL when unavailable. */
 static my4_conn_t *conn(my4_t *s)
 {
-    my4_conn_t *c = pthread_getspecific(s->key);
-    if (!c) {
-        c = xcalloc(1, sizeof *c);
-        pthread_setspecific(s->key, c);
-        pthread_mutex_lock(&s->conns_lock);
-        c->next = s->conns;
-        s->conns = c;
-        pthread_mutex_unlock(&s->conns_lock);
-    }
+    my4_conn_t *c = (my4_conn_t *)sqlconns_mine(&s->conns);
     if (atomic_load(&s->is_lost))
         return NULL; /* fail fast during an outage: the server's recovery timer reconnects */
     if (!c->my) {
@@ -527,18 +524,10 @@ static void close_store(lease_store_t *st)
 {
     my4_t *s = S(st);
     my4_writer_stop(s);
-    pthread_mutex_lock(&s->conns_lock);
-    for (my4_conn_t *c = s->conns, *n; c; c = n) {
-        n = c->next;
-        my4_disconnect(c);
-        free(c);
-    }
-    pthread_mutex_unlock(&s->conns_lock);
-    pthread_key_delete(s->key);
+    sqlconns_fini(&s->conns);
     overlay4_fini(&s->ov);
     sqlcache4_fini(&s->recent);
     sqlbatch4_fini(&s->lookups);
-    pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
     pthread_cond_destroy(&s->idle);
@@ -573,8 +562,7 @@ int mysql4_open(const mysql4_config_t *cfg, lease_store_t **out, char *err, size
     s->report_arg = cfg->report_arg;
     s->lost = cfg->lost;
     s->lost_arg = cfg->lost_arg;
-    pthread_key_create(&s->key, NULL);
-    pthread_mutex_init(&s->conns_lock, NULL);
+    sqlconns_init(&s->conns, sizeof(my4_conn_t), conn_close);
     pthread_mutex_init(&s->lock, NULL);
     overlay4_init(&s->ov, &s->lock);
     sqlcache4_init(&s->recent);

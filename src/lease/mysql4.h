@@ -7,6 +7,9 @@
  *   the server's Unix socket path (see db/myconn.h).
  * - Lookups run on a connection of the calling thread (opened on first use, one per thread, with
  *   server-side prepared statements), synchronously.
+ * - A thread's connection is closed when the thread ends (packet workers restart on every
+ *   reload) and the remaining ones when the store closes, which must be after every thread
+ *   other than the caller stopped using it.
  * - Writes (add/update/del) return at once: they are queued to the store's commit thread, which
  *   runs every queued write in ONE transaction (one prepared-statement execution per write, one
  *   COMMIT and so one fsync for the batch: group commit) and then runs each write's callback

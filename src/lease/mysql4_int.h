@@ -11,6 +11,7 @@
 #include "lease/overlay4.h"
 #include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
+#include "lease/sqlconns.h"
 #include "lease/sqlstore.h"
 #include "db/myconn.h"
 #include "lease/mysql4.h"
@@ -52,11 +53,11 @@ enum my4_stmt {
     MY4_NSTMT
 };
 
-/* A connection with every statement prepared. */
+/* A connection with every statement prepared (a lookup thread's is closed when it ends). */
 typedef struct my4_conn {
+    sqlconn_t reg;             /* first: the record of sqlconns (unused by the commit thread's) */
     MYSQL *my;
     MYSQL_STMT *st[MY4_NSTMT];
-    struct my4_conn *next;     /* registry of the per-thread connections, to close them all */
 } my4_conn_t;
 
 typedef struct my4 {
@@ -68,9 +69,7 @@ typedef struct my4 {
     void *lost_arg;
     _Atomic bool is_lost;      /* an outage is reported and not yet recovered */
 
-    pthread_key_t key;         /* thread -> my4_conn_t */
-    pthread_mutex_t conns_lock;
-    my4_conn_t *conns;
+    sqlconns_t conns;          /* the lookup threads' my4_conn_t */
 
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */

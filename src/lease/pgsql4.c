@@ -162,18 +162,18 @@ static int lookup_session(PGconn *pg, char *err, size_t errlen)
     return rc;
 }
 
+static void conn_close(sqlconn_t *rec)
+{
+    pg4_conn_t *c = (pg4_conn_t *)rec;
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+}
+
 /* The calling thread's connection, opened on first use (or after a loss). */
 static PGconn *conn(pg4_t *s)
 {
-    pg4_conn_t *c = pthread_getspecific(s->key);
-    if (!c) {
-        c = xcalloc(1, sizeof *c);
-        pthread_setspecific(s->key, c);
-        pthread_mutex_lock(&s->conns_lock);
-        c->next = s->conns;
-        s->conns = c;
-        pthread_mutex_unlock(&s->conns_lock);
-    }
+    pg4_conn_t *c = (pg4_conn_t *)sqlconns_mine(&s->conns);
     if (atomic_load(&s->is_lost))
         return NULL; /* fail fast during an outage: the server's recovery timer reconnects */
     if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
@@ -225,9 +225,7 @@ static PGresult *run_fmt(pg4_t *s, const char *stmt, int n, const char *const *v
                    "statement %s failed: %s", stmt, e);
         if (!lost)
             return NULL;
-        pg4_conn_t *tc = pthread_getspecific(s->key);
-        PQfinish(tc->pg);
-        tc->pg = NULL;
+        conn_close(sqlconns_mine(&s->conns));
     }
     pg4_set_lost(s);
     return NULL;
@@ -489,19 +487,10 @@ static void close_store(lease_store_t *st)
 {
     pg4_t *s = S(st);
     pg4_writer_stop(s);
-    pthread_mutex_lock(&s->conns_lock);
-    for (pg4_conn_t *c = s->conns, *n; c; c = n) {
-        n = c->next;
-        if (c->pg)
-            PQfinish(c->pg);
-        free(c);
-    }
-    pthread_mutex_unlock(&s->conns_lock);
-    pthread_key_delete(s->key);
+    sqlconns_fini(&s->conns);
     overlay4_fini(&s->ov);
     sqlcache4_fini(&s->recent);
     sqlbatch4_fini(&s->lookups);
-    pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->qcond);
     pthread_cond_destroy(&s->idle);
@@ -536,8 +525,7 @@ int pgsql4_open(const pgsql4_config_t *cfg, lease_store_t **out, char *err, size
     s->report_arg = cfg->report_arg;
     s->lost = cfg->lost;
     s->lost_arg = cfg->lost_arg;
-    pthread_key_create(&s->key, NULL);
-    pthread_mutex_init(&s->conns_lock, NULL);
+    sqlconns_init(&s->conns, sizeof(pg4_conn_t), conn_close);
     pthread_mutex_init(&s->lock, NULL);
     overlay4_init(&s->ov, &s->lock);
     sqlcache4_init(&s->recent);

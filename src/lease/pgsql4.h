@@ -6,6 +6,9 @@
  *   one-line message otherwise (the password never appears in it).
  * - Lookups run on a connection of the calling thread (opened on first use, one per thread, with
  *   prepared statements), synchronously.
+ * - A thread's connection is closed when the thread ends (packet workers restart on every
+ *   reload) and the remaining ones when the store closes, which must be after every thread
+ *   other than the caller stopped using it.
  * - Writes (add/update/del) return at once: they are queued to the store's commit thread, which
  *   sends every queued write in one transaction through libpq's pipeline mode (one round trip and
  *   one commit/fsync for the batch: group commit) and then runs each write's callback with its own

@@ -10,6 +10,7 @@
 #include "lease/overlay4.h"
 #include "lease/sqlbatch4.h"
 #include "lease/sqlcache4.h"
+#include "lease/sqlconns.h"
 #include "lease/sqlstore.h"
 #include "db/pgconn.h"
 #include "lease/pgsql4.h"
@@ -26,10 +27,10 @@ typedef struct pg4_write {
     struct pg4_write *next;
 } pg4_write_t;
 
-/* A thread's connection with its statements prepared. */
+/* A thread's connection with its statements prepared (closed when its thread ends). */
 typedef struct pg4_conn {
+    sqlconn_t reg;             /* first: the record of sqlconns */
     PGconn *pg;
-    struct pg4_conn *next;     /* registry, to close them all */
 } pg4_conn_t;
 
 typedef struct pg4 {
@@ -41,9 +42,7 @@ typedef struct pg4 {
     void *lost_arg;
     _Atomic bool is_lost;      /* an outage is reported and not yet recovered */
 
-    pthread_key_t key;         /* thread -> pg4_conn_t */
-    pthread_mutex_t conns_lock;
-    pg4_conn_t *conns;
+    sqlconns_t conns;          /* the lookup threads' pg4_conn_t */
 
     pthread_mutex_t lock;      /* overlay and queue */
     overlay4_t ov;             /* queued writes, under lock */

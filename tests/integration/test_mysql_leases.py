@@ -29,6 +29,7 @@ from conftest import KEA, Lan, Server, basic_config, wait_for
 from test_clients import perfdhcp
 from test_protocol import dora
 from lookahead import check_burst_of_discovers, check_sustained_load
+from sqlchecks import check_reloads_keep_connections
 
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
 PORTS = range(3420, 3430)
@@ -158,6 +159,11 @@ def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
 def test_sustained_relayed_load_looked_up_in_batches(lan, server, empty):
     check_sustained_load(lan, server, lease_db(empty),
                          lambda: tuple(map(int, rows(empty, "SELECT count(*), count(DISTINCT address) FROM lease4")[0])))
+
+
+def test_reloads_with_workers_keep_the_connection_count(lan, server, empty):
+    check_reloads_keep_connections(lan, server, lease_db(empty), lambda: int(rows(
+        empty, "SELECT count(*) FROM information_schema.processlist WHERE user = 'kea'")[0][0]))
 
 
 def test_lease_commands_on_mysql(lan, server, empty):

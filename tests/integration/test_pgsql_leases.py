@@ -11,6 +11,7 @@ from conftest import NESTOR, Server, basic_config
 from test_clients import perfdhcp
 from test_protocol import MAC, dora
 from lookahead import check_burst_of_discovers, check_sustained_load
+from sqlchecks import check_reloads_keep_connections
 
 PORT = 5531
 
@@ -112,6 +113,11 @@ def test_burst_of_discovers_looked_up_together_by_workers(lan, server, empty):
 def test_sustained_relayed_load_looked_up_in_batches(lan, server, empty):
     check_sustained_load(lan, server, lease_db(empty),
                          lambda: tuple(map(int, rows(empty, "SELECT count(*), count(DISTINCT address) FROM lease4")[0])))
+
+
+def test_reloads_with_workers_keep_the_connection_count(lan, server, empty):
+    check_reloads_keep_connections(lan, server, lease_db(empty), lambda: int(rows(
+        empty, "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kea' AND application_name = 'nestor'")[0][0]))
 
 
 def test_lease_commands_on_postgresql(lan, server, empty):

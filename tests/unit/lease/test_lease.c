@@ -12,5 +12,6 @@ int main(void)
     failed += test_lfc_run();
     failed += test_sqlcache_run();
     failed += test_sqlbatch_run();
+    failed += test_sqlconns_run();
     return failed;
 }

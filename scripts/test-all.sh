@@ -1,7 +1,8 @@
 #!/bin/bash
-# Installs the test dependencies, builds Nestor twice (release-like and ASan+UBSan), runs the
-# unit tests in both builds, a short libFuzzer run of every fuzz target, and the integration
-# tests (real nestor-dhcp4 processes and real DHCP clients in network namespaces).
+# Installs the test dependencies, builds Nestor three times (debugoptimized, release with the tests
+# compiled but not run, ASan+UBSan), runs the unit tests in the debugoptimized and ASan builds, a
+# short libFuzzer run of every fuzz target, and the integration tests (real nestor-dhcp4 processes
+# and real DHCP clients in network namespaces).
 # Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,18 @@ if meson setup build --reconfigure >/dev/null 2>&1 || meson setup build >"$LOG/s
   fi
 else
   cat "$LOG/setup.log"; step_fail "meson setup"
+fi
+
+echo "== release build (-O3, compile only) =="
+if meson setup build-rel --reconfigure --buildtype=release -Dtests=true >"$LOG/setup-rel.log" 2>&1 ||
+   meson setup build-rel --buildtype=release -Dtests=true >"$LOG/setup-rel.log" 2>&1; then
+  if ninja -C build-rel >"$LOG/build-rel.log" 2>&1; then
+    echo "release build: ok"; passed=$((passed + 1))
+  else
+    tail -50 "$LOG/build-rel.log"; step_fail "release build"
+  fi
+else
+  cat "$LOG/setup-rel.log"; step_fail "release meson setup"
 fi
 
 echo "== build with ASan+UBSan, unit tests =="

@@ -255,9 +255,9 @@ static int parse_hooks(pctx_t *p, json_t *list)
                 r = pctx_fail(p, "library", "the high-availability hook (libdhcp_ha.so) is not available in this Nestor version yet");
             } else {
                 r = pctx_fail(p, "library",
-                              "hook library '%s' is not supported: Nestor loads no external hooks; "
-                              "libdhcp_lease_cmds.so, libdhcp_host_cmds.so and libdhcp_ha.so map to built-in "
-                              "features", lib);
+                              "'library' '%s' is not supported: Nestor loads no external hooks; "
+                              "only libdhcp_lease_cmds.so, libdhcp_host_cmds.so and libdhcp_ha.so "
+                              "(in any directory) are accepted, as names of built-in features", lib);
             }
         }
         free(lib);

@@ -1,4 +1,6 @@
 /* Server control commands with Kea's names, argument shapes and texts. */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +8,8 @@
 
 #include "build_config.h"
 #include "common/cmd.h"
+#include "common/fspath.h"
+#include "config/cfg_paths.h"
 #include "ctrl/ctrl.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
@@ -57,8 +61,9 @@ static json_t *cmd_config_get(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, NULL, root);
 }
 
-/* Parses a configuration given as command arguments ({"Dhcp4": {...}}). */
-static int parse_args_config(json_t *args, cfg4_t **out, char *err, size_t errlen)
+/* Parses a configuration given as command arguments ({"Dhcp4": {...}}) and checks the paths it
+ * would write to (cfg_paths.h). */
+static int parse_args_config(srv4_t *s, json_t *args, cfg4_t **out, char *err, size_t errlen)
 {
     if (!json_is_object(args)) {
         snprintf(err, errlen, "Missing mandatory 'arguments' parameter.");
@@ -71,6 +76,14 @@ static int parse_args_config(json_t *args, cfg4_t **out, char *err, size_t errle
     char *text = json_dumps(args, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     int r = cfg4_load_string(text, "<command arguments>", out, err, errlen);
     free(text);
+    if (r)
+        return r;
+    /* Before anything opens a file: a command may not point the server at new places. */
+    r = cfg_paths_check_api(*out, s->rt ? s->rt->cfg : NULL, err, errlen);
+    if (r) {
+        cfg4_free(*out);
+        *out = NULL;
+    }
     return r;
 }
 
@@ -78,7 +91,7 @@ static json_t *cmd_config_test(const char *name, json_t *args, void *ud)
 {
     char err[2048];
     cfg4_t *cfg;
-    if (parse_args_config(args, &cfg, err, sizeof err))
+    if (parse_args_config(SRV(ud), args, &cfg, err, sizeof err))
         return cmd_answer(CMD_ERROR, err, NULL);
     int r = srv4_check_config(cfg, err, sizeof err);
     cfg4_free(cfg);
@@ -92,7 +105,7 @@ static json_t *cmd_config_set(const char *name, json_t *args, void *ud)
 {
     char err[2048];
     cfg4_t *cfg;
-    if (parse_args_config(args, &cfg, err, sizeof err) || srv4_apply_config(SRV(ud), cfg, err, sizeof err)) {
+    if (parse_args_config(SRV(ud), args, &cfg, err, sizeof err) || srv4_apply_config(SRV(ud), cfg, err, sizeof err)) {
         LOG_ERROR(NLOG_COMMANDS, "DHCP4_CONFIG_LOAD_FAIL", "configuration error using command: %s; the running configuration is unchanged", err);
         return cmd_answer(CMD_ERROR, err, NULL);
     }
@@ -110,33 +123,81 @@ static json_t *cmd_config_reload(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
 }
 
-static json_t *cmd_config_write(const char *name, json_t *args, void *ud)
+/* The file config-write may write (Kea 2.6.3): the configuration file the server was started
+ * with, or a file directly in its directory; a bare name goes into that directory. NULL and
+ * *out (malloc'd), or the error answer. */
+static json_t *write_target(const srv4_t *s, json_t *args, char **out)
 {
-    srv4_t *s = SRV(ud);
-    const char *file = s->config_path;
+    const char *conf = s->config_path;
     json_t *f = json_object_get(args, "filename");
     if (f && !json_is_string(f))
         return cmd_answer(CMD_ERROR, "passed parameter 'filename' is not a string", NULL);
-    if (f)
-        file = json_string_value(f);
-    if (!file || !*file)
+    const char *name = f ? json_string_value(f) : "";
+    if (!conf || !*conf)
         return cmd_answer(CMD_ERROR, "Unable to determine filename. Please specify filename explicitly.", NULL);
-    char *text = json_dumps(jsonsrc_root(s->rt->cfg->src), JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    size_t len = strlen(text);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", file);
-    FILE *out = fopen(tmp, "w");
+    if (!*name) {
+        *out = xstrdup(conf);
+        return NULL;
+    }
+    const char *slash = strrchr(conf, '/');
+    char *dir = slash ? xstrndup(conf, slash == conf ? 1 : (size_t)(slash - conf)) : xstrdup(".");
+    char *file;
+    if (strchr(name, '/'))
+        file = xstrdup(name);
+    else if (asprintf(&file, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) < 0)
+        abort();
+    char why[PATH_MAX + 64];
+    int r = fspath_in_dir(file, dir, why, sizeof why);
+    free(dir);
+    if (r) {
+        json_t *a = cmd_answerf(CMD_ERROR, NULL, "not allowed to write config into %s: 'filename' %s, "
+                                "but config-write writes only into the directory of the "
+                                "configuration file %s", name, why, conf);
+        free(file);
+        return a;
+    }
+    *out = file;
+    return NULL;
+}
+
+/* Writes text and a newline to file through file.tmp (created afresh, never through a link;
+ * 0640: the configuration holds passwords) and a rename. */
+static bool write_file(const char *file, const char *text, size_t len)
+{
+    char *tmp;
+    if (asprintf(&tmp, "%s.tmp", file) < 0)
+        abort();
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !out)
+        close(fd);
     bool ok = out && fwrite(text, 1, len, out) == len && fputc('\n', out) != EOF;
     if (out)
         ok = (fclose(out) == 0) && ok;
     ok = ok && rename(tmp, file) == 0;
-    free(text);
-    if (!ok) {
+    if (!ok && fd >= 0)
         unlink(tmp);
-        return cmd_answerf(CMD_ERROR, NULL, "Unable to write configuration to %s", file);
-    }
-    return cmd_answerf(CMD_SUCCESS, json_pack("{s:s, s:I}", "filename", file, "size", (json_int_t)len + 1),
-                       "Configuration written to %s successful", file);
+    free(tmp);
+    return ok;
+}
+
+static json_t *cmd_config_write(const char *name, json_t *args, void *ud)
+{
+    srv4_t *s = SRV(ud);
+    char *file;
+    json_t *refused = write_target(s, args, &file);
+    if (refused)
+        return refused;
+    char *text = json_dumps(jsonsrc_root(s->rt->cfg->src), JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    size_t len = strlen(text);
+    bool ok = write_file(file, text, len);
+    free(text);
+    json_t *a = ok ? cmd_answerf(CMD_SUCCESS, json_pack("{s:s, s:I}", "filename", file, "size", (json_int_t)len + 1),
+                                 "Configuration written to %s successful", file)
+                   : cmd_answerf(CMD_ERROR, NULL, "Unable to write configuration to %s", file);
+    free(file);
+    return a;
 }
 
 static json_t *cmd_shutdown(const char *name, json_t *args, void *ud)

@@ -16,12 +16,14 @@ static const char *const kea_rows[] = {
     "127.0.0.11,1a:1b:1c:1d:1e:1f,,0,1795561871,1,1,0,foo.example,0,\n",
 };
 
-/* Parses text (a copy, since parsing is in place) with the current schema. */
+/* Parses text (a copy, since parsing is in place) with the given schema. A text that does not
+ * fit buf fails the test instead of being parsed cut. */
 static int parse_with(const csv4_schema_t *sch, const char *text, char *buf, size_t cap,
                       lease_t *l, bool *del, char *err)
 {
-    snprintf(buf, cap, "%s", text);
-    size_t n = strlen(buf);
+    int w = snprintf(buf, cap, "%s", text);
+    assert_true(w >= 0 && (size_t)w < cap);
+    size_t n = (size_t)w;
     if (n && buf[n - 1] == '\n')
         buf[n - 1] = '\0';
     return csv4_parse_row(sch, buf, 17, l, del, err, 256);

@@ -19,6 +19,7 @@
  * - Writing escapes ',' and '&' as Kea 2.2 does, and also '\n' (Kea 2.2 writes it raw,
  *   which would break the row; Kea reads "&#x0a" back as a newline).
  * - All functions are pure and thread-safe; jansson is used only to validate user contexts.
+ * - The header logic, column readers and shared columns live in csv.h (also used by csv6).
  */
 #ifndef NESTOR_LEASE_CSV4_H
 #define NESTOR_LEASE_CSV4_H
@@ -26,29 +27,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lease/csv.h"
 #include "lease/lease.h"
 
-#define CSV4_NCOLS 11      /* columns of schema 2.1 */
-#define CSV4_MIN_COLS 9    /* Kea's minimum: up to hostname (schema 1.0) */
-#define CSV4_MAX_COLS 64   /* a header naming more columns is refused */
+#define CSV4_NCOLS 11              /* columns of schema 2.1 */
+#define CSV4_MIN_COLS 9            /* Kea's minimum: up to hostname (schema 1.0) */
+#define CSV4_MAX_COLS CSV_MAX_COLS /* a header naming more columns is refused */
 #define CSV4_HEADER                                                                          \
     "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,"    \
     "state,user_context"
 
-typedef struct csv4_schema {
-    unsigned header_cols;  /* columns the header names */
-    unsigned known_cols;   /* leading header columns that are 2.1 columns (9..11) */
-} csv4_schema_t;
+/* The lease4 columns and their versions, for the csv_schema functions (csv.h). */
+extern const csv_dialect_t csv4_dialect;
+typedef csv_schema_t csv4_schema_t;
 
 /* The schema of a file written by us (the current header). */
-void csv4_schema_current(csv4_schema_t *s);
+static inline void csv4_schema_current(csv4_schema_t *s) { csv_schema_current(&csv4_dialect, s); }
 /* True when rows need conversion to be written in the current schema (older or newer header). */
-bool csv4_schema_needs_conversion(const csv4_schema_t *s);
+static inline bool csv4_schema_needs_conversion(const csv4_schema_t *s) { return csv_schema_age(&csv4_dialect, s) != 0; }
 /* "1.0", "2.0", "2.1", or "2.1+" for a header with extra trailing columns. */
-const char *csv4_schema_version(const csv4_schema_t *s);
-
+static inline const char *csv4_schema_version(const csv4_schema_t *s) { return csv_schema_version(&csv4_dialect, s); }
 /* Parses a header line (no newline). Returns 0, or NST_EMALFORMED with a message in err. */
-int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen);
+static inline int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen) { return csv_parse_header(&csv4_dialect, line, out, err, errlen); }
 
 /* Parses one data row (NUL-terminated, no newline) in place, see the contract. On success fills
  * *out (borrowed fields) and *is_delete (valid_lifetime 0) and returns 0; otherwise returns

@@ -1,6 +1,7 @@
 /* Shared memfile CSV text helpers (see csv.h). */
 #include "lease/csv.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -58,6 +59,14 @@ void csv_out_ipv4(csv_out_t *o, uint32_t a)
         if (i)
             csv_out_char(o, '.');
     }
+}
+
+void csv_out_ipv6(csv_out_t *o, const struct in6_addr *addr)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, addr, text, sizeof text))
+        text[0] = '\0'; /* cannot happen: the buffer fits every address */
+    csv_out_mem(o, text, strlen(text));
 }
 
 void csv_out_hex_colon(csv_out_t *o, const uint8_t *b, size_t len)
@@ -457,6 +466,19 @@ void csv_out_fqdn_hostname(csv_out_t *o, const lease_t *l)
     csv_out_mem(o, l->fqdn_fwd ? "1," : "0,", 2);
     csv_out_mem(o, l->fqdn_rev ? "1," : "0,", 2);
     csv_out_escaped(o, l->hostname);
+}
+
+int csv_out_end(csv_out_t *o)
+{
+    csv_out_mem(o, "\n", 2);
+    return o->overflow ? NST_ENOSPACE : (int)(o->len - 1);
+}
+
+size_t csv_row_var_len(const lease_t *l)
+{
+    size_t hw = l->hwaddr_len < LEASE_HWADDR_MAX ? l->hwaddr_len : LEASE_HWADDR_MAX;
+    size_t id = l->client_id ? l->client_id_len : 0;
+    return 3 * hw + 3 * id + csv_escaped_len(l->hostname) + csv_escaped_len(l->user_context);
 }
 
 int csv_check_common(const lease_t *l, enum lease_family fam, char *err, size_t errlen)

@@ -46,6 +46,8 @@ void csv_out_u64(csv_out_t *o, uint64_t v);
 void csv_out_i64(csv_out_t *o, int64_t v);
 /* Dotted-quad of a host-order IPv4 address. */
 void csv_out_ipv4(csv_out_t *o, uint32_t addr);
+/* An IPv6 address as inet_ntop writes it (Kea's IOAddress::toText). */
+void csv_out_ipv6(csv_out_t *o, const struct in6_addr *addr);
 /* "aa:bb:cc" lowercase (Kea's toText(false) / ClientId::toText). Nothing for len 0. */
 void csv_out_hex_colon(csv_out_t *o, const uint8_t *b, size_t len);
 /* s escaped as described above (NULL = empty). */
@@ -72,6 +74,28 @@ int csv_parse_hwaddr(const char *s, uint8_t *out, size_t cap);
  * zero). Returns the byte count or -1. "" gives 0. Both hex parsers may decode in place
  * (out == (uint8_t *)s): they never write ahead of what they have read. */
 int csv_parse_hexid(const char *s, uint8_t *out, size_t cap);
+
+/* ---- a dialect's row functions ----
+ * csv4.h and csv6.h each offer, for their family (memfile_csv_t holds them as a table):
+ * - <f>_parse_row(schema, line, lineno, out, is_delete, err, errlen): parses one data row
+ *   (NUL-terminated, no newline) IN PLACE. On success fills *out, whose client_id, hostname and
+ *   user_context point into line (borrowed: never lease_free() it; lease_dup() to keep it), and
+ *   *is_delete (valid_lifetime 0), and returns 0 with err empty or holding a warning (a value
+ *   the row loses); otherwise returns NST_EMALFORMED with "line N: ..." naming the column.
+ * - <f>_row_max_len(l): an upper bound of the row's length, newline and NUL included.
+ * - <f>_format_row(l, buf, cap): l as one current-schema row ending in "\n", NUL-terminated;
+ *   the length without the NUL, or NST_ENOSPACE when cap is too small. A delete is written by
+ *   passing a copy of the lease with valid_lft 0 (and pref_lft 0 for v6, as Kea writes it).
+ * - <f>_check_lease(l, err, errlen): 0 if l can be written and read back by <f>_parse_row,
+ *   else NST_EINVAL with the reason in err.
+ * CSV_ROW_FUNCTIONS(csv4) declares csv4_parse_row, csv4_row_max_len, csv4_format_row and
+ * csv4_check_lease, with the types memfile_csv_t expects. */
+#define CSV_ROW_FUNCTIONS(f)                                                                   \
+    int f##_parse_row(const csv_schema_t *schema, char *line, unsigned lineno, lease_t *out,   \
+                      bool *is_delete, char *err, size_t errlen);                              \
+    size_t f##_row_max_len(const lease_t *l);                                                  \
+    int f##_format_row(const lease_t *l, char *buf, size_t cap);                               \
+    int f##_check_lease(const lease_t *l, char *err, size_t errlen)
 
 /* ---- versioned header (Kea's VersionedCSVFile) ----
  * A dialect lists the columns of its current schema and the schema version that brought each.
@@ -150,6 +174,11 @@ int csv_row_user_context(const csv_row_t *r, unsigned col, char **out);
 void csv_out_lifetime_subnet(csv_out_t *o, const lease_t *l);
 /* "fwd,rev,hostname" (escaped) */
 void csv_out_fqdn_hostname(csv_out_t *o, const lease_t *l);
+/* "\n" and a NUL; the row's length without the NUL, or NST_ENOSPACE if it did not fit. */
+int csv_out_end(csv_out_t *o);
+/* What a row's variable columns may take: hwaddr and client-id/DUID (3 characters a byte),
+ * escaped hostname and user_context. A dialect's row_max_len adds its fixed columns. */
+size_t csv_row_var_len(const lease_t *l);
 /* Checks what both families require of a lease to be written: its family, the hardware address
  * length, expire >= 0, user_context a JSON object. 0 or NST_EINVAL with a message in err. */
 int csv_check_common(const lease_t *l, enum lease_family fam, char *err, size_t errlen);

@@ -81,11 +81,8 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
 size_t csv4_row_max_len(const lease_t *l)
 {
     /* address 15, five numbers of at most 20 characters, two flags, 10 separators, newline
-     * and NUL: 140; then the identifiers (3 characters a byte) and the escaped texts. */
-    size_t hw = l->hwaddr_len < LEASE_HWADDR_MAX ? l->hwaddr_len : LEASE_HWADDR_MAX;
-    size_t cid = l->client_id ? l->client_id_len : 0;
-    return 140 + 3 * hw + 3 * cid + csv_escaped_len(l->hostname) +
-           csv_escaped_len(l->user_context);
+     * and NUL: 140. */
+    return 140 + csv_row_var_len(l);
 }
 
 int csv4_format_row(const lease_t *l, char *buf, size_t cap)
@@ -107,10 +104,7 @@ int csv4_format_row(const lease_t *l, char *buf, size_t cap)
     csv_out_u64(&o, l->state);
     csv_out_char(&o, ',');
     csv_out_escaped(&o, l->user_context);
-    csv_out_mem(&o, "\n", 2); /* with the NUL */
-    if (o.overflow)
-        return NST_ENOSPACE;
-    return (int)(o.len - 1);
+    return csv_out_end(&o);
 }
 
 int csv4_check_lease(const lease_t *l, char *err, size_t errlen)

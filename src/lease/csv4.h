@@ -50,22 +50,9 @@ static inline const char *csv4_schema_version(const csv4_schema_t *s) { return c
 /* Parses a header line (no newline). Returns 0, or NST_EMALFORMED with a message in err. */
 static inline int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen) { return csv_parse_header(&csv4_dialect, line, out, err, errlen); }
 
-/* Parses one data row (NUL-terminated, no newline) in place, see the contract. On success fills
- * *out (borrowed fields) and *is_delete (valid_lifetime 0) and returns 0; otherwise returns
- * NST_EMALFORMED and writes "line N: ..." to err. */
-int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lease_t *out,
-                   bool *is_delete, char *err, size_t errlen);
-
-/* Upper bound of csv4_format_row()'s output for l, including the newline and a NUL. */
-size_t csv4_row_max_len(const lease_t *l);
-
-/* Writes l as one schema 2.1 row ending in "\n", NUL-terminated. Returns the length (without
- * the NUL) or NST_ENOSPACE if cap is too small. A delete is written by passing a copy of the
- * lease with valid_lft 0. */
-int csv4_format_row(const lease_t *l, char *buf, size_t cap);
-
-/* Checks that l can be written and read back by csv4_parse_row (family, identifier rules,
- * lengths, user_context a JSON object). Returns 0 or NST_EINVAL with a message in err. */
-int csv4_check_lease(const lease_t *l, char *err, size_t errlen);
+/* csv4_parse_row, csv4_row_max_len, csv4_format_row, csv4_check_lease (contract in csv.h),
+ * for rows of schema 2.1. check_lease checks the family, the identifier rules, lengths and that
+ * user_context is a JSON object. */
+CSV_ROW_FUNCTIONS(csv4);
 
 #endif

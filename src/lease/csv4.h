@@ -19,6 +19,7 @@
  * - Writing escapes ',' and '&' as Kea 2.2 does, and also '\n' (Kea 2.2 writes it raw,
  *   which would break the row; Kea reads "&#x0a" back as a newline).
  * - All functions are pure and thread-safe; jansson is used only to validate user contexts.
+ * - The header logic, column readers and shared columns live in csv.h (also used by csv6).
  */
 #ifndef NESTOR_LEASE_CSV4_H
 #define NESTOR_LEASE_CSV4_H
@@ -26,48 +27,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lease/csv.h"
 #include "lease/lease.h"
 
-#define CSV4_NCOLS 11      /* columns of schema 2.1 */
-#define CSV4_MIN_COLS 9    /* Kea's minimum: up to hostname (schema 1.0) */
-#define CSV4_MAX_COLS 64   /* a header naming more columns is refused */
+#define CSV4_NCOLS 11              /* columns of schema 2.1 */
+#define CSV4_MIN_COLS 9            /* Kea's minimum: up to hostname (schema 1.0) */
+#define CSV4_MAX_COLS CSV_MAX_COLS /* a header naming more columns is refused */
 #define CSV4_HEADER                                                                          \
     "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,"    \
     "state,user_context"
 
-typedef struct csv4_schema {
-    unsigned header_cols;  /* columns the header names */
-    unsigned known_cols;   /* leading header columns that are 2.1 columns (9..11) */
-} csv4_schema_t;
+/* The lease4 columns and their versions, for the csv_schema functions (csv.h). */
+extern const csv_dialect_t csv4_dialect;
+typedef csv_schema_t csv4_schema_t;
 
 /* The schema of a file written by us (the current header). */
-void csv4_schema_current(csv4_schema_t *s);
+static inline void csv4_schema_current(csv4_schema_t *s) { csv_schema_current(&csv4_dialect, s); }
 /* True when rows need conversion to be written in the current schema (older or newer header). */
-bool csv4_schema_needs_conversion(const csv4_schema_t *s);
+static inline bool csv4_schema_needs_conversion(const csv4_schema_t *s) { return csv_schema_age(&csv4_dialect, s) != 0; }
 /* "1.0", "2.0", "2.1", or "2.1+" for a header with extra trailing columns. */
-const char *csv4_schema_version(const csv4_schema_t *s);
-
+static inline const char *csv4_schema_version(const csv4_schema_t *s) { return csv_schema_version(&csv4_dialect, s); }
 /* Parses a header line (no newline). Returns 0, or NST_EMALFORMED with a message in err. */
-int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen);
+static inline int csv4_parse_header(const char *line, csv4_schema_t *out, char *err, size_t errlen) { return csv_parse_header(&csv4_dialect, line, out, err, errlen); }
 
-/* Parses one data row (NUL-terminated, no newline) in place, see the contract. On success fills
- * *out (borrowed fields) and *is_delete (valid_lifetime 0) and returns 0; otherwise returns
- * NST_EMALFORMED and writes "line N: ..." to err. */
-int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lease_t *out,
-                   bool *is_delete, char *err, size_t errlen);
-
-/* Upper bound of csv4_format_row()'s output for l, including the newline and a NUL. */
-size_t csv4_row_max_len(const lease_t *l);
-
-/* Writes l as one schema 2.1 row ending in "\n", NUL-terminated. Returns the length (without
- * the NUL) or NST_ENOSPACE if cap is too small. A delete is written by passing a copy of the
- * lease with valid_lft 0. */
-int csv4_format_row(const lease_t *l, char *buf, size_t cap);
-
-/* Checks that l can be written and read back by csv4_parse_row (family, identifier rules,
- * lengths: hwaddr, client_id, hostname and user_context within the LEASE_*_MAX bounds of
- * lease.h, so a row stays far below the loader's line limit; user_context a JSON object).
- * Returns 0 or NST_EINVAL with a message in err. */
-int csv4_check_lease(const lease_t *l, char *err, size_t errlen);
+/* csv4_parse_row, csv4_row_max_len, csv4_format_row, csv4_check_lease (contract in csv.h),
+ * for rows of schema 2.1. check_lease checks the family, the identifier rules, lengths (hwaddr,
+ * client_id, hostname and user_context within the LEASE_*_MAX bounds of lease.h, so a row stays
+ * far below the loader's line limit) and that user_context is a JSON object. */
+CSV_ROW_FUNCTIONS(csv4);
 
 #endif

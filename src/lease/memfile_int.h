@@ -17,28 +17,30 @@
 #include <stdint.h>
 
 #include "common/util.h"
+#include "lease/csv.h"
 #include "lease/lease.h"
 #include "lease/memfile.h"
 #include "lease/memfile_index.h"
 
-/* The CSV dialect of one family, so loading and cleanup are written once.
- * TODO(v6): a csv6 instance (lease6 schema 4.0 and its older headers). */
+/* The CSV dialect of one family, so loading, writing and cleanup are written once. */
 typedef struct memfile_csv {
     enum lease_family family;
     const char *header;          /* current header, without newline */
-    int (*parse_header)(const char *line, void *schema, char *err, size_t errlen);
-    int (*parse_row)(const void *schema, char *line, unsigned lineno, lease_t *out,
+    const csv_dialect_t *dialect; /* header check, schema age and version (csv.h) */
+    /* Row parse (in place, borrowed fields); 0 with a non-empty err is a warning. */
+    int (*parse_row)(const csv_schema_t *schema, char *line, unsigned lineno, lease_t *out,
                      bool *is_delete, char *err, size_t errlen);
     int (*format_row)(const lease_t *l, char *buf, size_t cap);
     size_t (*row_max_len)(const lease_t *l);
-    /* < 0: an older schema, 0: the current one, > 0: a later one (extra columns). */
-    int (*schema_age)(const void *schema);
-    const char *(*version)(const void *schema);
+    /* Can l be written (and read back)? 0 or NST_EINVAL with err. */
+    int (*check_lease)(const lease_t *l, char *err, size_t errlen);
 } memfile_csv_t;
 
 extern const memfile_csv_t memfile_csv4;
+/* lease6 (schema 4.0), for a v6 store once memfile_open has a v6 index. */
+extern const memfile_csv_t memfile_csv6;
 
-#define MEMFILE_SCHEMA_MAX 64 /* bytes of opaque schema state a dialect may use */
+#define MEMFILE_SCHEMA_MAX 64 /* bytes of schema state (a csv_schema_t) a file read uses */
 
 typedef struct memfile_pending {
     lease_commit_cb cb;

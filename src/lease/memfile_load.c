@@ -9,46 +9,24 @@
 
 #include "common/errcode.h"
 #include "lease/csv4.h"
+#include "lease/csv6.h"
 #include "lease/lfile.h"
 #include "lease/memfile_int.h"
 
-/* ---- the v4 CSV dialect ---- */
+/* ---- the CSV dialects ---- */
 
-_Static_assert(sizeof(csv4_schema_t) <= MEMFILE_SCHEMA_MAX, "schema buffer too small");
-
-static int c4_header(const char *line, void *schema, char *err, size_t errlen)
-{
-    return csv4_parse_header(line, schema, err, errlen);
-}
-
-static int c4_row(const void *schema, char *line, unsigned lineno, lease_t *out, bool *del,
-                  char *err, size_t errlen)
-{
-    return csv4_parse_row(schema, line, lineno, out, del, err, errlen);
-}
-
-static int c4_age(const void *schema)
-{
-    const csv4_schema_t *s = schema;
-    if (s->known_cols < CSV4_NCOLS)
-        return -1;
-    return s->header_cols > CSV4_NCOLS ? 1 : 0;
-}
-
-static const char *c4_version(const void *schema)
-{
-    return csv4_schema_version(schema);
-}
+_Static_assert(sizeof(csv_schema_t) <= MEMFILE_SCHEMA_MAX, "schema buffer too small");
 
 const memfile_csv_t memfile_csv4 = {
-    .family = LEASE_V4,
-    .header = CSV4_HEADER,
-    .parse_header = c4_header,
-    .parse_row = c4_row,
-    .format_row = csv4_format_row,
-    .row_max_len = csv4_row_max_len,
-    .schema_age = c4_age,
-    .version = c4_version,
+    .family = LEASE_V4, .header = CSV4_HEADER, .dialect = &csv4_dialect,
+    .parse_row = csv4_parse_row, .format_row = csv4_format_row,
+    .row_max_len = csv4_row_max_len, .check_lease = csv4_check_lease,
+};
+
+const memfile_csv_t memfile_csv6 = {
+    .family = LEASE_V6, .header = CSV6_HEADER, .dialect = &csv6_dialect,
+    .parse_row = csv6_parse_row, .format_row = csv6_format_row,
+    .row_max_len = csv6_row_max_len, .check_lease = csv6_check_lease,
 };
 
 /* ---- pid file ---- */
@@ -103,10 +81,11 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
     char *line;
     size_t len;
     uint64_t off;
+    csv_schema_t *sch = schema;
     int rc = lfile_open(&r, path);
     *missing = false;
     *rows = *errors = 0;
-    m->csv->parse_header(m->csv->header, schema, msg, sizeof msg); /* default: current */
+    csv_schema_current(m->csv->dialect, sch); /* until a header says otherwise */
     if (rc == NST_ENOENT) {
         *missing = true;
         return 0;
@@ -128,7 +107,7 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
         else
             msg[0] = '\0';
         if (!have_header) {
-            if (msg[0] || m->csv->parse_header(line, schema, msg, sizeof msg) < 0) {
+            if (msg[0] || csv_parse_header(m->csv->dialect, line, sch, msg, sizeof msg) < 0) {
                 snprintf(err, errlen, "%s: %s", path, msg);
                 rc = NST_EMALFORMED;
                 break;
@@ -139,13 +118,15 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
         lease_t l;
         bool del;
         (*rows)++;
-        if (msg[0] ||
-            m->csv->parse_row(schema, line, r.lineno, &l, &del, msg, sizeof msg) < 0) {
+        if (msg[0] || m->csv->parse_row(sch, line, r.lineno, &l, &del, msg, sizeof msg) < 0) {
             rc = bad_row(m, path, msg, max_errors, report_rows, errors, err, errlen);
             if (rc < 0)
                 break;
             continue;
         }
+        if (msg[0] && report_rows) /* the row loses a value it could not read (csv6) */
+            memfile_report(m, MEMFILE_SEV_WARN, "DHCPSRV_MEMFILE_READ_HWADDR_FAIL",
+                           "%s: %s", path, msg);
         row(ctx, &l, del, off);
     }
     if (rc < 0 && rc != NST_EMALFORMED)
@@ -185,10 +166,10 @@ int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size
     free(completed);
     for (size_t i = 0; i < nfiles + 1 && rc == 0; i++) {
         const char *path = i < nfiles ? files[i] : m->path;
-        uint64_t schema[MEMFILE_SCHEMA_MAX / 8];
+        csv_schema_t schema;
         uint64_t rows, errors;
         bool missing;
-        rc = memfile_read_file(m, path, schema, apply4, &m->idx, m->cfg.max_row_errors, true,
+        rc = memfile_read_file(m, path, &schema, apply4, &m->idx, m->cfg.max_row_errors, true,
                                &rows, &errors, &missing, err, errlen);
         atomic_fetch_add(&m->st_load_rows, rows);
         atomic_fetch_add(&m->st_load_errors, errors);
@@ -197,13 +178,13 @@ int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size
         memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_LEASE_FILE_LOAD",
                        "loaded leases from file %s: %llu rows, %llu discarded", path,
                        (unsigned long long)rows, (unsigned long long)errors);
-        int age = rc == 0 ? m->csv->schema_age(schema) : 0;
+        int age = rc == 0 ? csv_schema_age(m->csv->dialect, &schema) : 0;
         if (age != 0) {
             memfile_report(m, MEMFILE_SEV_WARN,
                            age < 0 ? "DHCPSRV_MEMFILE_NEEDS_UPGRADING"
                                    : "DHCPSRV_MEMFILE_NEEDS_DOWNGRADING",
                            "lease file %s has schema %s; it will be rewritten in the current "
-                           "schema", path, m->csv->version(schema));
+                           "schema", path, csv_schema_version(m->csv->dialect, &schema));
             *needs_conversion = true;
         }
     }

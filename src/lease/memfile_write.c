@@ -47,7 +47,7 @@ void memfile_txn_add(memfile_store_t *m, memfile_txn_t *t, const lease_t *l, boo
         return;
     lease_t row = *l; /* shallow: only read by the formatter */
     if (is_delete)
-        row.valid_lft = 0;
+        row.valid_lft = row.pref_lft = 0; /* v6 writes both 0, as Kea */
     txn_reserve(t, m->csv->row_max_len(&row));
     int n = m->csv->format_row(&row, t->buf + t->len, t->cap - t->len);
     if (n < 0) { /* cannot happen: row_max_len bounds the output */

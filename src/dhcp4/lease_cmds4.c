@@ -9,37 +9,10 @@
 #include "ctrl/ctrl.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
+#include "lease/lease_json.h"
 #include "log/log.h"
 
 #define SRV(ud) ((srv4_t *)(ud))
-
-json_t *lease4_to_json(const lease_t *l)
-{
-    char ip[INET_ADDRSTRLEN], hex[3 * LEASE_CLIENTID_MAX + 1];
-    struct in_addr a = {htonl(l->addr.v4)};
-    inet_ntop(AF_INET, &a, ip, sizeof ip);
-    json_t *j = json_object();
-    json_object_set_new(j, "ip-address", json_string(ip));
-    hex_colon(hex, sizeof hex, l->hwaddr, l->hwaddr_len);
-    json_object_set_new(j, "hw-address", json_string(hex));
-    if (l->client_id_len) {
-        hex_colon(hex, sizeof hex, l->client_id, l->client_id_len);
-        json_object_set_new(j, "client-id", json_string(hex));
-    }
-    json_object_set_new(j, "subnet-id", json_integer(l->subnet_id));
-    json_object_set_new(j, "valid-lft", json_integer(l->valid_lft));
-    json_object_set_new(j, "cltt", json_integer(l->cltt));
-    json_object_set_new(j, "fqdn-fwd", json_boolean(l->fqdn_fwd));
-    json_object_set_new(j, "fqdn-rev", json_boolean(l->fqdn_rev));
-    json_object_set_new(j, "hostname", json_string(l->hostname ? l->hostname : ""));
-    json_object_set_new(j, "state", json_integer(l->state));
-    if (l->user_context) {
-        json_t *uc = json_loads(l->user_context, 0, NULL);
-        if (uc)
-            json_object_set_new(j, "user-context", uc);
-    }
-    return j;
-}
 
 static bool get_ip(json_t *args, const char *key, uint32_t *out)
 {
@@ -51,32 +24,9 @@ static bool get_ip(json_t *args, const char *key, uint32_t *out)
     return true;
 }
 
-/* An identifier argument in hex: 0 with its bytes in out (min..max of them), or NST_EINVAL with
- * an error naming key. The text may be of any length: it is decoded into a buffer sized by it. */
-static int hex_arg(const char *key, const char *text, uint8_t *out, size_t min, size_t max, int *len,
-                   char *err, size_t errlen)
-{
-    size_t cap = strlen(text) / 2 + 2;
-    uint8_t *tmp = xmalloc(cap);
-    int n = hex_parse(tmp, cap, text);
-    if (n >= 0 && (size_t)n >= min && (size_t)n <= max)
-        memcpy(out, tmp, (size_t)n);
-    free(tmp);
-    if (n < 0) {
-        snprintf(err, errlen, "invalid '%s' '%.80s%s'", key, text, strlen(text) > 80 ? "..." : "");
-        return NST_EINVAL;
-    }
-    if ((size_t)n < min || (size_t)n > max) {
-        snprintf(err, errlen, "'%s' must be %zu to %zu bytes long, not %d", key, min, max, n);
-        return NST_EINVAL;
-    }
-    *len = n;
-    return 0;
-}
-
 /* Builds a lease from command arguments (lease4-add / lease4-update). Every field is bounded as
  * Kea's lease schemas bound it (lease.h), so whatever is stored loads back. */
-static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
+static int lease_args(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
 {
     static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
                                        "cltt", "expire", "fqdn-fwd", "fqdn-rev", "hostname", "state",
@@ -93,7 +43,8 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
             return NST_EINVAL;
         }
     }
-    if (!get_ip(args, "ip-address", &l->addr.v4)) {
+    uint32_t addr;
+    if (!get_ip(args, "ip-address", &addr)) {
         snprintf(err, errlen, "'ip-address' is missing or is not an IPv4 address");
         return NST_EINVAL;
     }
@@ -111,101 +62,23 @@ static int lease_from_json(srv4_t *s, json_t *args, lease_t *l, char *err, size_
                      (long long)json_integer_value(sid));
             return NST_EINVAL;
         }
-        if ((l->addr.v4 & subnet->mask) != subnet->prefix) {
+        if ((addr & subnet->mask) != subnet->prefix) {
             snprintf(err, errlen, "The address %s does not belong to subnet %s/%u, subnet-id=%u",
                      json_string_value(json_object_get(args, "ip-address")),
                      inet_ntoa((struct in_addr){htonl(subnet->prefix)}), subnet->prefix_len, subnet->id);
             return NST_EINVAL;
         }
     } else {
-        subnet = cfg4_subnet_containing(cfg, l->addr.v4);
+        subnet = cfg4_subnet_containing(cfg, addr);
         if (!subnet) {
             snprintf(err, errlen, "subnet-id not specified and failed to find a subnet for address %s",
                      json_string_value(json_object_get(args, "ip-address")));
             return NST_EINVAL;
         }
     }
-    l->subnet_id = subnet->id;
-    const char *hw = json_string_value(json_object_get(args, "hw-address"));
-    if (!hw) {
-        snprintf(err, errlen, "'hw-address' is a mandatory parameter");
-        return NST_EINVAL;
-    }
-    int n = 0;
-    if (*hw && hex_arg("hw-address", hw, l->hwaddr, 1, LEASE_HWADDR_MAX, &n, err, errlen))
-        return NST_EINVAL;
-    l->hwaddr_len = (uint8_t)n;
-    l->hwtype = 1;
-    const char *cid = json_string_value(json_object_get(args, "client-id"));
-    if (cid && *cid) {
-        uint8_t buf[LEASE_CLIENTID_MAX];
-        if (hex_arg("client-id", cid, buf, 2, LEASE_CLIENTID_MAX, &n, err, errlen))
-            return NST_EINVAL;
-        lease_set_client_id(l, buf, (size_t)n);
-    }
-    json_t *vl = json_object_get(args, "valid-lft");
-    l->valid_lft = subnet->life.valid;
-    if (vl) {
-        if (!json_is_integer(vl) || json_integer_value(vl) < 0 || json_integer_value(vl) > UINT32_MAX) {
-            snprintf(err, errlen, "'valid-lft' must be an integer between 0 and 4294967295");
-            return NST_EINVAL;
-        }
-        l->valid_lft = (uint32_t)json_integer_value(vl);
-    }
-    json_t *ex = json_object_get(args, "expire"), *ct = json_object_get(args, "cltt");
-    l->cltt = now_epoch();
-    if (ex && json_is_integer(ex)) {
-        /* HA lease updates carry the expiration time instead of cltt. */
-        l->cltt = json_integer_value(ex) - (int64_t)l->valid_lft;
-    } else if (ct && json_is_integer(ct)) {
-        l->cltt = json_integer_value(ct);
-    } else if (ex || ct) {
-        snprintf(err, errlen, "'%s' must be an integer", ex ? "expire" : "cltt");
-        return NST_EINVAL;
-    }
-    json_t *b;
-    if ((b = json_object_get(args, "fqdn-fwd")))
-        l->fqdn_fwd = json_is_true(b);
-    if ((b = json_object_get(args, "fqdn-rev")))
-        l->fqdn_rev = json_is_true(b);
-    const char *hn = json_string_value(json_object_get(args, "hostname"));
-    if (hn && strlen(hn) > LEASE_HOSTNAME_MAX) {
-        snprintf(err, errlen, "'hostname' must be at most %d characters long, not %zu", LEASE_HOSTNAME_MAX,
-                 strlen(hn));
-        return NST_EINVAL;
-    }
-    if (hn && *hn)
-        lease_set_hostname(l, hn);
-    json_t *st = json_object_get(args, "state");
-    if (st) {
-        if (!json_is_integer(st) || json_integer_value(st) < 0 || json_integer_value(st) > 2) {
-            snprintf(err, errlen, "'state' must be 0 (default), 1 (declined) or 2 (expired-reclaimed)");
-            return NST_EINVAL;
-        }
-        l->state = (uint32_t)json_integer_value(st);
-    }
-    json_t *uc = json_object_get(args, "user-context");
-    if (uc) {
-        if (!json_is_object(uc)) {
-            snprintf(err, errlen, "'user-context' must be a map");
-            return NST_EINVAL;
-        }
-        char *t = json_dumps(uc, JSON_COMPACT);
-        size_t len = t ? strlen(t) : 0;
-        if (len > LEASE_USER_CONTEXT_MAX) {
-            free(t);
-            snprintf(err, errlen, "'user-context' must be at most %d bytes long as JSON text, not %zu",
-                     LEASE_USER_CONTEXT_MAX, len);
-            return NST_EINVAL;
-        }
-        lease_set_user_context(l, t);
-        free(t);
-    }
-    if (!l->hwaddr_len && !l->client_id_len && l->state != LEASE_STATE_DECLINED) {
-        snprintf(err, errlen, "a lease needs a 'hw-address' or a 'client-id'");
-        return NST_EINVAL;
-    }
-    return 0;
+    lease_json_defaults_t def = {.subnet_id = subnet->id, .valid_lft = subnet->life.valid, .now = now_epoch()};
+    lease_free(l);
+    return lease_from_json(args, LEASE_V4, &def, l, err, errlen);
 }
 
 static void account(const lease_t *l, int delta)
@@ -328,7 +201,7 @@ static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
     lease_t l;
     if (!json_is_object(args))
         return cmd_answer(CMD_ERROR, "no parameters specified for the command", NULL);
-    if (lease_from_json(SRV(ud), args, &l, err, sizeof err)) {
+    if (lease_args(SRV(ud), args, &l, err, sizeof err)) {
         lease_free(&l);
         return cmd_answer(CMD_ERROR, err, NULL);
     }
@@ -395,7 +268,7 @@ static json_t *cmd_get(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     if (r)
         return cmd_answer(CMD_EMPTY, "Lease not found.", NULL);
-    json_t *a = cmd_answer(CMD_SUCCESS, "IPv4 lease found.", lease4_to_json(&l));
+    json_t *a = cmd_answer(CMD_SUCCESS, "IPv4 lease found.", lease_to_json(&l));
     lease_free(&l);
     return a;
 }
@@ -428,7 +301,7 @@ static json_t *list_answer(lease_list_t *list, bool paged, int err)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < list->count; i++)
-        json_array_append_new(arr, lease4_to_json(&list->items[i]));
+        json_array_append_new(arr, lease_to_json(&list->items[i]));
     size_t n = list->count;
     lease_list_free(list);
     json_t *args = paged ? json_pack("{s:o, s:I}", "leases", arr, "count", (json_int_t)n)

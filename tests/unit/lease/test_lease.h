@@ -21,6 +21,7 @@ int test_durable_run(void);
 int test_lfc_run(void);
 int test_sqlcache_run(void);
 int test_sqlbatch_run(void);
+int test_json_run(void);
 int test_sqlconns_run(void);
 
 /* ---- helpers (test_util.c) ---- */

@@ -2,6 +2,7 @@
 #include "alloc/alloc4.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +327,7 @@ void alloc4_prefetch_end(void)
 /* The client's current lease in subnet s, if any: both lookups in one call (one round trip on
  * SQL, with the DISCOVER's candidate address). */
 static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, unsigned flags,
-                           lease_t *out)
+                           lease_t *out, alloc4_fail_t *f)
 {
     lease_t got[2];
     bool found[2] = {false, false};
@@ -345,7 +346,7 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
     if (also)
         q.also = lease_key4(also);
     if (a->store->ops->client(a->store, &q, got, found) != 0) {
-        alloc4_fail("the lease database failed");
+        alloc4_fail(f, "the lease database failed");
         return false;
     }
     int pick = found[0] ? 0 : found[1] && alloc4_lease_is_clients(s, &got[1], req) ? 1 : -1;
@@ -359,18 +360,18 @@ static bool find_in_subnet(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req
 
 /* Searches the selected subnet and then the rest of its shared network. */
 bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned flags, lease_t *out,
-                              const cfg_subnet4_t **where)
+                              const cfg_subnet4_t **where, alloc4_fail_t *f)
 {
     const cfg_subnet4_t *s = req->subnet;
     t_claim.addr = 0;
-    if (find_in_subnet(a, s, req, flags, out)) {
+    if (find_in_subnet(a, s, req, flags, out, f)) {
         *where = s;
         return true;
     }
     if (s->network)
         for (size_t i = 0; i < s->network->subnet_count; i++) {
             const cfg_subnet4_t *o = s->network->subnets[i];
-            if (o != s && find_in_subnet(a, o, req, flags, out)) {
+            if (o != s && !f->failed && find_in_subnet(a, o, req, flags, out, f)) {
                 *where = o;
                 return true;
             }
@@ -385,39 +386,26 @@ static hosts4_client_ids_t client_ids(const alloc4_req_t *req)
     return ids;
 }
 
-static __thread const char *t_failed;
-static __thread char t_failed_buf[256];
-
-void alloc4_fail_reset(void)
+void alloc4_fail(alloc4_fail_t *f, const char *fmt, ...)
 {
-    t_failed = NULL;
-}
-
-void alloc4_fail(const char *why)
-{
-    if (t_failed)
+    if (!f || f->failed)
         return;
-    snprintf(t_failed_buf, sizeof t_failed_buf, "%s", why);
-    t_failed = t_failed_buf;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->why, sizeof f->why, fmt, ap);
+    va_end(ap);
+    f->failed = true;
 }
 
-const char *alloc4_failed(void)
+static void host_failed(alloc4_fail_t *f, int r)
 {
-    return t_failed;
-}
-
-static void host_failed(int r)
-{
-    if (r && r != NST_ENOENT) {
-        char why[256];
-        snprintf(why, sizeof why, "host reservation lookup failed: %s", hostdb_error());
-        alloc4_fail(why);
-    }
+    if (r && r != NST_ENOENT)
+        alloc4_fail(f, "host reservation lookup failed: %s", hostdb_error());
 }
 
 /* With hosts databases: the host manager, file first, then each database. */
 static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cfg_subnet4_t *subnet,
-                                            const hosts4_client_ids_t *ids)
+                                            const hosts4_client_ids_t *ids, alloc4_fail_t *f)
 {
     hostmgr_ref_t ref = {0};
     int r = NST_ENOENT;
@@ -425,17 +413,17 @@ static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cf
         r = hostmgr_find_client(hm, subnet->id, ids, &ref);
     if (r == NST_ENOENT && subnet->reservations_global)
         r = hostmgr_find_client(hm, 0, ids, &ref);
-    host_failed(r);
+    host_failed(f, r);
     if (ref.owned)
         hold(ref.owned);
     return r == 0 ? ref.host : NULL;
 }
 
-const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req)
+const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req, alloc4_fail_t *f)
 {
     hosts4_client_ids_t ids = client_ids(req);
     if (EXT(a)->hm)
-        return host_from_sources(a, EXT(a)->hm, subnet, &ids);
+        return host_from_sources(a, EXT(a)->hm, subnet, &ids, f);
     const cfg_host4_t *h = NULL;
     if (subnet->reservations_in_subnet)
         h = hosts4_find_client(a->hosts, a->cfg, subnet->id, &ids);
@@ -449,7 +437,7 @@ const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const a
 /* Whether addr is reserved in s for another client (Kea's addressReserved): with
  * reservations-out-of-pool the pools hold no reservations, so in-pool addresses are not looked up. */
 static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
-                               const cfg_host4_t *own)
+                               const cfg_host4_t *own, alloc4_fail_t *f)
 {
     if (!s->reservations_in_subnet || (s->reservations_out_of_pool && cfg_subnet4_in_pool(s, addr)))
         return false;
@@ -465,7 +453,7 @@ static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t add
     }
     hostmgr_ref_t ref = {0};
     int r = hostmgr_find_addr(hm, s->id, addr, &ref);
-    host_failed(r);
+    host_failed(f, r);
     if (r != 0)
         return false;
     bool other = ref.host != own && !hostmgr_host_is_clients(a->cfg, ref.host, &ids);
@@ -477,14 +465,14 @@ static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t add
  * expired lease; and not reserved for someone else. The lease is checked first: a taken address
  * needs no reservation lookup (which may be a database query). */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
-                        const cfg_host4_t *own, lease_t *prev)
+                        const cfg_host4_t *own, lease_t *prev, alloc4_fail_t *f)
 {
     if (prev)
         memset(prev, 0, sizeof *prev);
     lease_t l;
     int got = lease_store_get4(a->store, addr, &l);
     if (got && got != NST_ENOENT) {
-        alloc4_fail("the lease database failed");
+        alloc4_fail(f, "the lease database failed");
         return false;
     }
     bool have = got == 0;
@@ -494,7 +482,7 @@ bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, cons
         if (!ok)
             ok = lease_expired(&l, req->now) || l.state == LEASE_STATE_RECLAIMED;
     }
-    if (ok && reserved_for_other(a, s, addr, req, own))
+    if (ok && reserved_for_other(a, s, addr, req, own, f))
         ok = false;
     if (have && prev)
         *prev = l;
@@ -544,7 +532,7 @@ void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr)
  * Returns the first usable one, or 0; *earliest gets the earliest expiry among the leases that
  * made addresses unusable (INT64_MAX: none will expire). */
 static uint32_t scan_pool(alloc4_t *a, const cfg_subnet4_t *s, size_t k, const alloc4_req_t *req, uint32_t skip,
-                          int64_t *earliest)
+                          int64_t *earliest, alloc4_fail_t *f)
 {
     const cfg_pool4_t *p = &s->pools[k];
     bool random = s->life.allocator == CFG_ALLOC_RANDOM;
@@ -558,7 +546,7 @@ static uint32_t scan_pool(alloc4_t *a, const cfg_subnet4_t *s, size_t k, const a
         bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
         if (!edge && addr != skip) {
             lease_t held;
-            if (alloc4_addr_usable(a, s, addr, req, NULL, &held)) {
+            if (alloc4_addr_usable(a, s, addr, req, NULL, &held, f)) {
                 lease_free(&held);
                 return addr;
             }
@@ -566,7 +554,7 @@ static uint32_t scan_pool(alloc4_t *a, const cfg_subnet4_t *s, size_t k, const a
                 *earliest = lease_expire(&held);
             lease_free(&held);
         }
-        if (alloc4_failed())
+        if (f->failed)
             return 0; /* the database cannot tell: no point asking about every other address */
         if (random)
             addr = addr == p->last ? p->first : addr + 1;
@@ -577,7 +565,7 @@ static uint32_t scan_pool(alloc4_t *a, const cfg_subnet4_t *s, size_t k, const a
 /* Picks a free address from s's pools. Returns 0 when none. No lock is held while the store is
  * asked: the iterative allocator claims each candidate from its pool's cursor (compare-and-swap),
  * so concurrent pickers get different addresses, and the random one has a seed per thread. */
-uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip)
+uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip, alloc4_fail_t *f)
 {
     subnet_state_t *st = alloc4_state(a, s);
     if (t_claim.addr && t_claim.subnet == s) {
@@ -585,17 +573,17 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
         uint32_t addr = t_claim.addr;
         t_claim.addr = 0;
         bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
-        if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL))
+        if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL, f))
             return addr;
     }
-    for (size_t k = 0; k < s->pool_count && !alloc4_failed(); k++) {
+    for (size_t k = 0; k < s->pool_count && !f->failed; k++) {
         if (pool_known_full(&st->full[k], req->now))
             continue;
         int64_t earliest;
-        uint32_t found = scan_pool(a, s, k, req, skip, &earliest);
+        uint32_t found = scan_pool(a, s, k, req, skip, &earliest, f);
         if (found)
             return found;
-        if (!alloc4_failed() && !skip) {
+        if (!f->failed && !skip) {
             __atomic_store_n(&st->full[k].marked_ms, now_mono_ms(), __ATOMIC_RELAXED);
             __atomic_store_n(&st->full[k].until, earliest, __ATOMIC_RELAXED);
         }

@@ -23,8 +23,10 @@
  *   order). Without databases the reservation lookups cost exactly what the index costs. A
  *   reservation read from a database is a copy held for the calling thread: it stays valid until
  *   that thread calls alloc4_result_free() (which every offer/request result gets), or at least
- *   for the next 7 lookups of that thread, whichever comes first. A database failure during a
- *   lookup counts as "no reservation" (it is reported by the database layer).
+ *   for the next 7 lookups of that thread, whichever comes first.
+ * - Errors: a lease or hosts database that fails a lookup ends the allocation with
+ *   ALLOC4_STORE_ERROR, the reason in the result's alloc4_fail_t (no thread-local state); the
+ *   caller answers nothing rather than guessing.
  */
 #ifndef NESTOR_ALLOC_ALLOC4_H
 #define NESTOR_ALLOC_ALLOC4_H
@@ -68,11 +70,20 @@ typedef struct alloc4_req {
     int64_t now;
 } alloc4_req_t;
 
+/* The first failure of one allocation's lookups (a lease or hosts database error, not "nothing
+ * found"): the allocation then ends with ALLOC4_STORE_ERROR and no answer to the client, instead
+ * of deciding on facts it could not read (Kea drops such a packet too). */
+typedef struct alloc4_fail {
+    bool failed;
+    char why[256];
+} alloc4_fail_t;
+
 typedef struct alloc4_result {
     lease_t lease;
     const cfg_subnet4_t *subnet;   /* subnet the lease belongs to */
     const cfg_host4_t *host;       /* reservation that applied, or NULL */
     const char *why;               /* short reason for NAK/failure, for logs */
+    alloc4_fail_t fail;            /* ALLOC4_STORE_ERROR: what failed (why points here) */
 } alloc4_result_t;
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);
@@ -96,8 +107,8 @@ void alloc4_recount(alloc4_t *a);
 
 /* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.
  * In-subnet reservations are preferred to global ones. See the contract for the lifetime of a
- * database reservation. */
-const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req);
+ * database reservation. A failed database lookup is recorded in f (may be NULL) and answers NULL. */
+const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req, alloc4_fail_t *f);
 
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out);
 

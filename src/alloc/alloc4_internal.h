@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "alloc/alloc4.h"
+#include "common/util.h"
 #include "stats/stats.h"
 
 /* Writers of a lease for one address (request, release, decline, reclaim) hold that address's
@@ -47,22 +48,18 @@ void alloc4_stats_bind_global(alloc4_t *a);
 bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);
 /* flags: enum lease_lookup (which message looks up; see lease.h). */
 bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned flags, lease_t *out,
-                              const cfg_subnet4_t **where);
+                              const cfg_subnet4_t **where, alloc4_fail_t *f);
 /* Whether addr may be given to this client (see alloc4.c). When prev is not NULL it receives
  * the lease found at addr (prev->family 0 when there is none); the caller frees it. */
 bool alloc4_addr_usable(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr, const alloc4_req_t *req,
-                        const cfg_host4_t *own, lease_t *prev);
-uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip);
+                        const cfg_host4_t *own, lease_t *prev, alloc4_fail_t *f);
+uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *req, uint32_t skip, alloc4_fail_t *f);
 /* addr may have become free (a lease released, reclaimed or deleted): its pool is no longer
  * known to be full. */
 void alloc4_addr_freed(alloc4_t *a, const cfg_subnet4_t *s, uint32_t addr);
 
-/* A lookup of this thread's current allocation failed (a lease or hosts database error, not
- * "nothing found"): the allocation then ends with ALLOC4_STORE_ERROR and no answer to the client,
- * instead of deciding on facts it could not read (Kea drops such a packet too). Reset at the
- * start of each allocation; alloc4_failed() is NULL or the first failure's reason. */
-void alloc4_fail_reset(void);
-void alloc4_fail(const char *why);
-const char *alloc4_failed(void);
+/* Records a lookup failure in f (the first one wins; f may be NULL: not recorded). Lookups that
+ * take an alloc4_fail_t record their failures there and answer "nothing usable". */
+void alloc4_fail(alloc4_fail_t *f, const char *fmt, ...) NST_PRINTF(2, 3);
 
 #endif

@@ -78,14 +78,15 @@ static bool addr_allowed(const cfg_subnet4_t *s, uint32_t addr, const cfg_host4_
     return cfg_subnet4_in_pool(s, addr);
 }
 
-static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where)
+static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where,
+                                   alloc4_fail_t *f)
 {
     const cfg_subnet4_t *s = req->subnet;
-    const cfg_host4_t *h = alloc4_host(a, s, req);
+    const cfg_host4_t *h = alloc4_host(a, s, req, f);
     *where = s;
     if (!h && s->network)
         for (size_t i = 0; i < s->network->subnet_count && !h; i++)
-            if (s->network->subnets[i] != s && (h = alloc4_host(a, s->network->subnets[i], req)))
+            if (s->network->subnets[i] != s && (h = alloc4_host(a, s->network->subnets[i], req, f)))
                 *where = s->network->subnets[i];
     return h;
 }
@@ -94,11 +95,11 @@ static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const c
 static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
     const cfg_subnet4_t *hs;
-    const cfg_host4_t *host = host_for(a, req, &hs);
+    const cfg_host4_t *host = host_for(a, req, &hs, &out->fail);
     out->host = host;
     if (host && host->ipv4) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
-        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL)) {
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL, &out->fail)) {
             build_lease(rs, req, host, host->ipv4, &out->lease);
             out->subnet = rs;
             return ALLOC4_OK;
@@ -107,10 +108,10 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     }
     lease_t cur;
     const cfg_subnet4_t *cs;
-    if (alloc4_find_client_lease(a, req, LEASE_LOOKUP_OFFER, &cur, &cs)) {
+    if (alloc4_find_client_lease(a, req, LEASE_LOOKUP_OFFER, &cur, &cs, &out->fail)) {
         uint32_t addr = cur.addr.v4;
         lease_free(&cur);
-        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, NULL)) {
+        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, NULL, &out->fail)) {
             build_lease(cs, req, host, addr, &out->lease);
             out->subnet = cs;
             return ALLOC4_OK;
@@ -118,7 +119,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     }
     if (req->hint) {
         const cfg_subnet4_t *s = subnet_for(req, req->hint);
-        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, NULL)) {
+        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, NULL, &out->fail)) {
             build_lease(s, req, host, req->hint, &out->lease);
             out->subnet = s;
             return ALLOC4_OK;
@@ -128,7 +129,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     size_t n = s->network ? s->network->subnet_count : 1;
     for (size_t i = 0; i < n; i++) {
         const cfg_subnet4_t *t = s->network ? s->network->subnets[i] : s;
-        uint32_t addr = alloc4_pick(a, t, req, 0);
+        uint32_t addr = alloc4_pick(a, t, req, 0, &out->fail);
         if (addr) {
             build_lease(t, req, host, addr, &out->lease);
             out->subnet = t;
@@ -141,21 +142,20 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     return ALLOC4_NO_ADDRESS;
 }
 
-/* Ends an allocation whose lookups failed (alloc4_failed) without an answer. */
+/* Ends an allocation whose lookups failed (out->fail) without an answer. */
 static int failed(alloc4_result_t *out, int st)
 {
     if (st == ALLOC4_OK)
         lease_free(&out->lease);
-    out->why = alloc4_failed();
+    out->why = out->fail.why;
     return ALLOC4_STORE_ERROR;
 }
 
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    alloc4_fail_reset();
     int st = choose(a, req, out);
-    return alloc4_failed() ? failed(out, st) : st;
+    return out->fail.failed ? failed(out, st) : st;
 }
 
 /* The statistics a lease write changes, applied when it is queued and taken back if the store
@@ -277,12 +277,12 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
                    lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    alloc4_fail_reset();
     uint32_t addr = req->hint;
     lease_t cur;
     const cfg_subnet4_t *cs = NULL;
-    bool have = alloc4_find_client_lease(a, req, kind == REQ_SELECTING ? LEASE_LOOKUP_SELECTING : 0, &cur, &cs);
-    if (alloc4_failed())
+    bool have = alloc4_find_client_lease(a, req, kind == REQ_SELECTING ? LEASE_LOOKUP_SELECTING : 0, &cur, &cs,
+                                         &out->fail);
+    if (out->fail.failed)
         return failed(out, -1);
     uint32_t cur_addr = have ? cur.addr.v4 : 0;
     if (have)
@@ -302,13 +302,13 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
         return ALLOC4_NAK;
     }
     const cfg_subnet4_t *hs;
-    const cfg_host4_t *host = host_for(a, req, &hs);
+    const cfg_host4_t *host = host_for(a, req, &hs, &out->fail);
     out->host = host;
-    if (alloc4_failed())
+    if (out->fail.failed)
         return failed(out, -1);
     if (host && host->ipv4 && host->ipv4 != addr) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
-        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL)) {
+        if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL, &out->fail)) {
             out->why = "the client has a reservation for another address";
             return ALLOC4_NAK;
         }
@@ -320,11 +320,11 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);
     lease_t prev;
-    bool usable = alloc4_addr_usable(a, s, addr, req, host, &prev);
-    if (!usable || alloc4_failed()) {
+    bool usable = alloc4_addr_usable(a, s, addr, req, host, &prev, &out->fail);
+    if (!usable || out->fail.failed) {
         pthread_mutex_unlock(lk);
         lease_free(&prev);
-        if (alloc4_failed())
+        if (out->fail.failed)
             return failed(out, -1); /* decided on nothing the databases could not tell */
         out->why = "requested address is in use by another client";
         return ALLOC4_NAK;

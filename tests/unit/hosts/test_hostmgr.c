@@ -571,13 +571,13 @@ static void test_allocation_engine_uses_database_reservations(void **state)
     alloc4_result_free(&res);
     /* database down: no reservation, no crash */
     f->db1->fail = NST_EIO;
-    assert_null(alloc4_host(a, rb.subnet, &rb));
+    assert_null(alloc4_host(a, rb.subnet, &rb, NULL));
     f->db1->fail = 0;
     /* a held reservation survives a few more lookups on this thread */
-    const cfg_host4_t *h = alloc4_host(a, rb.subnet, &rb);
+    const cfg_host4_t *h = alloc4_host(a, rb.subnet, &rb, NULL);
     assert_non_null(h);
     for (int i = 0; i < 6; i++)
-        assert_non_null(alloc4_host(a, rb.subnet, &rb));
+        assert_non_null(alloc4_host(a, rb.subnet, &rb, NULL));
     assert_string_equal(h->hostname, "b-host");
     alloc4_free(a);
     store->ops->close(store);

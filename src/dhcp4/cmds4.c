@@ -213,44 +213,51 @@ static json_t *cmd_shutdown(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, "Shutting down.", NULL);
 }
 
+/* max-period elapsed: arg is the flag of the origin that disabled the service. */
 static void on_enable_timer(evutil_socket_t fd, short what, void *arg)
 {
-    srv4_t *s = arg;
-    s->disabled_user = false;
+    *(_Atomic bool *)arg = false;
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_DHCP_ENABLED", "DHCP service re-enabled after the max-period elapsed");
 }
 
-static _Atomic bool *origin_flag(srv4_t *s, json_t *args, json_t **err)
+/* The origin named by args (Kea: "user", the default, or "ha-partner"): its index in
+ * srv4_t.ev_enable and its flag; -1 and *err when invalid. */
+static int origin_of(srv4_t *s, json_t *args, _Atomic bool **flag, json_t **err)
 {
     json_t *o = json_object_get(args, "origin");
     *err = NULL;
-    if (!o || (json_is_string(o) && !strcmp(json_string_value(o), "user")))
-        return &s->disabled_user;
-    if (json_is_string(o) && !strcmp(json_string_value(o), "ha-partner"))
-        return &s->disabled_ha;
+    if (!o || (json_is_string(o) && !strcmp(json_string_value(o), "user"))) {
+        *flag = &s->disabled_user;
+        return 0;
+    }
+    if (json_is_string(o) && !strcmp(json_string_value(o), "ha-partner")) {
+        *flag = &s->disabled_ha;
+        return 1;
+    }
     *err = cmd_answer(CMD_ERROR, "invalid value used for 'origin' parameter: expected \"user\" or \"ha-partner\"", NULL);
-    return NULL;
+    return -1;
 }
 
+/* As Kea's NetworkState: each origin has its own max-period timer; a disable with max-period
+ * (re)arms it, dhcp-enable for the origin cancels it, a disable without one leaves it. */
 static json_t *cmd_dhcp_disable(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *err;
-    _Atomic bool *flag = origin_flag(s, args, &err);
-    if (!flag)
+    _Atomic bool *flag;
+    int o = origin_of(s, args, &flag, &err);
+    if (o < 0)
         return err;
     json_t *mp = json_object_get(args, "max-period");
     json_int_t secs = 0;
     if (mp && (!json_is_integer(mp) || (secs = json_integer_value(mp)) <= 0))
         return cmd_answer(CMD_ERROR, "'max-period' must be a positive integer", NULL);
     *flag = true;
-    if (!s->ev_enable)
-        s->ev_enable = evtimer_new(s->base, on_enable_timer, s);
-    if (flag == &s->disabled_user)
-        event_del(s->ev_enable); /* the max-period timer belongs to the user origin only */
-    if (secs && flag == &s->disabled_user) {
+    if (secs) {
+        if (!s->ev_enable[o])
+            s->ev_enable[o] = evtimer_new(s->base, on_enable_timer, (void *)flag);
         struct timeval tv = {(time_t)secs, 0};
-        event_add(s->ev_enable, &tv);
+        event_add(s->ev_enable[o], &tv);
         LOG_INFO(NLOG_COMMANDS, "DHCP4_DHCP_DISABLED", "DHCP service disabled for %lld seconds", (long long)secs);
         return cmd_answerf(CMD_SUCCESS, NULL, "DHCPv4 service disabled for %lld seconds", (long long)secs);
     }
@@ -262,12 +269,13 @@ static json_t *cmd_dhcp_enable(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *err;
-    _Atomic bool *flag = origin_flag(s, args, &err);
-    if (!flag)
+    _Atomic bool *flag;
+    int o = origin_of(s, args, &flag, &err);
+    if (o < 0)
         return err;
     *flag = false;
-    if (s->ev_enable && flag == &s->disabled_user)
-        event_del(s->ev_enable);
+    if (s->ev_enable[o])
+        event_del(s->ev_enable[o]);
     LOG_INFO(NLOG_COMMANDS, "DHCP4_DHCP_ENABLED", "DHCP service enabled");
     return cmd_answer(CMD_SUCCESS, "DHCP service successfully enabled", NULL);
 }

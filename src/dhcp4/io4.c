@@ -395,6 +395,35 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     return 0;
 }
 
+/* Opens the UDP socket of f and, in raw mode, its packet socket, then filters limited
+ * broadcasts out of the UDP socket (raw mode receives each request once: limited broadcasts,
+ * from clients without an address, through the packet socket; unicast, from relays and renewing
+ * clients, through the UDP socket, as it crosses the IP stack anyway). On failure every socket
+ * opened here is closed again. */
+static int open_iface_sockets(srv4_t *s, srv4_iface_t *f, bool raw, char *err, size_t errlen)
+{
+    int r = open_udp(s, f, err, errlen);
+    if (!r && raw)
+        r = open_packet(s, f, err, errlen);
+    if (!r && raw) {
+        struct sock_filter code[FRAME_BPF_DROP_BCAST_LEN];
+        struct sock_fprog prog = {.len = FRAME_BPF_DROP_BCAST_LEN, .filter = code};
+        frame_bpf_drop_limited_bcast(&prog);
+        if (setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog)) {
+            snprintf(err, errlen, "cannot filter the UDP socket on %s: %s", f->name, strerror(errno));
+            r = NST_EIO;
+        }
+    }
+    if (r) {
+        if (f->udp_fd >= 0)
+            close(f->udp_fd);
+        if (f->pkt_fd >= 0)
+            close(f->pkt_fd);
+        f->udp_fd = f->pkt_fd = -1;
+    }
+    return r;
+}
+
 int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
 {
     srv4_close_sockets(s);
@@ -433,26 +462,9 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
             continue;
         r = iface_lookup(f, names[i], addrs[i] == UINT32_MAX ? 0 : addrs[i], err, errlen);
         if (!r)
-            r = open_udp(s, f, err, errlen);
-        if (!r && cfg->socket_type == CFG_SOCKET_RAW)
-            r = open_packet(s, f, err, errlen);
-        if (!r && f->pkt_fd >= 0) {
-            /* Raw mode: each request is received once. Limited broadcasts (clients without an
-             * address) come through the packet socket; unicast (relays, renewing clients)
-             * through the UDP socket, as it crosses the IP stack anyway. */
-            struct sock_filter code[FRAME_BPF_DROP_BCAST_LEN];
-            struct sock_fprog prog = {.len = FRAME_BPF_DROP_BCAST_LEN, .filter = code};
-            frame_bpf_drop_limited_bcast(&prog);
-            if (setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog)) {
-                snprintf(err, errlen, "cannot filter the UDP socket on %s: %s", f->name, strerror(errno));
-                r = NST_EIO;
-            }
-        }
-        if (r) {
-            if (f->udp_fd >= 0)
-                close(f->udp_fd);
+            r = open_iface_sockets(s, f, cfg->socket_type == CFG_SOCKET_RAW, err, errlen);
+        if (r)
             break;
-        }
         if (f->pkt_fd >= 0) {
             f->ev_pkt = event_new(s->base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
             event_add(f->ev_pkt, NULL);

@@ -633,8 +633,8 @@ void srv4_fini(srv4_t *s)
     s->rt = NULL;
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */
-    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable,
-                           s->ev_db_lost, s->ev_db_retry};
+    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable[0],
+                           s->ev_enable[1], s->ev_db_lost, s->ev_db_retry};
     for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
         if (evs[i])
             event_free(evs[i]);

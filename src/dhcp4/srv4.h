@@ -90,7 +90,7 @@ typedef struct srv4 {
     struct event *ev_db_lost, *ev_db_retry;
     bool db_recovering;
     uint32_t db_tries;
-    struct event *ev_enable;  /* max-period timer */
+    struct event *ev_enable[2]; /* max-period timers of the origins user, ha-partner */
 
     struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[3];
     int64_t start_mono_ms, reload_mono_ms;

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import NESTOR, basic_config
+from conftest import NESTOR, basic_config, wait_for
 
 HTTP_PORT = 18631
 
@@ -257,6 +257,39 @@ def test_dhcp_disable_enable_and_shutdown(lan, server):
     dora(lan, mac="02:00:00:00:80:01", xid=0xd011)
     assert srv.cmd("shutdown", {"exit-value": 3})["text"] == "Shutting down."
     assert srv.proc.wait(10) == 3
+
+
+def test_dhcp_disable_max_period_for_every_origin(lan, server):
+    """max-period re-enables the origin that disabled the service, whichever it is (Kea), and
+    only that one."""
+    srv = server(basic_config())
+
+    def answered(i):
+        return lan.pkt.dhcp("discover", chaddr=f"02:00:00:00:81:{i:02x}", xid=0xd200 + i, timeout=0.3)
+    for i, origin in enumerate(("ha-partner", "user")):
+        r = srv.cmd("dhcp-disable", {"origin": origin, "max-period": 1})
+        assert r == {"result": 0, "text": "DHCPv4 service disabled for 1 seconds"}, r
+        assert answered(i) == []
+        t0 = time.time()
+        assert wait_for(lambda: answered(i), timeout=5), f"{origin}: still disabled after 5 s"
+        assert time.time() - t0 < 3
+    # the partner's max-period does not lift the user's disable
+    srv.cmd("dhcp-disable", {"origin": "user"})
+    srv.cmd("dhcp-disable", {"origin": "ha-partner", "max-period": 1})
+    assert wait_for(lambda: answered(5), timeout=2.5) is None
+    assert srv.cmd("dhcp-enable", {"origin": "user"})["result"] == 0
+    assert answered(6)
+    # dhcp-enable cancels the pending timer; a later disable without max-period stays
+    srv.cmd("dhcp-disable", {"origin": "ha-partner", "max-period": 1})
+    srv.cmd("dhcp-enable", {"origin": "ha-partner"})
+    srv.cmd("dhcp-disable", {"origin": "ha-partner"})
+    assert wait_for(lambda: answered(7), timeout=2.5) is None
+    srv.cmd("dhcp-enable", {"origin": "ha-partner"})
+    assert answered(8)
+    # as Kea: a disable without max-period leaves the origin's pending timer armed
+    srv.cmd("dhcp-disable", {"origin": "user", "max-period": 1})
+    srv.cmd("dhcp-disable", {"origin": "user"})
+    assert wait_for(lambda: answered(9), timeout=5)
 
 
 def test_refuses_second_instance_on_same_config(lan, server):

@@ -10,8 +10,8 @@
 
 /* Rows written by Kea 2.2 (kea-2.2-facts.md section 2.2). */
 static const char *const kea_rows[] = {
-    "127.0.0.11,1a:1b:1c:1d:1e:1f,,4000,1795565871,1,0,0,a&#x2cb.example,0,"
-    "{ \"x\": \"y&#x2cz\" }\n",
+    ("127.0.0.11,1a:1b:1c:1d:1e:1f,,4000,1795565871,1,0,0,a&#x2cb.example,0,"
+     "{ \"x\": \"y&#x2cz\" }\n"), /* one row: clang's -Wstring-concatenation */
     "127.0.0.12,aa:bb:cc:dd:ee:ff,01:02:03:04,4294967295,6090529170,1,0,0,,0,\n",
     "127.0.0.11,1a:1b:1c:1d:1e:1f,,0,1795561871,1,1,0,foo.example,0,\n",
 };

@@ -105,6 +105,24 @@ static void release_held(void)
         hold_clear(t);
 }
 
+static alloc4_locks_t *locks_new(void)
+{
+    alloc4_locks_t *l = xcalloc(1, sizeof *l);
+    atomic_init(&l->refs, 1);
+    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
+        pthread_mutex_init(&l->m[i], NULL);
+    return l;
+}
+
+static void locks_put(alloc4_locks_t *l)
+{
+    if (atomic_fetch_sub(&l->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
+        pthread_mutex_destroy(&l->m[i]);
+    free(l);
+}
+
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store)
 {
     alloc4_ext_t *ext = xcalloc(1, sizeof *ext);
@@ -114,8 +132,7 @@ alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *st
     a->store = store;
     a->subnets = xcalloc(cfg->subnet_count, sizeof *a->subnets);
     a->seed = (uint64_t)now_mono_ms() * 0x9E3779B97F4A7C15ull | 1;
-    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
-        pthread_mutex_init(&a->addr_locks[i], NULL);
+    a->locks = locks_new();
     for (size_t i = 0; i < cfg->subnet_count; i++) {
         const cfg_subnet4_t *s = &cfg->subnets[i];
         subnet_state_t *st = &a->subnets[i];
@@ -134,17 +151,28 @@ void alloc4_inherit(alloc4_t *a, const alloc4_t *old)
 {
     if (!old)
         return;
+    locks_put(a->locks);
+    a->locks = old->locks;
+    atomic_fetch_add(&a->locks->refs, 1);
+    a->inherited_all = old->store == a->store;
     for (size_t i = 0; i < a->cfg->subnet_count; i++) {
         const cfg_subnet4_t *s = &a->cfg->subnets[i];
         const cfg_subnet4_t *o = cfg4_subnet_by_id(old->cfg, s->id);
-        if (!o)
+        if (!o) {
+            a->inherited_all = false;
             continue;
+        }
         const subnet_state_t *ost = alloc4_state((alloc4_t *)old, o);
         for (size_t k = 0; k < s->pool_count; k++)
             for (size_t j = 0; j < o->pool_count; j++)
                 if (o->pools[j].first == s->pools[k].first && o->pools[j].last == s->pools[k].last)
                     a->subnets[i].cursors[k] = __atomic_load_n(&ost->cursors[j], __ATOMIC_RELAXED);
     }
+}
+
+bool alloc4_counts_current(const alloc4_t *a)
+{
+    return a->inherited_all;
 }
 
 void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm)
@@ -162,8 +190,7 @@ void alloc4_free(alloc4_t *a)
         free(a->subnets[i].full);
     }
     free(a->subnets);
-    for (size_t i = 0; i < ALLOC4_ADDR_STRIPES; i++)
-        pthread_mutex_destroy(&a->addr_locks[i]);
+    locks_put(a->locks);
     free(EXT(a));
 }
 
@@ -177,7 +204,7 @@ void alloc4_result_free(alloc4_result_t *r)
 pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr)
 {
     uint32_t h = addr * 2654435761u; /* Knuth's multiplicative hash spreads neighbours */
-    return &a->addr_locks[h >> 24];
+    return &a->locks->m[h >> 24];
 }
 
 subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s)

@@ -87,9 +87,11 @@ typedef struct alloc4_result {
 } alloc4_result_t;
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);
-/* Carries the iterative allocator's cursors over from the engine of the previous configuration:
- * each pool of a subnet with the same id and the same range goes on where it was. Call before
- * the new engine is used. */
+/* Carries over from the engine of the previous configuration what outlives a configuration: the
+ * iterative allocator's cursors (each pool of a subnet with the same id and the same range goes
+ * on where it was) and the per-address locks, which packets still served with the old
+ * configuration share with the new one. Call before the new engine is used; old may be freed
+ * afterwards. */
 void alloc4_inherit(alloc4_t *a, const alloc4_t *old);
 /* Attaches the host manager of the same configuration (borrowed; NULL or one without databases:
  * config-file reservations only). Call before any lookup; it must outlive a. */
@@ -104,6 +106,10 @@ void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr);
 /* Recomputes per-subnet statistics (total, assigned, declined) from the store, and forgets which
  * pools were full (the store changed under the engine). */
 void alloc4_recount(alloc4_t *a);
+/* Whether the statistics of a's subnets are still right: a inherited from an engine on the same
+ * store that had every one of its subnets (so a recount, which races with packets still being
+ * served, is not needed). */
+bool alloc4_counts_current(const alloc4_t *a);
 
 /* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.
  * In-subnet reservations are preferred to global ones. See the contract for the lifetime of a

@@ -3,6 +3,7 @@
 #define NESTOR_ALLOC_ALLOC4_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "alloc/alloc4.h"
 #include "common/util.h"
@@ -12,6 +13,13 @@
  * stripe lock from the check to the write, so two threads never both decide an address is free.
  * A thread holds at most one stripe at a time. */
 #define ALLOC4_ADDR_STRIPES 256
+
+/* The stripes, shared by the engines of successive configurations (alloc4_inherit): packets of an
+ * old generation may still be allocating while the new one starts. */
+typedef struct alloc4_locks {
+    atomic_uint refs;
+    pthread_mutex_t m[ALLOC4_ADDR_STRIPES];
+} alloc4_locks_t;
 
 /* A pool found full: until the earliest expiry among the leases that filled it (epoch seconds,
  * the request's clock) and for at most ALLOC4_FULL_RECHECK_MS, pickers skip it instead of asking
@@ -35,7 +43,8 @@ struct alloc4 {
     const hosts4_t *hosts;
     lease_store_t *store;
     subnet_state_t *subnets;      /* parallel to cfg->subnets */
-    pthread_mutex_t addr_locks[ALLOC4_ADDR_STRIPES]; /* per-address serialisation (striped) */
+    alloc4_locks_t *locks;        /* per-address serialisation (striped) */
+    bool inherited_all;           /* every subnet had its twin in the previous engine */
     uint64_t seed;                /* seeds each thread's random allocator */
     stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
     stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools, *g_res_conflicts;

@@ -47,7 +47,7 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
                           "multi-threading-enabled", s->workers != NULL,
                           "sockets", "status", "ready");
     if (s->workers) { /* as Kea: the thread fields only when multi-threading runs */
-        json_object_set_new(a, "thread-pool-size", json_integer(workers4_threads(s->workers)));
+        json_object_set_new(a, "thread-pool-size", json_integer(workq_threads(s->workers)));
         json_object_set_new(a, "packet-queue-size", json_integer(mt->packet_queue_size));
         json_object_set_new(a, "packet-queue-statistics", json_pack("[f,f,f]", 0.0, 0.0, 0.0));
     }

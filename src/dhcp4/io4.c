@@ -161,8 +161,8 @@ static void handle_run(srv4_t *s, srv4_iface_t *const *ifc, const rx_pkt_t *pk, 
     bool ahead = n > 1 && srv4_lookahead(s);
     if (ahead) {
         for (int i = 0; i < n; i++)
-            srv4_prefetch(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src);
-        srv4_prefetch_run(s);
+            srv4_prefetch(s, s->rt, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src);
+        srv4_prefetch_run(s, s->rt);
     }
     for (int i = 0; i < n; i++)
         srv4_handle(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);

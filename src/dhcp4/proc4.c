@@ -129,7 +129,8 @@ static void log_lease(srv4_t *s, const pkt4_t *q, const char *id, const char *fm
         nlog_write(NLOG_LEASES, NLOG_INFO, 0, id, "%s: lease %s %s", who, ip, fmt_tail);
 }
 
-static void send_nak(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const char *id, const char *why)
+static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const char *id,
+                     const char *why)
 {
     if (nlog_enabled(NLOG_PACKETS, NLOG_INFO, 0)) {
         char who[160], ci[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
@@ -139,18 +140,19 @@ static void send_nak(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const char *
         nlog_write(NLOG_PACKETS, NLOG_INFO, 0, id, "%s: sending DHCPNAK, client sent ciaddr %s, requested-ip-address %s: %s",
                    who, ip4str(q->hdr.ciaddr, ci), ip4str(req, ra), why);
     }
-    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_NAK, NULL);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_NAK, NULL);
     if (r)
         srv4_reply_done(r, 0);
 }
 
-static void on_discover(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_subnet4_t *subnet)
+static void on_discover(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q,
+                        const cfg_subnet4_t *subnet)
 {
     char hostname[256];
     alloc4_req_t req;
     alloc4_result_t res;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
-    int st = alloc4_offer(s->rt->alloc, &req, &res);
+    int st = alloc4_offer(rt->alloc, &req, &res);
     if (st == ALLOC4_STORE_ERROR) /* a database could not be read: no answer rather than a guess */
         return drop(s, q, "DHCP4_PACKET_DROP_0007", res.why ? res.why : "the lease store failed");
     if (st != ALLOC4_OK) {
@@ -164,14 +166,14 @@ static void on_discover(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg
         return;
     }
     log_lease(s, q, "DHCP4_LEASE_ADVERT", "will be advertised for", res.lease.addr.v4, res.lease.valid_lft);
-    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_OFFER, &res);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_OFFER, &res);
     alloc4_result_free(&res);
     if (r)
         srv4_reply_done(r, 0);
 }
 
-static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_subnet4_t *subnet,
-                       uint32_t dst_ip)
+static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q,
+                       const cfg_subnet4_t *subnet, uint32_t dst_ip)
 {
     char hostname[256];
     alloc4_req_t req;
@@ -203,13 +205,13 @@ static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_
      * thread. When no write happened (every outcome but ALLOC4_OK) the callback never runs. */
     srv4_reply_hold(r);
     alloc4_result_t res;
-    int st = alloc4_request(s->rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
+    int st = alloc4_request(rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
     if (st != ALLOC4_OK)
         atomic_fetch_sub(&r->holds, 1);
     switch (st) {
     case ALLOC4_OK:
         log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
-        if (!reply4_build(r, q, PKT4_ACK, &res)) {
+        if (!reply4_build(r, rt->cfg, q, PKT4_ACK, &res)) {
             srv4_reply_done(r, NST_EINVAL);
             break;
         }
@@ -219,7 +221,7 @@ static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_
         break;
     case ALLOC4_NAK:
         reply4_discard(r);
-        send_nak(s, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why);
+        send_nak(s, rt, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why);
         break;
     case ALLOC4_SILENT:
         reply4_discard(r);
@@ -238,18 +240,18 @@ static void on_request(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, const cfg_
     alloc4_result_free(&res);
 }
 
-static void on_release(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
+static void on_release(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet)
 {
     char hostname[256];
     alloc4_req_t req;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
-    if (alloc4_release(s->rt->alloc, &req, q->hdr.ciaddr) == ALLOC4_OK)
+    if (alloc4_release(rt->alloc, &req, q->hdr.ciaddr) == ALLOC4_OK)
         log_lease(s, q, "DHCP4_RELEASE", "was released properly", q->hdr.ciaddr, 0);
     else
         drop(s, q, "DHCP4_RELEASE_FAIL_WRONG_CLIENT", "no lease of this client for the released address");
 }
 
-static void on_decline(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
+static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet)
 {
     char hostname[256];
     alloc4_req_t req;
@@ -257,8 +259,8 @@ static void on_decline(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
     uint32_t addr;
     if (!pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &addr))
         return drop(s, q, "DHCP4_DECLINE_FAIL", "DHCPDECLINE without requested-ip-address");
-    uint32_t probation = s->rt->cfg->decline_probation_period;
-    if (alloc4_decline(s->rt->alloc, &req, addr, probation) == ALLOC4_OK) {
+    uint32_t probation = rt->cfg->decline_probation_period;
+    if (alloc4_decline(rt->alloc, &req, addr, probation) == ALLOC4_OK) {
         if (nlog_enabled(NLOG_LEASES, NLOG_INFO, 0)) {
             char who[160], ip[INET_ADDRSTRLEN];
             pkt4_describe(q, who, sizeof who);
@@ -271,9 +273,9 @@ static void on_decline(srv4_t *s, const pkt4_t *q, const cfg_subnet4_t *subnet)
     }
 }
 
-static void on_inform(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q)
+static void on_inform(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q)
 {
-    srv4_reply_t *r = reply4_start(s, ifc, q, PKT4_ACK, NULL);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_ACK, NULL);
     if (r)
         srv4_reply_done(r, 0);
 }
@@ -301,10 +303,11 @@ void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, si
                  uint32_t src_ip, uint32_t dst_ip)
 {
     if (srv4_parse(s, ifc, q, buf, len, src_ip))
-        srv4_process(s, ifc, q, src_ip, dst_ip);
+        srv4_process(s, s->rt, ifc, q, src_ip, dst_ip);
 }
 
-void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip, uint32_t dst_ip)
+void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
+                  uint32_t dst_ip)
 {
     if (!srv4_service_enabled(s))
         return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
@@ -321,8 +324,8 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
         bool ours = false;
         for (size_t i = 0; i < s->iface_count; i++)
             ours |= s->ifaces[i].addr == sid;
-        for (size_t i = 0; i < s->rt->server_id_count; i++)
-            ours |= s->rt->server_ids[i] == sid; /* configured dhcp-server-identifier values */
+        for (size_t i = 0; i < rt->server_id_count; i++)
+            ours |= rt->server_ids[i] == sid; /* configured dhcp-server-identifier values */
         if (!ours)
             return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
     }
@@ -335,45 +338,46 @@ void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip
                    who, pkt4_msg_name(t), t, ip4str(src_ip, src), ifc->name);
     }
     if (t == PKT4_INFORM)
-        return on_inform(s, ifc, q);
+        return on_inform(s, rt, ifc, q);
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
-    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
     if (!subnet) {
-        if (t == PKT4_REQUEST && s->rt->cfg->authoritative && q->hdr.giaddr == 0 &&
+        if (t == PKT4_REQUEST && rt->cfg->authoritative && q->hdr.giaddr == 0 &&
             pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))
-            return send_nak(s, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client");
+            return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client");
         return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
     }
     switch (t) {
-    case PKT4_DISCOVER: on_discover(s, ifc, q, subnet); break;
-    case PKT4_REQUEST: on_request(s, ifc, q, subnet, dst_ip); break;
-    case PKT4_RELEASE: on_release(s, q, subnet); break;
-    case PKT4_DECLINE: on_decline(s, q, subnet); break;
+    case PKT4_DISCOVER: on_discover(s, rt, ifc, q, subnet); break;
+    case PKT4_REQUEST: on_request(s, rt, ifc, q, subnet, dst_ip); break;
+    case PKT4_RELEASE: on_release(s, rt, q, subnet); break;
+    case PKT4_DECLINE: on_decline(s, rt, q, subnet); break;
     default: break;
     }
 }
 
-void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
+void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
+                   uint32_t src_ip)
 {
     if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
         pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
         pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || (s->in_scope && !s->in_scope(s->ha_arg, q)))
         return;
-    const cfg_subnet4_t *subnet = select_subnet(s->rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
     if (!subnet)
         return;
     char hostname[256];
     alloc4_req_t req;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
-    alloc4_prefetch_add(s->rt->alloc, &req);
+    alloc4_prefetch_add(rt->alloc, &req);
 }
 
-void srv4_prefetch_run(srv4_t *s)
+void srv4_prefetch_run(srv4_t *s, const srv4_rt_t *rt)
 {
-    size_t n = alloc4_prefetch_run(s->rt->alloc);
+    size_t n = alloc4_prefetch_run(rt->alloc);
     if (n > 1)
         LOG_DEBUG(NLOG_ALLOC, 50, "ALLOC_ENGINE_V4_LOOKAHEAD", "%zu DISCOVERs looked up together", n);
 }

@@ -145,10 +145,8 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
     r->dst_ip = yiaddr;
 }
 
-bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
+bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
 {
-    srv4_t *s = r->srv;
-    const cfg4_t *cfg = s->rt->cfg;
     const cfg_subnet4_t *subnet = res ? res->subnet : NULL;
     const cfg_host4_t *host = res ? res->host : NULL;
     uint8_t *payload = r->frame + FRAME_UDP4_HLEN;
@@ -230,11 +228,11 @@ bool reply4_build(srv4_reply_t *r, const pkt4_t *q, uint8_t type, const alloc4_r
     return true;
 }
 
-srv4_reply_t *reply4_start(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
+srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
                            const alloc4_result_t *res)
 {
     srv4_reply_t *r = reply4_alloc(s, ifc);
-    if (!reply4_build(r, q, type, res)) {
+    if (!reply4_build(r, cfg, q, type, res)) {
         reply4_discard(r);
         return NULL;
     }

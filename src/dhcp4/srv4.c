@@ -411,10 +411,10 @@ static void collect_server_ids(srv4_rt_t *rt)
         add_server_id(rt, &c->hosts[i].options);
 }
 
-static void rt_free(srv4_rt_t *rt)
+/* The last reference to a generation went (gen.h): whoever dropped it frees it. */
+static void rt_destroy(gen_t *g)
 {
-    if (!rt)
-        return;
+    srv4_rt_t *rt = (srv4_rt_t *)g;
     alloc4_free(rt->alloc);
     hostmgr_free(rt->hostmgr);
     hosts4_free(rt->hosts);
@@ -429,6 +429,16 @@ static void start_workers(srv4_t *s, const cfg4_t *cfg)
         s->workers = workers4_start(s, cfg->mt.thread_pool_size, cfg->mt.packet_queue_size, s->in_command);
 }
 
+/* Whether cfg asks for other worker threads than those running. */
+static bool workers_change(const srv4_t *s, const cfg4_t *cfg)
+{
+    if (!s->rt || !cfg->mt.enabled != !s->workers)
+        return true;
+    const cfg4_t *o = s->rt->cfg;
+    return cfg->mt.enabled &&
+           (cfg->mt.thread_pool_size != o->mt.thread_pool_size || cfg->mt.packet_queue_size != o->mt.packet_queue_size);
+}
+
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
 {
     nlog_setup_t *logs;
@@ -437,11 +447,6 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         cfg4_free(cfg);
         return NST_ECONFIG;
     }
-    /* Quiesce packet processing before the store, sockets or the runtime change: workers finish
-     * what they hold and exit (so nothing is written to a store being replaced); they start
-     * again below with the configuration then in force. */
-    workers4_stop(s->workers);
-    s->workers = NULL;
     if (!s->rt) {
         /* Start-up: the configured loggers first (as Kea), so that what opening the lease
          * store reports (bad rows, the load summary) and a fatal error reach them. */
@@ -467,7 +472,15 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     }
     ctrl_sockets_config_free(socks);
     char *isig = iface_signature(cfg, s->server_port);
-    if (!r && (!s->iface_sig || strcmp(isig, s->iface_sig))) {
+    bool new_sockets = !s->iface_sig || strcmp(isig, s->iface_sig);
+    /* A structural change (another lease store, other sockets, other workers) pauses the
+     * workers: they finish what they hold (nothing is written to a store being replaced), and
+     * queued packets wait. Anything else swaps the generation under running workers. */
+    bool new_workers = workers_change(s, cfg);
+    bool paused = s->workers && !r && (store != s->store || new_sockets || new_workers);
+    if (paused)
+        workq_pause(s->workers);
+    if (!r && new_sockets) {
         /* Replies waiting for a durable commit point at the interfaces: send them first. */
         if (s->store)
             s->store->ops->flush(s->store);
@@ -501,14 +514,15 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         free(store_sig);
         nlog_setup_free(logs);
         cfg4_free(cfg);
-        if (s->rt)
-            start_workers(s, s->rt->cfg);
+        if (paused)
+            workq_resume(s->workers);
         return r;
     }
     if (logs)
         nlog_apply(logs);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
+    gen_init(&rt->gen, rt_destroy);
     rt->cfg = cfg;
     rt->hosts = hosts;
     rt->hostmgr = hostmgr;
@@ -526,9 +540,16 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
     collect_server_ids(rt);
     s->rt = rt;
-    rt_free(old);
-    alloc4_recount(rt->alloc);
-    start_workers(s, cfg);
+    gen_publish(&s->gens, &rt->gen); /* the old generation goes with its last worker's reference */
+    if (!alloc4_counts_current(rt->alloc))
+        alloc4_recount(rt->alloc);
+    if (new_workers) {
+        workq_stop(s->workers); /* what waited in its queue is dropped and counted */
+        s->workers = NULL;
+        start_workers(s, cfg);
+    } else if (paused) {
+        workq_resume(s->workers);
+    }
     schedule(s->ev_reclaim, cfg->expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->expired.flush_reclaimed_timer_wait_time);
     s->reload_mono_ms = now_mono_ms();
@@ -550,7 +571,7 @@ static void guard_enter(void *arg)
 {
     srv4_t *s = arg;
     if (s->workers)
-        workers4_pause(s->workers);
+        workq_pause(s->workers);
     s->in_command = true;
 }
 
@@ -559,7 +580,7 @@ static void guard_leave(void *arg)
     srv4_t *s = arg;
     s->in_command = false;
     if (s->workers)
-        workers4_resume(s->workers);
+        workq_resume(s->workers);
 }
 
 static void on_completions(evutil_socket_t fd, short what, void *arg)
@@ -572,6 +593,7 @@ int srv4_init(srv4_t *s, struct event_base *base)
     s->base = base;
     s->rx = xmalloc(sizeof *s->rx);
     s->start_mono_ms = s->reload_mono_ms = now_mono_ms();
+    gen_slot_init(&s->gens);
     pthread_mutex_init(&s->done_lock, NULL);
     s->ev_completions = event_new(base, -1, 0, on_completions, s);
     s->ev_reclaim = evtimer_new(base, on_reclaim, s);
@@ -623,13 +645,13 @@ void srv4_shutdown(srv4_t *s, int code)
 
 void srv4_fini(srv4_t *s)
 {
-    workers4_stop(s->workers);
+    workq_stop(s->workers);
     s->workers = NULL;
     srv4_completions_run(s);
     srv4_close_sockets(s);
     if (s->ctrl)
         ctrl_free(s->ctrl);
-    rt_free(s->rt);
+    gen_slot_fini(&s->gens); /* drops the current generation: the workers have let go of theirs */
     s->rt = NULL;
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */

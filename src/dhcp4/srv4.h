@@ -5,9 +5,12 @@
  *   channel, reconfiguration. Packets are processed on the main thread, or on worker threads when
  *   multi-threading is enabled (see workers4.h); replies are always sent by whoever completes
  *   them, through srv4_reply_send(), which is thread-safe.
- * - The running configuration lives in a srv4_rt_t (config, host index, allocation state). It is
- *   replaced only while workers are paused (srv4_pause/srv4_resume), so packet code reads
- *   srv->rt without locks.
+ * - The running configuration lives in a srv4_rt_t (config, host index, allocation state), a
+ *   reference-counted generation (server/gen.h). A reload publishes a new one without stopping
+ *   the workers: each packet is processed with the generation its thread holds, passed
+ *   explicitly (srv4_process's rt); srv->rt is the current one, for the main thread. Only a
+ *   structural change (the lease store, the sockets, the worker settings) pauses the workers,
+ *   and queued packets wait meanwhile instead of being dropped.
  * - High-availability seams (used by a later module):
  *     in_scope:  per packet, "is this client mine to serve?" (false = drop quietly);
  *     committed: called once a reply's leases are stored; it may take a hold on the reply
@@ -32,6 +35,8 @@
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
+#include "server/gen.h"
+#include "server/workq.h"
 #include "stats/stats.h"
 
 struct ctrl;
@@ -50,6 +55,7 @@ typedef struct srv4_iface {
 
 /* Everything that belongs to one configuration generation. */
 typedef struct srv4_rt {
+    gen_t gen;                /* first: a gen_t * of srv->gens is a srv4_rt_t * */
     cfg4_t *cfg;
     hosts4_t *hosts;
     hostmgr_t *hostmgr;       /* config-file reservations + hosts databases (borrows hosts) */
@@ -70,7 +76,8 @@ typedef struct srv4 {
     char *config_path;
     uint16_t server_port, client_port;
 
-    srv4_rt_t *rt;
+    srv4_rt_t *rt;            /* the current generation (main thread) */
+    gen_slot_t gens;          /* publishes it to the workers */
     lease_store_t *store;
     char *store_sig;          /* identity of the open lease database, to reuse it on reload */
 
@@ -80,7 +87,7 @@ typedef struct srv4 {
 
     struct ctrl *ctrl;
     srv4_stats_t st;
-    struct workers4 *workers;  /* NULL when packets are processed on the main thread */
+    workq_t *workers;          /* NULL when packets are processed on the main thread */
     bool in_command;           /* a control command runs (workers are paused) */
 
     /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
@@ -133,13 +140,15 @@ bool srv4_service_enabled(const srv4_t *s);
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
                  uint32_t src_ip, uint32_t dst_ip);
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
-void srv4_process(srv4_t *s, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip, uint32_t dst_ip);
+void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
+                  uint32_t dst_ip);
 /* Lookahead for a run of packets the calling thread handles next (alloc4_prefetch_*):
  * srv4_prefetch() notes each DISCOVER that srv4_process() would allocate for (parsed into the
  * scratch q, nothing counted or logged; other packets are ignored), srv4_prefetch_run() looks
  * them up together, srv4_prefetch_end() after the run was handled. */
-void srv4_prefetch(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
-void srv4_prefetch_run(srv4_t *s);
+void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
+                   uint32_t src_ip);
+void srv4_prefetch_run(srv4_t *s, const srv4_rt_t *rt);
 void srv4_prefetch_end(srv4_t *s);
 /* Overload: when the lease store's oldest uncommitted write has waited more than
  * SRV4_BACKLOG_MS, DISCOVERs are dropped (counted, logged at debug level) until the commits

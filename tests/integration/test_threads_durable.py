@@ -56,9 +56,11 @@ def test_multi_threaded_load_gives_unique_leases(lan, server, threads):
 
 
 def test_reconfigure_under_load_keeps_serving(lan, server):
+    """config-set while workers serve: the new configuration is published under them, so no
+    packet waiting in the queue is lost and every exchange completes."""
     cfg = load_config()
-    cfg["Dhcp4"]["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 2,
-                                       "packet-queue-size": 64}
+    cfg["Dhcp4"]["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 4,
+                                       "packet-queue-size": 256}
     srv = server(cfg)
     stop = threading.Event()
     answers = []
@@ -70,20 +72,21 @@ def test_reconfigure_under_load_keeps_serving(lan, server):
             c["Dhcp4"]["valid-lifetime"] = 600 + n
             answers.append(srv.cmd("config-set", c)["result"])
             n += 1
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     t = threading.Thread(target=reconfigure)
     with_client_address(lan)
     t.start()
     try:
-        r, stats = perfdhcp(lan, "-l", lan.cli_if, "-B", "-r", "200", "-n", "200", "-R", "200", "-W", "1000000")
+        r, stats = perfdhcp(lan, "-l", lan.cli_if, "-B", "-r", "600", "-n", "240", "-R", "240", "-W", "1000000")
     finally:
         stop.set()
         t.join()
         without_client_address(lan)
-    assert answers and set(answers) == {0}
+    assert len(answers) >= 5 and set(answers) == {0}
     sent, recv = stats["REQUEST-ACK"]
-    assert recv >= 150, (stats, srv.log())
+    assert srv.stat("pkt4-receive-drop") == 0, srv.log()
+    assert recv >= 230, (stats, srv.log())
     check_unique(srv, recv)
 
 

@@ -49,8 +49,7 @@ static void destroy(memfile_store_t *m)
     if (m->fd >= 0)
         close(m->fd);
     memfile_idx4_free(&m->idx);
-    free(m->qbuf);
-    free(m->qpend);
+    memfile_queue_free(&m->q);
     free(m->path);
     pthread_rwlock_destroy(&m->lock);
     pthread_mutex_destroy(&m->io_mu);
@@ -177,9 +176,10 @@ void memfile_get_stats(lease_store_t *s, memfile_stats_t *st)
 
 /* ---- changes ---- */
 
-/* Ends a change: commits its rows with the lock held, unlocks, then calls cb unless the
- * durable writer will. */
-static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg)
+/* Ends a change: commits its rows with the lock held (undoing the change if they cannot be
+ * written), unlocks, then calls cb unless the durable writer will. Returns the write's error
+ * when it is known now (not durable). */
+static int finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg)
 {
     bool deferred;
     int rc = memfile_txn_commit(m, t, cb, arg, &deferred);
@@ -187,6 +187,7 @@ static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb 
     memfile_txn_free(t);
     if (cb && !deferred)
         cb(arg, rc);
+    return rc;
 }
 
 static int check_lease(memfile_store_t *m, const lease_t *l)
@@ -213,6 +214,7 @@ static int mf_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *
         memfile_txn_free(&t);
         return NST_EEXIST;
     }
+    memfile_txn_undo(m, &t, l->addr.v4, MEMFILE_NONE);
     memfile_idx4_insert(&m->idx, l);
     finish_change(m, &t, cb, arg);
     return 0;
@@ -233,6 +235,7 @@ static int mf_update(lease_store_t *s, const lease_t *l, const lease_t *old, lea
         memfile_txn_free(&t);
         return NST_ENOENT;
     }
+    memfile_txn_undo(m, &t, l->addr.v4, id);
     memfile_idx4_replace(&m->idx, id, l);
     finish_change(m, &t, cb, arg);
     return 0;
@@ -244,6 +247,7 @@ static void remove_with_row(memfile_store_t *m, memfile_txn_t *t, uint32_t id)
     lease_t v;
     memfile_idx4_view(&m->idx, id, &v);
     memfile_txn_add(m, t, &v, true);
+    memfile_txn_undo(m, t, v.addr.v4, id);
     memfile_idx4_remove(&m->idx, id);
 }
 
@@ -278,9 +282,9 @@ static int mf_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs)
     size_t n = memfile_heap_collect(&m->idx.reclaimed, now - (int64_t)secs - 1, 0, &ids);
     for (size_t i = 0; i < n; i++)
         remove_with_row(m, &t, ids[i]);
-    finish_change(m, &t, NULL, NULL);
+    int rc = finish_change(m, &t, NULL, NULL);
     free(ids);
-    return n > INT32_MAX ? INT32_MAX : (int)n;
+    return rc < 0 ? rc : n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
@@ -305,8 +309,10 @@ static int mf_wipe4(lease_store_t *s, uint32_t subnet_id)
     }
     for (size_t i = 0; i < n; i++)
         remove_with_row(m, &t, ids[i]);
-    finish_change(m, &t, NULL, NULL);
+    int rc = finish_change(m, &t, NULL, NULL);
     free(ids);
+    if (rc < 0)
+        return rc;
     memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4_FINISHED",
                    "removed %zu IPv4 leases from subnet %u", n, subnet_id);
     return n > INT32_MAX ? INT32_MAX : (int)n;

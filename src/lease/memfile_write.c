@@ -72,31 +72,35 @@ static void undo_apply(memfile_store_t *m, const memfile_undo_t *u)
         memfile_idx4_remove(&m->idx, id);
 }
 
-/* The first change of addr among u[0..n), or NULL. */
-static memfile_undo_t *undo_find(memfile_undo_t *u, size_t n, uint32_t addr)
-{
-    for (size_t i = 0; i < n; i++)
-        if (u[i].addr == addr)
-            return &u[i];
-    return NULL;
-}
-
 /* The durable writer, after a batch failed: undoes its changes u[0..n) in order, under the index
  * lock. A change followed by a later one of the same address (in the batch or still queued)
  * leaves memory as that later change made it (its row is still to be written) and hands it its
- * own "before", which that change restores should it fail too. */
+ * own "before", which that change restores should it fail too. The next change of each address
+ * is found through a map built backwards over the queue then the batch (O(k log k), k changes:
+ * a failed wipe of many leases must not hold the lock for long). */
 static void undo_batch(memfile_store_t *m, memfile_undo_t *u, size_t n)
 {
+    memfile_ord_t first; /* address -> position of its first change after the one at hand */
+    uint32_t *next = xmalloc((n ? n : 1) * sizeof(*next));
+    memfile_ord_init(&first);
     pthread_rwlock_wrlock(&m->lock);
     pthread_mutex_lock(&m->q_mu);
+    const memfile_queue_t *q = &m->q;
+    for (size_t k = n + q->nundo; k-- > 0;) {
+        uint32_t addr = k < n ? u[k].addr : q->undo[k - n].addr;
+        uint32_t later = memfile_ord_get(&first, addr);
+        if (later != MEMFILE_NONE)
+            memfile_ord_remove(&first, addr);
+        memfile_ord_insert(&first, addr, (uint32_t)k);
+        if (k < n)
+            next[k] = later;
+    }
     for (size_t i = 0; i < n; i++) {
-        memfile_undo_t *later = undo_find(u + i + 1, n - i - 1, u[i].addr);
-        if (!later)
-            later = undo_find(m->q.undo, m->q.nundo, u[i].addr);
-        if (!later) {
+        if (next[i] == MEMFILE_NONE) {
             undo_apply(m, &u[i]);
             continue;
         }
+        memfile_undo_t *later = next[i] < n ? &u[next[i]] : &q->undo[next[i] - n];
         if (later->had)
             lease_free(&later->before);
         later->had = u[i].had;
@@ -105,6 +109,8 @@ static void undo_batch(memfile_store_t *m, memfile_undo_t *u, size_t n)
     }
     pthread_mutex_unlock(&m->q_mu);
     pthread_rwlock_unlock(&m->lock);
+    memfile_ord_free(&first);
+    free(next);
 }
 
 static void txn_reserve(memfile_txn_t *t, size_t n)

@@ -265,37 +265,47 @@ static void test_write_errors(void **state)
         memfile_store_t *m = memfile_of(s);
         commits_t c;
         commits_init(&c, NULL);
-        commit_arg_t a[4];
-        for (int i = 0; i < 4; i++)
+        commit_arg_t a[5];
+        for (int i = 0; i < 5; i++)
             a[i] = (commit_arg_t){.c = &c, .seq = i};
         write_named(s, false, 0x0a000001, 1, "one", NULL, NULL);
         write_named(s, false, 0x0a000002, 1, "two", NULL, NULL);
         write_named(s, false, 0x0a000003, 7, "three", NULL, NULL);
         assert_int_equal(s->ops->flush(s), 0);
 
+        for (uint32_t i = 0; i < 2000; i++)
+            write_named(s, false, 0x0b000000 + i, 8, "many", NULL, NULL);
+        assert_int_equal(s->ops->flush(s), 0);
+
         int old = swap_in_full(m);
+        if (durable) /* the writer takes the first change alone; the others queue behind it */
+            pthread_mutex_lock(&m->io_mu);
         lease_t l;
         tl_lease(&l, 0x0a000004, 4, 1000);
         assert_int_equal(lease_store_add(s, &l, commit_cb, &a[0]), 0);
         write_named(s, true, 0x0a000001, 1, "changed", commit_cb, &a[1]);
+        write_named(s, true, 0x0a000001, 1, "changed again", commit_cb, &a[2]);
         tl_lease(&l, 0x0a000002, 2, 1000);
-        assert_int_equal(lease_store_del(s, &l, commit_cb, &a[2]), 0);
-        /* Not durable: the wipe knows its write failed; durable: it is undone later. */
+        assert_int_equal(lease_store_del(s, &l, commit_cb, &a[3]), 0);
+        /* Not durable: a wipe knows its write failed; durable: it is undone later. */
         assert_int_equal(s->ops->wipe4(s, 7), durable ? 1 : -ENOSPC);
+        assert_int_equal(s->ops->wipe4(s, 8), durable ? 2000 : -ENOSPC);
+        if (durable)
+            pthread_mutex_unlock(&m->io_mu);
         assert_int_equal(s->ops->flush(s), -ENOSPC); /* the error, once */
         swap_back(m, old);
         assert_int_equal(s->ops->flush(s), 0);
-        assert_int_equal(c.calls, 3);
-        assert_int_equal(c.errors, 3);
+        assert_int_equal(c.calls, 4);
+        assert_int_equal(c.errors, 4);
         assert_true(c.in_order);
         assert_int_equal(c.first_err, -ENOSPC);
         assert_string_equal(rep.last_id, "MEMFILE_WRITE_FAILED");
         assert_non_null(strstr(rep.last_text, "failed to write "));
         memfile_stats_t st;
         memfile_get_stats(s, &st);
-        assert_int_equal(st.write_errors, 4);
-        assert_int_equal(st.rows_written, 3);
-        assert_int_equal(st.leases, 3);
+        assert_int_equal(st.write_errors, 2005);
+        assert_int_equal(st.rows_written, 2003);
+        assert_int_equal(st.leases, 2003);
         assert_hostname(s, 0x0a000004, NULL);
         assert_hostname(s, 0x0a000001, "one");
         assert_hostname(s, 0x0a000002, "two");
@@ -304,11 +314,11 @@ static void test_write_errors(void **state)
 
         /* Later writes work again. */
         tl_lease(&l, 0x0a000005, 5, 1000);
-        a[3].seq = 3;
-        assert_int_equal(lease_store_add(s, &l, commit_cb, &a[3]), 0);
+        a[4].seq = 4;
+        assert_int_equal(lease_store_add(s, &l, commit_cb, &a[4]), 0);
         assert_int_equal(s->ops->flush(s), 0);
-        assert_int_equal(c.calls, 4);
-        assert_int_equal(c.errors, 3);
+        assert_int_equal(c.calls, 5);
+        assert_int_equal(c.errors, 4);
         assert_file_matches(s, path);
         s->ops->close(s);
         char *text = tl_read(path);

@@ -49,8 +49,7 @@ static void destroy(memfile_store_t *m)
     if (m->fd >= 0)
         close(m->fd);
     memfile_idx4_free(&m->idx);
-    free(m->qbuf);
-    free(m->qpend);
+    memfile_queue_free(&m->q);
     free(m->path);
     pthread_rwlock_destroy(&m->lock);
     pthread_mutex_destroy(&m->io_mu);
@@ -177,9 +176,10 @@ void memfile_get_stats(lease_store_t *s, memfile_stats_t *st)
 
 /* ---- changes ---- */
 
-/* Ends a change: commits its rows with the lock held, unlocks, then calls cb unless the
- * durable writer will. */
-static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg)
+/* Ends a change: commits its rows with the lock held (undoing the change if they cannot be
+ * written), unlocks, then calls cb unless the durable writer will. Returns the write's error
+ * when it is known now (not durable). */
+static int finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg)
 {
     bool deferred;
     int rc = memfile_txn_commit(m, t, cb, arg, &deferred);
@@ -187,6 +187,7 @@ static void finish_change(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb 
     memfile_txn_free(t);
     if (cb && !deferred)
         cb(arg, rc);
+    return rc;
 }
 
 /* Whether the store holds family (see lease.h). */
@@ -219,6 +220,7 @@ static int mf_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *
         memfile_txn_free(&t);
         return NST_EEXIST;
     }
+    memfile_txn_undo(m, &t, l->addr.v4, MEMFILE_NONE);
     memfile_idx4_insert(&m->idx, l);
     finish_change(m, &t, cb, arg);
     return 0;
@@ -239,6 +241,7 @@ static int mf_update(lease_store_t *s, const lease_t *l, const lease_t *old, lea
         memfile_txn_free(&t);
         return NST_ENOENT;
     }
+    memfile_txn_undo(m, &t, l->addr.v4, id);
     memfile_idx4_replace(&m->idx, id, l);
     finish_change(m, &t, cb, arg);
     return 0;
@@ -250,6 +253,7 @@ static void remove_with_row(memfile_store_t *m, memfile_txn_t *t, uint32_t id)
     lease_t v;
     memfile_idx4_view(&m->idx, id, &v);
     memfile_txn_add(m, t, &v, true);
+    memfile_txn_undo(m, t, v.addr.v4, id);
     memfile_idx4_remove(&m->idx, id);
 }
 
@@ -293,8 +297,10 @@ static int mf_delete_reclaimed(lease_store_t *s, enum lease_family family, int64
     size_t n = memfile_heap_collect(&m->idx.reclaimed, now - (int64_t)secs - 1, 0, &ids);
     for (size_t i = 0; i < n; i++)
         remove_with_row(m, &t, ids[i]);
-    finish_change(m, &t, NULL, NULL);
+    int rc = finish_change(m, &t, NULL, NULL);
     free(ids);
+    if (rc < 0)
+        return rc;
     set_count(removed, n);
     return 0;
 }
@@ -323,8 +329,10 @@ static int mf_wipe(lease_store_t *s, enum lease_family family, uint32_t subnet_i
     }
     for (size_t i = 0; i < n; i++)
         remove_with_row(m, &t, ids[i]);
-    finish_change(m, &t, NULL, NULL);
+    int rc = finish_change(m, &t, NULL, NULL);
     free(ids);
+    if (rc < 0)
+        return rc;
     memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4_FINISHED",
                    "removed %zu IPv4 leases from subnet %u", n, subnet_id);
     set_count(removed, n);

@@ -21,8 +21,13 @@
  *     durable=true (Nestor extension): rows go to a writer thread that writes every queued
  *       row, fdatasync()s once, then runs the callbacks of the batch (group commit) on the
  *       writer thread.
- *   A row that cannot be written is reported and its callback gets err < 0; the in-memory
- *   change stays (the lease is served until restart, like any unacknowledged write).
+ *   A row that cannot be written is reported, the in-memory change is undone (an add removed,
+ *   an update restored to the lease it replaced, a del or wipe re-inserted), and then its
+ *   callback gets err < 0: memory never holds what the file lacks. Non-durable, this happens
+ *   before the call returns (wipe4 and delete_reclaimed4 then return the error). Durable, the
+ *   writer undoes a failed batch under the index lock, in order; a change followed by a later
+ *   one of the same address already applied (queued behind it) leaves memory as that one made
+ *   it, and that one, should it fail too, restores the state before both.
  * - Thread-safety: every op may be called from any thread. Lookups share a read lock;
  *   changes take the write lock for a few microseconds (non-durable mode also does the
  *   write(2) under it so file order equals memory order). In durable mode no I/O happens under

@@ -6,6 +6,8 @@
  *   it exclusively.
  * - io_mu: fd and fsize (the durable writer holds it while writing and syncing a batch).
  * - q_mu: the durable queue and its sequence numbers.
+ * A durable batch that fails is undone by the writer under lock (then q_mu, to pass the state
+ * before it on to later changes of the same addresses still queued), before its callbacks.
  */
 #ifndef NESTOR_LEASE_MEMFILE_INT_H
 #define NESTOR_LEASE_MEMFILE_INT_H
@@ -47,6 +49,25 @@ typedef struct memfile_pending {
     void *arg;
 } memfile_pending_t;
 
+/* An in-memory change whose row is not yet written: what its address held before it, so that
+ * a failed write can be undone. Queued with the rows in durable mode, in change order. */
+typedef struct memfile_undo {
+    uint32_t addr;
+    bool had;       /* a lease was there (before is an owned copy of it) */
+    lease_t before;
+} memfile_undo_t;
+
+/* The durable queue: rows, the callbacks of their operations and their changes, in order. */
+typedef struct memfile_queue {
+    char *buf;
+    size_t len, cap;
+    size_t rows;
+    memfile_pending_t *pend;
+    size_t npend, cappend;
+    memfile_undo_t *undo;
+    size_t nundo, capundo;
+} memfile_queue_t;
+
 typedef struct memfile_store {
     lease_store_t base; /* first: a lease_store_t * is a memfile_store_t * */
     memfile_config_t cfg;
@@ -66,11 +87,7 @@ typedef struct memfile_store {
     bool writer_started;
     pthread_mutex_t q_mu;
     pthread_cond_t q_cv, q_done_cv;
-    char *qbuf;
-    size_t qlen, qcap;
-    memfile_pending_t *qpend;
-    size_t qnpend, qcappend;
-    size_t qrows;
+    memfile_queue_t q;
     uint64_t q_enq, q_taken, q_done; /* commits queued / taken by the writer / durable */
     bool q_stop;
 
@@ -114,11 +131,14 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
 int memfile_check_pid(const char *pidpath, char *err, size_t errlen);
 
 /* ---- memfile_write.c ---- */
-/* Rows of one operation, written or queued together. */
+/* Rows of one operation, written or queued together, and the changes they record. */
 typedef struct memfile_txn {
     char *buf;
     size_t len, cap;
     size_t rows;
+    memfile_undo_t *undo;
+    size_t nundo, capundo;
+    memfile_undo_t undo_local[1];
     char local[1024];
 } memfile_txn_t;
 
@@ -126,9 +146,12 @@ void memfile_txn_init(memfile_txn_t *t);
 void memfile_txn_free(memfile_txn_t *t);
 /* Formats l as a row (a delete when is_delete) into t. */
 void memfile_txn_add(memfile_store_t *m, memfile_txn_t *t, const lease_t *l, bool is_delete);
-/* With the index write lock held: non-durable writes t now and returns the error (cb is NOT
- * called: the caller calls it after unlocking); durable queues t with cb and sets *deferred.
- * Without persist, returns 0. */
+/* With the index write lock held, before the index changes addr (whose record is id, or
+ * MEMFILE_NONE): records what addr holds, to undo the change if its row cannot be written. */
+void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, uint32_t addr, uint32_t id);
+/* With the index write lock held: non-durable writes t now and returns the error, having undone
+ * t's changes if it failed (cb is NOT called: the caller calls it after unlocking); durable
+ * queues t with cb and its changes and sets *deferred. Without persist, returns 0. */
 int memfile_txn_commit(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg,
                        bool *deferred);
 /* Opens X for append into m->fd, writing the header if it is new or empty (and ending a
@@ -139,6 +162,7 @@ int memfile_writer_start(memfile_store_t *m);
 int memfile_flush(memfile_store_t *m);
 /* Drains and stops the durable writer. */
 void memfile_writer_stop(memfile_store_t *m);
+void memfile_queue_free(memfile_queue_t *q);
 
 /* ---- memfile_lfc.c ---- */
 void memfile_lfc_tick(memfile_store_t *m, int64_t now_ms);

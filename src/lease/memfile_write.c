@@ -18,13 +18,99 @@ void memfile_txn_init(memfile_txn_t *t)
     t->cap = sizeof(t->local);
     t->len = 0;
     t->rows = 0;
+    t->undo = t->undo_local;
+    t->capundo = ARRAY_SIZE(t->undo_local);
+    t->nundo = 0;
+}
+
+static void undo_free(memfile_undo_t *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (u[i].had)
+            lease_free(&u[i].before);
 }
 
 void memfile_txn_free(memfile_txn_t *t)
 {
     if (t->buf != t->local)
         free(t->buf);
+    undo_free(t->undo, t->nundo);
+    if (t->undo != t->undo_local)
+        free(t->undo);
     memfile_txn_init(t);
+}
+
+void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, uint32_t addr, uint32_t id)
+{
+    if (!m->cfg.persist)
+        return; /* nothing is written, nothing can fail */
+    if (t->nundo == t->capundo) {
+        memfile_undo_t *u = xmalloc(2 * t->capundo * sizeof(*u));
+        memcpy(u, t->undo, t->nundo * sizeof(*u));
+        if (t->undo != t->undo_local)
+            free(t->undo);
+        t->undo = u;
+        t->capundo *= 2;
+    }
+    memfile_undo_t *u = &t->undo[t->nundo++];
+    u->addr = addr;
+    u->had = id != MEMFILE_NONE;
+    if (u->had)
+        memfile_idx4_copy(&m->idx, id, &u->before);
+}
+
+/* With the index write lock held: puts back what u's address held before its change.
+ * TODO(v6): by lease key on memfile_idx6_t. */
+static void undo_apply(memfile_store_t *m, const memfile_undo_t *u)
+{
+    if (u->had) {
+        memfile_idx4_upsert(&m->idx, &u->before);
+        return;
+    }
+    uint32_t id = memfile_idx4_find(&m->idx, u->addr);
+    if (id != MEMFILE_NONE)
+        memfile_idx4_remove(&m->idx, id);
+}
+
+/* The durable writer, after a batch failed: undoes its changes u[0..n) in order, under the index
+ * lock. A change followed by a later one of the same address (in the batch or still queued)
+ * leaves memory as that later change made it (its row is still to be written) and hands it its
+ * own "before", which that change restores should it fail too. The next change of each address
+ * is found through a map built backwards over the queue then the batch (O(k log k), k changes:
+ * a failed wipe of many leases must not hold the lock for long). */
+static void undo_batch(memfile_store_t *m, memfile_undo_t *u, size_t n)
+{
+    memfile_ord_t first; /* address -> position of its first change after the one at hand */
+    uint32_t *next = xmalloc((n ? n : 1) * sizeof(*next));
+    memfile_ord_init(&first);
+    pthread_rwlock_wrlock(&m->lock);
+    pthread_mutex_lock(&m->q_mu);
+    const memfile_queue_t *q = &m->q;
+    for (size_t k = n + q->nundo; k-- > 0;) {
+        uint32_t addr = k < n ? u[k].addr : q->undo[k - n].addr;
+        uint32_t later = memfile_ord_get(&first, addr);
+        if (later != MEMFILE_NONE)
+            memfile_ord_remove(&first, addr);
+        memfile_ord_insert(&first, addr, (uint32_t)k);
+        if (k < n)
+            next[k] = later;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (next[i] == MEMFILE_NONE) {
+            undo_apply(m, &u[i]);
+            continue;
+        }
+        memfile_undo_t *later = next[i] < n ? &u[next[i]] : &q->undo[next[i] - n];
+        if (later->had)
+            lease_free(&later->before);
+        later->had = u[i].had;
+        later->before = u[i].before;
+        u[i].had = false; /* moved */
+    }
+    pthread_mutex_unlock(&m->q_mu);
+    pthread_rwlock_unlock(&m->lock);
+    memfile_ord_free(&first);
+    free(next);
 }
 
 static void txn_reserve(memfile_txn_t *t, size_t n)
@@ -84,6 +170,24 @@ static void report_write_error(memfile_store_t *m, int rc, size_t rows)
                    nst_strerror(rc));
 }
 
+/* a, with room for need elements of sz bytes (*cap updated). */
+static void *grow(void *a, size_t *cap, size_t need, size_t sz)
+{
+    if (*cap >= need)
+        return a;
+    *cap = *cap * 2 > need ? *cap * 2 : need;
+    return xrealloc(a, *cap * sz);
+}
+
+void memfile_queue_free(memfile_queue_t *q)
+{
+    undo_free(q->undo, q->nundo);
+    free(q->buf);
+    free(q->pend);
+    free(q->undo);
+    memset(q, 0, sizeof(*q));
+}
+
 int memfile_txn_commit(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb, void *arg,
                        bool *deferred)
 {
@@ -91,22 +195,21 @@ int memfile_txn_commit(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb,
     if (!m->cfg.persist)
         return 0;
     if (m->cfg.durable) {
+        memfile_queue_t *q = &m->q;
         pthread_mutex_lock(&m->q_mu);
-        if (m->qcap - m->qlen < t->len) {
-            size_t ncap = m->qcap * 2 > m->qlen + t->len ? m->qcap * 2 : m->qlen + t->len;
-            m->qbuf = xrealloc(m->qbuf, ncap);
-            m->qcap = ncap;
-        }
+        q->buf = grow(q->buf, &q->cap, q->len + t->len, 1);
         if (t->len)
-            memcpy(m->qbuf + m->qlen, t->buf, t->len);
-        m->qlen += t->len;
-        m->qrows += t->rows;
+            memcpy(q->buf + q->len, t->buf, t->len);
+        q->len += t->len;
+        q->rows += t->rows;
+        q->undo = grow(q->undo, &q->capundo, q->nundo + t->nundo, sizeof(*q->undo));
+        if (t->nundo)
+            memcpy(q->undo + q->nundo, t->undo, t->nundo * sizeof(*t->undo));
+        q->nundo += t->nundo;
+        t->nundo = 0; /* the queue owns them now */
         if (cb) {
-            if (m->qnpend == m->qcappend) {
-                m->qcappend = m->qcappend ? m->qcappend * 2 : 256;
-                m->qpend = xrealloc(m->qpend, m->qcappend * sizeof(*m->qpend));
-            }
-            m->qpend[m->qnpend++] = (memfile_pending_t){cb, arg};
+            q->pend = grow(q->pend, &q->cappend, q->npend + 1, sizeof(*q->pend));
+            q->pend[q->npend++] = (memfile_pending_t){cb, arg};
             *deferred = true;
         }
         m->q_enq++;
@@ -119,20 +222,20 @@ int memfile_txn_commit(memfile_store_t *m, memfile_txn_t *t, lease_commit_cb cb,
     pthread_mutex_lock(&m->io_mu);
     int rc = write_locked(m, t->buf, t->len);
     pthread_mutex_unlock(&m->io_mu);
-    if (rc == 0)
+    if (rc == 0) {
         atomic_fetch_add(&m->st_rows_written, t->rows);
-    else
+    } else {
         report_write_error(m, rc, t->rows);
+        for (size_t i = t->nundo; i-- > 0;)
+            undo_apply(m, &t->undo[i]);
+    }
     return rc;
 }
 
 static void *writer_main(void *arg)
 {
     memfile_store_t *m = arg;
-    char *buf = NULL;
-    size_t cap = 0;
-    memfile_pending_t *pend = NULL;
-    size_t pcap = 0;
+    memfile_queue_t spare = {0}; /* the other queue: empty, its buffers kept */
 
     pthread_mutex_lock(&m->q_mu);
     for (;;) {
@@ -142,30 +245,17 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&m->q_cv, &m->q_mu);
             continue;
         }
-        /* Take everything queued: swap buffers so producers keep appending meanwhile. */
-        char *tb = m->qbuf;
-        size_t tcap = m->qcap, len = m->qlen, rows = m->qrows;
-        m->qbuf = buf;
-        m->qcap = cap;
-        m->qlen = 0;
-        m->qrows = 0;
-        buf = tb;
-        cap = tcap;
-        memfile_pending_t *tp = m->qpend;
-        size_t tpcap = m->qcappend, npend = m->qnpend;
-        m->qpend = pend;
-        m->qcappend = pcap;
-        m->qnpend = 0;
-        pend = tp;
-        pcap = tpcap;
+        /* Take everything queued: swap queues so producers keep appending meanwhile. */
+        memfile_queue_t b = m->q;
+        m->q = spare;
         uint64_t batch_end = m->q_enq;
         m->q_taken = batch_end;
         pthread_mutex_unlock(&m->q_mu);
 
         int rc = 0;
-        if (len > 0) {
+        if (b.len > 0) {
             pthread_mutex_lock(&m->io_mu);
-            rc = write_locked(m, buf, len);
+            rc = write_locked(m, b.buf, b.len);
             if (rc == 0) {
                 if (fdatasync(m->fd) < 0) {
                     rc = -errno;
@@ -176,20 +266,24 @@ static void *writer_main(void *arg)
             }
             pthread_mutex_unlock(&m->io_mu);
             if (rc == 0)
-                atomic_fetch_add(&m->st_rows_written, rows);
+                atomic_fetch_add(&m->st_rows_written, b.rows);
             else
-                report_write_error(m, rc, rows);
+                report_write_error(m, rc, b.rows);
         }
-        for (size_t i = 0; i < npend; i++)
-            pend[i].cb(pend[i].arg, rc);
+        if (rc < 0)
+            undo_batch(m, b.undo, b.nundo);
+        undo_free(b.undo, b.nundo);
+        for (size_t i = 0; i < b.npend; i++)
+            b.pend[i].cb(b.pend[i].arg, rc);
+        spare = b;
+        spare.len = spare.rows = spare.npend = spare.nundo = 0;
 
         pthread_mutex_lock(&m->q_mu);
         m->q_done = batch_end;
         pthread_cond_broadcast(&m->q_done_cv);
     }
     pthread_mutex_unlock(&m->q_mu);
-    free(buf);
-    free(pend);
+    memfile_queue_free(&spare);
     return NULL;
 }
 

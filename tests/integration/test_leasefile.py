@@ -181,17 +181,35 @@ def fill(disk):
         os.close(fd)
 
 
-def add_until_full(srv, count=500):
-    """lease4-add 192.0.2.x / 192.0.3.x ... until one fails; returns (addresses added, failing answer)."""
+def add_leases(srv, count=400, until_failure=True):
+    """lease4-add 192.0.3.x, then 192.0.4.x (outside the pool), until one fails (or count are
+    done); returns (addresses the commands added, the last answer)."""
     added = []
     for i in range(count):
-        ip = f"192.0.{2 + i // 200}.{10 + i % 200}"
+        ip = f"192.0.{3 + i // 200}.{10 + i % 200}"
         r = srv.cmd("lease4-add", {"ip-address": ip, "hw-address": f"02:00:00:00:{i >> 8:02x}:{i & 255:02x}",
                                    "hostname": f"host-{i}.example.org"})
-        if r["result"] != 0:
-            return added, ip, r
-        added.append(ip)
-    raise AssertionError(f"{count} leases added on a full disk")
+        if r["result"] == 0:
+            added.append(ip)
+        elif until_failure:
+            return added, r
+    assert not until_failure, f"{count} leases added on a full disk"
+    return added, r
+
+
+def leases_in_file(path):
+    """The addresses a load of the lease file keeps (the last row of an address wins, valid
+    lifetime 0 deletes)."""
+    live = {}
+    for row in open(path).read().splitlines()[1:]:
+        f = row.split(",")
+        if len(f) == 11:
+            live[f[0]] = f[3] != "0"
+    return sorted(ip for ip, alive in live.items() if alive)
+
+
+def leases_in_memory(srv):
+    return sorted(l["ip-address"] for l in srv.cmd("lease4-get-all").get("arguments", {}).get("leases", []))
 
 
 def full_disk_server(server, disk, durable=False):
@@ -208,7 +226,7 @@ def test_lease_commands_report_a_failed_lease_file_write(lan, server):
     with small_disk() as disk:
         srv = full_disk_server(server, disk)
         fill(disk)
-        added, ip, r = add_until_full(srv)
+        added, r = add_leases(srv)
         assert r["result"] == 1 and "No space left on device" in r["text"], r
         assert added, "the lease file's last block takes some rows"
         u = srv.cmd("lease4-update", {"ip-address": added[0], "hw-address": "02:00:00:00:ff:ff",
@@ -218,4 +236,29 @@ def test_lease_commands_report_a_failed_lease_file_write(lan, server):
         assert d["result"] == 1 and "No space left on device" in d["text"], d
         # the statistics count what the commands reported
         assert sum(srv.stat(f"subnet[{i}].assigned-addresses") or 0 for i in (1, 2, 3)) == len(added)
+        srv.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
+@pytest.mark.parametrize("durable", [False, True])
+def test_failed_writes_leave_memory_as_the_file(lan, server, durable):
+    """On a full disk, a change whose row cannot be written is undone in memory: the address a
+    client got no ACK for is free again, and after a restart memory holds what it held before."""
+    with small_disk() as disk:
+        srv = full_disk_server(server, disk, durable)
+        fill(disk)
+        add_leases(srv, until_failure=False)
+        mac = "02:00:00:00:e0:01"
+        offers = lan.pkt.dhcp("discover", chaddr=mac, xid=0xe001, flags=0x8000)
+        assert len(offers) == 1, offers
+        acks = lan.pkt.dhcp("request", chaddr=mac, xid=0xe002, flags=0x8000,
+                            options=[["server_id", "192.0.2.1"], ["requested_addr", offers[0]["yiaddr"]]])
+        assert acks == [], acks
+        assert wait_for(lambda: srv.cmd("lease4-get", {"ip-address": offers[0]["yiaddr"]})["result"] == 3, 5)
+        in_file = leases_in_file(srv.lease_file)
+        assert 0 < len(in_file) < 400
+        assert wait_for(lambda: leases_in_memory(srv) == in_file, 5), (len(leases_in_memory(srv)), len(in_file))
+        srv.stop()
+        srv.start()
+        assert leases_in_memory(srv) == in_file
         srv.stop()

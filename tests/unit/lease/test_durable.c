@@ -206,54 +206,189 @@ static void swap_back(memfile_store_t *m, int old)
     pthread_mutex_unlock(&m->io_mu);
 }
 
+/* A store on l4.csv in a fresh directory (*dir for tl_rmdir, *path to free). */
+static lease_store_t *open_fresh(char **dir, char **path, tl_reports_t *rep, bool durable)
+{
+    *dir = tl_mkdtemp();
+    *path = tl_path(*dir, "l4.csv");
+    memfile_config_t cfg = tl_config(*path, rep);
+    cfg.durable = durable;
+    return tl_open(&cfg);
+}
+
+/* The store's leases, checked against a fresh store loaded from its file: memory and file agree. */
+static void assert_file_matches(lease_store_t *s, const char *path)
+{
+    assert_int_equal(s->ops->flush(s), 0);
+    lease_store_t *r = tl_open(&(memfile_config_t){.family = LEASE_V4, .path = path, .persist = true});
+    tl_assert_same_store(s, r);
+    r->ops->close(r);
+}
+
+static void assert_hostname(lease_store_t *s, uint32_t addr, const char *hostname)
+{
+    lease_t got;
+    int rc = lease_store_get4(s, addr, &got);
+    if (!hostname) {
+        assert_int_equal(rc, NST_ENOENT);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(got.hostname, hostname);
+    lease_free(&got);
+}
+
+/* Adds (or updates) the lease of addr in subnet with hostname; the store takes the write. */
+static void write_named(lease_store_t *s, bool update, uint32_t addr, uint32_t subnet,
+                        const char *hostname, lease_commit_cb cb, void *arg)
+{
+    lease_t l;
+    tl_lease(&l, addr, (uint8_t)addr, update ? 3000 : 1000);
+    l.subnet_id = subnet;
+    lease_set_hostname(&l, hostname);
+    assert_int_equal(update ? lease_store_update(s, &l, NULL, cb, arg) : lease_store_add(s, &l, cb, arg), 0);
+    lease_free(&l);
+}
+
+/* A write that fails is reported, its callback gets the error, and the in-memory change is
+ * undone (add removed, update restored, del re-inserted, wipe put back): memory agrees with
+ * the file. Both modes. */
 static void test_write_errors(void **state)
 {
     (void)state;
     if (access("/dev/full", W_OK) != 0)
         skip();
     for (int durable = 0; durable <= 1; durable++) {
-        char *dir = tl_mkdtemp();
-        char *path = tl_path(dir, "l4.csv");
+        char *dir, *path;
         tl_reports_t rep = {0};
-        memfile_config_t cfg = tl_config(path, &rep);
-        cfg.durable = durable;
-        lease_store_t *s = tl_open(&cfg);
+        lease_store_t *s = open_fresh(&dir, &path, &rep, durable);
         memfile_store_t *m = memfile_of(s);
         commits_t c;
         commits_init(&c, NULL);
-        commit_arg_t a = {.c = &c, .seq = 0};
-        lease_t l, got;
+        commit_arg_t a[5];
+        for (int i = 0; i < 5; i++)
+            a[i] = (commit_arg_t){.c = &c, .seq = i};
+        write_named(s, false, 0x0a000001, 1, "one", NULL, NULL);
+        write_named(s, false, 0x0a000002, 1, "two", NULL, NULL);
+        write_named(s, false, 0x0a000003, 7, "three", NULL, NULL);
+        assert_int_equal(s->ops->flush(s), 0);
+
+        for (uint32_t i = 0; i < 2000; i++)
+            write_named(s, false, 0x0b000000 + i, 8, "many", NULL, NULL);
+        assert_int_equal(s->ops->flush(s), 0);
 
         int old = swap_in_full(m);
-        tl_lease(&l, 0x0a000001, 1, 1000);
-        assert_int_equal(lease_store_add(s, &l, commit_cb, &a), 0);
+        if (durable) /* the writer takes the first change alone; the others queue behind it */
+            pthread_mutex_lock(&m->io_mu);
+        lease_t l;
+        tl_lease(&l, 0x0a000004, 4, 1000);
+        assert_int_equal(lease_store_add(s, &l, commit_cb, &a[0]), 0);
+        write_named(s, true, 0x0a000001, 1, "changed", commit_cb, &a[1]);
+        write_named(s, true, 0x0a000001, 1, "changed again", commit_cb, &a[2]);
+        tl_lease(&l, 0x0a000002, 2, 1000);
+        assert_int_equal(lease_store_del(s, &l, commit_cb, &a[3]), 0);
+        /* Not durable: a wipe knows its write failed; durable: it is undone later. */
+        assert_int_equal(tl_wipe4(s, 7), durable ? 1 : -ENOSPC);
+        assert_int_equal(tl_wipe4(s, 8), durable ? 2000 : -ENOSPC);
+        if (durable)
+            pthread_mutex_unlock(&m->io_mu);
         assert_int_equal(s->ops->flush(s), -ENOSPC); /* the error, once */
         swap_back(m, old);
         assert_int_equal(s->ops->flush(s), 0);
-        assert_int_equal(c.calls, 1);
+        assert_int_equal(c.calls, 4);
+        assert_int_equal(c.errors, 4);
+        assert_true(c.in_order);
         assert_int_equal(c.first_err, -ENOSPC);
         assert_string_equal(rep.last_id, "MEMFILE_WRITE_FAILED");
-        assert_non_null(strstr(rep.last_text, "failed to write 1 lease row(s)"));
+        assert_non_null(strstr(rep.last_text, "failed to write "));
         memfile_stats_t st;
         memfile_get_stats(s, &st);
-        assert_int_equal(st.write_errors, 1);
-        assert_int_equal(st.rows_written, 0);
-        /* Memory keeps the change (it is served until restart). */
-        assert_int_equal(lease_store_get4(s, 0x0a000001, &got), 0);
-        lease_free(&got);
+        assert_int_equal(st.write_errors, 2005);
+        assert_int_equal(st.rows_written, 2003);
+        assert_int_equal(st.leases, 2003);
+        assert_hostname(s, 0x0a000004, NULL);
+        assert_hostname(s, 0x0a000001, "one");
+        assert_hostname(s, 0x0a000002, "two");
+        assert_hostname(s, 0x0a000003, "three");
+        assert_file_matches(s, path);
 
         /* Later writes work again. */
-        tl_lease(&l, 0x0a000002, 2, 1000);
-        a.seq = 1;
-        assert_int_equal(lease_store_add(s, &l, commit_cb, &a), 0);
+        tl_lease(&l, 0x0a000005, 5, 1000);
+        a[4].seq = 4;
+        assert_int_equal(lease_store_add(s, &l, commit_cb, &a[4]), 0);
         assert_int_equal(s->ops->flush(s), 0);
-        assert_int_equal(c.calls, 2);
-        assert_int_equal(c.errors, 1);
+        assert_int_equal(c.calls, 5);
+        assert_int_equal(c.errors, 4);
+        assert_file_matches(s, path);
         s->ops->close(s);
         char *text = tl_read(path);
-        assert_null(strstr(text, "10.0.0.1,"));
-        assert_non_null(strstr(text, "10.0.0.2,"));
+        assert_null(strstr(text, "10.0.0.4,"));
+        assert_non_null(strstr(text, "10.0.0.5,"));
         free(text);
+        free(path);
+        tl_rmdir(dir);
+    }
+}
+
+/* Durable: a batch fails while a later change of the same address is already applied in memory
+ * and queued. Memory keeps the later change if its row is written, and goes back to what was
+ * there before both if it fails too. */
+typedef struct chain_arg {
+    commit_arg_t a;
+    memfile_store_t *m;
+    int real_fd; /* >= 0: put the real file back (the next batch succeeds) */
+} chain_arg_t;
+
+static void chain_cb(void *arg, int err)
+{
+    chain_arg_t *ca = arg;
+    if (ca->real_fd >= 0)
+        swap_back(ca->m, ca->real_fd);
+    commit_cb(&ca->a, err);
+}
+
+static void test_durable_undo_with_later_change(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    for (int later_fails = 0; later_fails <= 1; later_fails++) {
+        char *dir, *path;
+        lease_store_t *s = open_fresh(&dir, &path, NULL, true);
+        memfile_store_t *m = memfile_of(s);
+        write_named(s, false, 0x0a000001, 1, "orig", NULL, NULL);
+        assert_int_equal(s->ops->flush(s), 0);
+        commits_t c;
+        commits_init(&c, NULL);
+        int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+        assert_true(full >= 0);
+
+        /* Batch 1 (the first update) is taken and waits for the file; the second update is
+         * applied in memory and queued behind it. */
+        pthread_mutex_lock(&m->io_mu);
+        int real = m->fd;
+        m->fd = full;
+        chain_arg_t first = {.a = {.c = &c, .seq = 0}, .m = m, .real_fd = later_fails ? -1 : real};
+        write_named(s, true, 0x0a000001, 1, "first", chain_cb, &first);
+        for (bool taken = false; !taken; usleep(1000)) {
+            pthread_mutex_lock(&m->q_mu);
+            taken = m->q_taken == m->q_enq;
+            pthread_mutex_unlock(&m->q_mu);
+        }
+        commit_arg_t second = {.c = &c, .seq = 1};
+        write_named(s, true, 0x0a000001, 1, "second", commit_cb, &second);
+        assert_hostname(s, 0x0a000001, "second");
+        pthread_mutex_unlock(&m->io_mu);
+
+        assert_int_equal(s->ops->flush(s), -ENOSPC); /* batch 1's error at least */
+        if (later_fails)
+            swap_back(m, real);
+        assert_int_equal(c.calls, 2);
+        assert_true(c.in_order);
+        assert_int_equal(c.errors, later_fails ? 2 : 1);
+        assert_hostname(s, 0x0a000001, later_fails ? "orig" : "second");
+        assert_file_matches(s, path);
+        s->ops->close(s);
         free(path);
         tl_rmdir(dir);
     }
@@ -265,6 +400,7 @@ int test_durable_run(void)
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_close_drains),
         cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_durable_undo_with_later_change),
     };
     return cmocka_run_group_tests_name("memfile_durable", tests, NULL, NULL);
 }

@@ -468,6 +468,62 @@ static void test_memfile_csv6(void **state)
     assert_ptr_equal(memfile_csv6.check_lease, csv6_check_lease);
 }
 
+static void count_row(void *ctx, const lease_t *l, bool is_delete, uint64_t offset)
+{
+    unsigned *n = ctx;
+    (void)offset;
+    n[0]++;
+    n[1] += is_delete;
+    n[2] += l->hwaddr_len > 0;
+}
+
+/* memfile's reader with the v6 dialect: an older header, a bad row reported and skipped, a
+ * dropped hardware address reported as a warning, the schema reported for conversion. */
+static void test_memfile_reads_lease6_file(void **state)
+{
+    (void)state;
+    char *dir = tl_mkdtemp(), *path = tl_path(dir, "leases6.csv"), err[256] = "";
+    tl_write(path, H12 ",hwaddr,state\n"
+                   "2001:db8::1,01,100,1000,1,50,0,1,128,0,0,h,01:02,0\n"
+                   "2001:db8::3,01,100,1000,1,50,5,1,128,0,0,h,,0\n"
+                   "2001:db8::2,01,100,1000,1,50,0,1,128,0,0,h,zz,0\n"
+                   "\n"
+                   "2001:db8::1,01,0,1000,1,0,0,1,128,0,0,h,01:02,0\n");
+    tl_reports_t r = {0};
+    memfile_store_t m = {.csv = &memfile_csv6, .cfg = tl_config(path, &r)};
+    csv_schema_t schema;
+    uint64_t rows, errors;
+    bool missing;
+    unsigned n[3] = {0};
+    assert_int_equal(memfile_read_file(&m, path, &schema, count_row, n, 0, true, &rows, &errors,
+                                       &missing, err, sizeof err), 0);
+    assert_false(missing);
+    assert_int_equal(rows, 4);
+    assert_int_equal(errors, 1);
+    assert_int_equal(r.row_errors, 1);
+    assert_int_equal(n[0], 3);
+    assert_int_equal(n[1], 1);
+    assert_int_equal(n[2], 2);
+    assert_string_equal(r.last_id, "DHCPSRV_MEMFILE_READ_HWADDR_FAIL");
+    assert_non_null(strstr(r.last_text, "line 4: invalid hwaddr 'zz': hardware address dropped"));
+    assert_int_equal(csv_schema_age(memfile_csv6.dialect, &schema), -1);
+    assert_string_equal(csv_schema_version(memfile_csv6.dialect, &schema), "3.0");
+
+    /* The whole file Kea wrote loads without a message. */
+    char fixture[1024];
+    snprintf(fixture, sizeof fixture, "%s/tests/unit/lease/fixtures/kea-2.2-leases6.csv",
+             getenv("NESTOR_SRCDIR"));
+    memset(&r, 0, sizeof r);
+    assert_int_equal(memfile_read_file(&m, fixture, &schema, count_row, n, 0, true, &rows,
+                                       &errors, &missing, err, sizeof err), 0);
+    assert_int_equal(rows, 51);
+    assert_int_equal(errors, 0);
+    assert_int_equal(r.count, 0);
+    assert_int_equal(csv_schema_age(memfile_csv6.dialect, &schema), 0);
+    free(path);
+    tl_rmdir(dir);
+}
+
 int test_csv6_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +536,7 @@ int test_csv6_run(void)
         cmocka_unit_test(test_hwaddr_warnings),
         cmocka_unit_test(test_format_limits_and_check),
         cmocka_unit_test(test_memfile_csv6),
+        cmocka_unit_test(test_memfile_reads_lease6_file),
     };
     return cmocka_run_group_tests_name("csv6", tests, NULL, NULL);
 }

@@ -19,8 +19,9 @@ static const char *const kea_rows[] = {
 static int parse_with(const csv4_schema_t *sch, const char *text, char *buf, size_t cap,
                       lease_t *l, bool *del, char *err)
 {
-    snprintf(buf, cap, "%s", text);
-    size_t n = strlen(buf);
+    size_t n = strnlen(text, cap - 1); /* not snprintf: -O3 warns it may truncate */
+    memcpy(buf, text, n);
+    buf[n] = '\0';
     if (n && buf[n - 1] == '\n')
         buf[n - 1] = '\0';
     return csv4_parse_row(sch, buf, 17, l, del, err, 256);

@@ -6,6 +6,7 @@ int main(void)
     int failed = 0;
     failed += test_model_run();
     failed += test_csv4_run();
+    failed += test_csv6_run();
     failed += test_index_run();
     failed += test_memfile_run();
     failed += test_durable_run();

@@ -15,6 +15,7 @@
 
 int test_model_run(void);
 int test_csv4_run(void);
+int test_csv6_run(void);
 int test_index_run(void);
 int test_memfile_run(void);
 int test_durable_run(void);

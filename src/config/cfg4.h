@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "config/cfg_common.h"
 #include "config/cfg_db.h"
 #include "config/jsonsrc.h"
 #include "proto/optdef.h"
@@ -137,54 +138,11 @@ typedef struct cfg_network4 {
 
 /* ---- interfaces, lease database, server-wide settings --------------------------------------- */
 
-typedef struct cfg_iface {
-    char *name;               /* "eth0" or "*" */
-    uint32_t addr;            /* from "eth0/192.0.2.1"; 0 = any */
-} cfg_iface_t;
-
-enum cfg_socket_type { CFG_SOCKET_RAW, CFG_SOCKET_UDP };
-enum cfg_outbound { CFG_OUTBOUND_SAME_AS_INBOUND, CFG_OUTBOUND_USE_ROUTING };
-
-typedef struct cfg_lease_db {
-    char *type;               /* "memfile", "postgresql" or "mysql" */
-    cfg_db_t sql;             /* SQL types: connection and recovery parameters */
-    char *name;               /* memfile: lease file path; NULL = default */
-    bool persist;
-    uint32_t lfc_interval;
-    uint32_t max_row_errors;
-    bool durable;             /* Nestor extension "nestor-durable": ack only after fsync */
-} cfg_lease_db_t;
-
-typedef struct cfg_expired {
-    uint32_t reclaim_timer_wait_time;        /* s */
-    uint32_t flush_reclaimed_timer_wait_time;/* s */
-    uint32_t hold_reclaimed_time;            /* s */
-    uint32_t max_reclaim_leases;
-    uint32_t max_reclaim_time;               /* ms */
-    uint32_t unwarned_reclaim_cycles;
-} cfg_expired_t;
-
-typedef struct cfg_mt {
-    bool enabled;
-    uint32_t thread_pool_size;    /* 0 = number of CPUs */
-    uint32_t packet_queue_size;
-} cfg_mt_t;
-
 typedef struct cfg4 {
     jsonsrc_t *src;               /* the parsed text, owned (config-get, error positions) */
     json_t *dhcp4;                /* borrowed from src: the "Dhcp4" map */
 
-    cfg_iface_t *ifaces;
-    size_t iface_count;
-    enum cfg_socket_type socket_type;
-    enum cfg_outbound outbound;
-    bool re_detect;
-
-    cfg_lease_db_t lease_db;
-    cfg_db_t *hosts_dbs;          /* hosts-database / hosts-databases, consulted in order */
-    size_t hosts_db_count;
-    cfg_expired_t expired;
-    cfg_mt_t mt;
+    cfg_common_t common;          /* the sections Dhcp4 and Dhcp6 share */
 
     cfg_lifetimes_t life;         /* global values */
     bool match_client_id, authoritative, echo_client_id;
@@ -192,7 +150,6 @@ typedef struct cfg4 {
     uint32_t next_server;
     char *server_hostname, *boot_file_name;
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
-    char *server_tag;
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;
@@ -207,12 +164,6 @@ typedef struct cfg4 {
 
     cfg_host4_t *hosts;           /* all reservations (global and per subnet) */
     size_t host_count;
-
-    json_t *loggers;              /* borrowed from src; NULL = none */
-    json_t *control_socket;       /* borrowed: "control-socket" (Kea 2.2) */
-    json_t *control_sockets;      /* borrowed: "control-sockets" (Kea 2.7+) */
-    bool hook_lease_cmds, hook_ha;/* Kea hook libraries mapped to built-ins */
-    json_t *hook_ha_params;       /* borrowed: libdhcp_ha.so parameters */
 } cfg4_t;
 
 /* Builds the model. On failure returns NST_ECONFIG with the message in err and *out untouched.

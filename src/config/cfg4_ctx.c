@@ -46,23 +46,30 @@ int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...)
     return NST_ECONFIG;
 }
 
-int pctx_check_keys(pctx_t *p, json_t *obj, const char *what, const char *const *allowed)
+static bool listed(const char *key, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (!strcmp(key, list[i]))
+            return true;
+    return false;
+}
+
+int pctx_check_keys2(pctx_t *p, json_t *obj, const char *what, const char *const *allowed,
+                     const char *const *also)
 {
     const char *key;
     json_t *v;
     json_object_foreach(obj, key, v) {
-        if (!strcmp(key, "comment") || !strcmp(key, "user-context"))
+        if (!strcmp(key, "comment") || !strcmp(key, "user-context") || listed(key, allowed) || listed(key, also))
             continue;
-        bool ok = false;
-        for (size_t i = 0; allowed[i]; i++)
-            if (!strcmp(key, allowed[i])) {
-                ok = true;
-                break;
-            }
-        if (!ok)
-            return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
+        return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
     }
     return 0;
+}
+
+int pctx_check_keys(pctx_t *p, json_t *obj, const char *what, const char *const *allowed)
+{
+    return pctx_check_keys2(p, obj, what, allowed, NULL);
 }
 
 int pctx_get_bool(pctx_t *p, json_t *obj, const char *key, bool *out)

@@ -19,6 +19,7 @@
 typedef struct pctx {
     jsonsrc_t *src;
     cfg4_t *cfg;
+    cfg_common_t *common;    /* the shared sections of the configuration being parsed */
     char path[1024];
     size_t plen;
     char *err;
@@ -37,6 +38,12 @@ int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...) NST_PRINTF(3, 4)
 /* Rejects keys of obj that are not in allowed (NULL-terminated). "comment" and "user-context"
  * are always allowed. what names the map in the message ("subnet4 entry"). */
 int pctx_check_keys(pctx_t *p, json_t *obj, const char *what, const char *const *allowed);
+/* The same with two lists of allowed keys (a family's own and the shared ones). */
+int pctx_check_keys2(pctx_t *p, json_t *obj, const char *what, const char *const *allowed,
+                     const char *const *also);
+
+/* cfg_common.c: the shared sections of a Dhcp4 / Dhcp6 map into *p->common. */
+int cfg_common_parse(pctx_t *p, json_t *d);
 
 /* Typed getters. */
 int pctx_get_bool(pctx_t *p, json_t *obj, const char *key, bool *out);

@@ -82,16 +82,16 @@ static int walk_socket(const json_t *m, const char *field, path_fn fn, void *ud)
 static int walk(const cfg4_t *c, path_fn fn, void *ud)
 {
     int r = 0;
-    if (c->lease_db.sql.type == CFG_DB_MEMFILE && c->lease_db.persist)
+    if (c->common.lease_db.sql.type == CFG_DB_MEMFILE && c->common.lease_db.persist)
         r = visit(fn, ud, CFG_PATH_LEASES, "lease-database.name",
                   json_object_get(c->dhcp4, "lease-database"), "name");
     if (!r)
-        r = walk_loggers(c->loggers, fn, ud);
+        r = walk_loggers(c->common.loggers, fn, ud);
     if (!r)
-        r = walk_socket(c->control_socket, "control-socket.socket-name", fn, ud);
+        r = walk_socket(c->common.control_socket, "control-socket.socket-name", fn, ud);
     size_t i;
     const json_t *m;
-    json_array_foreach(c->control_sockets, i, m) {
+    json_array_foreach(c->common.control_sockets, i, m) {
         char field[64];
         snprintf(field, sizeof field, "control-sockets[%zu].socket-name", i);
         if (r || (r = walk_socket(m, field, fn, ud)))

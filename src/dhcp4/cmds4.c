@@ -39,7 +39,7 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     int64_t now = now_mono_ms();
-    const cfg_mt_t *mt = &s->rt->cfg->mt;
+    const cfg_mt_t *mt = &s->rt->cfg->common.mt;
     json_t *a = json_pack("{s:I, s:I, s:I, s:b, s:{s:s}}",
                           "pid", (json_int_t)getpid(),
                           "uptime", (json_int_t)((now - s->start_mono_ms) / 1000),
@@ -294,7 +294,7 @@ static json_t *cmd_leases_reclaim(const char *name, json_t *args, void *ud)
 
 static json_t *cmd_server_tag_get(const char *name, json_t *args, void *ud)
 {
-    const char *tag = SRV(ud)->rt->cfg->server_tag;
+    const char *tag = SRV(ud)->rt->cfg->common.server_tag;
     return cmd_answer(CMD_SUCCESS, NULL, json_pack("{s:s}", "server-tag", tag ? tag : ""));
 }
 

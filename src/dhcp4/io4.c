@@ -431,12 +431,12 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
     char **names = NULL;
     uint32_t *addrs = NULL;
     size_t n = 0;
-    for (size_t i = 0; i < cfg->iface_count; i++) {
-        if (strcmp(cfg->ifaces[i].name, "*")) {
+    for (size_t i = 0; i < cfg->common.iface_count; i++) {
+        if (strcmp(cfg->common.ifaces[i].name, "*")) {
             names = xrealloc(names, (n + 1) * sizeof *names);
             addrs = xrealloc(addrs, (n + 1) * sizeof *addrs);
-            names[n] = cfg->ifaces[i].name;
-            addrs[n++] = cfg->ifaces[i].addr;
+            names[n] = cfg->common.ifaces[i].name;
+            addrs[n++] = cfg->common.ifaces[i].addr;
             continue;
         }
         struct if_nameindex *all = if_nameindex();
@@ -462,7 +462,7 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
             continue;
         r = iface_lookup(f, names[i], addrs[i] == UINT32_MAX ? 0 : addrs[i], err, errlen);
         if (!r)
-            r = open_iface_sockets(s, f, cfg->socket_type == CFG_SOCKET_RAW, err, errlen);
+            r = open_iface_sockets(s, f, cfg->common.socket_type == CFG_SOCKET_RAW, err, errlen);
         if (r)
             break;
         if (f->pkt_fd >= 0) {

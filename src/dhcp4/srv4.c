@@ -68,7 +68,7 @@ static const cfg_db_t *lost_db(srv4_t *s, char *what, size_t cap)
 {
     if (atomic_load(&s->lease_db_lost)) {
         snprintf(what, cap, "lease database");
-        return &s->rt->cfg->lease_db.sql;
+        return &s->rt->cfg->common.lease_db.sql;
     }
     for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
         hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
@@ -180,8 +180,8 @@ static char *store_signature(const cfg_lease_db_t *db, const char *path)
 
 static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
 {
-    if (cfg->lease_db.name)
-        snprintf(buf, cap, "%s", cfg->lease_db.name);
+    if (cfg->common.lease_db.name)
+        snprintf(buf, cap, "%s", cfg->common.lease_db.name);
     else
         snprintf(buf, cap, "%s/kea-leases4.csv", NESTOR_LEASE_DIR);
 }
@@ -189,11 +189,11 @@ static void lease_path(const cfg4_t *cfg, char *buf, size_t cap)
 static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **sig, char *err, size_t errlen)
 {
     char path[4096];
-    if (cfg->lease_db.sql.type != CFG_DB_MEMFILE)
-        cfg_db_describe(&cfg->lease_db.sql, path, sizeof path);
+    if (cfg->common.lease_db.sql.type != CFG_DB_MEMFILE)
+        cfg_db_describe(&cfg->common.lease_db.sql, path, sizeof path);
     else
         lease_path(cfg, path, sizeof path);
-    *sig = store_signature(&cfg->lease_db, path);
+    *sig = store_signature(&cfg->common.lease_db, path);
     if (s->store && s->store_sig && !strcmp(*sig, s->store_sig)) {
         *out = s->store; /* unchanged: keep the open store and its in-memory leases */
         return 0;
@@ -202,8 +202,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         /* Flush the old store first so that the new one loads everything from the file. */
         s->store->ops->flush(s->store);
     }
-    if (cfg->lease_db.sql.type == CFG_DB_MYSQL) {
-        const cfg_db_t *db = &cfg->lease_db.sql;
+    if (cfg->common.lease_db.sql.type == CFG_DB_MYSQL) {
+        const cfg_db_t *db = &cfg->common.lease_db.sql;
         mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
@@ -218,8 +218,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: %s", path);
         return 0;
     }
-    if (cfg->lease_db.sql.type == CFG_DB_POSTGRESQL) {
-        const cfg_db_t *db = &cfg->lease_db.sql;
+    if (cfg->common.lease_db.sql.type == CFG_DB_POSTGRESQL) {
+        const cfg_db_t *db = &cfg->common.lease_db.sql;
         pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
@@ -235,9 +235,9 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         return 0;
     }
     memfile_config_t mc = {
-        .family = LEASE_V4, .path = path, .persist = cfg->lease_db.persist,
-        .lfc_interval = cfg->lease_db.lfc_interval, .max_row_errors = cfg->lease_db.max_row_errors,
-        .durable = cfg->lease_db.durable, .report = report_memfile,
+        .family = LEASE_V4, .path = path, .persist = cfg->common.lease_db.persist,
+        .lfc_interval = cfg->common.lease_db.lfc_interval, .max_row_errors = cfg->common.lease_db.max_row_errors,
+        .durable = cfg->common.lease_db.durable, .report = report_memfile,
     };
     int r = memfile_open(&mc, out, err, errlen);
     if (r) {
@@ -246,8 +246,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         return r;
     }
     LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MEMFILE_DB", "opening memory based lease database: %s%s",
-             cfg->lease_db.persist ? path : "persist=false",
-             cfg->lease_db.durable ? " (durable: replies wait for fsync)" : "");
+             cfg->common.lease_db.persist ? path : "persist=false",
+             cfg->common.lease_db.durable ? " (durable: replies wait for fsync)" : "");
     return 0;
 }
 
@@ -263,7 +263,7 @@ static void schedule(struct event *ev, uint32_t secs)
 static void on_reclaim(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
-    const cfg_expired_t *e = &s->rt->cfg->expired;
+    const cfg_expired_t *e = &s->rt->cfg->common.expired;
     /* As Kea: reclaimed leases are removed at once when the flush timer is off. */
     int n = alloc4_reclaim(s->rt->alloc, now_epoch(), e->max_reclaim_leases, e->max_reclaim_time,
                            e->flush_reclaimed_timer_wait_time == 0);
@@ -275,7 +275,7 @@ static void on_reclaim(evutil_socket_t fd, short what, void *arg)
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = arg;
-    const cfg_expired_t *e = &s->rt->cfg->expired;
+    const cfg_expired_t *e = &s->rt->cfg->common.expired;
     size_t n = 0;
     if (s->store->ops->delete_reclaimed(s->store, LEASE_V4, now_epoch(), e->hold_reclaimed_time, &n) == 0 && n > 0)
         LOG_DEBUG(NLOG_ALLOC, 40, "ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_COMPLETE",
@@ -297,16 +297,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static char *iface_signature(const cfg4_t *c, uint16_t port)
 {
     size_t cap = 64, o = 0;
-    for (size_t i = 0; i < c->iface_count; i++)
-        cap += strlen(c->ifaces[i].name) + 16;
+    for (size_t i = 0; i < c->common.iface_count; i++)
+        cap += strlen(c->common.ifaces[i].name) + 16;
     struct ifaddrs *ifa = NULL;
-    if (c->re_detect && getifaddrs(&ifa) == 0)
+    if (c->common.re_detect && getifaddrs(&ifa) == 0)
         for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
             cap += strlen(i->ifa_name) + 32;
     char *sig = xmalloc(cap);
-    o += (size_t)snprintf(sig + o, cap - o, "%d|%u", c->socket_type, port);
-    for (size_t i = 0; i < c->iface_count; i++)
-        o += (size_t)snprintf(sig + o, cap - o, "|%s/%u", c->ifaces[i].name, c->ifaces[i].addr);
+    o += (size_t)snprintf(sig + o, cap - o, "%d|%u", c->common.socket_type, port);
+    for (size_t i = 0; i < c->common.iface_count; i++)
+        o += (size_t)snprintf(sig + o, cap - o, "|%s/%u", c->common.ifaces[i].name, c->common.ifaces[i].addr);
     for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
         if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
             o += (size_t)snprintf(sig + o, cap - o, "|%s@%u=%08x", i->ifa_name, if_nametoindex(i->ifa_name),
@@ -351,7 +351,7 @@ static int prepare_extras(const cfg4_t *cfg, nlog_setup_t **logs, ctrl_sockets_c
     char where[1400];
     *logs = NULL;
     *socks = NULL;
-    if (nlog_prepare(cfg->loggers, logs, e, sizeof e)) {
+    if (nlog_prepare(cfg->common.loggers, logs, e, sizeof e)) {
         jsonsrc_where(cfg->src, "/Dhcp4/loggers", where, sizeof where);
         snprintf(err, errlen, "%s: %s", where, e);
         return NST_ECONFIG;
@@ -425,18 +425,18 @@ static void rt_destroy(gen_t *g)
 
 static void start_workers(srv4_t *s, const cfg4_t *cfg)
 {
-    if (cfg->mt.enabled)
-        s->workers = workers4_start(s, cfg->mt.thread_pool_size, cfg->mt.packet_queue_size, s->in_command);
+    if (cfg->common.mt.enabled)
+        s->workers = workers4_start(s, cfg->common.mt.thread_pool_size, cfg->common.mt.packet_queue_size, s->in_command);
 }
 
 /* Whether cfg asks for other worker threads than those running. */
 static bool workers_change(const srv4_t *s, const cfg4_t *cfg)
 {
-    if (!s->rt || !cfg->mt.enabled != !s->workers)
+    if (!s->rt || !cfg->common.mt.enabled != !s->workers)
         return true;
     const cfg4_t *o = s->rt->cfg;
-    return cfg->mt.enabled &&
-           (cfg->mt.thread_pool_size != o->mt.thread_pool_size || cfg->mt.packet_queue_size != o->mt.packet_queue_size);
+    return cfg->common.mt.enabled &&
+           (cfg->common.mt.thread_pool_size != o->common.mt.thread_pool_size || cfg->common.mt.packet_queue_size != o->common.mt.packet_queue_size);
 }
 
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
@@ -550,8 +550,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     } else if (paused) {
         workq_resume(s->workers);
     }
-    schedule(s->ev_reclaim, cfg->expired.reclaim_timer_wait_time);
-    schedule(s->ev_flush, cfg->expired.flush_reclaimed_timer_wait_time);
+    schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
+    schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
     s->reload_mono_ms = now_mono_ms();
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
              "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",

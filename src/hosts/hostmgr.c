@@ -31,12 +31,12 @@ int hostmgr_open(const cfg4_t *cfg, const hosts4_t *file, hostdb_report_fn repor
                  hostmgr_t **out, char *err, size_t errlen)
 {
     *out = NULL;
-    hostdb_t **dbs = xcalloc(cfg->hosts_db_count ? cfg->hosts_db_count : 1, sizeof *dbs);
-    for (size_t i = 0; i < cfg->hosts_db_count; i++) {
+    hostdb_t **dbs = xcalloc(cfg->common.hosts_db_count ? cfg->common.hosts_db_count : 1, sizeof *dbs);
+    for (size_t i = 0; i < cfg->common.hosts_db_count; i++) {
         char e[768];
-        int r = hostdb_open(&cfg->hosts_dbs[i], cfg->optdefs, report, arg, &dbs[i], e, sizeof e);
+        int r = hostdb_open(&cfg->common.hosts_dbs[i], cfg->optdefs, report, arg, &dbs[i], e, sizeof e);
         if (r) {
-            if (cfg->hosts_db_count > 1)
+            if (cfg->common.hosts_db_count > 1)
                 snprintf(err, errlen, "hosts-databases[%zu]: %s", i, e);
             else
                 snprintf(err, errlen, "hosts-database: %s", e);
@@ -46,7 +46,7 @@ int hostmgr_open(const cfg4_t *cfg, const hosts4_t *file, hostdb_report_fn repor
             return r;
         }
     }
-    *out = hostmgr_new(cfg, file, dbs, cfg->hosts_db_count);
+    *out = hostmgr_new(cfg, file, dbs, cfg->common.hosts_db_count);
     free(dbs);
     return 0;
 }

@@ -39,12 +39,12 @@ static void test_defaults(void **state)
     assert_true(c->match_client_id);
     assert_false(c->authoritative);
     assert_int_equal(c->decline_probation_period, 86400);
-    assert_int_equal(c->lease_db.lfc_interval, 3600);
-    assert_true(c->lease_db.persist);
-    assert_string_equal(c->lease_db.type, "memfile");
-    assert_int_equal(c->socket_type, CFG_SOCKET_RAW);
-    assert_int_equal(c->expired.max_reclaim_leases, 100);
-    assert_int_equal(c->mt.packet_queue_size, 64);
+    assert_int_equal(c->common.lease_db.lfc_interval, 3600);
+    assert_true(c->common.lease_db.persist);
+    assert_string_equal(c->common.lease_db.type, "memfile");
+    assert_int_equal(c->common.socket_type, CFG_SOCKET_RAW);
+    assert_int_equal(c->common.expired.max_reclaim_leases, 100);
+    assert_int_equal(c->common.mt.packet_queue_size, 64);
     assert_int_equal(c->host_id_count, 4);
     assert_int_equal(c->host_id_order[0], HOST_ID_HWADDR);
     cfg4_free(c);
@@ -67,10 +67,10 @@ static void test_full_subnet(void **state)
         "     \"reservations\": [{\"hw-address\": \"aa:bb:cc:dd:ee:ff\", \"ip-address\": \"192.0.2.5\", \"hostname\": \"h\"}]\n"
         "  }]\n"
         "}}");
-    assert_int_equal(c->iface_count, 2);
-    assert_string_equal(c->ifaces[0].name, "eth0");
-    assert_int_equal(c->ifaces[0].addr, 0xc0000201);
-    assert_int_equal(c->socket_type, CFG_SOCKET_UDP);
+    assert_int_equal(c->common.iface_count, 2);
+    assert_string_equal(c->common.ifaces[0].name, "eth0");
+    assert_int_equal(c->common.ifaces[0].addr, 0xc0000201);
+    assert_int_equal(c->common.socket_type, CFG_SOCKET_UDP);
     assert_int_equal(c->subnet_count, 1);
     const cfg_subnet4_t *s = cfg4_subnet_by_id(c, 7);
     assert_non_null(s);
@@ -157,7 +157,7 @@ static void test_errors_name_parameter_and_position(void **state)
 static void test_hooks_map_to_builtins(void **state)
 {
     cfg4_t *c = load_ok("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so\"}]}}");
-    assert_true(c->hook_lease_cmds);
+    assert_true(c->common.hook_lease_cmds);
     cfg4_free(c);
 }
 
@@ -169,7 +169,7 @@ static void test_sql_databases(void **state)
                         "\"on-fail\": \"serve-retry-continue\", \"retry-on-startup\": true}, "
                         "\"hosts-databases\": [{\"type\": \"mysql\", \"name\": \"h1\", \"readonly\": true, "
                         "\"read-timeout\": 2}, {\"type\": \"postgresql\", \"name\": \"h2\", \"password\": \"p\"}]}}");
-    const cfg_db_t *l = &c->lease_db.sql;
+    const cfg_db_t *l = &c->common.lease_db.sql;
     assert_int_equal(l->type, CFG_DB_POSTGRESQL);
     assert_string_equal(l->name, "kea");
     assert_string_equal(l->host, "127.0.0.1");
@@ -181,11 +181,11 @@ static void test_sql_databases(void **state)
     assert_int_equal(l->reconnect_wait_time, 500);
     assert_int_equal(l->on_fail, CFG_DB_SERVE_RETRY_CONTINUE);
     assert_true(l->retry_on_startup);
-    assert_int_equal(c->hosts_db_count, 2);
-    assert_int_equal(c->hosts_dbs[0].type, CFG_DB_MYSQL);
-    assert_true(c->hosts_dbs[0].readonly);
-    assert_int_equal(c->hosts_dbs[0].read_timeout, 2);
-    assert_string_equal(c->hosts_dbs[1].name, "h2");
+    assert_int_equal(c->common.hosts_db_count, 2);
+    assert_int_equal(c->common.hosts_dbs[0].type, CFG_DB_MYSQL);
+    assert_true(c->common.hosts_dbs[0].readonly);
+    assert_int_equal(c->common.hosts_dbs[0].read_timeout, 2);
+    assert_string_equal(c->common.hosts_dbs[1].name, "h2");
     /* config-get shows no password */
     json_t *root = json_deep_copy(jsonsrc_root(c->src));
     cfg_db_redact(root);

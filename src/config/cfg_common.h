@@ -1,0 +1,86 @@
+/* The parts of a Kea server configuration that Dhcp4 and Dhcp6 share, parsed once for both:
+ * interfaces-config, lease-database, hosts-database(s), expired-leases-processing,
+ * multi-threading, control-socket(s), loggers, hooks-libraries and server-tag.
+ *
+ * Contract:
+ * - cfg_common_t is part of a family's immutable configuration model (cfg4_t.common) and freed
+ *   with it (cfg_common_free). JSON members are borrowed from the configuration's source text.
+ * - Parsing (cfg_common_parse, internal to the config module) follows the config module's rules:
+ *   every bad value is an error naming the parameter with file:line:col; Kea 2.2's defaults
+ *   otherwise (cfg_common_defaults).
+ * - Family differences: an interface may carry an address of the family ("eth0/192.0.2.1",
+ *   "eth0/2001:db8::1"); dhcp-socket-type and outbound-interface are DHCPv4 keys.
+ */
+#ifndef NESTOR_CONFIG_CFG_COMMON_H
+#define NESTOR_CONFIG_CFG_COMMON_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config/cfg_db.h"
+
+typedef struct cfg_iface {
+    char *name;               /* "eth0" or "*" */
+    uint32_t addr;            /* v4, from "eth0/192.0.2.1"; 0 = any */
+    struct in6_addr addr6;    /* v6, from "eth0/2001:db8::1"; :: = none */
+} cfg_iface_t;
+
+enum cfg_socket_type { CFG_SOCKET_RAW, CFG_SOCKET_UDP };
+enum cfg_outbound { CFG_OUTBOUND_SAME_AS_INBOUND, CFG_OUTBOUND_USE_ROUTING };
+
+typedef struct cfg_lease_db {
+    char *type;               /* "memfile", "postgresql" or "mysql" */
+    cfg_db_t sql;             /* SQL types: connection and recovery parameters */
+    char *name;               /* memfile: lease file path; NULL = default */
+    bool persist;
+    uint32_t lfc_interval;
+    uint32_t max_row_errors;
+    bool durable;             /* Nestor extension "nestor-durable": ack only after fsync */
+} cfg_lease_db_t;
+
+typedef struct cfg_expired {
+    uint32_t reclaim_timer_wait_time;        /* s */
+    uint32_t flush_reclaimed_timer_wait_time;/* s */
+    uint32_t hold_reclaimed_time;            /* s */
+    uint32_t max_reclaim_leases;
+    uint32_t max_reclaim_time;               /* ms */
+    uint32_t unwarned_reclaim_cycles;
+} cfg_expired_t;
+
+typedef struct cfg_mt {
+    bool enabled;
+    uint32_t thread_pool_size;    /* 0 = number of CPUs */
+    uint32_t packet_queue_size;
+} cfg_mt_t;
+
+typedef struct cfg_common {
+    uint8_t family;               /* 4 or 6 */
+    cfg_iface_t *ifaces;
+    size_t iface_count;
+    enum cfg_socket_type socket_type;
+    enum cfg_outbound outbound;
+    bool re_detect;
+    cfg_lease_db_t lease_db;
+    cfg_db_t *hosts_dbs;          /* hosts-database / hosts-databases, consulted in order */
+    size_t hosts_db_count;
+    cfg_expired_t expired;
+    cfg_mt_t mt;
+    char *server_tag;
+    json_t *loggers;              /* borrowed; NULL = none */
+    json_t *control_socket;       /* borrowed: "control-socket" (Kea 2.2) */
+    json_t *control_sockets;      /* borrowed: "control-sockets" (Kea 2.7+) */
+    bool hook_lease_cmds, hook_ha;/* Kea hook libraries mapped to built-ins */
+    json_t *hook_ha_params;       /* borrowed: libdhcp_ha.so parameters */
+} cfg_common_t;
+
+/* The keys of a Dhcp4 / Dhcp6 map that cfg_common_parse reads (NULL-terminated). */
+extern const char *const cfg_common_keys[];
+
+void cfg_common_defaults(cfg_common_t *c, int family);
+void cfg_common_free(cfg_common_t *c);
+
+#endif

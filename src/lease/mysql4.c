@@ -181,10 +181,16 @@ static char *col_text(MYSQL_STMT *st, row_t *r, unsigned col)
     return buf;
 }
 
-/* The next row of st as a lease: 1, 0 at the end, NST_EIO on a fetch error. */
-static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
+/* The next row of st as a lease: 1, 0 at the end, NST_EIO on a fetch error. A row that is no
+ * lease (NULL valid_lifetime, expire or subnet_id) is reported with its address and skipped. */
+static int next_row(my4_t *s, MYSQL_STMT *st, row_t *r, lease_t *out)
 {
-    int f = mysql_stmt_fetch(st);
+    int f;
+    const char *null;
+    while ((f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA && f != 1 &&
+           (null = r->nul[3] ? "valid_lifetime" : r->nul[4] ? "expire" : r->nul[5] ? "subnet_id" : NULL))
+        my4_report(s, 4, "DHCPSRV_MYSQL_LEASE_ROW_SKIPPED", "lease row for %u.%u.%u.%u skipped: %s is NULL",
+                   r->addr >> 24, (r->addr >> 16) & 255, (r->addr >> 8) & 255, r->addr & 255, null);
     if (f == MYSQL_NO_DATA)
         return 0;
     if (f == 1)
@@ -198,10 +204,10 @@ static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
     }
     if (!r->nul[2] && r->len[2])
         lease_set_client_id(out, r->cid, r->len[2] > sizeof r->cid ? sizeof r->cid : r->len[2]);
-    out->valid_lft = r->nul[3] ? 0 : r->valid;
-    int64_t expire = r->nul[4] ? 0 : myconn_from_time(&r->expire);
+    out->valid_lft = r->valid;
+    int64_t expire = myconn_from_time(&r->expire);
     out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
-    out->subnet_id = r->nul[5] ? 0 : r->subnet;
+    out->subnet_id = r->subnet;
     out->fqdn_fwd = !r->nul[6] && r->fwd;
     out->fqdn_rev = !r->nul[7] && r->rev;
     out->hostname = col_text(st, r, 8);
@@ -273,7 +279,7 @@ static int one(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_t *out)
     if (!st)
         return NST_EIO;
     row_t r;
-    int got = row_bind(st, &r) ? NST_EIO : next_row(st, &r, out);
+    int got = row_bind(st, &r) ? NST_EIO : next_row(s, st, &r, out);
     mysql_stmt_free_result(st);
     return got == 1 ? 0 : got == 0 ? NST_ENOENT : NST_EIO;
 }
@@ -287,7 +293,7 @@ static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out
     row_t r;
     int got = row_bind(st, &r) ? NST_EIO : 1;
     lease_t l;
-    while (got == 1 && (got = next_row(st, &r, &l)) == 1) {
+    while (got == 1 && (got = next_row(s, st, &r, &l)) == 1) {
         lease_list_push(out, &l);
         lease_free(&l);
     }
@@ -387,7 +393,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     row_t r;
     int got = row_bind(stmt, &r) ? NST_EIO : 1;
     lease_t l;
-    while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
+    while (got == 1 && (got = next_row(s, stmt, &r, &l)) == 1) {
         sqlbatch4_row(reqs, n, &l);
         lease_free(&l);
     }

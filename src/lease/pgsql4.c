@@ -120,10 +120,23 @@ void pg4_bind(pg4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
 #undef P
 }
 
-void pg4_decode(const PGresult *r, int i, lease_t *out)
+int pg4_decode(pg4_t *s, const PGresult *r, int i, lease_t *out)
 {
+    int64_t addr = 0, valid, expire_ts, subnet, state = LEASE_STATE_DEFAULT; /* the column's default */
+    const char *null = !pg_col_int8(r, i, 0, &addr)       ? "address"
+                       : !pg_col_int8(r, i, 3, &valid)     ? "valid_lifetime"
+                       : !pg_col_int8(r, i, 4, &expire_ts) ? "expire"
+                       : !pg_col_int8(r, i, 5, &subnet)    ? "subnet_id"
+                                                           : NULL;
+    if (null) {
+        pg4_report(s, 4, "DHCPSRV_PGSQL_LEASE_ROW_SKIPPED", "lease row for %u.%u.%u.%u skipped: %s is NULL",
+                   (unsigned)(addr >> 24) & 255, (unsigned)(addr >> 16) & 255, (unsigned)(addr >> 8) & 255,
+                   (unsigned)addr & 255, null);
+        return NST_EINVAL;
+    }
+    pg_col_int8(r, i, 9, &state);
     lease_init(out, LEASE_V4);
-    out->addr.v4 = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
+    out->addr.v4 = (uint32_t)addr;
     if (!PQgetisnull(r, i, 1)) {
         int n = PQgetlength(r, i, 1);
         out->hwaddr_len = (uint8_t)(n > LEASE_HWADDR_MAX ? LEASE_HWADDR_MAX : n);
@@ -133,17 +146,18 @@ void pg4_decode(const PGresult *r, int i, lease_t *out)
         int n = PQgetlength(r, i, 2);
         lease_set_client_id(out, (const uint8_t *)PQgetvalue(r, i, 2), (size_t)(n > LEASE_CLIENTID_MAX ? LEASE_CLIENTID_MAX : n));
     }
-    out->valid_lft = (uint32_t)pg_get_int8(PQgetvalue(r, i, 3));
-    int64_t expire = pg_ts_to_epoch(pg_get_int8(PQgetvalue(r, i, 4)));
+    out->valid_lft = (uint32_t)valid;
+    int64_t expire = pg_ts_to_epoch(expire_ts);
     out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
-    out->subnet_id = (uint32_t)pg_get_int8(PQgetvalue(r, i, 5));
-    out->fqdn_fwd = !PQgetisnull(r, i, 6) && PQgetvalue(r, i, 6)[0];
-    out->fqdn_rev = !PQgetisnull(r, i, 7) && PQgetvalue(r, i, 7)[0];
+    out->subnet_id = (uint32_t)subnet;
+    out->fqdn_fwd = PQgetlength(r, i, 6) == 1 && PQgetvalue(r, i, 6)[0];
+    out->fqdn_rev = PQgetlength(r, i, 7) == 1 && PQgetvalue(r, i, 7)[0];
     if (!PQgetisnull(r, i, 8) && PQgetlength(r, i, 8) > 0)
         out->hostname = xstrndup(PQgetvalue(r, i, 8), (size_t)PQgetlength(r, i, 8));
-    out->state = PQgetisnull(r, i, 9) ? 0 : (uint32_t)pg_get_int8(PQgetvalue(r, i, 9));
+    out->state = (uint32_t)state;
     if (!PQgetisnull(r, i, 10) && PQgetlength(r, i, 10) > 0)
         out->user_context = xstrndup(PQgetvalue(r, i, 10), (size_t)PQgetlength(r, i, 10));
+    return 0;
 }
 
 static pg4_t *S(lease_store_t *st) { return (pg4_t *)st; }
@@ -242,9 +256,7 @@ static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
-    int found = PQntuples(r) > 0;
-    if (found)
-        pg4_decode(r, 0, out);
+    int found = PQntuples(r) > 0 && pg4_decode(s, r, 0, out) == 0;
     PQclear(r);
     return found ? 0 : NST_ENOENT;
 }
@@ -257,7 +269,8 @@ static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, cons
         return NST_EIO;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        pg4_decode(r, i, &l);
+        if (pg4_decode(s, r, i, &l))
+            continue;
         lease_list_push(out, &l);
         lease_free(&l);
     }
@@ -368,7 +381,8 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
         return NST_EIO;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        pg4_decode(r, i, &l);
+        if (pg4_decode(s, r, i, &l))
+            continue;
         sqlbatch4_row(reqs, n, &l);
         lease_free(&l);
     }
@@ -488,9 +502,11 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     lease_subnet_counts_t *c = xcalloc((size_t)rows + 1, sizeof *c);
     size_t k = 0;
     for (int i = 0; i < rows; i++) {
-        uint32_t sub = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
-        int64_t state = pg_get_int8(PQgetvalue(r, i, 1));
-        int64_t leases = pg_get_int8(PQgetvalue(r, i, 2));
+        int64_t subnet, state, leases;
+        if (!pg_col_int8(r, i, 0, &subnet) || !pg_col_int8(r, i, 1, &state) || !pg_col_int8(r, i, 2, &leases) ||
+            leases <= 0)
+            continue; /* a NULL count counts nothing */
+        uint32_t sub = (uint32_t)subnet;
         if (!k || c[k - 1].subnet_id != sub)
             c[k++].subnet_id = sub;
         if (state == LEASE_STATE_DEFAULT)

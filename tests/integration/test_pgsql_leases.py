@@ -11,7 +11,7 @@ from conftest import NESTOR, Server, basic_config
 from test_clients import perfdhcp
 from test_protocol import MAC, dora
 from lookahead import check_burst_of_discovers, check_sustained_load
-from sqlchecks import check_reloads_keep_connections
+from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
 PORT = 5531
 
@@ -148,6 +148,21 @@ def test_lease_commands_on_postgresql(lan, server, empty):
     w = srv.cmd("lease4-wipe", {"subnet-id": 1})
     assert w["result"] == 0, w
     assert rows(pg, "SELECT count(*) FROM lease4") == [["0"]]
+
+
+def test_rows_with_nulls_are_skipped_with_a_warning(lan, server, empty):
+    def insert(base):
+        # with the triggers off: Kea's statistics trigger refuses a NULL subnet (lease4_stat's key)
+        empty.sql("ALTER TABLE lease4 DISABLE TRIGGER USER; "
+                  "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, state, hostname) VALUES "
+                  f"({base + 111}, '\\x02000000e111', NULL, now() + interval '1 hour', 1, 0, 'a'), "
+                  f"({base + 112}, '\\x02000000e112', 3600, NULL, 1, 0, 'b'), "
+                  f"({base + 113}, '\\x02000000e113', 3600, now() + interval '1 hour', NULL, 0, 'c'), "
+                  f"({base + 114}, NULL, 3600, now() + interval '1 hour', 1, NULL, NULL); "
+                  "ALTER TABLE lease4 ENABLE TRIGGER USER; "
+                  "INSERT INTO lease4_stat VALUES (1, 1, NULL);", db="kea")
+        return ["192.0.2.111", "192.0.2.112", "192.0.2.113"]
+    check_rows_with_nulls(lan, server, lease_db(empty), insert, assigned=1)   # .110
 
 
 def test_expiry_after_2038_is_stored(lan, server, empty):

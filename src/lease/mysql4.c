@@ -31,7 +31,8 @@ static const char *const stmts[MY4_NSTMT] = {
     [MY4_S_GET_PAGE] = SEL "WHERE address > ? ORDER BY address LIMIT ?",
     [MY4_S_GET_EXP] = SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= ? "
                           "ORDER BY expire LIMIT ?",
-    [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ?",
+    /* the addresses in the list (comma-separated) have queued writes: left for a later round */
+    [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ? AND NOT FIND_IN_SET(address, ?)",
     [MY4_S_WIPE_ALL] = "DELETE FROM lease4",
     [MY4_S_WIPE_SUB] = "DELETE FROM lease4 WHERE subnet_id = ?",
     [MY4_S_COUNTS] = ("SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
@@ -284,9 +285,9 @@ static int one(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_t *out)
     return got == 1 ? 0 : got == 0 ? NST_ENOENT : NST_EIO;
 }
 
-static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
+/* The leases of a lookup as the database has them (queued writes not waited for). */
+static int fetch_now(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
 {
-    my4_flush(&s->base); /* control-command reads see every acknowledged write */
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
@@ -299,6 +300,12 @@ static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out
     }
     mysql_stmt_free_result(st);
     return got < 0 ? NST_EIO : 0;
+}
+
+static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
+{
+    my4_flush(&s->base); /* control-command reads see every acknowledged write */
+    return fetch_now(s, k, params, out);
 }
 
 /* ---- lookups --------------------------------------------------------------------------------- */
@@ -473,12 +480,18 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     MYSQL_BIND p[2];
     my4_b_time(&p[0], &t);
     my4_b_u64(&p[1], &n);
-    return many(S(st), MY4_S_GET_EXP, p, out);
+    /* reclamation runs on the main loop: it does not wait for the queue, which the overlay adds */
+    lease_list_t got = {0};
+    int r = fetch_now(S(st), MY4_S_GET_EXP, p, &got);
+    overlay4_expired(&S(st)->ov, &got, now, max);
+    for (size_t i = 0; i < got.count; i++)
+        lease_list_push(out, &got.items[i]);
+    lease_list_free(&got);
+    return r;
 }
 
-static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
+static int affected_now(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
 {
-    my4_flush(&s->base);
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
@@ -486,13 +499,26 @@ static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
+static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params)
+{
+    my4_flush(&s->base);
+    return affected_now(s, k, params);
+}
+
+/* Runs on the main loop: does not wait for the queue, leaves the addresses with queued writes. */
 static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
 {
+    my4_t *s = S(st);
     MYSQL_TIME t;
     bound_time(now - secs, &t);
-    MYSQL_BIND p[1];
+    char *queued = overlay4_queued_list(&s->ov, "", "");
+    unsigned long len = strlen(queued);
+    MYSQL_BIND p[2];
     my4_b_time(&p[0], &t);
-    return affected(S(st), MY4_S_DEL_RECL, p);
+    my4_b_bytes(&p[1], MYSQL_TYPE_STRING, queued, &len);
+    int r = affected_now(s, MY4_S_DEL_RECL, p);
+    free(queued);
+    return r;
 }
 
 static int wipe4(lease_store_t *st, uint32_t subnet_id)
@@ -504,10 +530,10 @@ static int wipe4(lease_store_t *st, uint32_t subnet_id)
     return affected(S(st), MY4_S_WIPE_SUB, p);
 }
 
-static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+/* lease4_stat as the database has it (queued writes not waited for). */
+static int counts_db(void *ctx, lease_subnet_counts_t **out, size_t *n)
 {
-    my4_t *s = S(st);
-    my4_flush(st);
+    my4_t *s = ctx;
     *out = NULL;
     *n = 0;
     MYSQL_STMT *stmt = run(s, MY4_S_COUNTS, NULL);
@@ -546,6 +572,12 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     *out = c;
     *n = k;
     return 0;
+}
+
+/* Runs on the main loop (reload, lease4-wipe): the queued writes' counts come from the overlay. */
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    return overlay4_counts(&S(st)->ov, counts_db, S(st), out, n);
 }
 
 static void tick(lease_store_t *st, int64_t now_ms)

@@ -55,7 +55,9 @@ static const struct {
     {"get_page", SEL "WHERE address > $1 ORDER BY address LIMIT $2", 2, {PG_INT8OID, PG_INT8OID}},
     {"get_exp", SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= $1 "
                 "ORDER BY expire LIMIT $2", 2, {PG_TIMESTAMPTZOID, PG_INT8OID}},
-    {"del_recl", "DELETE FROM lease4 WHERE state = 2 AND expire < $1", 1, {PG_TIMESTAMPTZOID}},
+    /* the addresses in $2 have queued writes: left for a later round */
+    {"del_recl", "DELETE FROM lease4 WHERE state = 2 AND expire < $1 AND address <> ALL($2)", 2,
+     {PG_TIMESTAMPTZOID, PG_INT8ARRAYOID}},
     {"wipe_all", "DELETE FROM lease4", 0, {0}},
     {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = $1", 1, {PG_INT8OID}},
     {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
@@ -261,9 +263,9 @@ static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const
     return found ? 0 : NST_ENOENT;
 }
 
-static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
+/* The leases of a lookup as the database has them (queued writes not waited for). */
+static int fetch_now(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
 {
-    pg4_flush(&s->base); /* control-command reads see every acknowledged write */
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
@@ -276,6 +278,12 @@ static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, cons
     }
     PQclear(r);
     return 0;
+}
+
+static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
+{
+    pg4_flush(&s->base); /* control-command reads see every acknowledged write */
+    return fetch_now(s, stmt, n, vals, lens, out);
 }
 
 static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
@@ -455,7 +463,14 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     pg_put_int8(n, max ? (int64_t)max : INT64_MAX);
     const char *v[] = {t, n};
     int len[] = {8, 8};
-    return many(S(st), "get_exp", 2, v, len, out);
+    /* reclamation runs on the main loop: it does not wait for the queue, which the overlay adds */
+    lease_list_t got = {0};
+    int r = fetch_now(S(st), "get_exp", 2, v, len, &got);
+    overlay4_expired(&S(st)->ov, &got, now, max);
+    for (size_t i = 0; i < got.count; i++)
+        lease_list_push(out, &got.items[i]);
+    lease_list_free(&got);
+    return r;
 }
 
 static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens)
@@ -469,13 +484,23 @@ static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, 
     return count;
 }
 
+/* Runs on the main loop: does not wait for the queue, leaves the addresses with queued writes. */
 static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs)
 {
+    pg4_t *s = S(st);
     char t[8];
     pg_put_int8(t, pg_epoch_to_ts(now - secs));
-    const char *v[] = {t};
-    int len[] = {8};
-    return affected(S(st), "del_recl", 1, v, len);
+    char *queued = overlay4_queued_list(&s->ov, "{", "}");
+    const char *v[] = {t, queued};
+    int len[] = {8, 0};
+    static const int fmt[] = {1, 0};
+    PGresult *r = run_fmt(s, "del_recl", 2, v, len, fmt);
+    free(queued);
+    if (!r)
+        return NST_EIO;
+    int count = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return count;
 }
 
 static int wipe4(lease_store_t *st, uint32_t subnet_id)
@@ -489,10 +514,10 @@ static int wipe4(lease_store_t *st, uint32_t subnet_id)
     return affected(S(st), "wipe_sub", 1, v, len);
 }
 
-static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+/* lease4_stat as the database has it (queued writes not waited for). */
+static int counts_db(void *ctx, lease_subnet_counts_t **out, size_t *n)
 {
-    pg4_t *s = S(st);
-    pg4_flush(st);
+    pg4_t *s = ctx;
     PGresult *r = run(s, "counts", 0, NULL, NULL);
     *out = NULL;
     *n = 0;
@@ -518,6 +543,12 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     *out = c;
     *n = k;
     return 0;
+}
+
+/* Runs on the main loop (reload, lease4-wipe): the queued writes' counts come from the overlay. */
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    return overlay4_counts(&S(st)->ov, counts_db, S(st), out, n);
 }
 
 static void tick(lease_store_t *st, int64_t now_ms)

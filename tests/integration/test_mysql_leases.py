@@ -29,6 +29,7 @@ from conftest import KEA, Lan, Server, basic_config, wait_for
 from test_clients import perfdhcp
 from test_protocol import dora
 from lookahead import check_burst_of_discovers, check_sustained_load
+import sqlchecks
 from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
@@ -274,25 +275,10 @@ def hold_inserts(my, *rows):
                                f"fqdn_fwd, fqdn_rev, hostname, state) VALUES {values};")
 
 
-class HeldTransaction:
+def HeldTransaction(my, text):
     """A client session of another server holding an open transaction (its row locks)."""
-
-    def __init__(self, my, text):
-        self.p = subprocess.Popen(my.client_args("kea", "kea", "kea") + ["--batch", "--unbuffered"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
-        self.p.stdin.write("START TRANSACTION;\n" + text + "\nSELECT 'held';\n")
-        self.p.stdin.flush()
-        assert self.p.stdout.readline().strip() in ("held", "'held'")   # column header
-        self.p.stdout.readline()
-
-    def commit(self):
-        out, err = self.p.communicate("COMMIT;\n", timeout=20)
-        assert self.p.returncode == 0, err
-
-    def rollback(self):
-        out, err = self.p.communicate("ROLLBACK;\n", timeout=20)
-        assert self.p.returncode == 0, err
+    return sqlchecks.HeldTransaction(my.client_args("kea", "kea", "kea") + ["--batch", "--unbuffered"],
+                                     "START TRANSACTION;", text)
 
 
 def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
@@ -421,6 +407,13 @@ def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
     assert wait_for(lambda: "DHCPSRV_MYSQL_COMMIT 1 lease write(s)" in srv.log())
     offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:02", xid=0x4003)
     assert len(offers) == 1, offers
+
+
+def test_reclamation_and_recount_do_not_wait_for_blocked_commits(lan, server, empty):
+    sqlchecks.check_main_loop_not_blocked_by_commits(
+        lan, server, lease_db(empty), lambda ip: hold_inserts(empty, (ip, "AA0000000180")),
+        lambda: rows(empty, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]],
+        lambda: int(rows(empty, "SELECT count(*) FROM lease4 WHERE state = 2")[0][0]))
 
 
 def test_renewal_does_not_overwrite_a_lease_changed_by_another_server(lan, server, empty):

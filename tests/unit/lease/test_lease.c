@@ -13,5 +13,6 @@ int main(void)
     failed += test_sqlcache_run();
     failed += test_sqlbatch_run();
     failed += test_sqlconns_run();
+    failed += test_overlay4_run();
     return failed;
 }

@@ -22,6 +22,7 @@ int test_lfc_run(void);
 int test_sqlcache_run(void);
 int test_sqlbatch_run(void);
 int test_sqlconns_run(void);
+int test_overlay4_run(void);
 
 /* ---- helpers (test_util.c) ---- */
 

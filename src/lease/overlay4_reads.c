@@ -46,7 +46,8 @@ void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max
         if (!p->stale && p->present && reclaimable(&p->lease, now) && !listed(list, p->addr))
             lease_list_push(list, &p->lease);
     pthread_mutex_unlock(o->lock);
-    qsort(list->items, list->count, sizeof *list->items, by_expiry);
+    if (list->count > 1)
+        qsort(list->items, list->count, sizeof *list->items, by_expiry);
     while (max && list->count > max)
         lease_free(&list->items[--list->count]);
 }
@@ -87,7 +88,8 @@ int overlay4_counts(overlay4_t *o, overlay4_count_fn query, void *ctx, lease_sub
         uint64_t seq = o->settled;
         size_t np = o->npending;
         overlay4_pending_t *p = xmalloc((np + 1) * sizeof *p);
-        memcpy(p, o->pending, np * sizeof *p);
+        if (np)
+            memcpy(p, o->pending, np * sizeof *p);
         pthread_mutex_unlock(o->lock);
         lease_subnet_counts_t *db = NULL;
         size_t ndb = 0;

@@ -24,6 +24,30 @@ static void mk(lease_t *l, uint32_t addr, uint32_t subnet, uint32_t state, int64
     l->valid_lft = 100;
 }
 
+/* A fake lease4_stat: subnet 1: 5 assigned, 1 declined; subnet 3: 2 assigned. The write
+ * settle_during_first settles while the first query runs (its batch committed meanwhile). */
+static struct {
+    int calls;
+    overlay4_t *o;
+    overlay4_delta_t *settle_during_first;
+} fake;
+
+static int fake_counts(void *ctx, lease_subnet_counts_t **out, size_t *n)
+{
+    (void)ctx;
+    if (fake.calls++ == 0 && fake.settle_during_first) {
+        pthread_mutex_lock(&lock);
+        overlay4_settle(fake.o, fake.settle_during_first);
+        pthread_mutex_unlock(&lock);
+    }
+    lease_subnet_counts_t *c = xcalloc(2, sizeof *c);
+    c[0] = (lease_subnet_counts_t){1, 5, 1};
+    c[1] = (lease_subnet_counts_t){3, 2, 0};
+    *out = c;
+    *n = 2;
+    return 0;
+}
+
 /* Database rows of get4_expired(now = 1000) meet queued writes: a renewed lease leaves, a
  * reclaimed one leaves, a queued expired lease joins, untouched rows stay; by expiry, max kept. */
 static void test_expired_merge(void **state)
@@ -32,6 +56,16 @@ static void test_expired_merge(void **state)
     overlay4_t o;
     overlay4_init(&o, &lock);
     overlay4_delta_t d;
+    lease_list_t none = {0};
+    overlay4_expired(&o, &none, 1000, 0); /* nothing anywhere */
+    assert_int_equal(none.count, 0);
+    lease_subnet_counts_t *c;
+    size_t n;
+    fake.calls = 0;
+    fake.settle_during_first = NULL;
+    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0); /* nothing pending */
+    assert_int_equal(n, 2);
+    free(c);
     lease_t renewed, reclaimed, fresh, untouched, again, db_renewed, db_reclaimed;
     mk(&db_renewed, 0x0a000001, 1, 0, 500);      /* expired at 600 in the database */
     mk(&renewed, 0x0a000001, 1, 0, 990);         /* renewed: expires at 1090 */
@@ -66,30 +100,6 @@ static void test_expired_merge(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         lease_free(all[i]);
     overlay4_fini(&o);
-}
-
-/* A fake lease4_stat: subnet 1: 5 assigned, 1 declined; subnet 3: 2 assigned. The write
- * settle_during_first settles while the first query runs (its batch committed meanwhile). */
-static struct {
-    int calls;
-    overlay4_t *o;
-    overlay4_delta_t *settle_during_first;
-} fake;
-
-static int fake_counts(void *ctx, lease_subnet_counts_t **out, size_t *n)
-{
-    (void)ctx;
-    if (fake.calls++ == 0 && fake.settle_during_first) {
-        pthread_mutex_lock(&lock);
-        overlay4_settle(fake.o, fake.settle_during_first);
-        pthread_mutex_unlock(&lock);
-    }
-    lease_subnet_counts_t *c = xcalloc(2, sizeof *c);
-    c[0] = (lease_subnet_counts_t){1, 5, 1};
-    c[1] = (lease_subnet_counts_t){3, 2, 0};
-    *out = c;
-    *n = 2;
-    return 0;
 }
 
 static void expect(const lease_subnet_counts_t *c, uint32_t subnet, uint64_t assigned, uint64_t declined)

@@ -16,6 +16,14 @@ int64_t pg_get_int8(const char *v)
     return (int64_t)be64toh(x);
 }
 
+bool pg_col_int8(const PGresult *r, int row, int col, int64_t *out)
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+        return false;
+    *out = pg_get_int8(PQgetvalue(r, row, col));
+    return true;
+}
+
 int32_t pg_get_int4(const char *v)
 {
     uint32_t x;

@@ -48,6 +48,9 @@ void pgconn_error(PGconn *c, const PGresult *res, char *err, size_t errlen);
 int64_t pg_get_int8(const char *v);
 int32_t pg_get_int4(const char *v);
 void pg_put_int8(char out[8], int64_t v);
+/* Column col of row of a binary result holding an 8-byte integer (int8, timestamptz) into *out:
+ * false, *out untouched, when it is NULL or not 8 bytes long (nothing is read past the value). */
+bool pg_col_int8(const PGresult *r, int row, int col, int64_t *out);
 /* timestamptz in binary: microseconds since 2000-01-01 UTC. */
 int64_t pg_ts_to_epoch(int64_t pg_us);
 int64_t pg_epoch_to_ts(int64_t epoch);

@@ -31,7 +31,8 @@ static const char *const stmts[MY4_NSTMT] = {
     [MY4_S_GET_PAGE] = SEL "WHERE address > ? ORDER BY address LIMIT ?",
     [MY4_S_GET_EXP] = SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= ? "
                           "ORDER BY expire LIMIT ?",
-    [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ?",
+    /* the addresses in the list (comma-separated) have queued writes: left for a later round */
+    [MY4_S_DEL_RECL] = "DELETE FROM lease4 WHERE state = 2 AND expire < ? AND NOT FIND_IN_SET(address, ?)",
     [MY4_S_WIPE_ALL] = "DELETE FROM lease4",
     [MY4_S_WIPE_SUB] = "DELETE FROM lease4 WHERE subnet_id = ?",
     [MY4_S_COUNTS] = ("SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
@@ -181,10 +182,16 @@ static char *col_text(MYSQL_STMT *st, row_t *r, unsigned col)
     return buf;
 }
 
-/* The next row of st as a lease: 1, 0 at the end, NST_EIO on a fetch error. */
-static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
+/* The next row of st as a lease: 1, 0 at the end, NST_EIO on a fetch error. A row that is no
+ * lease (NULL valid_lifetime, expire or subnet_id) is reported with its address and skipped. */
+static int next_row(my4_t *s, MYSQL_STMT *st, row_t *r, lease_t *out)
 {
-    int f = mysql_stmt_fetch(st);
+    int f;
+    const char *null;
+    while ((f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA && f != 1 &&
+           (null = r->nul[3] ? "valid_lifetime" : r->nul[4] ? "expire" : r->nul[5] ? "subnet_id" : NULL))
+        my4_report(s, 4, "DHCPSRV_MYSQL_LEASE_ROW_SKIPPED", "lease row for %u.%u.%u.%u skipped: %s is NULL",
+                   r->addr >> 24, (r->addr >> 16) & 255, (r->addr >> 8) & 255, r->addr & 255, null);
     if (f == MYSQL_NO_DATA)
         return 0;
     if (f == 1)
@@ -198,10 +205,10 @@ static int next_row(MYSQL_STMT *st, row_t *r, lease_t *out)
     }
     if (!r->nul[2] && r->len[2])
         lease_set_client_id(out, r->cid, r->len[2] > sizeof r->cid ? sizeof r->cid : r->len[2]);
-    out->valid_lft = r->nul[3] ? 0 : r->valid;
-    int64_t expire = r->nul[4] ? 0 : myconn_from_time(&r->expire);
+    out->valid_lft = r->valid;
+    int64_t expire = myconn_from_time(&r->expire);
     out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
-    out->subnet_id = r->nul[5] ? 0 : r->subnet;
+    out->subnet_id = r->subnet;
     out->fqdn_fwd = !r->nul[6] && r->fwd;
     out->fqdn_rev = !r->nul[7] && r->rev;
     out->hostname = col_text(st, r, 8);
@@ -273,26 +280,32 @@ static int one(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_t *out)
     if (!st)
         return NST_EIO;
     row_t r;
-    int got = row_bind(st, &r) ? NST_EIO : next_row(st, &r, out);
+    int got = row_bind(st, &r) ? NST_EIO : next_row(s, st, &r, out);
     mysql_stmt_free_result(st);
     return got == 1 ? 0 : got == 0 ? NST_ENOENT : NST_EIO;
 }
 
-static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
+/* The leases of a lookup as the database has them (queued writes not waited for). */
+static int fetch_now(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
 {
-    my4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
     row_t r;
     int got = row_bind(st, &r) ? NST_EIO : 1;
     lease_t l;
-    while (got == 1 && (got = next_row(st, &r, &l)) == 1) {
+    while (got == 1 && (got = next_row(s, st, &r, &l)) == 1) {
         lease_list_push(out, &l);
         lease_free(&l);
     }
     mysql_stmt_free_result(st);
     return got < 0 ? NST_EIO : 0;
+}
+
+static int many(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, lease_list_t *out)
+{
+    my4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
+    return fetch_now(s, k, params, out);
 }
 
 /* ---- lookups --------------------------------------------------------------------------------- */
@@ -361,7 +374,7 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
     row_t r;
     int got = row_bind(stmt, &r) ? NST_EIO : 1;
     lease_t l;
-    while (got == 1 && (got = next_row(stmt, &r, &l)) == 1) {
+    while (got == 1 && (got = next_row(s, stmt, &r, &l)) == 1) {
         sqlbatch4_row(reqs, n, &l);
         lease_free(&l);
     }
@@ -427,13 +440,19 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     MYSQL_BIND p[2];
     my4_b_time(&p[0], &t);
     my4_b_u64(&p[1], &n);
-    return many(S(st), MY4_S_GET_EXP, p, out);
+    /* reclamation runs on the main loop: it does not wait for the queue, which the overlay adds */
+    lease_list_t got = {0};
+    int r = fetch_now(S(st), MY4_S_GET_EXP, p, &got);
+    overlay4_expired(&S(st)->ov, &got, now, max);
+    for (size_t i = 0; i < got.count; i++)
+        lease_list_push(out, &got.items[i]);
+    lease_list_free(&got);
+    return r;
 }
 
-/* Runs a delete; *removed (may be NULL) gets the number of rows it removed. */
-static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, size_t *removed)
+/* Runs a statement that changes rows; *removed (may be NULL) gets how many. */
+static int affected_now(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, size_t *removed)
 {
-    my4_flush(&s->sql.base);
     MYSQL_STMT *st = run(s, k, params);
     if (!st)
         return NST_EIO;
@@ -442,13 +461,27 @@ static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, size_t *remov
     return 0;
 }
 
+/* The same once every queued write is committed (control commands). */
+static int affected(my4_t *s, enum my4_stmt k, MYSQL_BIND *params, size_t *removed)
+{
+    my4_flush(&s->sql.base);
+    return affected_now(s, k, params, removed);
+}
+
+/* Runs on the main loop: does not wait for the queue, leaves the addresses with queued writes. */
 static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs, size_t *removed)
 {
+    my4_t *s = S(st);
     MYSQL_TIME t;
     bound_time(now - secs, &t);
-    MYSQL_BIND p[1];
+    char *queued = overlay4_queued_list(&s->ov, "", "");
+    unsigned long len = strlen(queued);
+    MYSQL_BIND p[2];
     my4_b_time(&p[0], &t);
-    return affected(S(st), MY4_S_DEL_RECL, p, removed);
+    my4_b_bytes(&p[1], MYSQL_TYPE_STRING, queued, &len);
+    int r = affected_now(s, MY4_S_DEL_RECL, p, removed);
+    free(queued);
+    return r;
 }
 
 static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
@@ -460,10 +493,10 @@ static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
     return affected(S(st), MY4_S_WIPE_SUB, p, removed);
 }
 
-static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+/* lease4_stat as the database has it (queued writes not waited for). */
+static int counts_db(void *ctx, lease_subnet_counts_t **out, size_t *n)
 {
-    my4_t *s = S(st);
-    my4_flush(st);
+    my4_t *s = ctx;
     *out = NULL;
     *n = 0;
     MYSQL_STMT *stmt = run(s, MY4_S_COUNTS, NULL);
@@ -502,6 +535,12 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     *out = c;
     *n = k;
     return 0;
+}
+
+/* Runs on the main loop (reload, lease4-wipe): the queued writes' counts come from the overlay. */
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    return overlay4_counts(&S(st)->ov, counts_db, S(st), out, n);
 }
 
 static void tick(lease_store_t *st, int64_t now_ms)

@@ -20,7 +20,13 @@
  *   acknowledged before the database committed it.
  * - Until a write is committed, this store's own lookups see it (a per-address overlay of queued
  *   writes), so the allocation engine behaves as on memfile. Collections (control commands) first
- *   wait for queued writes (flush), then read the database.
+ *   wait for queued writes (flush), then read the database; except what runs on the main loop
+ *   (get4_expired and delete_reclaimed4 for reclamation, counts4 for the recount): they never
+ *   wait for the queue, which commits may hold up (a row locked by another server), and see the
+ *   queued writes through the overlay instead (expired leases merged, pending counts added,
+ *   addresses with queued writes left out of the delete; see overlay4.h).
+ * - NULLs are read as by the PostgreSQL store: a row with a NULL valid_lifetime, expire or
+ *   subnet_id is skipped and reported (DHCPSRV_MYSQL_LEASE_ROW_SKIPPED).
  * - Expiry: expire = cltt + valid_lifetime in a TIMESTAMP column, converted with the local time
  *   zone as Kea does (the session keeps the server's default time zone); an infinite lifetime is
  *   stored as expire = cltt, as Kea does. A TIMESTAMP ends at 2038-01-19 03:14:07 UTC: add/update

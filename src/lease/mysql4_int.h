@@ -22,6 +22,7 @@ typedef struct my4_write {
     lease_t lease;
     bool conditional;          /* update/del: only if the stored expire is cond_expire */
     int64_t cond_expire;       /* database form (see overlay4_db_expire) */
+    overlay4_delta_t delta;    /* its change to the counts, pending until settled */
     lease_commit_cb cb;
     void *arg;
     int result;

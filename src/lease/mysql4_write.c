@@ -55,7 +55,7 @@ static int queue(my4_t *s, enum overlay4_op kind, const lease_t *l, const lease_
     w->arg = arg;
     sqlcache4_forget(&s->recent, l);
     pthread_mutex_lock(&s->lock);
-    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire);
+    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire, &w->delta);
     if (r) {
         pthread_mutex_unlock(&s->lock);
         lease_free(&w->lease);
@@ -329,6 +329,10 @@ static void commit_batch(my4_t *s, my4_write_t *batch)
             n++;
         my4_report(s, 7, "DHCPSRV_MYSQL_COMMIT", "%u lease write(s) committed in one transaction", n);
     }
+    pthread_mutex_lock(&s->lock);
+    for (my4_write_t *w = batch; w; w = w->next)
+        overlay4_settle(&s->ov, &w->delta);
+    pthread_mutex_unlock(&s->lock);
     for (my4_write_t *w = batch, *next; w; w = next) {
         next = w->next;
         complete(s, w);

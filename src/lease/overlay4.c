@@ -13,6 +13,8 @@ void overlay4_init(overlay4_t *o, pthread_mutex_t *lock)
 
 void overlay4_fini(overlay4_t *o)
 {
+    free(o->pending);
+    o->pending = NULL;
     for (overlay4_entry_t *p = o->list, *n; p; p = n) {
         n = p->lnext;
         lease_free(&p->lease);
@@ -124,8 +126,48 @@ void overlay4_remove(overlay4_t *o, overlay4_entry_t *p)
     free(p);
 }
 
+/* ---- counts of queued writes ---------------------------------------------------------------- */
+
+static void count_delta(overlay4_delta_t *d, int k, const lease_t *l)
+{
+    bool counted = l && (l->state == LEASE_STATE_DEFAULT || l->state == LEASE_STATE_DECLINED);
+    d->subnet[k] = counted ? l->subnet_id : 0;
+    d->state[k] = counted ? (int)l->state : -1;
+}
+
+static void pending_add(overlay4_t *o, uint32_t subnet, int state, int64_t n)
+{
+    if (state < 0)
+        return;
+    size_t lo = 0, hi = o->npending;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (o->pending[mid].subnet_id < subnet)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == o->npending || o->pending[lo].subnet_id != subnet) {
+        if (o->npending == o->cap_pending) {
+            o->cap_pending = o->cap_pending ? 2 * o->cap_pending : 16;
+            o->pending = xrealloc(o->pending, o->cap_pending * sizeof *o->pending);
+        }
+        memmove(&o->pending[lo + 1], &o->pending[lo], (o->npending - lo) * sizeof *o->pending);
+        o->pending[lo] = (overlay4_pending_t){.subnet_id = subnet};
+        o->npending++;
+    }
+    o->pending[lo].n[state] += n;
+}
+
+void overlay4_settle(overlay4_t *o, const overlay4_delta_t *d)
+{
+    pending_add(o, d->subnet[0], d->state[0], 1);
+    pending_add(o, d->subnet[1], d->state[1], -1);
+    o->settled++;
+}
+
 int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, bool *conditional,
-                   int64_t *cond_expire)
+                   int64_t *cond_expire, overlay4_delta_t *delta)
 {
     overlay4_entry_t *p = overlay4_find(o, l->addr.v4);
     if (p && p->stale)
@@ -137,6 +179,10 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
     const lease_t *seen = op == OVERLAY4_ADD ? NULL : p ? &p->lease : op == OVERLAY4_DEL ? l : old;
     *conditional = seen != NULL;
     *cond_expire = seen ? overlay4_db_expire(seen) : 0;
+    count_delta(delta, 0, seen);
+    count_delta(delta, 1, op == OVERLAY4_DEL ? NULL : l);
+    pending_add(o, delta->subnet[0], delta->state[0], -1);
+    pending_add(o, delta->subnet[1], delta->state[1], 1);
     p = overlay4_find_or_add(o, l->addr.v4);
     p->ops++;
     if (p->present)

@@ -7,6 +7,10 @@
  *   held, except overlay4_addr() and overlay4_client(), which take that lock (given at init).
  * - Entries own their lease copy; overlay4_remove() and overlay4_fini() free them.
  * - An entry marked stale (a write of it failed) no longer answers lookups: the database decides.
+ * - Reads that must not wait for the queue to drain (reclamation's expired leases, the statistics
+ *   recount, the flush of reclaimed leases: they run on the main loop) ask the database without
+ *   flushing and merge the queued state (overlay4_expired, overlay4_counts, overlay4_queued_list),
+ *   so that they still see the store's own writes.
  */
 #ifndef NESTOR_LEASE_OVERLAY4_H
 #define NESTOR_LEASE_OVERLAY4_H
@@ -30,11 +34,28 @@ typedef struct overlay4_entry {
     struct overlay4_entry *lprev, *lnext;        /* all entries */
 } overlay4_entry_t;
 
+/* What a queued write changes in the per-subnet counts that Kea's triggers keep (lease4_stat:
+ * leases in the default and declined states): the counted lease it replaces ([0]) and the one it
+ * leaves ([1]); state -1: none counted. */
+typedef struct overlay4_delta {
+    uint32_t subnet[2];
+    int state[2];
+} overlay4_delta_t;
+
+/* The counts that queued writes not yet settled will add, per subnet (n[0] default, n[1] declined). */
+typedef struct overlay4_pending {
+    uint32_t subnet_id;
+    int64_t n[2];
+} overlay4_pending_t;
+
 typedef struct overlay4 {
     pthread_mutex_t *lock;     /* the owning store's lock (borrowed) */
     overlay4_entry_t *buckets[OVERLAY4_BUCKETS];
     overlay4_entry_t *clients[2][OVERLAY4_BUCKETS];  /* present leases by client-id, by hw address */
     overlay4_entry_t *list;
+    overlay4_pending_t *pending;   /* sorted by subnet */
+    size_t npending, cap_pending;
+    uint64_t settled;              /* writes settled so far (see overlay4_settle) */
 } overlay4_t;
 
 /* A by-client lookup: the leases of subnet whose client-id (hw false) or hardware address (hw
@@ -64,13 +85,18 @@ overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, uint32_t addr);
 void overlay4_remove(overlay4_t *o, overlay4_entry_t *e);
 
 /* Lock held. Checks a write of l against the queued state of its address and records it (the
- * address now has one more queued write, and l, or no lease after a delete, as its state).
+ * address now has one more queued write, and l, or no lease after a delete, as its state; its
+ * change to the counts is *delta, pending until overlay4_settle()).
  * Returns 0, NST_EEXIST (add over a queued lease) or NST_ENOENT (update/delete of a queued delete).
  * On 0, *conditional and *cond_expire say whether the database write must only apply to a row
  * whose stored expire is *cond_expire: the state this server last saw, its own queued write, or
  * else the caller's read (old; for a delete, l itself). */
 int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, bool *conditional,
-                   int64_t *cond_expire);
+                   int64_t *cond_expire, overlay4_delta_t *delta);
+
+/* Lock held. The database has done with the write of delta (committed or failed; called by the
+ * commit thread before the write's completion): its counts are no longer pending. */
+void overlay4_settle(overlay4_t *o, const overlay4_delta_t *delta);
 
 /* Takes the lock. One queued write of addr finished; a failed one leaves the address to the
  * database (stale) until its other queued writes finish. */
@@ -84,5 +110,25 @@ int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out);
  * freed here; the queued state of that address replaces it, and any queued lease of the client
  * with a later cltt wins. Returns 0 with *out set, or NST_ENOENT. Takes the lock. */
 int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_key_t *k, lease_t *out);
+
+/* overlay4_reads.c: reads of the main loop that see the queued writes without waiting for them.
+ * Each takes the lock. */
+
+/* Merges the queued state into list, the database's answer to get4_expired(now, max): a row whose
+ * address has queued writes takes their state (and goes if that is no longer expired, or
+ * reclaimed), queued expired leases the database has not yet are added; by expiry, at most max
+ * (0: no limit). */
+void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max);
+
+/* The database's per-subnet counts, as counts4() gives them, read without waiting for the queue. */
+typedef int (*overlay4_count_fn)(void *ctx, lease_subnet_counts_t **out, size_t *n);
+/* query's counts plus those pending in queued writes. The query is repeated (up to 3 times in all)
+ * when writes settled while it ran, since their commit may or may not be in its answer; past that
+ * (a commit thread busy all along) the answer can be off by the writes that settled meanwhile. */
+int overlay4_counts(overlay4_t *o, overlay4_count_fn query, void *ctx, lease_subnet_counts_t **out, size_t *n);
+
+/* The addresses with queued writes, in decimal separated by commas, between open and close
+ * (e.g. "{", "}" for a PostgreSQL array); malloc'd. */
+char *overlay4_queued_list(overlay4_t *o, const char *open, const char *close);
 
 #endif

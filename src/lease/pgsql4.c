@@ -55,7 +55,9 @@ static const struct {
     {"get_page", SEL "WHERE address > $1 ORDER BY address LIMIT $2", 2, {PG_INT8OID, PG_INT8OID}},
     {"get_exp", SEL "WHERE state <> 2 AND valid_lifetime <> 4294967295 AND expire <= $1 "
                 "ORDER BY expire LIMIT $2", 2, {PG_TIMESTAMPTZOID, PG_INT8OID}},
-    {"del_recl", "DELETE FROM lease4 WHERE state = 2 AND expire < $1", 1, {PG_TIMESTAMPTZOID}},
+    /* the addresses in $2 have queued writes: left for a later round */
+    {"del_recl", "DELETE FROM lease4 WHERE state = 2 AND expire < $1 AND address <> ALL($2)", 2,
+     {PG_TIMESTAMPTZOID, PG_INT8ARRAYOID}},
     {"wipe_all", "DELETE FROM lease4", 0, {0}},
     {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = $1", 1, {PG_INT8OID}},
     {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND leases > 0 "
@@ -120,10 +122,23 @@ void pg4_bind(pg4_params_t *p, const lease_t *l, bool cond, int64_t cond_expire)
 #undef P
 }
 
-void pg4_decode(const PGresult *r, int i, lease_t *out)
+int pg4_decode(pg4_t *s, const PGresult *r, int i, lease_t *out)
 {
+    int64_t addr = 0, valid, expire_ts, subnet, state = LEASE_STATE_DEFAULT; /* the column's default */
+    const char *null = !pg_col_int8(r, i, 0, &addr)       ? "address"
+                       : !pg_col_int8(r, i, 3, &valid)     ? "valid_lifetime"
+                       : !pg_col_int8(r, i, 4, &expire_ts) ? "expire"
+                       : !pg_col_int8(r, i, 5, &subnet)    ? "subnet_id"
+                                                           : NULL;
+    if (null) {
+        pg4_report(s, 4, "DHCPSRV_PGSQL_LEASE_ROW_SKIPPED", "lease row for %u.%u.%u.%u skipped: %s is NULL",
+                   (unsigned)(addr >> 24) & 255, (unsigned)(addr >> 16) & 255, (unsigned)(addr >> 8) & 255,
+                   (unsigned)addr & 255, null);
+        return NST_EINVAL;
+    }
+    pg_col_int8(r, i, 9, &state);
     lease_init(out, LEASE_V4);
-    out->addr.v4 = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
+    out->addr.v4 = (uint32_t)addr;
     if (!PQgetisnull(r, i, 1)) {
         int n = PQgetlength(r, i, 1);
         out->hwaddr_len = (uint8_t)(n > LEASE_HWADDR_MAX ? LEASE_HWADDR_MAX : n);
@@ -133,17 +148,18 @@ void pg4_decode(const PGresult *r, int i, lease_t *out)
         int n = PQgetlength(r, i, 2);
         lease_set_client_id(out, (const uint8_t *)PQgetvalue(r, i, 2), (size_t)(n > LEASE_CLIENTID_MAX ? LEASE_CLIENTID_MAX : n));
     }
-    out->valid_lft = (uint32_t)pg_get_int8(PQgetvalue(r, i, 3));
-    int64_t expire = pg_ts_to_epoch(pg_get_int8(PQgetvalue(r, i, 4)));
+    out->valid_lft = (uint32_t)valid;
+    int64_t expire = pg_ts_to_epoch(expire_ts);
     out->cltt = out->valid_lft == LEASE_INFINITE ? expire : expire - (int64_t)out->valid_lft;
-    out->subnet_id = (uint32_t)pg_get_int8(PQgetvalue(r, i, 5));
-    out->fqdn_fwd = !PQgetisnull(r, i, 6) && PQgetvalue(r, i, 6)[0];
-    out->fqdn_rev = !PQgetisnull(r, i, 7) && PQgetvalue(r, i, 7)[0];
+    out->subnet_id = (uint32_t)subnet;
+    out->fqdn_fwd = PQgetlength(r, i, 6) == 1 && PQgetvalue(r, i, 6)[0];
+    out->fqdn_rev = PQgetlength(r, i, 7) == 1 && PQgetvalue(r, i, 7)[0];
     if (!PQgetisnull(r, i, 8) && PQgetlength(r, i, 8) > 0)
         out->hostname = xstrndup(PQgetvalue(r, i, 8), (size_t)PQgetlength(r, i, 8));
-    out->state = PQgetisnull(r, i, 9) ? 0 : (uint32_t)pg_get_int8(PQgetvalue(r, i, 9));
+    out->state = (uint32_t)state;
     if (!PQgetisnull(r, i, 10) && PQgetlength(r, i, 10) > 0)
         out->user_context = xstrndup(PQgetvalue(r, i, 10), (size_t)PQgetlength(r, i, 10));
+    return 0;
 }
 
 static pg4_t *S(lease_store_t *st) { return (pg4_t *)st; }
@@ -242,27 +258,32 @@ static int one(pg4_t *s, const char *stmt, int n, const char *const *vals, const
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
-    int found = PQntuples(r) > 0;
-    if (found)
-        pg4_decode(r, 0, out);
+    int found = PQntuples(r) > 0 && pg4_decode(s, r, 0, out) == 0;
     PQclear(r);
     return found ? 0 : NST_ENOENT;
 }
 
-static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
+/* The leases of a lookup as the database has them (queued writes not waited for). */
+static int fetch_now(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
 {
-    pg4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
     PGresult *r = run(s, stmt, n, vals, lens);
     if (!r)
         return NST_EIO;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        pg4_decode(r, i, &l);
+        if (pg4_decode(s, r, i, &l))
+            continue;
         lease_list_push(out, &l);
         lease_free(&l);
     }
     PQclear(r);
     return 0;
+}
+
+static int many(pg4_t *s, const char *stmt, int n, const char *const *vals, const int *lens, lease_list_t *out)
+{
+    pg4_flush(&s->sql.base); /* control-command reads see every acknowledged write */
+    return fetch_now(s, stmt, n, vals, lens, out);
 }
 
 static int get4_addr(lease_store_t *st, uint32_t addr, lease_t *out)
@@ -343,7 +364,8 @@ static int lookup_query(void *ctx, sqlbatch4_req_t *const *reqs, size_t n)
         return NST_EIO;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        pg4_decode(r, i, &l);
+        if (pg4_decode(s, r, i, &l))
+            continue;
         sqlbatch4_row(reqs, n, &l);
         lease_free(&l);
     }
@@ -402,7 +424,14 @@ static int get4_expired(lease_store_t *st, int64_t now, size_t max, lease_list_t
     pg_put_int8(n, max ? (int64_t)max : INT64_MAX);
     const char *v[] = {t, n};
     int len[] = {8, 8};
-    return many(S(st), "get_exp", 2, v, len, out);
+    /* reclamation runs on the main loop: it does not wait for the queue, which the overlay adds */
+    lease_list_t got = {0};
+    int r = fetch_now(S(st), "get_exp", 2, v, len, &got);
+    overlay4_expired(&S(st)->ov, &got, now, max);
+    for (size_t i = 0; i < got.count; i++)
+        lease_list_push(out, &got.items[i]);
+    lease_list_free(&got);
+    return r;
 }
 
 /* Runs a delete; *removed (may be NULL) gets the number of rows it removed. */
@@ -418,13 +447,24 @@ static int affected(pg4_t *s, const char *stmt, int n, const char *const *vals, 
     return 0;
 }
 
+/* Runs on the main loop: does not wait for the queue, leaves the addresses with queued writes. */
 static int delete_reclaimed4(lease_store_t *st, int64_t now, uint32_t secs, size_t *removed)
 {
+    pg4_t *s = S(st);
     char t[8];
     pg_put_int8(t, pg_epoch_to_ts(now - secs));
-    const char *v[] = {t};
-    int len[] = {8};
-    return affected(S(st), "del_recl", 1, v, len, removed);
+    char *queued = overlay4_queued_list(&s->ov, "{", "}");
+    const char *v[] = {t, queued};
+    int len[] = {8, 0};
+    static const int fmt[] = {1, 0};
+    PGresult *r = run_fmt(s, "del_recl", 2, v, len, fmt);
+    free(queued);
+    if (!r)
+        return NST_EIO;
+    if (removed)
+        *removed = strtoul(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return 0;
 }
 
 static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
@@ -438,10 +478,10 @@ static int wipe4(lease_store_t *st, uint32_t subnet_id, size_t *removed)
     return affected(S(st), "wipe_sub", 1, v, len, removed);
 }
 
-static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+/* lease4_stat as the database has it (queued writes not waited for). */
+static int counts_db(void *ctx, lease_subnet_counts_t **out, size_t *n)
 {
-    pg4_t *s = S(st);
-    pg4_flush(st);
+    pg4_t *s = ctx;
     PGresult *r = run(s, "counts", 0, NULL, NULL);
     *out = NULL;
     *n = 0;
@@ -451,9 +491,11 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     lease_subnet_counts_t *c = xcalloc((size_t)rows + 1, sizeof *c);
     size_t k = 0;
     for (int i = 0; i < rows; i++) {
-        uint32_t sub = (uint32_t)pg_get_int8(PQgetvalue(r, i, 0));
-        int64_t state = pg_get_int8(PQgetvalue(r, i, 1));
-        int64_t leases = pg_get_int8(PQgetvalue(r, i, 2));
+        int64_t subnet, state, leases;
+        if (!pg_col_int8(r, i, 0, &subnet) || !pg_col_int8(r, i, 1, &state) || !pg_col_int8(r, i, 2, &leases) ||
+            leases <= 0)
+            continue; /* a NULL count counts nothing */
+        uint32_t sub = (uint32_t)subnet;
         if (!k || c[k - 1].subnet_id != sub)
             c[k++].subnet_id = sub;
         if (state == LEASE_STATE_DEFAULT)
@@ -465,6 +507,12 @@ static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
     *out = c;
     *n = k;
     return 0;
+}
+
+/* Runs on the main loop (reload, lease4-wipe): the queued writes' counts come from the overlay. */
+static int counts4(lease_store_t *st, lease_subnet_counts_t **out, size_t *n)
+{
+    return overlay4_counts(&S(st)->ov, counts_db, S(st), out, n);
 }
 
 static void tick(lease_store_t *st, int64_t now_ms)

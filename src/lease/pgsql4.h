@@ -17,7 +17,16 @@
  *   waits for its callback, so nothing is acknowledged before the database committed it.
  * - Until a write is committed, this store's own lookups see it (a per-address overlay of queued
  *   writes), so the allocation engine behaves as on memfile. Collections (control commands) first
- *   wait for queued writes (flush), then read the database.
+ *   wait for queued writes (flush), then read the database; except what runs on the main loop
+ *   (get4_expired and delete_reclaimed4 for reclamation, counts4 for the recount): they never
+ *   wait for the queue, which commits may hold up (a row locked by another server), and see the
+ *   queued writes through the overlay instead (expired leases merged, pending counts added,
+ *   addresses with queued writes left out of the delete; see overlay4.h).
+ * - NULLs, which Kea's schema allows: a row with a NULL valid_lifetime, expire or subnet_id is no
+ *   lease; every lookup and list skips it and reports it with its address (warning
+ *   DHCPSRV_PGSQL_LEASE_ROW_SKIPPED; Kea fails the whole query on such a row). A NULL state is
+ *   the default state (the column's default), NULL flags false, a NULL hostname, hardware
+ *   address, client-id or user context absent; a NULL count in lease4_stat counts nothing.
  * - Expiry: expire = cltt + valid_lifetime, stored as timestamptz, so dates after 2038 are fine;
  *   an infinite lifetime is stored as expire = cltt, as Kea does.
  * - Thread-safety: every op from any thread; callbacks run on the commit thread.

@@ -21,6 +21,7 @@ typedef struct pg4_write {
     lease_t lease;
     bool conditional;          /* update/del: only if the stored expire is cond_expire */
     int64_t cond_expire;       /* database form (see overlay4_db_expire) */
+    overlay4_delta_t delta;    /* its change to the counts, pending until settled */
     lease_commit_cb cb;
     void *arg;
     int result;
@@ -64,8 +65,9 @@ void pg4_set_lost(pg4_t *s);
 void pg4_report(pg4_t *s, int sev, const char *msgid, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Prepares every statement on a new connection. */
 int pg4_prepare(PGconn *c, char *err, size_t errlen);
-/* Decodes row i of a binary lease4 result. */
-void pg4_decode(const PGresult *r, int i, lease_t *out);
+/* Decodes row i of a binary lease4 result: 0, or NST_EINVAL for a row that is no lease (NULL
+ * valid_lifetime, expire or subnet_id), reported with its address and skipped by the callers. */
+int pg4_decode(pg4_t *s, const PGresult *r, int i, lease_t *out);
 
 /* The statement names and parameter layout shared by both files. */
 #define PG4_COLS "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, " \

@@ -22,7 +22,7 @@ static int queue(pg4_t *s, enum overlay4_op kind, const lease_t *l, const lease_
     w->arg = arg;
     sqlcache4_forget(&s->recent, l);
     pthread_mutex_lock(&s->lock);
-    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire);
+    int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire, &w->delta);
     if (r) {
         pthread_mutex_unlock(&s->lock);
         lease_free(&w->lease);
@@ -221,6 +221,10 @@ static void commit_batch(pg4_t *s, pg4_write_t *batch)
         for (pg4_write_t *w = batch; w; w = w->next)
             w->result = NST_EIO;
     }
+    pthread_mutex_lock(&s->lock);
+    for (pg4_write_t *w = batch; w; w = w->next)
+        overlay4_settle(&s->ov, &w->delta);
+    pthread_mutex_unlock(&s->lock);
     for (pg4_write_t *w = batch, *next; w; w = next) {
         next = w->next;
         complete(s, w);

@@ -29,7 +29,8 @@ from conftest import KEA, Lan, Server, basic_config, wait_for
 from test_clients import perfdhcp
 from test_protocol import dora
 from lookahead import check_burst_of_discovers, check_sustained_load
-from sqlchecks import check_reloads_keep_connections
+import sqlchecks
+from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
 PORTS = range(3420, 3430)
@@ -221,6 +222,18 @@ def test_quotes_and_backslashes_survive_the_batched_writes(lan, server, empty):
     assert srv.cmd("lease4-get", {"ip-address": "192.0.2.155"})["arguments"]["hostname"] == nasty + "2"
 
 
+def test_rows_with_nulls_are_skipped_with_a_warning(lan, server, empty):
+    def insert(base):
+        # a NULL subnet in state 0 or 1 is refused by Kea's statistics trigger (lease4_stat's key)
+        empty.sql("INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, state, hostname) VALUES "
+                  f"({base + 111}, UNHEX('02000000e111'), NULL, NOW() + INTERVAL 1 HOUR, 1, 0, 'a'), "
+                  f"({base + 113}, UNHEX('02000000e113'), 3600, NOW() + INTERVAL 1 HOUR, NULL, 2, 'c'), "
+                  f"({base + 114}, NULL, 3600, NOW() + INTERVAL 1 HOUR, 1, NULL, NULL); "
+                  "INSERT INTO lease4_stat VALUES (1, 1, NULL);", db="kea")
+        return ["192.0.2.111", "192.0.2.113"]
+    check_rows_with_nulls(lan, server, lease_db(empty), insert, assigned=2)   # .110 and .111
+
+
 def test_infinite_lifetime_is_stored_as_expire_equal_cltt(lan, server, empty):
     my = empty
     srv = server(basic_config(**{"lease-database": lease_db(my), "max-valid-lifetime": 4294967295}))
@@ -262,25 +275,10 @@ def hold_inserts(my, *rows):
                                f"fqdn_fwd, fqdn_rev, hostname, state) VALUES {values};")
 
 
-class HeldTransaction:
+def HeldTransaction(my, text):
     """A client session of another server holding an open transaction (its row locks)."""
-
-    def __init__(self, my, text):
-        self.p = subprocess.Popen(my.client_args("kea", "kea", "kea") + ["--batch", "--unbuffered"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
-        self.p.stdin.write("START TRANSACTION;\n" + text + "\nSELECT 'held';\n")
-        self.p.stdin.flush()
-        assert self.p.stdout.readline().strip() in ("held", "'held'")   # column header
-        self.p.stdout.readline()
-
-    def commit(self):
-        out, err = self.p.communicate("COMMIT;\n", timeout=20)
-        assert self.p.returncode == 0, err
-
-    def rollback(self):
-        out, err = self.p.communicate("ROLLBACK;\n", timeout=20)
-        assert self.p.returncode == 0, err
+    return sqlchecks.HeldTransaction(my.client_args("kea", "kea", "kea") + ["--batch", "--unbuffered"],
+                                     "START TRANSACTION;", text)
 
 
 def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
@@ -409,6 +407,13 @@ def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
     assert wait_for(lambda: "DHCPSRV_MYSQL_COMMIT 1 lease write(s)" in srv.log())
     offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:02", xid=0x4003)
     assert len(offers) == 1, offers
+
+
+def test_reclamation_and_recount_do_not_wait_for_blocked_commits(lan, server, empty):
+    sqlchecks.check_main_loop_not_blocked_by_commits(
+        lan, server, lease_db(empty), lambda ip: hold_inserts(empty, (ip, "AA0000000180")),
+        lambda: rows(empty, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]],
+        lambda: int(rows(empty, "SELECT count(*) FROM lease4 WHERE state = 2")[0][0]))
 
 
 def test_renewal_does_not_overwrite_a_lease_changed_by_another_server(lan, server, empty):

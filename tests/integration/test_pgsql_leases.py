@@ -11,7 +11,8 @@ from conftest import NESTOR, Server, basic_config
 from test_clients import perfdhcp
 from test_protocol import MAC, dora
 from lookahead import check_burst_of_discovers, check_sustained_load
-from sqlchecks import check_reloads_keep_connections
+import sqlchecks
+from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
 PORT = 5531
 
@@ -148,6 +149,36 @@ def test_lease_commands_on_postgresql(lan, server, empty):
     w = srv.cmd("lease4-wipe", {"subnet-id": 1})
     assert w["result"] == 0, w
     assert rows(pg, "SELECT count(*) FROM lease4") == [["0"]]
+
+
+def test_rows_with_nulls_are_skipped_with_a_warning(lan, server, empty):
+    def insert(base):
+        # with the triggers off: Kea's statistics trigger refuses a NULL subnet (lease4_stat's key)
+        empty.sql("ALTER TABLE lease4 DISABLE TRIGGER USER; "
+                  "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, state, hostname) VALUES "
+                  f"({base + 111}, '\\x02000000e111', NULL, now() + interval '1 hour', 1, 0, 'a'), "
+                  f"({base + 112}, '\\x02000000e112', 3600, NULL, 1, 0, 'b'), "
+                  f"({base + 113}, '\\x02000000e113', 3600, now() + interval '1 hour', NULL, 0, 'c'), "
+                  f"({base + 114}, NULL, 3600, now() + interval '1 hour', 1, NULL, NULL); "
+                  "ALTER TABLE lease4 ENABLE TRIGGER USER; "
+                  "INSERT INTO lease4_stat VALUES (1, 1, NULL);", db="kea")
+        return ["192.0.2.111", "192.0.2.112", "192.0.2.113"]
+    check_rows_with_nulls(lan, server, lease_db(empty), insert, assigned=1)   # .110
+
+
+def test_reclamation_and_recount_do_not_wait_for_blocked_commits(lan, server, empty):
+    def hold(ip):   # another server's uncommitted insert of ip
+        a = [int(x) for x in ip.split(".")]
+        args, env = empty._psql_args("kea", None, None)
+        return sqlchecks.HeldTransaction(args + ["-t", "-A"], "BEGIN;",
+                                         "INSERT INTO lease4 (address, hwaddr, valid_lifetime, expire, subnet_id, "
+                                         f"state) VALUES ({(a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]}, "
+                                         "'\\xaa0000000180', 600, now() + interval '600 seconds', 1, 0);")
+    sqlchecks.check_main_loop_not_blocked_by_commits(
+        lan, server, lease_db(empty), hold,
+        lambda: rows(empty, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND application_name = 'nestor'") == [["1"]],
+        lambda: int(rows(empty, "SELECT count(*) FROM lease4 WHERE state = 2")[0][0]))
 
 
 def test_expiry_after_2038_is_stored(lan, server, empty):

@@ -15,5 +15,6 @@ int main(void)
     failed += test_sqlbatch_run();
     failed += test_sqlconns_run();
     failed += test_json_run();
+    failed += test_overlay4_run();
     return failed;
 }

@@ -192,10 +192,11 @@ static void test_overlay_client_index(void **state)
     lease_t l, out;
     bool cond;
     int64_t exp;
+    overlay4_delta_t d;
     uint8_t hw1[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 1}, hw2[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 2};
     overlay4_key_t by1 = {hw1, 6, 1, true}, by2 = {hw2, 6, 1, true}, other_subnet = {hw1, 6, 2, true};
     tl_lease(&l, 0x0a000001, 1, 1000);
-    assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &l, NULL, &cond, &exp), 0);
+    assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &l, NULL, &cond, &exp, &d), 0);
     assert_int_equal(overlay4_client(&o, NULL, false, &by1, &out), 0);
     assert_int_equal(out.addr.v4, 0x0a000001);
     lease_free(&out);
@@ -204,7 +205,7 @@ static void test_overlay_client_index(void **state)
     /* the address goes to client 2 */
     lease_t l2;
     tl_lease(&l2, 0x0a000001, 2, 1100);
-    assert_int_equal(overlay4_begin(&o, OVERLAY4_UPDATE, &l2, &l, &cond, &exp), 0);
+    assert_int_equal(overlay4_begin(&o, OVERLAY4_UPDATE, &l2, &l, &cond, &exp, &d), 0);
     assert_int_equal(overlay4_client(&o, NULL, false, &by1, &out), NST_ENOENT);
     assert_int_equal(overlay4_client(&o, NULL, false, &by2, &out), 0);
     lease_free(&out);
@@ -216,14 +217,14 @@ static void test_overlay_client_index(void **state)
     for (uint32_t i = 2; i < 200; i++) {
         lease_t x;
         tl_lease(&x, 0x0a000000u | i, (uint8_t)(i + 10), 1000);
-        assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &x, NULL, &cond, &exp), 0);
+        assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &x, NULL, &cond, &exp, &d), 0);
         lease_free(&x);
     }
     assert_int_equal(overlay4_client(&o, NULL, false, &by2, &out), 0);
     assert_int_equal(out.addr.v4, 0x0a000001);
     lease_free(&out);
     /* delete: gone from the chains; then both writes complete and the entry goes */
-    assert_int_equal(overlay4_begin(&o, OVERLAY4_DEL, &l2, NULL, &cond, &exp), 0);
+    assert_int_equal(overlay4_begin(&o, OVERLAY4_DEL, &l2, NULL, &cond, &exp, &d), 0);
     assert_int_equal(overlay4_client(&o, NULL, false, &by2, &out), NST_ENOENT);
     for (int i = 0; i < 3; i++)
         overlay4_end(&o, 0x0a000001, false);
@@ -231,8 +232,8 @@ static void test_overlay_client_index(void **state)
     /* a failed write makes the entry stale: the database's row answers */
     lease_t y;
     tl_lease(&y, 0x0a000300, 1, 5000);
-    assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &y, NULL, &cond, &exp), 0);
-    assert_int_equal(overlay4_begin(&o, OVERLAY4_UPDATE, &y, &y, &cond, &exp), 0);
+    assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &y, NULL, &cond, &exp, &d), 0);
+    assert_int_equal(overlay4_begin(&o, OVERLAY4_UPDATE, &y, &y, &cond, &exp, &d), 0);
     overlay4_end(&o, 0x0a000300, true);
     assert_int_equal(overlay4_client(&o, NULL, false, &by1, &out), NST_ENOENT);
     overlay4_end(&o, 0x0a000300, false);

@@ -1,0 +1,176 @@
+/* overlay4's reads that do not wait for the queue: expired leases, counts, queued addresses. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lease/overlay4.h"
+#include "test_lease.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Queues a write of l (lease with subnet and state) in o. */
+static void put(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, overlay4_delta_t *d)
+{
+    bool cond;
+    int64_t exp;
+    assert_int_equal(overlay4_begin(o, op, l, old, &cond, &exp, d), 0);
+}
+
+static void mk(lease_t *l, uint32_t addr, uint32_t subnet, uint32_t state, int64_t cltt)
+{
+    tl_lease(l, addr, (uint8_t)addr, cltt);
+    l->subnet_id = subnet;
+    l->state = state;
+    l->valid_lft = 100;
+}
+
+/* A fake lease4_stat: subnet 1: 5 assigned, 1 declined; subnet 3: 2 assigned. The write
+ * settle_during_first settles while the first query runs (its batch committed meanwhile). */
+static struct {
+    int calls;
+    overlay4_t *o;
+    overlay4_delta_t *settle_during_first;
+} fake;
+
+static int fake_counts(void *ctx, lease_subnet_counts_t **out, size_t *n)
+{
+    (void)ctx;
+    if (fake.calls++ == 0 && fake.settle_during_first) {
+        pthread_mutex_lock(&lock);
+        overlay4_settle(fake.o, fake.settle_during_first);
+        pthread_mutex_unlock(&lock);
+    }
+    lease_subnet_counts_t *c = xcalloc(2, sizeof *c);
+    c[0] = (lease_subnet_counts_t){.subnet_id = 1, .assigned = 5, .declined = 1};
+    c[1] = (lease_subnet_counts_t){.subnet_id = 3, .assigned = 2};
+    *out = c;
+    *n = 2;
+    return 0;
+}
+
+/* Database rows of get4_expired(now = 1000) meet queued writes: a renewed lease leaves, a
+ * reclaimed one leaves, a queued expired lease joins, untouched rows stay; by expiry, max kept. */
+static void test_expired_merge(void **state)
+{
+    (void)state;
+    overlay4_t o;
+    overlay4_init(&o, &lock);
+    overlay4_delta_t d;
+    lease_list_t none = {0};
+    overlay4_expired(&o, &none, 1000, 0); /* nothing anywhere */
+    assert_int_equal(none.count, 0);
+    lease_subnet_counts_t *c;
+    size_t n;
+    fake.calls = 0;
+    fake.settle_during_first = NULL;
+    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0); /* nothing pending */
+    assert_int_equal(n, 2);
+    free(c);
+    lease_t renewed, reclaimed, fresh, untouched, again, db_renewed, db_reclaimed;
+    mk(&db_renewed, 0x0a000001, 1, 0, 500);      /* expired at 600 in the database */
+    mk(&renewed, 0x0a000001, 1, 0, 990);         /* renewed: expires at 1090 */
+    mk(&db_reclaimed, 0x0a000002, 1, 0, 400);
+    mk(&reclaimed, 0x0a000002, 1, LEASE_STATE_RECLAIMED, 400);
+    mk(&fresh, 0x0a000003, 1, 0, 300);           /* queued, expired at 400 */
+    mk(&untouched, 0x0a000004, 1, 1, 700);       /* declined, expired at 800 */
+    mk(&again, 0x0a000005, 1, 0, 100);           /* expired at 200 */
+    put(&o, OVERLAY4_UPDATE, &renewed, &db_renewed, &d);
+    put(&o, OVERLAY4_UPDATE, &reclaimed, &db_reclaimed, &d);
+    put(&o, OVERLAY4_ADD, &fresh, NULL, &d);
+    lease_list_t list = {0};
+    lease_list_push(&list, &db_reclaimed);
+    lease_list_push(&list, &db_renewed);
+    lease_list_push(&list, &untouched);
+    lease_list_push(&list, &again);
+    overlay4_expired(&o, &list, 1000, 0);
+    assert_int_equal(list.count, 3);
+    assert_int_equal(list.items[0].addr.v4, 0x0a000005);
+    assert_int_equal(list.items[1].addr.v4, 0x0a000003);
+    assert_int_equal(list.items[2].addr.v4, 0x0a000004);
+    overlay4_expired(&o, &list, 1000, 2);
+    assert_int_equal(list.count, 2);
+    lease_list_free(&list);
+    char *q = overlay4_queued_list(&o, "{", "}");
+    assert_string_equal(q, "{167772163,167772162,167772161}"); /* newest first */
+    free(q);
+    q = overlay4_queued_list(&o, "", "");
+    assert_non_null(strstr(q, "167772161"));
+    free(q);
+    lease_t *all[] = {&renewed, &reclaimed, &fresh, &untouched, &again, &db_renewed, &db_reclaimed};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        lease_free(all[i]);
+    overlay4_fini(&o);
+}
+
+static void expect(const lease_subnet_counts_t *c, uint32_t subnet, uint64_t assigned, uint64_t declined)
+{
+    assert_int_equal(c->subnet_id, subnet);
+    assert_int_equal(c->assigned, assigned);
+    assert_int_equal(c->declined, declined);
+}
+
+/* The recount adds what queued writes will change and forgets them once settled; a write settled
+ * while the query ran makes it ask again. */
+static void test_counts_with_queued_writes(void **state)
+{
+    (void)state;
+    overlay4_t o;
+    overlay4_init(&o, &lock);
+    overlay4_delta_t d_add, d_decline, d_del, d_reclaim;
+    lease_t add, before, declined, gone, exp, reclaimed;
+    mk(&add, 0x0a000010, 2, 0, 1000);
+    mk(&before, 0x0a000011, 1, 0, 1000);
+    mk(&declined, 0x0a000011, 1, LEASE_STATE_DECLINED, 1000);
+    mk(&gone, 0x0a000012, 3, 0, 1000);
+    mk(&exp, 0x0a000013, 1, 0, 10);
+    mk(&reclaimed, 0x0a000013, 1, LEASE_STATE_RECLAIMED, 10);
+    put(&o, OVERLAY4_ADD, &add, NULL, &d_add);                   /* subnet 2: +1 */
+    put(&o, OVERLAY4_UPDATE, &declined, &before, &d_decline);     /* subnet 1: assigned -1, declined +1 */
+    put(&o, OVERLAY4_DEL, &gone, NULL, &d_del);                   /* subnet 3: -1 */
+    put(&o, OVERLAY4_ADD, &exp, NULL, &d_reclaim);                /* subnet 1: +1, then reclaimed: -1 */
+    put(&o, OVERLAY4_UPDATE, &reclaimed, &exp, &d_reclaim);
+    fake.o = &o;
+    fake.calls = 0;
+    fake.settle_during_first = NULL;
+    lease_subnet_counts_t *c;
+    size_t n;
+    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(fake.calls, 1);
+    assert_int_equal(n, 3);
+    expect(&c[0], 1, 4, 2);
+    expect(&c[1], 2, 1, 0);
+    expect(&c[2], 3, 1, 0);
+    free(c);
+    /* the add of subnet 2 settles during the first query: asked twice, then without it */
+    fake.calls = 0;
+    fake.settle_during_first = &d_add;
+    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(fake.calls, 2);
+    assert_int_equal(n, 2);
+    expect(&c[0], 1, 4, 2);
+    expect(&c[1], 3, 1, 0);
+    free(c);
+    pthread_mutex_lock(&lock);
+    overlay4_settle(&o, &d_decline);
+    overlay4_settle(&o, &d_del);
+    pthread_mutex_unlock(&lock);
+    fake.calls = 0;
+    fake.settle_during_first = NULL;
+    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    expect(&c[0], 1, 5, 1);       /* the reclaimed lease's add and update cancel out */
+    expect(&c[1], 3, 2, 0);
+    free(c);
+    lease_t *all[] = {&add, &before, &declined, &gone, &exp, &reclaimed};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        lease_free(all[i]);
+    overlay4_fini(&o);
+}
+
+int test_overlay4_run(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expired_merge),
+        cmocka_unit_test(test_counts_with_queued_writes),
+    };
+    return cmocka_run_group_tests_name("overlay4", tests, NULL, NULL);
+}

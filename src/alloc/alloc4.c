@@ -154,14 +154,11 @@ void alloc4_inherit(alloc4_t *a, const alloc4_t *old)
     locks_put(a->locks);
     a->locks = old->locks;
     atomic_fetch_add(&a->locks->refs, 1);
-    a->inherited_all = old->store == a->store;
     for (size_t i = 0; i < a->cfg->subnet_count; i++) {
         const cfg_subnet4_t *s = &a->cfg->subnets[i];
         const cfg_subnet4_t *o = cfg4_subnet_by_id(old->cfg, s->id);
-        if (!o) {
-            a->inherited_all = false;
+        if (!o)
             continue;
-        }
         const subnet_state_t *ost = alloc4_state((alloc4_t *)old, o);
         for (size_t k = 0; k < s->pool_count; k++)
             for (size_t j = 0; j < o->pool_count; j++)
@@ -170,9 +167,10 @@ void alloc4_inherit(alloc4_t *a, const alloc4_t *old)
     }
 }
 
-bool alloc4_counts_current(const alloc4_t *a)
+void alloc4_set_change_listener(alloc4_t *a, alloc4_change_fn fn, void *arg)
 {
-    return a->inherited_all;
+    a->notify = fn;
+    a->notify_arg = arg;
 }
 
 void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm)

@@ -99,6 +99,14 @@ void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm);
 void alloc4_free(alloc4_t *a);
 void alloc4_result_free(alloc4_result_t *r);
 
+/* Leases-changed listener: called from the commit callback of every lease write the engine makes
+ * (REQUEST: LEASE_CHANGE_ALLOC, also for the client's previous lease it drops; RELEASE; DECLINE;
+ * reclamation: LEASE_CHANGE_EXPIRY) once the store has it, on whatever thread completes the
+ * write, before the write's own callback; write_arg is that callback's argument (for a
+ * REQUEST, what alloc4_request was given; NULL otherwise). Never called for a failed write. */
+typedef void (*alloc4_change_fn)(void *arg, const lease_change_t *change, void *write_arg);
+void alloc4_set_change_listener(alloc4_t *a, alloc4_change_fn fn, void *arg);
+
 /* A lease of subnet_id at addr was deleted or changed outside the engine (a lease command): the
  * address's pool is no longer known to be full. */
 void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr);
@@ -106,10 +114,6 @@ void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr);
 /* Recomputes per-subnet statistics (total, assigned, declined) from the store, and forgets which
  * pools were full (the store changed under the engine). */
 void alloc4_recount(alloc4_t *a);
-/* Whether the statistics of a's subnets are still right: a inherited from an engine on the same
- * store that had every one of its subnets (so a recount, which races with packets still being
- * served, is not needed). */
-bool alloc4_counts_current(const alloc4_t *a);
 
 /* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.
  * In-subnet reservations are preferred to global ones. See the contract for the lifetime of a

@@ -44,7 +44,8 @@ struct alloc4 {
     lease_store_t *store;
     subnet_state_t *subnets;      /* parallel to cfg->subnets */
     alloc4_locks_t *locks;        /* per-address serialisation (striped) */
-    bool inherited_all;           /* every subnet had its twin in the previous engine */
+    alloc4_change_fn notify;      /* leases-changed listener (alloc4_set_change_listener) */
+    void *notify_arg;
     uint64_t seed;                /* seeds each thread's random allocator */
     stat_t *g_declined, *g_cumulative, *g_reclaimed, *g_reclaimed_declined;
     stat_t *g_fail, *g_fail_subnet, *g_fail_network, *g_fail_no_pools, *g_res_conflicts;

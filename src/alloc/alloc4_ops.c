@@ -158,9 +158,11 @@ int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     return out->fail.failed ? failed(out, st) : st;
 }
 
-/* The statistics a lease write changes, applied when it is queued and taken back if the store
- * later fails it (the commit callback), so that assigned-addresses never counts a lease that was
- * not stored. Only statistic handles are kept: they outlive any configuration. */
+/* What one lease write carries to its commit callback: the statistics it changed, applied when
+ * it is queued and taken back if the store later fails it, so that assigned-addresses never
+ * counts a lease that was not stored; and, when a change listener is set, the change to report
+ * once it is stored (copies: the callback may run on another thread, after the caller returned).
+ * Only statistic handles and the listener are kept: they outlive any configuration. */
 typedef struct acct {
     unsigned n;
     struct {
@@ -169,7 +171,38 @@ typedef struct acct {
     } e[10];
     lease_commit_cb cb;
     void *arg;
+    alloc4_change_fn notify;
+    void *notify_arg;
+    enum lease_change_cause cause;
+    lease_t old, new;          /* family 0: none */
 } acct_t;
+
+static acct_t *acct_new(alloc4_t *a, enum lease_change_cause cause, const lease_t *old, const lease_t *new,
+                        lease_commit_cb cb, void *arg)
+{
+    acct_t *c = xmalloc(sizeof *c);
+    c->n = 0;
+    c->cb = cb;
+    c->arg = arg;
+    c->notify = a->notify;
+    c->notify_arg = a->notify_arg;
+    c->cause = cause;
+    c->old.family = c->new.family = 0;
+    if (c->notify && old && old->family)
+        lease_dup(&c->old, old);
+    if (c->notify && new && new->family)
+        lease_dup(&c->new, new);
+    return c;
+}
+
+static void acct_free(acct_t *c)
+{
+    if (c->old.family)
+        lease_free(&c->old);
+    if (c->new.family)
+        lease_free(&c->new);
+    free(c);
+}
 
 static void acct_add(acct_t *c, stat_t *st, int64_t d)
 {
@@ -185,14 +218,26 @@ static void acct_undo(acct_t *c)
         stat_add(c->e[i].stat, -c->e[i].delta);
 }
 
+/* The commit callback of every write the engine makes. */
 static void acct_done(void *p, int err)
 {
     acct_t *c = p;
-    if (err)
+    if (err) {
         acct_undo(c);
+    } else if (c->notify) {
+        lease_change_t ch = {c->cause, c->old.family ? &c->old : NULL, c->new.family ? &c->new : NULL};
+        c->notify(c->notify_arg, &ch, c->arg);
+    }
     if (c->cb)
         c->cb(c->arg, err);
-    free(c);
+    acct_free(c);
+}
+
+/* A write the store refused at once: its callback never runs. */
+static void acct_drop(acct_t *c)
+{
+    acct_undo(c);
+    acct_free(c);
 }
 
 /* Accounts for a lease taking addr: counts a new assignment unless the client renews its own. */
@@ -229,10 +274,7 @@ static void count_assignment(alloc4_t *a, const cfg_subnet4_t *s, bool renewal, 
 static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const lease_t *prev,
                   const alloc4_req_t *req, lease_commit_cb cb, void *arg)
 {
-    acct_t *c = xmalloc(sizeof *c);
-    c->n = 0;
-    c->cb = cb;
-    c->arg = arg;
+    acct_t *c = acct_new(a, LEASE_CHANGE_ALLOC, prev, l, cb, arg);
     int r;
     /* counted before the write is queued: its callback may run on another thread at once */
     if (prev->family) {
@@ -244,11 +286,8 @@ static int commit(alloc4_t *a, const cfg_subnet4_t *s, lease_t *l, const lease_t
         count_assignment(a, s, false, NULL, c);
         r = lease_store_add(a->store, l, acct_done, c);
     }
-    if (r) {
-        /* nothing was queued: the callback never runs */
-        acct_undo(c);
-        free(c);
-    }
+    if (r)
+        acct_drop(c);
     return r;
 }
 
@@ -262,11 +301,14 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
     lease_t old;
     if (lease_store_get4(a->store, old_addr, &old) == 0) {
         const cfg_subnet4_t *os = cfg4_subnet_by_id(a->cfg, old.subnet_id);
-        if (os && alloc4_lease_is_clients(os, &old, req) && old.state != LEASE_STATE_DECLINED &&
-            lease_store_del(a->store, &old, NULL, NULL) == 0) {
-            alloc4_addr_freed(a, os, old_addr);
+        if (os && alloc4_lease_is_clients(os, &old, req) && old.state != LEASE_STATE_DECLINED) {
+            acct_t *c = acct_new(a, LEASE_CHANGE_ALLOC, &old, NULL, NULL, NULL);
             if (old.state != LEASE_STATE_RECLAIMED)
-                stat_add(alloc4_state(a, os)->assigned, -1);
+                acct_add(c, alloc4_state(a, os)->assigned, -1);
+            if (lease_store_del(a->store, &old, acct_done, c) == 0)
+                alloc4_addr_freed(a, os, old_addr);
+            else
+                acct_drop(c);
         }
         lease_free(&old);
     }
@@ -368,11 +410,15 @@ static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
         return ALLOC4_SILENT;
     const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l.subnet_id);
     int r = ALLOC4_SILENT;
-    if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT &&
-        lease_store_del(a->store, &l, NULL, NULL) == 0) {
-        alloc4_addr_freed(a, s, addr);
-        stat_add(alloc4_state(a, s)->assigned, -1);
-        r = ALLOC4_OK;
+    if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT) {
+        acct_t *c = acct_new(a, LEASE_CHANGE_RELEASE, &l, NULL, NULL, NULL);
+        acct_add(c, alloc4_state(a, s)->assigned, -1);
+        if (lease_store_del(a->store, &l, acct_done, c) == 0) {
+            alloc4_addr_freed(a, s, addr);
+            r = ALLOC4_OK;
+        } else {
+            acct_drop(c);
+        }
     }
     lease_free(&l);
     return r;
@@ -397,8 +443,8 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
     if (s && alloc4_lease_is_clients(s, &l, req) && l.state == LEASE_STATE_DEFAULT) {
         /* The address is unusable: keep it out of service for the probation period, and forget
          * the client so that it gets another address. */
-        lease_t old = l; /* shallow: read before the fields below change */
-        old.client_id = NULL, old.hostname = NULL, old.user_context = NULL;
+        lease_t old;
+        lease_dup(&old, &l); /* as read: the update is conditional on it, and it is the change's "before" */
         l.state = LEASE_STATE_DECLINED;
         l.hwaddr_len = 0;
         lease_set_client_id(&l, NULL, 0);
@@ -406,14 +452,36 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
         l.fqdn_fwd = l.fqdn_rev = false;
         l.cltt = req->now;
         l.valid_lft = probation;
-        if (lease_store_update(a->store, &l, &old, NULL, NULL) == 0) {
-            stat_add(alloc4_state(a, s)->declined, 1);
-            stat_add(a->g_declined, 1);
+        acct_t *c = acct_new(a, LEASE_CHANGE_DECLINE, &old, &l, NULL, NULL);
+        acct_add(c, alloc4_state(a, s)->declined, 1);
+        acct_add(c, a->g_declined, 1);
+        if (lease_store_update(a->store, &l, &old, acct_done, c) == 0)
             r = ALLOC4_OK;
-        }
+        else
+            acct_drop(c);
+        lease_free(&old);
     }
     lease_free(&l);
     return r;
+}
+
+/* The statistics of a reclaimed lease (s may be NULL: a subnet no longer configured). */
+static void count_reclaim(alloc4_t *a, const cfg_subnet4_t *s, bool declined, acct_t *c)
+{
+    if (s) {
+        subnet_state_t *st = alloc4_state(a, s);
+        acct_add(c, st->assigned, -1);
+        acct_add(c, st->reclaimed, 1);
+        if (declined) {
+            acct_add(c, st->declined, -1);
+            acct_add(c, st->reclaimed_declined, 1);
+        }
+    }
+    acct_add(c, a->g_reclaimed, 1);
+    if (declined) {
+        acct_add(c, a->g_declined, -1);
+        acct_add(c, a->g_reclaimed_declined, 1);
+    }
 }
 
 int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool remove)
@@ -443,36 +511,30 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         }
         const cfg_subnet4_t *s = cfg4_subnet_by_id(a->cfg, l->subnet_id);
         bool declined = l->state == LEASE_STATE_DECLINED;
+        lease_t old;
+        lease_dup(&old, l);
+        acct_t *c;
         int r;
         if (remove) {
-            r = lease_store_del(a->store, l, NULL, NULL);
+            c = acct_new(a, LEASE_CHANGE_EXPIRY, &old, NULL, NULL, NULL);
+            count_reclaim(a, s, declined, c);
+            r = lease_store_del(a->store, l, acct_done, c);
         } else {
-            lease_t old = *l; /* shallow: only its expiry is read */
-            old.client_id = NULL, old.hostname = NULL, old.user_context = NULL;
             l->state = LEASE_STATE_RECLAIMED;
             lease_set_hostname(l, NULL);
             l->fqdn_fwd = l->fqdn_rev = false;
-            r = lease_store_update(a->store, l, &old, NULL, NULL);
+            c = acct_new(a, LEASE_CHANGE_EXPIRY, &old, l, NULL, NULL);
+            count_reclaim(a, s, declined, c);
+            r = lease_store_update(a->store, l, &old, acct_done, c);
         }
         pthread_mutex_unlock(lk);
-        if (r)
+        lease_free(&old);
+        if (r) {
+            acct_drop(c);
             continue;
+        }
         count++;
         alloc4_addr_freed(a, s, l->addr.v4);
-        if (s) {
-            subnet_state_t *st = alloc4_state(a, s);
-            stat_add(st->assigned, -1);
-            stat_add(st->reclaimed, 1);
-            if (declined) {
-                stat_add(st->declined, -1);
-                stat_add(st->reclaimed_declined, 1);
-            }
-        }
-        stat_add(a->g_reclaimed, 1);
-        if (declined) {
-            stat_add(a->g_declined, -1);
-            stat_add(a->g_reclaimed_declined, 1);
-        }
     }
     lease_list_free(&list);
     return count;

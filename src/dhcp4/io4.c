@@ -427,6 +427,7 @@ static int open_iface_sockets(srv4_t *s, srv4_iface_t *f, bool raw, char *err, s
 int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
 {
     srv4_close_sockets(s);
+    s->iface_gen++; /* replies built on the old set find their interface again by index */
     /* Expand "*" to every interface with an IPv4 address except loopback. */
     char **names = NULL;
     uint32_t *addrs = NULL;
@@ -503,10 +504,26 @@ void srv4_close_sockets(srv4_t *s)
     s->iface_count = 0;
 }
 
+srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex)
+{
+    for (size_t i = 0; i < s->iface_count; i++)
+        if (s->ifaces[i].ifindex == ifindex)
+            return &s->ifaces[i];
+    return NULL;
+}
+
 int srv4_send(srv4_t *s, srv4_reply_t *r)
 {
-    srv4_iface_t *f = r->iface;
+    /* A reply held across a reload that reopened the sockets goes out through the interface of
+     * the same index in the new set (sockets are reopened on the main loop, which then also
+     * sends every reply completed meanwhile). */
+    srv4_iface_t *f = r->iface_gen == s->iface_gen ? r->iface : srv4_iface_by_index(s, r->ifindex);
     ssize_t n;
+    if (!f) {
+        LOG_WARN(NLOG_PACKETS, "DHCP4_PACKET_SEND_FAIL", "%s not sent: its interface (index %d) is no longer served",
+                 pkt4_msg_name(r->msg_type), r->ifindex);
+        return NST_ENOENT;
+    }
     if (r->raw && f->pkt_fd >= 0) {
         frame_udp4_t fr = {.src_ip = r->src_ip, .dst_ip = r->dst_ip, .src_port = s->server_port,
                            .dst_port = r->dst_port, .payload = r->frame + FRAME_UDP4_HLEN,

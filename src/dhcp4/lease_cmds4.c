@@ -102,13 +102,18 @@ typedef struct cmd_write {
     atomic_int refs;
     atomic_bool done;
     int err;                 /* the write's outcome, once done */
-    lease_t added, removed;  /* the statistics' change (family 0: none) */
+    lease_t added, removed;  /* the change (family 0: none), for the statistics and listeners */
+    srv4_t *srv;
+    bool partner;            /* "origin": "ha-partner" */
 } cmd_write_t;
 
-static cmd_write_t *cmd_write_new(const lease_t *added, const lease_t *removed)
+static cmd_write_t *cmd_write_new(srv4_t *s, json_t *args, const lease_t *added, const lease_t *removed)
 {
     cmd_write_t *w = xcalloc(1, sizeof *w);
     atomic_init(&w->refs, 2);
+    w->srv = s;
+    const char *origin = json_string_value(json_object_get(args, "origin"));
+    w->partner = origin && !strcmp(origin, "ha-partner");
     if (added)
         lease_dup(&w->added, added);
     if (removed)
@@ -137,8 +142,13 @@ static void cmd_write_done(void *arg, int err)
 {
     cmd_write_t *w = arg;
     w->err = err;
-    if (err < 0)
+    if (err < 0) {
         cmd_write_account(w, -1);
+    } else if (w->srv->leases_changed) { /* stored: tell the listeners (high availability) */
+        lease_change_t ch = {w->partner ? LEASE_CHANGE_PARTNER : LEASE_CHANGE_COMMAND,
+                             w->removed.family ? &w->removed : NULL, w->added.family ? &w->added : NULL};
+        w->srv->leases_changed(w->srv->ha_arg, &ch, NULL);
+    }
     atomic_store(&w->done, true);
     cmd_write_release(w);
 }
@@ -161,7 +171,7 @@ static int cmd_write_finish(cmd_write_t *w, int r)
     return r;
 }
 
-static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
+static json_t *write_answer(srv4_t *s, json_t *args, lease_t *l, bool update, bool force)
 {
     lease_t old;
     bool exists = lease_store_get4(s->store, l->addr.v4, &old) == 0;
@@ -172,7 +182,7 @@ static json_t *write_answer(srv4_t *s, lease_t *l, bool update, bool force)
         a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",
                         inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
     } else {
-        cmd_write_t *w = cmd_write_new(l, exists ? &old : NULL);
+        cmd_write_t *w = cmd_write_new(s, args, l, exists ? &old : NULL);
         int r = exists ? lease_store_update(s->store, l, &old, cmd_write_done, w)
                        : lease_store_add(s->store, l, cmd_write_done, w);
         r = cmd_write_finish(w, r);
@@ -206,7 +216,7 @@ static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     }
     bool update = !strcmp(name, "lease4-update");
-    json_t *a = write_answer(SRV(ud), &l, update, json_is_true(json_object_get(args, "force-create")));
+    json_t *a = write_answer(SRV(ud), args, &l, update, json_is_true(json_object_get(args, "force-create")));
     lease_free(&l);
     return a;
 }
@@ -283,7 +293,7 @@ static json_t *cmd_del(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     if (r)
         return cmd_answer(CMD_EMPTY, "IPv4 lease not found.", NULL);
-    cmd_write_t *w = cmd_write_new(NULL, &l);
+    cmd_write_t *w = cmd_write_new(s, args, NULL, &l);
     r = cmd_write_finish(w, lease_store_del(s->store, &l, cmd_write_done, w));
     if (!r)
         alloc4_lease_freed(s->rt->alloc, l.subnet_id, l.addr.v4);

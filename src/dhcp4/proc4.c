@@ -129,6 +129,21 @@ static void log_lease(srv4_t *s, const pkt4_t *q, const char *id, const char *fm
         nlog_write(NLOG_LEASES, NLOG_INFO, 0, id, "%s: lease %s %s", who, ip, fmt_tail);
 }
 
+/* High availability's scope seam: the client is identified by its client identifier, else its
+ * hardware address (what Kea's load balancing hashes). */
+static bool in_scope(const srv4_t *s, const pkt4_t *q)
+{
+    if (!s->in_scope)
+        return true;
+    size_t len;
+    const uint8_t *id = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
+    if (!id || !len) {
+        id = q->hdr.chaddr;
+        len = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen;
+    }
+    return s->in_scope(s->ha_arg, id, len);
+}
+
 static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const char *id,
                      const char *why)
 {
@@ -207,7 +222,7 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     alloc4_result_t res;
     int st = alloc4_request(rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
     if (st != ALLOC4_OK)
-        atomic_fetch_sub(&r->holds, 1);
+        srv_hold_forget(&r->hold); /* the write's hold: no write happened */
     switch (st) {
     case ALLOC4_OK:
         log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
@@ -215,8 +230,6 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
             srv4_reply_done(r, NST_EINVAL);
             break;
         }
-        if (s->committed)
-            s->committed(s->ha_arg, r, &res.lease);
         srv4_reply_done(r, 0);
         break;
     case ALLOC4_NAK:
@@ -329,7 +342,7 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
         if (!ours)
             return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
     }
-    if (s->in_scope && !s->in_scope(s->ha_arg, q))
+    if (!in_scope(s, q))
         return drop(s, q, "HA_BUFFER4_RECEIVE_NOT_FOR_US", "client is in the partner's scope");
     if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 40)) {
         char who[160], src[INET_ADDRSTRLEN];
@@ -364,7 +377,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
     if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
         pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
-        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || (s->in_scope && !s->in_scope(s->ha_arg, q)))
+        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !in_scope(s, q))
         return;
     const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
     if (!subnet)

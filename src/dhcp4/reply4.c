@@ -8,13 +8,17 @@
 #include "common/util.h"
 #include "log/log.h"
 
+static void reply_last(srv_hold_t *h, bool failed);
+
 srv4_reply_t *reply4_alloc(srv4_t *s, srv4_iface_t *ifc)
 {
     srv4_reply_t *r = xmalloc(sizeof *r);
+    srv_hold_init(&r->hold, reply_last);
     r->srv = s;
     r->iface = ifc;
-    atomic_init(&r->holds, 1);
-    atomic_init(&r->failed, false);
+    r->iface_gen = s->iface_gen;
+    r->ifindex = ifc->ifindex;
+    atomic_init(&r->deferred, false);
     r->len = 0;
     r->next = NULL;
     return r;
@@ -239,15 +243,10 @@ srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, cons
     return r;
 }
 
-void srv4_reply_hold(srv4_reply_t *r)
-{
-    atomic_fetch_add(&r->holds, 1);
-}
-
-static void finish(srv4_reply_t *r)
+static void finish(srv4_reply_t *r, bool failed)
 {
     srv4_t *s = r->srv;
-    if (!atomic_load(&r->failed) && r->len) {
+    if (!failed && r->len) {
         if (srv4_send(s, r) == 0) {
             stat_add(s->st.sent, 1);
             stat_add(r->msg_type == PKT4_OFFER ? s->st.offer : r->msg_type == PKT4_ACK ? s->st.ack : s->st.nak, 1);
@@ -256,29 +255,28 @@ static void finish(srv4_reply_t *r)
     free(r);
 }
 
-void srv4_reply_done(srv4_reply_t *r, int err)
+/* The last hold went: packet threads send at once; a reply completed elsewhere (a lease store's
+ * commit thread) goes to the main loop, which sends it. */
+static void reply_last(srv_hold_t *h, bool failed)
 {
-    if (err < 0)
-        atomic_store(&r->failed, true);
-    if (atomic_fetch_sub(&r->holds, 1) != 1)
-        return;
-    finish(r);
-}
-
-void srv4_reply_commit_cb(void *arg, int err)
-{
-    srv4_reply_t *r = arg;
-    if (err < 0)
-        atomic_store(&r->failed, true);
-    if (atomic_fetch_sub(&r->holds, 1) != 1)
-        return;
-    /* Completed on a lease-store thread: the main loop sends it. */
+    srv4_reply_t *r = (srv4_reply_t *)h;
+    if (!atomic_load(&r->deferred))
+        return finish(r, failed);
     srv4_t *s = r->srv;
+    if (failed)
+        atomic_store(&r->hold.failed, true);
     pthread_mutex_lock(&s->done_lock);
     r->next = s->done_head;
     s->done_head = r;
     pthread_mutex_unlock(&s->done_lock);
     event_active(s->ev_completions, EV_READ, 0);
+}
+
+void srv4_reply_commit_cb(void *arg, int err)
+{
+    srv4_reply_t *r = arg;
+    atomic_store(&r->deferred, true);
+    srv_hold_drop(&r->hold, err);
 }
 
 void srv4_completions_run(srv4_t *s)
@@ -289,7 +287,7 @@ void srv4_completions_run(srv4_t *s)
     pthread_mutex_unlock(&s->done_lock);
     while (r) {
         srv4_reply_t *next = r->next;
-        finish(r);
+        finish(r, atomic_load(&r->hold.failed));
         r = next;
     }
 }

@@ -429,6 +429,15 @@ static void start_workers(srv4_t *s, const cfg4_t *cfg)
         s->workers = workers4_start(s, cfg->common.mt.thread_pool_size, cfg->common.mt.packet_queue_size, s->in_command);
 }
 
+/* The allocation engine stored a lease change: the HA seam hears it, with a REQUEST's reply to
+ * hold (see srv4.h). */
+static void on_lease_change(void *arg, const lease_change_t *change, void *write_arg)
+{
+    srv4_t *s = arg;
+    srv4_reply_t *reply = change->cause == LEASE_CHANGE_ALLOC ? write_arg : NULL;
+    s->leases_changed(s->ha_arg, change, reply ? &reply->hold : NULL);
+}
+
 /* Whether cfg asks for other worker threads than those running. */
 static bool workers_change(const srv4_t *s, const cfg4_t *cfg)
 {
@@ -473,9 +482,11 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     ctrl_sockets_config_free(socks);
     char *isig = iface_signature(cfg, s->server_port);
     bool new_sockets = !s->iface_sig || strcmp(isig, s->iface_sig);
-    /* A structural change (another lease store, other sockets, other workers) pauses the
-     * workers: they finish what they hold (nothing is written to a store being replaced), and
-     * queued packets wait. Anything else swaps the generation under running workers. */
+    /* The new generation is built while the workers serve with the old one. They pause (finish
+     * what they hold; queued packets wait, none is dropped) only for the swap and the statistics
+     * recount, which must not race their writes, and, for a structural change (another lease
+     * store, other sockets, other workers), from here on: nothing is written to a store being
+     * replaced or sent on sockets being reopened. */
     bool new_workers = workers_change(s, cfg);
     bool paused = s->workers && !r && (store != s->store || new_sockets || new_workers);
     if (paused)
@@ -538,11 +549,16 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
     alloc4_inherit(rt->alloc, old ? old->alloc : NULL);
     alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
+    if (s->leases_changed)
+        alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
     s->rt = rt;
+    if (s->workers && !paused) {
+        workq_pause(s->workers);
+        paused = true;
+    }
     gen_publish(&s->gens, &rt->gen); /* the old generation goes with its last worker's reference */
-    if (!alloc4_counts_current(rt->alloc))
-        alloc4_recount(rt->alloc);
+    alloc4_recount(rt->alloc);
     if (new_workers) {
         workq_stop(s->workers); /* what waited in its queue is dropped and counted */
         s->workers = NULL;

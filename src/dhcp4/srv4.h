@@ -6,16 +6,24 @@
  *   multi-threading is enabled (see workers4.h); replies are always sent by whoever completes
  *   them, through srv4_reply_send(), which is thread-safe.
  * - The running configuration lives in a srv4_rt_t (config, host index, allocation state), a
- *   reference-counted generation (server/gen.h). A reload publishes a new one without stopping
- *   the workers: each packet is processed with the generation its thread holds, passed
- *   explicitly (srv4_process's rt); srv->rt is the current one, for the main thread. Only a
- *   structural change (the lease store, the sockets, the worker settings) pauses the workers,
- *   and queued packets wait meanwhile instead of being dropped.
- * - High-availability seams (used by a later module):
- *     in_scope:  per packet, "is this client mine to serve?" (false = drop quietly);
- *     committed: called once a reply's leases are stored; it may take a hold on the reply
- *                (srv4_reply_hold) and release it later (srv4_reply_done), e.g. when the
- *                partner acknowledged the lease update.
+ *   reference-counted generation (server/gen.h). A reload builds the new one while the workers
+ *   serve with the old one, then pauses them only for the swap and the statistics recount
+ *   (queued packets wait; none is dropped); a structural change (the lease store, the sockets,
+ *   the worker settings) pauses them from before the store or sockets change. Each packet is
+ *   processed with the generation its thread holds, passed explicitly (srv4_process's rt);
+ *   srv->rt is the current one, for the main thread.
+ * - High-availability seams (used by a later module), family-neutral:
+ *     in_scope:       per packet, "is this client mine to serve?", given the bytes that identify
+ *                     the client (the client identifier, else the hardware address); false =
+ *                     drop quietly;
+ *     leases_changed: called from the commit callback of every stored lease change (REQUEST,
+ *                     RELEASE, DECLINE, expiry, lease commands) with the lease before and after;
+ *                     for a REQUEST, `hold` is its reply, on which the listener may take a hold
+ *                     (srv_hold_take) and drop it later (srv_hold_drop), e.g. when the partner
+ *                     acknowledged the lease update; NULL otherwise. It runs on whatever thread
+ *                     completes the write (inline, a worker, a store's commit thread).
+ *   A reply held that long survives a reload that reopens the sockets: it is sent through the
+ *   interface of the same index in the new socket set (or dropped if there is none).
  */
 #ifndef NESTOR_DHCP4_SRV4_H
 #define NESTOR_DHCP4_SRV4_H
@@ -36,6 +44,7 @@
 #include "proto/frame.h"
 #include "proto/pkt4.h"
 #include "server/gen.h"
+#include "server/hold.h"
 #include "server/workq.h"
 #include "stats/stats.h"
 
@@ -83,6 +92,7 @@ typedef struct srv4 {
 
     srv4_iface_t *ifaces;
     size_t iface_count;
+    unsigned iface_gen;       /* bumped whenever the socket set is reopened */
     char *iface_sig;          /* identity of the open socket set */
 
     struct ctrl *ctrl;
@@ -107,9 +117,9 @@ typedef struct srv4 {
     pthread_mutex_t done_lock;
     srv4_reply_t *done_head;
 
-    /* HA seams. */
-    bool (*in_scope)(void *arg, const pkt4_t *q);
-    void (*committed)(void *arg, srv4_reply_t *reply, const lease_t *lease);
+    /* HA seams (see the contract). */
+    bool (*in_scope)(void *arg, const uint8_t *client, size_t len);
+    void (*leases_changed)(void *arg, const lease_change_t *change, srv_hold_t *hold);
     void *ha_arg;
 
     pkt4_t *rx;               /* parse buffer of the main thread */
@@ -118,10 +128,13 @@ typedef struct srv4 {
 
 /* A reply under construction or waiting for its lease commit / HA acknowledgements. */
 struct srv4_reply {
+    srv_hold_t hold;          /* builder + outstanding commits/acks; sent when the last goes,
+                               * dropped instead when one failed */
     srv4_t *srv;
-    srv4_iface_t *iface;
-    atomic_int holds;         /* builder + outstanding commits/acks; sent when it drops to 0 */
-    atomic_bool failed;       /* a commit failed: drop instead of sending */
+    srv4_iface_t *iface;      /* valid while iface_gen is the server's */
+    unsigned iface_gen;
+    int ifindex;
+    atomic_bool deferred;     /* completed off the packet threads: the main loop sends it */
     bool raw;                 /* send a full frame on pkt_fd; else UDP to dst_ip:dst_port */
     uint8_t dst_mac[6];
     uint32_t dst_ip, src_ip;
@@ -164,9 +177,9 @@ bool srv4_lookahead(const srv4_t *s);
 
 /* Reply lifecycle (reply4.c). */
 srv4_reply_t *srv4_reply_new(srv4_t *s, srv4_iface_t *ifc);
-void srv4_reply_hold(srv4_reply_t *r);
+static inline void srv4_reply_hold(srv4_reply_t *r) { srv_hold_take(&r->hold); }
 /* Drops one hold; err < 0 marks the reply failed. Sends (or drops) it when no hold remains. */
-void srv4_reply_done(srv4_reply_t *r, int err);
+static inline void srv4_reply_done(srv4_reply_t *r, int err) { srv_hold_drop(&r->hold, err); }
 /* Lease-store commit callback: arg is the reply. */
 void srv4_reply_commit_cb(void *arg, int err);
 /* Main loop: sends replies completed on other threads. */
@@ -176,6 +189,8 @@ void srv4_completions_run(srv4_t *s);
 int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen);
 void srv4_close_sockets(srv4_t *s);
 int srv4_send(srv4_t *s, srv4_reply_t *r);
+/* The interface of the current socket set with this index, or NULL. */
+srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex);
 
 /* Lifecycle and configuration (srv4.c). */
 int srv4_init(srv4_t *s, struct event_base *base);

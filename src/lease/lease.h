@@ -122,6 +122,22 @@ typedef void (*lease_commit_cb)(void *arg, int err);
 
 typedef struct lease_store lease_store_t;
 
+/* Why a lease changed (the leases-changed event that high availability follows). */
+enum lease_change_cause {
+    LEASE_CHANGE_ALLOC = 1,   /* a client's REQUEST (new, renewed, or its previous lease dropped) */
+    LEASE_CHANGE_RELEASE,
+    LEASE_CHANGE_DECLINE,
+    LEASE_CHANGE_EXPIRY,      /* reclamation */
+    LEASE_CHANGE_COMMAND,     /* a lease command */
+    LEASE_CHANGE_PARTNER,     /* a lease command from the high-availability partner */
+};
+
+/* One stored change: the lease before (NULL: there was none) and after (NULL: deleted). */
+typedef struct lease_change {
+    enum lease_change_cause cause;
+    const lease_t *old_lease, *new_lease;
+} lease_change_t;
+
 enum lease_lookup { LEASE_LOOKUP_OFFER = 1, LEASE_LOOKUP_SELECTING = 2 };
 
 /* One client's lookup in one subnet, as the allocation engine asks it (lease_store_ops_t

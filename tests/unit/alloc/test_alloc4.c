@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include "alloc/alloc4.h"
+#include "common/errcode.h"
 #include "lease/memfile.h"
+#include "stats/stats.h"
 
 typedef struct fixture {
     cfg4_t *cfg;
@@ -394,6 +396,84 @@ static void test_cursors_survive_a_reload(void **state)
     assert_int_equal(offer(f, mac, 1000000), 0x0a00000c);
 }
 
+/* ---- the leases-changed listener ---- */
+
+typedef struct heard {
+    int n;
+    enum lease_change_cause cause[8];
+    uint32_t old_addr[8], new_addr[8]; /* 0: none */
+    uint32_t new_state[8];
+    void *write_arg[8];
+} heard_t;
+
+static void listen_changes(void *arg, const lease_change_t *c, void *write_arg)
+{
+    heard_t *h = arg;
+    assert_true(h->n < 8);
+    h->cause[h->n] = c->cause;
+    h->old_addr[h->n] = c->old_lease ? c->old_lease->addr.v4 : 0;
+    h->new_addr[h->n] = c->new_lease ? c->new_lease->addr.v4 : 0;
+    h->new_state[h->n] = c->new_lease ? c->new_lease->state : 0;
+    h->write_arg[h->n] = write_arg;
+    h->n++;
+}
+
+static int refuse_in_callback(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
+{
+    if (cb)
+        cb(arg, NST_EIO); /* taken, then failed: as a database that lost the write */
+    return 0;
+}
+
+static void test_changes_are_heard_once_stored(void **state)
+{
+    fixture_t *f = *state;
+    heard_t h = {0};
+    alloc4_set_change_listener(f->alloc, listen_changes, &h);
+    uint8_t a[6] = {2, 0, 0, 0, 12, 1};
+    int st;
+    alloc4_req_t r = req_for(f, a);
+    r.hint = 0x0a00000a;
+    alloc4_result_t res;
+    int marker;
+    assert_int_equal(alloc4_request(f->alloc, &r, REQ_SELECTING, on_commit, &marker, &res), ALLOC4_OK);
+    alloc4_result_free(&res);
+    assert_int_equal(h.n, 1);
+    assert_int_equal(h.cause[0], LEASE_CHANGE_ALLOC);
+    assert_int_equal(h.old_addr[0], 0);
+    assert_int_equal(h.new_addr[0], 0x0a00000a);
+    assert_ptr_equal(h.write_arg[0], &marker); /* the request's own callback argument (its reply) */
+    assert_int_equal(request(f, a, 0x0a00000a, REQ_RENEWING, &st), 0x0a00000a); /* renewal */
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.old_addr[1], 0x0a00000a);
+    assert_int_equal(h.new_addr[1], 0x0a00000a);
+    alloc4_req_t ra = req_for(f, a);
+    assert_int_equal(alloc4_decline(f->alloc, &ra, 0x0a00000a, 50), ALLOC4_OK);
+    assert_int_equal(h.cause[2], LEASE_CHANGE_DECLINE);
+    assert_int_equal(h.new_state[2], LEASE_STATE_DECLINED);
+    assert_int_equal(alloc4_reclaim(f->alloc, 1000000 + 51, 0, 0, true), 1);
+    assert_int_equal(h.cause[3], LEASE_CHANGE_EXPIRY);
+    assert_int_equal(h.old_addr[3], 0x0a00000a);
+    assert_int_equal(h.new_addr[3], 0); /* removed */
+    assert_int_equal(request(f, a, 0x0a00000c, REQ_SELECTING, &st), 0x0a00000c);
+    assert_int_equal(alloc4_release(f->alloc, &ra, 0x0a00000c), ALLOC4_OK);
+    assert_int_equal(h.cause[5], LEASE_CHANGE_RELEASE);
+    assert_int_equal(h.old_addr[5], 0x0a00000c);
+    assert_int_equal(h.new_addr[5], 0);
+    /* a write the store takes and then fails is not heard, and its statistics are taken back */
+    int before = h.n;
+    stat_t *assigned = stats_declare("subnet[1].assigned-addresses");
+    int64_t count = stat_value(assigned);
+    count_gets(f->store);
+    counting_ops.add = refuse_in_callback;
+    uint8_t b[6] = {2, 0, 0, 0, 12, 2};
+    commits = 0;
+    request(f, b, 0x0a00000c, REQ_SELECTING, &st);
+    assert_int_equal(h.n, before);
+    assert_int_equal(stat_value(assigned), count);
+    assert_int_equal(commits, 0);
+}
+
 static void test_timers_and_lifetimes(void **state)
 {
     cfg_subnet4_t s = {0};
@@ -443,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_pool_is_not_rescanned, setup_two_pools, teardown),
         cmocka_unit_test_setup_teardown(test_cursors_survive_a_reload, setup_two_pools, teardown),
         cmocka_unit_test_setup_teardown(test_slow_lookup_does_not_block_other_pickers, setup_random, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_are_heard_once_stored, setup, teardown),
         cmocka_unit_test(test_timers_and_lifetimes),
     };
     return cmocka_run_group_tests_name("alloc4", tests, NULL, NULL);

@@ -7,7 +7,8 @@
  *   ignored.
  * - A cfg4_t owns everything it points to (including the jsonsrc it came from, kept for config-get)
  *   and is freed whole by cfg4_free(). Once published by the daemon it is read-only, so worker
- *   threads may read it without locks; a reload builds a new one and swaps the pointer.
+ *   threads may read it without locks; a reload builds a new one, which the daemon publishes as a
+ *   new reference-counted generation (server/gen.h) while packets still being served keep theirs.
  * - Inherited parameters (global -> shared network -> subnet) are resolved at parse time: every
  *   cfg_subnet4_t carries its effective values. Options are the exception: each level keeps its
  *   own option-data, resolved per lookup (cfg_optlevels_t).

@@ -2,8 +2,8 @@
  *
  * Contract: hosts4_build() indexes the reservations of a cfg4_t (borrowed: the index points into
  * the config's cfg_host4_t array, so it lives exactly as long as that config). The index is
- * immutable once built, so any thread may query it without locks. Database host sources come in
- * a later stage and will be consulted after this one (file reservations win).
+ * immutable once built, so any thread may query it without locks. The hosts databases
+ * (hostdb.h) are consulted after this index, through hostmgr.h (file reservations win).
  *
  * Identifier bytes are compared exactly as Kea does: "client-id" reservations hold the whole
  * option 61 payload (type byte included); "duid" reservations match the DUID inside an RFC 4361

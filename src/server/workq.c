@@ -249,7 +249,8 @@ void workq_submit(workq_t *w, void *iface, const void *meta, size_t metalen, con
     workq_job_t *job = xmalloc(sizeof *job + len);
     job->iface = iface;
     memset(job->meta, 0, sizeof job->meta);
-    memcpy(job->meta, meta, metalen);
+    if (metalen)
+        memcpy(job->meta, meta, metalen);
     job->len = len;
     memcpy(job->data, payload, len);
     int c = w->ops->peek_class(payload, len);

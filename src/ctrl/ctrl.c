@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "common/errcode.h"
 #include "ctrl/ctrl_feed.h"
@@ -75,6 +79,7 @@ ctrl_t *ctrl_new(struct event_base *base, ctrl_report_fn report, void *arg)
     c->report_arg = arg;
     c->max_request = CTRL_DEFAULT_MAX_REQUEST;
     c->timeout_ms = CTRL_DEFAULT_TIMEOUT_MS;
+    c->http_max_conns = CTRL_DEFAULT_MAX_HTTP_CONNS;
     ctrl_register(c, "list-commands", list_commands, c);
     return c;
 }
@@ -160,6 +165,104 @@ void ctrl_set_limits(ctrl_t *c, size_t max_request, unsigned timeout_ms)
         c->max_request = max_request;
     if (timeout_ms)
         c->timeout_ms = timeout_ms;
+}
+
+void ctrl_set_http_max_conns(ctrl_t *c, unsigned n)
+{
+    if (n)
+        c->http_max_conns = n;
+}
+
+int ctrl_raise_nofile(unsigned long *soft, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return errf(err, errlen, NST_EIO, "cannot read the descriptor limit: %s",
+                    strerror(errno));
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return errf(err, errlen, NST_EIO, "cannot raise the descriptor limit to %llu: %s",
+                        (unsigned long long)want, strerror(errno));
+    }
+    if (soft)
+        *soft = rl.rlim_cur == RLIM_INFINITY ? (unsigned long)-1 : (unsigned long)rl.rlim_cur;
+    return 0;
+}
+
+static void accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    evconnlistener_enable(a->lev);
+}
+
+/* Only failures that retrying at once cannot cure reach here: libevent's listener retries
+ * EINTR, EAGAIN and ECONNABORTED itself. */
+static void accept_error(struct evconnlistener *lev, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    int e = EVUTIL_SOCKET_ERROR();
+    int64_t now = now_mono_ms();
+    a->failed++;
+    if (now - a->reported_ms >= ACCEPT_REPORT_INTERVAL_MS) {
+        ctrl_report(a->c, CTRL_SEV_ERROR, a->msgid,
+                    "failed to accept incoming connection on %s: %s; retrying every %u to %u ms "
+                    "until connections are accepted again", a->name, strerror(e),
+                    ACCEPT_BACKOFF_MIN_MS, ACCEPT_BACKOFF_MAX_MS);
+        a->reported = true;
+        a->reported_ms = now;
+    }
+    a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : ACCEPT_BACKOFF_MIN_MS;
+    if (a->backoff_ms > ACCEPT_BACKOFF_MAX_MS)
+        a->backoff_ms = ACCEPT_BACKOFF_MAX_MS;
+    evconnlistener_disable(lev);
+    struct timeval tv = {.tv_sec = a->backoff_ms / 1000, .tv_usec = (a->backoff_ms % 1000) * 1000};
+    evtimer_add(a->retry, &tv);
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    if (a->failed && a->reported) {
+        ctrl_report(a->c, CTRL_SEV_INFO, a->msgid,
+                    "accepting connections on %s again after %lu failed attempts", a->name,
+                    a->failed);
+        a->failed = 0;
+        a->reported = false;
+    }
+    a->backoff_ms = 0;
+    a->cb(lev, fd, sa, salen, a->arg);
+}
+
+int ctrl_acceptor_open(ctrl_acceptor_t *a, ctrl_t *c, evutil_socket_t fd, evconnlistener_cb cb,
+                       void *arg, const char *msgid, const char *name)
+{
+    *a = (ctrl_acceptor_t){.c = c, .cb = cb, .arg = arg, .msgid = msgid,
+                           .reported_ms = -ACCEPT_REPORT_INTERVAL_MS};
+    a->lev = evconnlistener_new(c->base, accept_cb, a,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+    if (!a->lev) {
+        close(fd);
+        return NST_EIO;
+    }
+    evconnlistener_set_error_cb(a->lev, accept_error);
+    a->retry = evtimer_new(c->base, accept_retry, a);
+    a->name = xstrdup(name);
+    return 0;
+}
+
+void ctrl_acceptor_close(ctrl_acceptor_t *a)
+{
+    if (a->lev)
+        evconnlistener_free(a->lev);
+    if (a->retry)
+        event_free(a->retry);
+    free(a->name);
+    a->lev = NULL;
+    a->retry = NULL;
+    a->name = NULL;
 }
 
 json_t *ctrl_parse_request(const char *text, size_t len, char *err, size_t errlen)

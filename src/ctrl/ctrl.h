@@ -14,7 +14,8 @@
  *   callback given to ctrl_new (severity 0 debug .. 4 fatal, a Kea-style message id and a
  *   finished text).
  * - Transports: one UNIX connection carries one command; the answer is written completely and
- *   the connection is closed. HTTP answers are wrapped in a one-element JSON list like Kea's
+ *   the connection is closed. When accept() fails for want of descriptors or memory, a listener
+ *   stops accepting for 100 ms to 1 s (doubling) and reports the episode once. HTTP answers are wrapped in a one-element JSON list like Kea's
  *   Control Agent and HTTP listeners. Closing a listener never cuts a connection in the middle
  *   of a command, so a handler may reconfigure (ctrl_apply_sockets) the listener that carried
  *   its own command.
@@ -48,6 +49,7 @@ typedef void (*ctrl_report_fn)(void *arg, int severity, const char *msgid, const
 /* Default limits (Kea: 10 s receive timeout, src/lib/config/timeouts.h). */
 #define CTRL_DEFAULT_MAX_REQUEST (64u * 1024 * 1024)
 #define CTRL_DEFAULT_TIMEOUT_MS 10000u
+#define CTRL_DEFAULT_MAX_HTTP_CONNS 256u
 
 /* Creates a channel on base with "list-commands" registered. report may be NULL. */
 ctrl_t *ctrl_new(struct event_base *base, ctrl_report_fn report, void *arg);
@@ -64,10 +66,20 @@ int ctrl_unregister(ctrl_t *c, const char *name);
 void ctrl_set_guard(ctrl_t *c, void (*enter)(void *), void (*leave)(void *), void *arg);
 
 /* Largest accepted request in bytes and the receive/idle timeout of a connection in ms
- * (UNIX: restarted by every received chunk, then bounds a stalled answer write; HTTP: evhttp's
- * read/write timeout, rounded up to seconds). 0 keeps the current value. UNIX connections
- * accepted afterwards and HTTP listeners opened afterwards use the new values. */
+ * (restarted by every received chunk; it also bounds a stalled answer write and an idle HTTP
+ * keep-alive connection). 0 keeps the current value. UNIX connections accepted afterwards and
+ * HTTP requests started afterwards use the new values. */
 void ctrl_set_limits(ctrl_t *c, size_t max_request, unsigned timeout_ms);
+
+/* Most HTTP connections open at once over all listeners (default CTRL_DEFAULT_MAX_HTTP_CONNS;
+ * 0 keeps the current value). At the cap a new connection replaces the oldest idle one, or is
+ * closed at once if every connection is in the middle of a request. Reported once per episode. */
+void ctrl_set_http_max_conns(ctrl_t *c, unsigned n);
+
+/* Raises this process's soft RLIMIT_NOFILE to its hard limit (a daemon calls it at start-up:
+ * control connections, lease stores and sockets all need descriptors). *soft (may be NULL)
+ * receives the limit now in force (ULONG_MAX for unlimited). */
+int ctrl_raise_nofile(unsigned long *soft, char *err, size_t errlen);
 
 /* Parses a request text (comments allowed; only whitespace and comments may follow the
  * object). Returns the JSON value or NULL with a reason in err. Does not check the shape. */

@@ -25,7 +25,6 @@
 #include "ctrl/ctrl_feed.h"
 
 #define UNIX_BACKLOG 128
-#define ACCEPT_RETRY_MS 100
 #define LINGER_MS 2000 /* at most, after the answer, for the client to close its side */
 
 struct ctrl_unix_listener {
@@ -34,8 +33,7 @@ struct ctrl_unix_listener {
     char *path;
     char *lock_path;
     int lock_fd;
-    struct evconnlistener *lev;
-    struct event *retry; /* re-enables accepting after an accept() failure (EMFILE...) */
+    ctrl_acceptor_t acc;
 };
 
 struct ctrl_unix_conn {
@@ -268,25 +266,6 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
                 "opened socket %d for incoming command connection", (int)fd);
 }
 
-static void accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    struct ctrl_unix_listener *l = arg;
-    evconnlistener_enable(l->lev);
-}
-
-static void on_accept_error(struct evconnlistener *lev, void *arg)
-{
-    struct ctrl_unix_listener *l = arg;
-    int e = EVUTIL_SOCKET_ERROR();
-    ctrl_report(l->c, CTRL_SEV_ERROR, "COMMAND_SOCKET_ACCEPT_FAIL",
-                "failed to accept incoming connection on command socket %s: %s", l->path,
-                strerror(e));
-    /* Back off instead of spinning on EMFILE and the like. */
-    evconnlistener_disable(lev);
-    struct timeval tv = {.tv_sec = 0, .tv_usec = ACCEPT_RETRY_MS * 1000};
-    evtimer_add(l->retry, &tv);
-}
-
 bool ctrl_unix_is_open(const ctrl_t *c, const char *path)
 {
     for (const struct ctrl_unix_listener *l = c->unix_listeners; l; l = l->next)
@@ -394,17 +373,15 @@ int ctrl_unix_listen(ctrl_t *c, const char *path, char *err, size_t errlen)
         rc = NST_EIO;
         goto fail;
     }
-    l->lev = evconnlistener_new(c->base, on_accept, l,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-    if (!l->lev) {
+    char name[sizeof sun.sun_path + 16];
+    snprintf(name, sizeof name, "command socket %s", path);
+    rc = ctrl_acceptor_open(&l->acc, c, fd, on_accept, l, "COMMAND_SOCKET_ACCEPT_FAIL", name);
+    fd = -1;
+    if (rc < 0) {
         snprintf(err, errlen, "cannot watch control socket %s", path);
         unlink(path);
-        rc = NST_EIO;
         goto fail;
     }
-    fd = -1;
-    evconnlistener_set_error_cb(l->lev, on_accept_error);
-    l->retry = evtimer_new(c->base, accept_retry, l);
     l->next = c->unix_listeners;
     c->unix_listeners = l;
     ctrl_report(c, CTRL_SEV_INFO, "COMMAND_ACCEPTOR_START",
@@ -425,8 +402,7 @@ fail:
 
 static void listener_destroy(struct ctrl_unix_listener *l)
 {
-    evconnlistener_free(l->lev);
-    event_free(l->retry);
+    ctrl_acceptor_close(&l->acc);
     unlink(l->path);
     unlink(l->lock_path);
     close(l->lock_fd);

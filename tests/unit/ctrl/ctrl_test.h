@@ -24,6 +24,8 @@ typedef struct ct_env {
     char dir[64];       /* scratch directory */
     char log[64][256];  /* "MSGID text" of the last reports */
     int nlog;
+    const char *watch[4]; /* counts every report whose "MSGID text" contains watch[i] */
+    int watched[4];
 } ct_env_t;
 
 /* Creates base, ctrl (report recorded) and a scratch directory. */
@@ -60,6 +62,7 @@ int ct_dispatch_tests(void);
 int ct_unix_tests(void);
 int ct_http_tests(void);
 int ct_tls_tests(void);
+int ct_http_limit_tests(void);
 int ct_config_tests(void);
 
 #endif

@@ -14,7 +14,10 @@
  *   callback given to ctrl_new (severity 0 debug .. 4 fatal, a Kea-style message id and a
  *   finished text).
  * - Transports: one UNIX connection carries one command; the answer is written completely and
- *   the connection is closed. When accept() fails for want of descriptors or memory, a listener
+ *   the connection is closed. HTTP checks basic auth, method, type and size on the request
+ *   head and reads the body only of an acceptable request (a refused one is answered at once
+ *   and the connection closed); bodies on listeners without credentials share a budget of
+ *   max_request bytes at once (503 beyond it). When accept() fails for want of descriptors or memory, a listener
  *   stops accepting for 100 ms to 1 s (doubling) and reports the episode once. HTTP answers are wrapped in a one-element JSON list like Kea's
  *   Control Agent and HTTP listeners. Closing a listener never cuts a connection in the middle
  *   of a command, so a handler may reconfigure (ctrl_apply_sockets) the listener that carried

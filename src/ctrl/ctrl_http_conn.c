@@ -11,9 +11,13 @@
  * The protocol is the small part of HTTP/1.1 a control client needs: one request at a time per
  * connection (pipelined requests wait in the input buffer), bodies with Content-Length only
  * (as Kea's parser; a Transfer-Encoding gets 411), persistent connections as HTTP/1.1 and 1.0
- * define them, "Expect: 100-continue". A request refused before its body is read is answered
- * with "Connection: close"; the connection then drains the unread input for a short linger so
- * that the client reads the answer rather than a reset.
+ * define them, "Expect: 100-continue".
+ *
+ * Every check (basic auth first) is made on the request head, so a body is only read for an
+ * authorised, acceptable request. A request refused before its body is read is answered with
+ * "Connection: close"; the connection then drains the unread input (keeping none of it) for a
+ * short linger so that the client reads the answer rather than a reset. Bodies grow with what
+ * arrives, are freed with their request, and a large one is handed back to the system.
  *
  * Connections are kept by age in c->http_oldest .. c->http_newest and capped at
  * c->http_max_conns: at the cap a new connection replaces the oldest idle one (no request
@@ -21,6 +25,7 @@
 #include "ctrl/ctrl_int.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,7 @@
 #define MAX_HEAD_SIZE (64 * 1024)
 #define READ_HIGH_WATER (MAX_HEAD_SIZE + 16 * 1024)
 #define LINGER_MS 2000 /* at most, after a closing answer, for the client to close its side */
+#define TRIM_BODY_SIZE (1024 * 1024)
 
 enum conn_state {
     ST_HEAD,   /* waiting for (the rest of) a request head; idle if nothing arrived */
@@ -70,6 +76,7 @@ struct ctrl_http_conn {
     head_t head;
     char *body;
     size_t blen, bcap;
+    size_t reserved; /* share of c->http_open_bytes held by this request */
     bool closing;  /* the answer says "Connection: close" */
     bool peer_eof; /* the client shut its side down */
     char peer[INET6_ADDRSTRLEN + 8];
@@ -87,6 +94,22 @@ static void head_clear(head_t *h)
     free(h->authorization);
     free(h->content_type);
     *h = (head_t){.minor = 1};
+}
+
+/* Ends the request: its budget goes back and its body's memory to the system. */
+static void request_end(struct ctrl_http_conn *k)
+{
+    k->c->http_open_bytes -= k->reserved;
+    k->reserved = 0;
+    head_clear(&k->head);
+    free(k->body);
+#ifdef __GLIBC__
+    /* Freed small chunks stay in malloc's arenas; give a large body's worth back. */
+    if (k->bcap >= TRIM_BODY_SIZE)
+        malloc_trim(0);
+#endif
+    k->body = NULL;
+    k->blen = k->bcap = 0;
 }
 
 static bool conn_idle(const struct ctrl_http_conn *k)
@@ -109,8 +132,7 @@ static void conn_free(struct ctrl_http_conn *k)
     *(k->older ? &k->older->newer : &c->http_oldest) = k->newer;
     *(k->newer ? &k->newer->older : &c->http_newest) = k->older;
     c->http_conns--;
-    head_clear(&k->head);
-    free(k->body);
+    request_end(k);
     bufferevent_free(k->bev);
     if (k->linger)
         event_free(k->linger);
@@ -321,22 +343,64 @@ static size_t head_end(struct ctrl_http_conn *k, struct evbuffer *in)
     }
 }
 
+/* Everything is decided on the head, before a byte of the body is read: basic auth first (an
+ * unauthenticated client learns nothing else and never gets its body read), then method, type
+ * and size. Requests on a listener without credentials share a budget of c->max_request body
+ * bytes at once. */
 static void on_head(struct ctrl_http_conn *k)
 {
+    struct ctrl_http_listener *l = k->l;
+    ctrl_t *c = k->c;
     head_t *h = &k->head;
-    if (h->has_coding) {
-        refuse(k, 411, "Length Required");
+    /* A refusal leaves the body unread: the connection closes after the answer. */
+    k->closing = h->length > 0 || h->has_coding;
+    if (!ctrl_http_auth_ok(l, h->authorization, k->peer)) {
+        char realm[512];
+        snprintf(realm, sizeof realm, "Basic realm=\"%s\"", l->cfg->realm ? l->cfg->realm : "");
+        respond_stock(k, 401, "Unauthorized", "WWW-Authenticate", realm);
         return;
     }
-    if (h->length > k->c->max_request) {
-        refuse(k, 413, "Payload Too Large");
+    if (strcmp(h->method, "POST") != 0) {
+        respond_stock(k, 405, "Method Not Allowed", "Allow", "POST");
+        return;
+    }
+    if (!is_json_type(h->content_type)) {
+        respond_stock(k, 415, "Unsupported Media Type", NULL, NULL);
+        return;
+    }
+    if (h->has_coding) {
+        respond_stock(k, 411, "Length Required", NULL, NULL);
+        return;
+    }
+    if (h->length > c->max_request) {
+        respond_stock(k, 413, "Payload Too Large", NULL, NULL);
+        return;
+    }
+    if (h->length == 0) {
+        ctrl_report(c, CTRL_SEV_WARN, "COMMAND_PROCESS_ERROR1",
+                    "error while processing command from %s: empty HTTP body", k->peer);
+        respond_stock(k, 400, "Bad Request", NULL, NULL);
         return;
     }
     if (h->expect < 0) {
-        refuse(k, 417, "Expectation Failed");
+        respond_stock(k, 417, "Expectation Failed", NULL, NULL);
         return;
     }
-    if (h->expect > 0 && h->length > 0)
+    if (!l->ntokens) {
+        if (c->http_open_bytes > c->max_request ||
+            h->length > c->max_request - c->http_open_bytes) {
+            ctrl_report(c, CTRL_SEV_WARN, "HTTP_REQUEST_BUDGET",
+                        "refusing a request of %llu bytes from %s: unauthenticated requests "
+                        "already hold %zu of %zu bytes", (unsigned long long)h->length,
+                        k->peer, c->http_open_bytes, c->max_request);
+            respond_stock(k, 503, "Service Unavailable", "Retry-After", "1");
+            return;
+        }
+        k->reserved = (size_t)h->length;
+        c->http_open_bytes += k->reserved;
+    }
+    k->closing = false;
+    if (h->expect > 0)
         evbuffer_add_printf(bufferevent_get_output(k->bev), "HTTP/1.%d 100 Continue\r\n\r\n",
                             h->minor);
     k->st = ST_BODY;
@@ -398,29 +462,7 @@ static void read_body(struct ctrl_http_conn *k, struct evbuffer *in)
 
 static void handle_request(struct ctrl_http_conn *k)
 {
-    struct ctrl_http_listener *l = k->l;
     ctrl_t *c = k->c;
-    head_t *h = &k->head;
-    if (!ctrl_http_auth_ok(l, h->authorization, k->peer)) {
-        char realm[512];
-        snprintf(realm, sizeof realm, "Basic realm=\"%s\"", l->cfg->realm ? l->cfg->realm : "");
-        respond_stock(k, 401, "Unauthorized", "WWW-Authenticate", realm);
-        return;
-    }
-    if (strcmp(h->method, "POST") != 0) {
-        respond_stock(k, 405, "Method Not Allowed", "Allow", "POST");
-        return;
-    }
-    if (!is_json_type(h->content_type)) {
-        respond_stock(k, 415, "Unsupported Media Type", NULL, NULL);
-        return;
-    }
-    if (k->blen == 0) {
-        ctrl_report(c, CTRL_SEV_WARN, "COMMAND_PROCESS_ERROR1",
-                    "error while processing command from %s: empty HTTP body", k->peer);
-        respond_stock(k, 400, "Bad Request", NULL, NULL);
-        return;
-    }
     char err[256];
     json_t *cmd = ctrl_parse_request(k->body, k->blen, err, sizeof err);
     if (!cmd) {
@@ -487,10 +529,7 @@ static void conn_write(struct bufferevent *bev, void *arg)
     struct ctrl_http_conn *k = arg;
     if (k->st != ST_WRITE || evbuffer_get_length(bufferevent_get_output(bev)) != 0)
         return;
-    head_clear(&k->head);
-    free(k->body);
-    k->body = NULL;
-    k->blen = k->bcap = 0;
+    request_end(k);
     if (k->closing || k->peer_eof) {
         start_linger(k);
         return;

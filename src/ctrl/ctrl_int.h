@@ -40,6 +40,7 @@ struct ctrl {
     struct ctrl_http_listener *http_listeners; /* open, in opening order */
     struct ctrl_http_conn *http_oldest, *http_newest; /* every HTTP connection, by age */
     unsigned http_conns, http_max_conns;
+    size_t http_open_bytes; /* announced bodies being read on listeners without credentials */
     bool http_full; /* the connection cap was reached and reported */
 };
 

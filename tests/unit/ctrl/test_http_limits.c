@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -163,11 +164,116 @@ static void test_connection_cap(void **state)
     ct_env_free(e);
 }
 
+/* Sends a head announcing a body of length bytes (none of it sent). */
+static int send_head(ct_env_t *e, uint16_t port, size_t length, const char *extra)
+{
+    int fd = ct_tcp_connect(port);
+    char head[512];
+    int n = snprintf(head, sizeof head, "POST / HTTP/1.1\r\nHost: x\r\n" JSON_CT
+                     "%sContent-Length: %zu\r\n\r\n", extra, length);
+    ct_send(e, fd, head, (size_t)n);
+    return fd;
+}
+
+/* The status of the answer that arrives within ms without sending anything more; 0: none. */
+static int answer_status(ct_env_t *e, int fd, int ms, char **text)
+{
+    bool eof;
+    char *r = ct_recv_all(e, fd, ms, NULL, &eof);
+    int status = 0;
+    if (sscanf(r, "HTTP/1.1 %d", &status) != 1)
+        status = 0;
+    if (text)
+        *text = r;
+    else
+        free(r);
+    return status;
+}
+
+/* Basic auth is checked on the head: an unauthenticated post of 48 MiB is answered before
+ * its body is sent (before the fix the server waited to hold the whole body first). */
+static void test_auth_before_body(void **state)
+{
+    enum { PARALLEL = 4 };
+    ct_env_t *e = ct_env_new();
+    uint16_t port = open_http(e);
+    int fds[PARALLEL];
+    for (int i = 0; i < PARALLEL; i++)
+        fds[i] = send_head(e, port, 48u << 20, i % 2 ? "Expect: 100-continue\r\n" : "");
+    for (int i = 0; i < PARALLEL; i++) {
+        char *r;
+        assert_int_equal(answer_status(e, fds[i], 2000, &r), 401);
+        assert_non_null(strstr(r, "Connection: close"));
+        assert_null(strstr(r, "100 Continue"));
+        free(r);
+        close(fds[i]);
+    }
+    /* Sending the body anyway costs nothing: it is drained, not kept. */
+    int fd = send_head(e, port, 8u << 20, "");
+    char *junk = calloc(1, 8u << 20);
+    send(fd, junk, 8u << 20, MSG_DONTWAIT | MSG_NOSIGNAL);
+    free(junk);
+    assert_int_equal(answer_status(e, fd, 2000, NULL), 401);
+    close(fd);
+    /* Authorised: the body is read (after "100 Continue" when asked for) and answered. */
+    fd = send_head(e, port, 28, AUTH "Expect: 100-continue\r\n");
+    char *r;
+    assert_int_equal(answer_status(e, fd, 300, &r), 100);
+    free(r);
+    ct_send(e, fd, LIST_CMD, 28);
+    assert_int_equal(answer_status(e, fd, 300, &r), 200);
+    assert_non_null(strstr(r, "\"result\": 0"));
+    free(r);
+    close(fd);
+    expect_list_commands(e, port);
+    ct_env_free(e);
+}
+
+/* Without credentials on the listener, bodies being read share one budget (max_request). */
+static void test_unauthenticated_budget(void **state)
+{
+    ct_env_t *e = ct_env_new();
+    ctrl_set_limits(e->c, 1000, 0);
+    ctrl_http_config_t cfg = {.address = "127.0.0.1", .port = 0};
+    char err[256];
+    assert_int_equal(ctrl_http_listen(e->c, &cfg, err, sizeof err), 0);
+    uint16_t port;
+    ctrl_http_ports(e->c, &port, 1);
+    char body[801];
+    memset(body, ' ', 800);
+    memcpy(body, LIST_CMD, 28);
+    body[800] = '\0';
+    int a = send_head(e, port, 800, "");
+    ct_send(e, a, body, 10);
+    int b = send_head(e, port, 800, "");
+    char *r;
+    assert_int_equal(answer_status(e, b, 500, &r), 503);
+    assert_non_null(strstr(r, "Retry-After: 1"));
+    free(r);
+    close(b);
+    /* A request that fits is read alongside. */
+    b = send_head(e, port, 28, "");
+    ct_send(e, b, LIST_CMD, 28);
+    assert_int_equal(answer_status(e, b, 300, NULL), 200);
+    close(b);
+    ct_send(e, a, body + 10, 790);
+    assert_int_equal(answer_status(e, a, 300, NULL), 200);
+    close(a);
+    /* The budget came back. */
+    b = send_head(e, port, 800, "");
+    ct_send(e, b, body, 800);
+    assert_int_equal(answer_status(e, b, 300, NULL), 200);
+    close(b);
+    ct_env_free(e);
+}
+
 int ct_http_limit_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_out_of_descriptors),
         cmocka_unit_test(test_connection_cap),
+        cmocka_unit_test(test_auth_before_body),
+        cmocka_unit_test(test_unauthenticated_budget),
     };
     return cmocka_run_group_tests_name("ctrl_http_limits", tests, NULL, NULL);
 }

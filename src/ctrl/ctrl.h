@@ -3,11 +3,19 @@
  *
  * Contract:
  * - Threading: a ctrl_t lives on one libevent base and every function here, every handler and
- *   every report callback runs on that base's thread. Handlers run synchronously, bracketed by
- *   the optional guard (ctrl_set_guard), so a daemon can pause its worker threads around them.
- * - Memory: requests and handler arguments are borrowed by handlers; a handler returns a new
- *   answer that the channel owns from then on. ctrl_dispatch_* return a new answer the caller
- *   owns. Configuration structs passed in are copied; the caller keeps ownership.
+ *   every report callback runs on that base's thread. A command is exclusive (the default) or
+ *   concurrent (CTRL_CMD_CONCURRENT): the optional guard (ctrl_set_guard), with which a daemon
+ *   pauses its worker threads, brackets exclusive handlers only.
+ * - Deferred answers: a handler registered with ctrl_register_ex may return CTRL_PENDING and
+ *   answer later with ctrl_reply_send on the reply it was given (exactly once, on the base's
+ *   thread; the guard does not cover that later part). Both transports then send the answer
+ *   when it comes; if the client went away first, the answer is dropped (ctrl_reply_wanted
+ *   tells). A caller of ctrl_dispatch_json/_text cannot wait: it gets an error answer at once
+ *   and the later answer is dropped.
+ * - Memory: requests and handler arguments are borrowed by handlers for the duration of the
+ *   call (a deferring handler copies what it needs); a handler returns (or sends) a new answer
+ *   that the channel owns from then on. ctrl_dispatch_* return a new answer the caller owns.
+ *   Configuration structs passed in are copied; the caller keeps ownership.
  * - Errors: functions return 0 or a negative NST_E* code and fill err (when given) with a
  *   sentence naming the problem. Malformed requests never fail a call: they produce a Kea-style
  *   error answer (result 1) instead. Nothing here logs directly: events go to the report
@@ -27,6 +35,7 @@
 #ifndef NESTOR_CTRL_CTRL_H
 #define NESTOR_CTRL_CTRL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,8 +69,36 @@ ctrl_t *ctrl_new(struct event_base *base, ctrl_report_fn report, void *arg);
  * Must not be called from inside a handler. NULL is allowed. */
 void ctrl_free(ctrl_t *c);
 
-/* Registers a handler. NST_EEXIST if name is taken, NST_EINVAL on NULL/empty name or fn. */
+/* Registers an exclusive handler that answers at once. NST_EEXIST if name is taken,
+ * NST_EINVAL on NULL/empty name or fn. */
 int ctrl_register(ctrl_t *c, const char *name, cmd_handler_fn fn, void *ud);
+
+/* A command's answer still to come (see "Deferred answers" above). */
+typedef struct ctrl_reply ctrl_reply_t;
+
+enum ctrl_cmd_flags {
+    CTRL_CMD_EXCLUSIVE = 0,        /* the guard brackets the handler (workers paused) */
+    CTRL_CMD_CONCURRENT = 1u << 0, /* no guard: the handler must be safe beside the workers */
+};
+
+/* Returned by a ctrl_handler_fn that keeps reply to answer later. */
+extern json_t *const ctrl_pending;
+#define CTRL_PENDING ctrl_pending
+
+/* Returns an answer (owned by the channel) or CTRL_PENDING; reply is valid until
+ * ctrl_reply_send when CTRL_PENDING is returned, and only during the call otherwise. */
+typedef json_t *(*ctrl_handler_fn)(ctrl_reply_t *reply, const char *name, json_t *args,
+                                   void *ud);
+
+/* ctrl_register with flags (enum ctrl_cmd_flags) and a handler that may answer later. */
+int ctrl_register_ex(ctrl_t *c, const char *name, ctrl_handler_fn fn, void *ud,
+                     unsigned flags);
+
+/* Completes a deferred command with answer (consumed; NULL gives an internal-error answer)
+ * and frees reply. Called inside the handler, it simply becomes the handler's answer. */
+void ctrl_reply_send(ctrl_reply_t *reply, json_t *answer);
+/* False once nobody waits for the answer any more (client gone, channel closed). */
+bool ctrl_reply_wanted(const ctrl_reply_t *reply);
 /* Removes a handler (list-commands cannot be removed). NST_ENOENT if unknown. */
 int ctrl_unregister(ctrl_t *c, const char *name);
 

@@ -49,7 +49,7 @@
 enum conn_state {
     ST_HEAD,   /* waiting for (the rest of) a request head; idle if nothing arrived */
     ST_BODY,   /* reading the body */
-    ST_BUSY,   /* the command runs */
+    ST_BUSY,   /* the command runs or its answer is still to come */
     ST_WRITE,  /* the answer is being written */
     ST_LINGER, /* answered and shut down for writing: draining until the peer closes */
 };
@@ -77,6 +77,7 @@ struct ctrl_http_conn {
     char *body;
     size_t blen, bcap;
     size_t reserved; /* share of c->http_open_bytes held by this request */
+    ctrl_reply_t *pending; /* the command answers later */
     bool closing;  /* the answer says "Connection: close" */
     bool peer_eof; /* the client shut its side down */
     char peer[INET6_ADDRSTRLEN + 8];
@@ -132,6 +133,8 @@ static void conn_free(struct ctrl_http_conn *k)
     *(k->older ? &k->older->newer : &c->http_oldest) = k->newer;
     *(k->newer ? &k->newer->older : &c->http_newest) = k->older;
     c->http_conns--;
+    if (k->pending)
+        ctrl_reply_detach(k->pending);
     request_end(k);
     bufferevent_free(k->bev);
     if (k->linger)
@@ -460,6 +463,20 @@ static void read_body(struct ctrl_http_conn *k, struct evbuffer *in)
     }
 }
 
+/* The command's answer, now or later. */
+static void request_done(void *arg, json_t *ans)
+{
+    struct ctrl_http_conn *k = arg;
+    k->pending = NULL;
+    /* Kea's listeners emulate the Control Agent: a single answer goes in a list. */
+    if (!json_is_array(ans)) {
+        json_t *list = json_array();
+        json_array_append_new(list, ans);
+        ans = list;
+    }
+    respond(k, 200, "OK", ans, NULL, NULL);
+}
+
 static void handle_request(struct ctrl_http_conn *k)
 {
     ctrl_t *c = k->c;
@@ -471,15 +488,10 @@ static void handle_request(struct ctrl_http_conn *k)
         respond_stock(k, 400, "Bad Request", NULL, NULL);
         return;
     }
-    json_t *ans = ctrl_dispatch_json(c, cmd);
+    json_t *ans = ctrl_dispatch_async(c, cmd, request_done, k, &k->pending);
     json_decref(cmd);
-    /* Kea's listeners emulate the Control Agent: a single answer goes in a list. */
-    if (!json_is_array(ans)) {
-        json_t *list = json_array();
-        json_array_append_new(list, ans);
-        ans = list;
-    }
-    respond(k, 200, "OK", ans, NULL, NULL);
+    if (ans)
+        request_done(k, ans);
 }
 
 static void advance(struct ctrl_http_conn *k)

@@ -14,9 +14,24 @@
 
 struct ctrl_cmd {
     char *name;
-    cmd_handler_fn fn;
+    cmd_handler_fn fn;   /* one of fn and dfn */
+    ctrl_handler_fn dfn;
     void *ud;
+    unsigned flags;
 };
+
+/* Receives a deferred answer (owned by the callee from then on). */
+typedef void (*ctrl_done_fn)(void *arg, json_t *answer);
+
+/* The transports' dispatch: like ctrl_dispatch_json/_text, but when the handler answers later
+ * it returns NULL and stores the reply in *pending; done(arg, answer) is then called once,
+ * later, unless the transport calls ctrl_reply_detach(*pending) first (its client went away). */
+json_t *ctrl_dispatch_async(ctrl_t *c, json_t *req, ctrl_done_fn done, void *arg,
+                            ctrl_reply_t **pending);
+json_t *ctrl_dispatch_text_async(ctrl_t *c, const char *text, size_t len, ctrl_done_fn done,
+                                 void *arg, ctrl_reply_t **pending);
+/* Nobody waits for this answer any more: ctrl_reply_send will drop it. */
+void ctrl_reply_detach(ctrl_reply_t *r);
 
 struct ctrl_unix_listener;
 struct ctrl_unix_conn;

@@ -43,6 +43,7 @@ struct ctrl_unix_conn {
     struct event *timer;
     ctrl_feed_t feed;
     int fd;
+    ctrl_reply_t *pending; /* the command answers later: input is discarded */
     bool sending;  /* the answer is queued: input is discarded */
     bool lingering; /* the answer is out and our side shut down: waiting for the peer's end */
     bool peer_eof;  /* the peer shut its side down */
@@ -62,6 +63,8 @@ static void conn_close(struct ctrl_unix_conn *k)
     *k->pprev = k->next;
     if (k->next)
         k->next->pprev = k->pprev;
+    if (k->pending)
+        ctrl_reply_detach(k->pending);
     bufferevent_free(k->bev);
     event_free(k->timer);
     ctrl_feed_free(&k->feed);
@@ -104,11 +107,19 @@ static void conn_answer(struct ctrl_unix_conn *k, json_t *ans)
     timer_arm(k);
 }
 
+/* A deferred answer arrived. */
+static void conn_done(void *arg, json_t *ans)
+{
+    struct ctrl_unix_conn *k = arg;
+    k->pending = NULL;
+    conn_answer(k, ans);
+}
+
 static void conn_read(struct bufferevent *bev, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    if (k->sending) {
+    if (k->sending || k->pending) {
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
@@ -158,7 +169,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
     evtimer_del(k->timer);
     size_t n;
     const char *body = ctrl_feed_text(&k->feed, &n);
-    conn_answer(k, ctrl_dispatch_text(k->c, body, n));
+    json_t *ans = ctrl_dispatch_text_async(k->c, body, n, conn_done, k, &k->pending);
+    if (ans)
+        conn_answer(k, ans);
 }
 
 /* The whole answer is written. Closing now could reset the connection (and lose the answer
@@ -182,8 +195,8 @@ static void conn_write(struct bufferevent *bev, void *arg)
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
-    if ((what & BEV_EVENT_EOF) && k->sending && !k->lingering) {
-        /* Half-closed by a client that is still reading the answer. */
+    if ((what & BEV_EVENT_EOF) && (k->sending || k->pending) && !k->lingering) {
+        /* Half-closed by a client that still waits for or reads the answer. */
         k->peer_eof = true;
         bufferevent_disable(bev, EV_READ);
         return;

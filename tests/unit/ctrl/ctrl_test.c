@@ -231,5 +231,6 @@ int main(void)
     failed += ct_http_tests();
     failed += ct_tls_tests();
     failed += ct_http_limit_tests();
+    failed += ct_defer_tests();
     return failed ? 1 : 0;
 }

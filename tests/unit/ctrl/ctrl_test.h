@@ -63,6 +63,7 @@ int ct_unix_tests(void);
 int ct_http_tests(void);
 int ct_tls_tests(void);
 int ct_http_limit_tests(void);
+int ct_defer_tests(void);
 int ct_config_tests(void);
 
 #endif

@@ -69,51 +69,62 @@ static void ssl_error(char *err, size_t errlen, const char *what, const char *pa
     snprintf(err, errlen, "load of %s '%s' failed: %s", what, path, detail);
 }
 
-/* TLS context as Kea's TlsContextBase::configure: CA file or directory, certificate chain,
- * key; a client certificate is required unless cert-required is false. */
-static SSL_CTX *tls_ctx(const ctrl_http_config_t *cfg, char *err, size_t errlen)
+struct ssl_ctx_st *ctrl_tls_ctx_new(bool server, const char *ca, const char *cert,
+                                    const char *key, char *err, size_t errlen)
 {
     ERR_clear_error();
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) {
         ssl_error(err, errlen, "TLS context", "-");
         return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     struct stat st;
-    bool dir = stat(cfg->trust_anchor, &st) == 0 && S_ISDIR(st.st_mode);
-    if (SSL_CTX_load_verify_locations(ctx, dir ? NULL : cfg->trust_anchor,
-                                      dir ? cfg->trust_anchor : NULL) != 1) {
-        ssl_error(err, errlen, dir ? "CA directory" : "CA file", cfg->trust_anchor);
+    bool dir = ca && stat(ca, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ca) {
+        SSL_CTX_set_default_verify_paths(ctx);
+    } else if (SSL_CTX_load_verify_locations(ctx, dir ? NULL : ca, dir ? ca : NULL) != 1) {
+        ssl_error(err, errlen, dir ? "CA directory" : "CA file", ca);
         goto fail;
     }
-    if (!dir) {
-        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->trust_anchor);
+    if (server && !dir) {
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
         if (names)
             SSL_CTX_set_client_CA_list(ctx, names);
     }
-    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
-        ssl_error(err, errlen, "cert file", cfg->cert_file);
+    if (cert && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        ssl_error(err, errlen, "cert file", cert);
         goto fail;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1) {
-        ssl_error(err, errlen, "private key file", cfg->key_file);
+    if (key && SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        ssl_error(err, errlen, "private key file", key);
         goto fail;
     }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
+    if ((cert || key) && SSL_CTX_check_private_key(ctx) != 1) {
         ssl_error(err, errlen, "private key file (does not match the certificate)",
-                  cfg->key_file);
+                  key ? key : "-");
         goto fail;
     }
-    SSL_CTX_set_verify(ctx,
-                       cfg->cert_required ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                                          : SSL_VERIFY_NONE,
-                       NULL);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     ERR_clear_error();
     return ctx;
 fail:
     SSL_CTX_free(ctx);
     return NULL;
+}
+
+/* TLS context as Kea's TlsContextBase::configure: CA file or directory, certificate chain,
+ * key; a client certificate is required unless cert-required is false. */
+static SSL_CTX *tls_ctx(const ctrl_http_config_t *cfg, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = ctrl_tls_ctx_new(true, cfg->trust_anchor, cfg->cert_file, cfg->key_file, err,
+                                    errlen);
+    if (ctx)
+        SSL_CTX_set_verify(ctx,
+                           cfg->cert_required ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                              : SSL_VERIFY_NONE,
+                           NULL);
+    return ctx;
 }
 
 /* Constant-time for equal lengths; the length of a configured credential is not secret. */

@@ -126,6 +126,11 @@ void ctrl_http_conn_free_all(ctrl_t *c);
 /* Basic auth as Kea's BasicHttpAuthConfig::checkAuth; value is the Authorization header (may
  * be NULL). Reports the outcome. True when l has no clients configured. */
 bool ctrl_http_auth_ok(const struct ctrl_http_listener *l, const char *value, const char *peer);
+/* A TLS context (server or client side) with the trust anchor (CA file or directory; NULL on
+ * a client: the system's), certificate chain and key (NULL on a client: none), verifying the
+ * peer. NULL with err naming the file at fault. */
+struct ssl_ctx_st *ctrl_tls_ctx_new(bool server, const char *ca, const char *cert,
+                                    const char *key, char *err, size_t errlen);
 /* Drops a reference; frees a closed listener with none left. */
 void ctrl_http_listener_unref(struct ctrl_http_listener *l);
 

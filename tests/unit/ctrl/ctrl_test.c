@@ -232,5 +232,6 @@ int main(void)
     failed += ct_tls_tests();
     failed += ct_http_limit_tests();
     failed += ct_defer_tests();
+    failed += ct_httpc_tests();
     return failed ? 1 : 0;
 }

@@ -15,8 +15,9 @@
  *
  * Every check (basic auth first) is made on the request head, so a body is only read for an
  * authorised, acceptable request. A request refused before its body is read is answered with
- * "Connection: close"; the connection then drains the unread input (keeping none of it) for a
- * short linger so that the client reads the answer rather than a reset. Bodies grow with what
+ * "Connection: close"; the connection then drains the unread input (from the socket into a
+ * stack buffer: nothing is kept) for a short linger so that the client reads the answer rather
+ * than a reset. Bodies grow with what
  * arrives, are freed with their request, and a large one is handed back to the system.
  *
  * Connections are kept by age in c->http_oldest .. c->http_newest and capped at
@@ -25,6 +26,7 @@
 #include "ctrl/ctrl_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -44,6 +46,7 @@
 #define MAX_HEAD_SIZE (64 * 1024)
 #define READ_HIGH_WATER (MAX_HEAD_SIZE + 16 * 1024)
 #define LINGER_MS 2000 /* at most, after a closing answer, for the client to close its side */
+#define LINGER_BYTES (1024 * 1024) /* at most drained meanwhile */
 #define TRIM_BODY_SIZE (1024 * 1024)
 
 enum conn_state {
@@ -69,7 +72,8 @@ struct ctrl_http_conn {
     ctrl_t *c;
     struct ctrl_http_listener *l;
     struct bufferevent *bev;
-    struct event *linger;
+    struct event *linger, *drain;
+    size_t drained;
     evutil_socket_t fd;
     enum conn_state st;
     size_t scanned; /* input bytes known to hold no end of head */
@@ -139,6 +143,8 @@ static void conn_free(struct ctrl_http_conn *k)
     bufferevent_free(k->bev);
     if (k->linger)
         event_free(k->linger);
+    if (k->drain)
+        event_free(k->drain);
     ctrl_http_listener_unref(k->l);
     free(k);
 }
@@ -497,8 +503,6 @@ static void handle_request(struct ctrl_http_conn *k)
 static void advance(struct ctrl_http_conn *k)
 {
     struct evbuffer *in = bufferevent_get_input(k->bev);
-    if (k->st == ST_LINGER)
-        evbuffer_drain(in, evbuffer_get_length(in));
     if (k->st == ST_HEAD)
         read_head(k, in);
     if (k->st == ST_BODY)
@@ -515,6 +519,23 @@ static void linger_done(evutil_socket_t fd, short what, void *arg)
     conn_free(arg);
 }
 
+/* Discards what the client still sends, straight from the socket (TLS records unread): no
+ * memory is allocated for it, and LINGER_BYTES at most are taken. */
+static void linger_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctrl_http_conn *k = arg;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n > 0 && (k->drained += (size_t)n) < LINGER_BYTES)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        conn_free(k); /* the client's end, an error, or enough */
+        return;
+    }
+}
+
 /* The closing answer is out: shut our side down and wait (briefly) for the client's end, so
  * that unread input does not turn the close into a reset that could lose the answer. */
 static void start_linger(struct ctrl_http_conn *k)
@@ -528,12 +549,15 @@ static void start_linger(struct ctrl_http_conn *k)
     }
     k->st = ST_LINGER;
     set_timeouts(k, false, false);
-    bufferevent_enable(k->bev, EV_READ);
+    bufferevent_disable(k->bev, EV_READ | EV_WRITE);
+    evbuffer_drain(bufferevent_get_input(k->bev),
+                   evbuffer_get_length(bufferevent_get_input(k->bev)));
     k->linger = evtimer_new(k->c->base, linger_done, k);
+    k->drain = event_new(k->c->base, k->fd, EV_READ | EV_PERSIST, linger_drain, k);
     unsigned ms = k->c->timeout_ms < LINGER_MS ? k->c->timeout_ms : LINGER_MS;
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
     evtimer_add(k->linger, &tv);
-    advance(k);
+    event_add(k->drain, NULL);
 }
 
 static void conn_write(struct bufferevent *bev, void *arg)

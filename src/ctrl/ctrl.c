@@ -10,12 +10,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "common/errcode.h"
 #include "ctrl/ctrl_feed.h"
 
 /* Kea wraps request-shape errors in this prefix (BaseCommandMgr::processCommand). */
 #define SHAPE_PREFIX "Error during command processing: "
+
+struct ctrl_reply {
+    ctrl_done_fn done; /* NULL: nobody waits (detached) */
+    void *arg;
+    bool in_handler;   /* the handler has not returned yet */
+    json_t *early;     /* sent before the handler returned */
+};
+
+static json_t pending_marker;
+json_t *const ctrl_pending = &pending_marker;
 
 void ctrl_report(const ctrl_t *c, int severity, const char *msgid, const char *fmt, ...)
 {
@@ -75,6 +89,7 @@ ctrl_t *ctrl_new(struct event_base *base, ctrl_report_fn report, void *arg)
     c->report_arg = arg;
     c->max_request = CTRL_DEFAULT_MAX_REQUEST;
     c->timeout_ms = CTRL_DEFAULT_TIMEOUT_MS;
+    c->http_max_conns = CTRL_DEFAULT_MAX_HTTP_CONNS;
     ctrl_register(c, "list-commands", list_commands, c);
     return c;
 }
@@ -108,9 +123,9 @@ static ptrdiff_t find_cmd(const ctrl_t *c, const char *name)
     return -(ptrdiff_t)lo - 1;
 }
 
-int ctrl_register(ctrl_t *c, const char *name, cmd_handler_fn fn, void *ud)
+static int add_cmd(ctrl_t *c, const char *name, struct ctrl_cmd cmd)
 {
-    if (!c || !name || !*name || !fn)
+    if (!c || !name || !*name || (!cmd.fn && !cmd.dfn))
         return NST_EINVAL;
     ptrdiff_t at = find_cmd(c, name);
     if (at >= 0)
@@ -121,12 +136,25 @@ int ctrl_register(ctrl_t *c, const char *name, cmd_handler_fn fn, void *ud)
         c->cmds = xrealloc(c->cmds, c->capcmds * sizeof(*c->cmds));
     }
     memmove(c->cmds + pos + 1, c->cmds + pos, (c->ncmds - pos) * sizeof(*c->cmds));
-    c->cmds[pos] = (struct ctrl_cmd){.name = xstrdup(name), .fn = fn, .ud = ud};
+    cmd.name = xstrdup(name);
+    c->cmds[pos] = cmd;
     c->ncmds++;
     char safe[160];
     ctrl_report(c, CTRL_SEV_DEBUG, "COMMAND_REGISTERED", "command %s registered",
                 ctrl_log_safe(safe, sizeof safe, name, 128));
     return 0;
+}
+
+int ctrl_register(ctrl_t *c, const char *name, cmd_handler_fn fn, void *ud)
+{
+    return add_cmd(c, name, (struct ctrl_cmd){.fn = fn, .ud = ud});
+}
+
+int ctrl_register_ex(ctrl_t *c, const char *name, ctrl_handler_fn fn, void *ud, unsigned flags)
+{
+    if (flags & ~(unsigned)CTRL_CMD_CONCURRENT)
+        return NST_EINVAL;
+    return add_cmd(c, name, (struct ctrl_cmd){.dfn = fn, .ud = ud, .flags = flags});
 }
 
 int ctrl_unregister(ctrl_t *c, const char *name)
@@ -160,6 +188,104 @@ void ctrl_set_limits(ctrl_t *c, size_t max_request, unsigned timeout_ms)
         c->max_request = max_request;
     if (timeout_ms)
         c->timeout_ms = timeout_ms;
+}
+
+void ctrl_set_http_max_conns(ctrl_t *c, unsigned n)
+{
+    if (n)
+        c->http_max_conns = n;
+}
+
+int ctrl_raise_nofile(unsigned long *soft, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return errf(err, errlen, NST_EIO, "cannot read the descriptor limit: %s",
+                    strerror(errno));
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return errf(err, errlen, NST_EIO, "cannot raise the descriptor limit to %llu: %s",
+                        (unsigned long long)want, strerror(errno));
+    }
+    if (soft)
+        *soft = rl.rlim_cur == RLIM_INFINITY ? (unsigned long)-1 : (unsigned long)rl.rlim_cur;
+    return 0;
+}
+
+static void accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    evconnlistener_enable(a->lev);
+}
+
+/* Only failures that retrying at once cannot cure reach here: libevent's listener retries
+ * EINTR, EAGAIN and ECONNABORTED itself. */
+static void accept_error(struct evconnlistener *lev, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    int e = EVUTIL_SOCKET_ERROR();
+    int64_t now = now_mono_ms();
+    a->failed++;
+    if (now - a->reported_ms >= ACCEPT_REPORT_INTERVAL_MS) {
+        ctrl_report(a->c, CTRL_SEV_ERROR, a->msgid,
+                    "failed to accept incoming connection on %s: %s; retrying every %u to %u ms "
+                    "until connections are accepted again", a->name, strerror(e),
+                    ACCEPT_BACKOFF_MIN_MS, ACCEPT_BACKOFF_MAX_MS);
+        a->reported = true;
+        a->reported_ms = now;
+    }
+    a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : ACCEPT_BACKOFF_MIN_MS;
+    if (a->backoff_ms > ACCEPT_BACKOFF_MAX_MS)
+        a->backoff_ms = ACCEPT_BACKOFF_MAX_MS;
+    evconnlistener_disable(lev);
+    struct timeval tv = {.tv_sec = a->backoff_ms / 1000, .tv_usec = (a->backoff_ms % 1000) * 1000};
+    evtimer_add(a->retry, &tv);
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    ctrl_acceptor_t *a = arg;
+    if (a->failed && a->reported) {
+        ctrl_report(a->c, CTRL_SEV_INFO, a->msgid,
+                    "accepting connections on %s again after %lu failed attempts", a->name,
+                    a->failed);
+        a->failed = 0;
+        a->reported = false;
+    }
+    a->backoff_ms = 0;
+    a->cb(lev, fd, sa, salen, a->arg);
+}
+
+int ctrl_acceptor_open(ctrl_acceptor_t *a, ctrl_t *c, evutil_socket_t fd, evconnlistener_cb cb,
+                       void *arg, const char *msgid, const char *name)
+{
+    *a = (ctrl_acceptor_t){.c = c, .cb = cb, .arg = arg, .msgid = msgid,
+                           .reported_ms = -ACCEPT_REPORT_INTERVAL_MS};
+    a->lev = evconnlistener_new(c->base, accept_cb, a,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+    if (!a->lev) {
+        close(fd);
+        return NST_EIO;
+    }
+    evconnlistener_set_error_cb(a->lev, accept_error);
+    a->retry = evtimer_new(c->base, accept_retry, a);
+    a->name = xstrdup(name);
+    return 0;
+}
+
+void ctrl_acceptor_close(ctrl_acceptor_t *a)
+{
+    if (a->lev)
+        evconnlistener_free(a->lev);
+    if (a->retry)
+        event_free(a->retry);
+    free(a->name);
+    a->lev = NULL;
+    a->retry = NULL;
+    a->name = NULL;
 }
 
 json_t *ctrl_parse_request(const char *text, size_t len, char *err, size_t errlen)
@@ -230,7 +356,14 @@ static bool allowed_key(const char *k)
            strcmp(k, "service") == 0 || strcmp(k, "remote-address") == 0;
 }
 
-json_t *ctrl_dispatch_json(ctrl_t *c, json_t *req)
+static json_t *no_response(void)
+{
+    return cmd_answer(CMD_ERROR, "internal server error: no response generated", NULL);
+}
+
+/* Validates req and runs its handler. Returns the answer, or NULL with the reply of a
+ * handler that answers later in *pending. */
+static json_t *dispatch(ctrl_t *c, json_t *req, ctrl_reply_t **pending)
 {
     if (!json_is_object(req))
         return shape_error(c, "Invalid command Element specified, expected map");
@@ -272,20 +405,61 @@ json_t *ctrl_dispatch_json(ctrl_t *c, json_t *req)
     }
     /* Copy before calling: the handler may (un)register commands. */
     struct ctrl_cmd h = c->cmds[at];
-    if (c->guard_enter)
+    bool guard = !(h.flags & CTRL_CMD_CONCURRENT);
+    ctrl_reply_t *r = xcalloc(1, sizeof(*r));
+    r->in_handler = true;
+    if (guard && c->guard_enter)
         c->guard_enter(c->guard_arg);
-    json_t *ans = h.fn(name, args, h.ud);
-    if (c->guard_leave)
+    json_t *ans = h.dfn ? h.dfn(r, name, args, h.ud) : h.fn(name, args, h.ud);
+    if (guard && c->guard_leave)
         c->guard_leave(c->guard_arg);
+    r->in_handler = false;
+    if (ans == CTRL_PENDING && !r->early) {
+        *pending = r;
+        return NULL;
+    }
+    if (ans == CTRL_PENDING)
+        ans = r->early;
+    else
+        json_decref(r->early); /* a handler that both sent and returned: the return wins */
+    free(r);
     if (!ans) {
         ctrl_report(c, CTRL_SEV_WARN, "COMMAND_RESPONSE_ERROR",
                     "server failed to generate a response for command '%s'", safe);
-        ans = cmd_answer(CMD_ERROR, "internal server error: no response generated", NULL);
+        ans = no_response();
     }
     return ans;
 }
 
-json_t *ctrl_dispatch_text(ctrl_t *c, const char *text, size_t len)
+json_t *ctrl_dispatch_async(ctrl_t *c, json_t *req, ctrl_done_fn done, void *arg,
+                            ctrl_reply_t **pending)
+{
+    ctrl_reply_t *r = NULL;
+    json_t *ans = dispatch(c, req, &r);
+    if (!r)
+        return ans;
+    if (done) {
+        r->done = done;
+        r->arg = arg;
+        *pending = r;
+        return NULL;
+    }
+    /* Detached: the handler's later answer is dropped. */
+    char safe[160];
+    ctrl_log_safe(safe, sizeof safe, json_string_value(json_object_get(req, "command")), 128);
+    ctrl_report(c, CTRL_SEV_WARN, "COMMAND_RESPONSE_ERROR",
+                "command '%s' answers later, which this caller cannot wait for", safe);
+    return cmd_answerf(CMD_ERROR, NULL, "command '%s' answers later, which this caller cannot "
+                       "wait for", safe);
+}
+
+json_t *ctrl_dispatch_json(ctrl_t *c, json_t *req)
+{
+    return ctrl_dispatch_async(c, req, NULL, NULL, NULL);
+}
+
+json_t *ctrl_dispatch_text_async(ctrl_t *c, const char *text, size_t len, ctrl_done_fn done,
+                                 void *arg, ctrl_reply_t **pending)
 {
     char err[256];
     json_t *req = ctrl_parse_request(text, len, err, sizeof err);
@@ -294,9 +468,41 @@ json_t *ctrl_dispatch_text(ctrl_t *c, const char *text, size_t len)
                     "error while processing command: %s", err);
         return cmd_answer(CMD_ERROR, err, NULL);
     }
-    json_t *ans = ctrl_dispatch_json(c, req);
+    json_t *ans = ctrl_dispatch_async(c, req, done, arg, pending);
     json_decref(req);
     return ans;
+}
+
+json_t *ctrl_dispatch_text(ctrl_t *c, const char *text, size_t len)
+{
+    return ctrl_dispatch_text_async(c, text, len, NULL, NULL, NULL);
+}
+
+void ctrl_reply_send(ctrl_reply_t *r, json_t *answer)
+{
+    if (!answer)
+        answer = no_response();
+    if (r->in_handler) {
+        json_decref(r->early);
+        r->early = answer;
+        return;
+    }
+    if (r->done)
+        r->done(r->arg, answer);
+    else
+        json_decref(answer);
+    free(r);
+}
+
+bool ctrl_reply_wanted(const ctrl_reply_t *r)
+{
+    return r->in_handler || r->done != NULL;
+}
+
+void ctrl_reply_detach(ctrl_reply_t *r)
+{
+    r->done = NULL;
+    r->arg = NULL;
 }
 
 char *ctrl_answer_dump(const json_t *answer, size_t *len)

@@ -25,7 +25,6 @@
 #include "ctrl/ctrl_feed.h"
 
 #define UNIX_BACKLOG 128
-#define ACCEPT_RETRY_MS 100
 #define LINGER_MS 2000 /* at most, after the answer, for the client to close its side */
 
 struct ctrl_unix_listener {
@@ -34,8 +33,7 @@ struct ctrl_unix_listener {
     char *path;
     char *lock_path;
     int lock_fd;
-    struct evconnlistener *lev;
-    struct event *retry; /* re-enables accepting after an accept() failure (EMFILE...) */
+    ctrl_acceptor_t acc;
 };
 
 struct ctrl_unix_conn {
@@ -45,6 +43,7 @@ struct ctrl_unix_conn {
     struct event *timer;
     ctrl_feed_t feed;
     int fd;
+    ctrl_reply_t *pending; /* the command answers later: input is discarded */
     bool sending;  /* the answer is queued: input is discarded */
     bool lingering; /* the answer is out and our side shut down: waiting for the peer's end */
     bool peer_eof;  /* the peer shut its side down */
@@ -64,6 +63,8 @@ static void conn_close(struct ctrl_unix_conn *k)
     *k->pprev = k->next;
     if (k->next)
         k->next->pprev = k->pprev;
+    if (k->pending)
+        ctrl_reply_detach(k->pending);
     bufferevent_free(k->bev);
     event_free(k->timer);
     ctrl_feed_free(&k->feed);
@@ -106,11 +107,19 @@ static void conn_answer(struct ctrl_unix_conn *k, json_t *ans)
     timer_arm(k);
 }
 
+/* A deferred answer arrived. */
+static void conn_done(void *arg, json_t *ans)
+{
+    struct ctrl_unix_conn *k = arg;
+    k->pending = NULL;
+    conn_answer(k, ans);
+}
+
 static void conn_read(struct bufferevent *bev, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    if (k->sending) {
+    if (k->sending || k->pending) {
         evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
@@ -160,7 +169,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
     evtimer_del(k->timer);
     size_t n;
     const char *body = ctrl_feed_text(&k->feed, &n);
-    conn_answer(k, ctrl_dispatch_text(k->c, body, n));
+    json_t *ans = ctrl_dispatch_text_async(k->c, body, n, conn_done, k, &k->pending);
+    if (ans)
+        conn_answer(k, ans);
 }
 
 /* The whole answer is written. Closing now could reset the connection (and lose the answer
@@ -184,8 +195,8 @@ static void conn_write(struct bufferevent *bev, void *arg)
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ctrl_unix_conn *k = arg;
-    if ((what & BEV_EVENT_EOF) && k->sending && !k->lingering) {
-        /* Half-closed by a client that is still reading the answer. */
+    if ((what & BEV_EVENT_EOF) && (k->sending || k->pending) && !k->lingering) {
+        /* Half-closed by a client that still waits for or reads the answer. */
         k->peer_eof = true;
         bufferevent_disable(bev, EV_READ);
         return;
@@ -266,25 +277,6 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     timer_arm(k);
     ctrl_report(c, CTRL_SEV_DEBUG, "COMMAND_SOCKET_CONNECTION_OPENED",
                 "opened socket %d for incoming command connection", (int)fd);
-}
-
-static void accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    struct ctrl_unix_listener *l = arg;
-    evconnlistener_enable(l->lev);
-}
-
-static void on_accept_error(struct evconnlistener *lev, void *arg)
-{
-    struct ctrl_unix_listener *l = arg;
-    int e = EVUTIL_SOCKET_ERROR();
-    ctrl_report(l->c, CTRL_SEV_ERROR, "COMMAND_SOCKET_ACCEPT_FAIL",
-                "failed to accept incoming connection on command socket %s: %s", l->path,
-                strerror(e));
-    /* Back off instead of spinning on EMFILE and the like. */
-    evconnlistener_disable(lev);
-    struct timeval tv = {.tv_sec = 0, .tv_usec = ACCEPT_RETRY_MS * 1000};
-    evtimer_add(l->retry, &tv);
 }
 
 bool ctrl_unix_is_open(const ctrl_t *c, const char *path)
@@ -394,17 +386,15 @@ int ctrl_unix_listen(ctrl_t *c, const char *path, char *err, size_t errlen)
         rc = NST_EIO;
         goto fail;
     }
-    l->lev = evconnlistener_new(c->base, on_accept, l,
-                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-    if (!l->lev) {
+    char name[sizeof sun.sun_path + 16];
+    snprintf(name, sizeof name, "command socket %s", path);
+    rc = ctrl_acceptor_open(&l->acc, c, fd, on_accept, l, "COMMAND_SOCKET_ACCEPT_FAIL", name);
+    fd = -1;
+    if (rc < 0) {
         snprintf(err, errlen, "cannot watch control socket %s", path);
         unlink(path);
-        rc = NST_EIO;
         goto fail;
     }
-    fd = -1;
-    evconnlistener_set_error_cb(l->lev, on_accept_error);
-    l->retry = evtimer_new(c->base, accept_retry, l);
     l->next = c->unix_listeners;
     c->unix_listeners = l;
     ctrl_report(c, CTRL_SEV_INFO, "COMMAND_ACCEPTOR_START",
@@ -425,8 +415,7 @@ fail:
 
 static void listener_destroy(struct ctrl_unix_listener *l)
 {
-    evconnlistener_free(l->lev);
-    event_free(l->retry);
+    ctrl_acceptor_close(&l->acc);
     unlink(l->path);
     unlink(l->lock_path);
     close(l->lock_fd);

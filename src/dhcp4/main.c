@@ -14,6 +14,7 @@
 #include <event2/thread.h>
 
 #include "build_config.h"
+#include "ctrl/ctrl.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 
@@ -171,6 +172,12 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    unsigned long nofile;
+    char lerr[256];
+    if (ctrl_raise_nofile(&nofile, lerr, sizeof lerr) < 0)
+        LOG_WARN(NLOG_ROOT, "DHCP4_NOFILE_LIMIT", "%s", lerr);
+    else
+        LOG_DEBUG(NLOG_ROOT, 10, "DHCP4_NOFILE_LIMIT", "descriptor limit: %lu", nofile);
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
     srv4_t srv = {0};

@@ -583,6 +583,7 @@ int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen)
     return srv4_apply_config(s, cfg, err, errlen);
 }
 
+/* ctrl brackets exclusive commands (ctrl_register's default) with these, not concurrent ones. */
 static void guard_enter(void *arg)
 {
     srv4_t *s = arg;

@@ -3,6 +3,7 @@ kea-shell and kea-ctrl-agent against Nestor, configuration checking and reconfig
 import base64
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -165,6 +166,89 @@ def test_http_listener_with_basic_auth_and_kea_shell(lan, server):
                                   "status-get"), input="", capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["result"] == 0
+
+
+IDLE_FLOOD = """
+import socket, sys, time
+sys.path.insert(0, %r)
+from test_control import http_cmd
+conns = []
+for i in range(%d):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("127.0.0.1", %d))
+    conns.append(s)
+time.sleep(2)
+for s in conns:
+    s.close()
+time.sleep(1.5)
+print(http_cmd(%d, "version-get", user="admin", password="s3cret")[1][0]["result"])
+"""
+
+
+def test_http_listener_out_of_descriptors(lan, server):
+    """Idle HTTP connections beyond the descriptor limit: the listener backs off and logs the
+    episode once (it used to spin and log every failed accept()), then answers again. The
+    descriptor limit is raised to the hard limit at start-up."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(256, hard), hard))
+    try:
+        srv = server(with_http(basic_config()))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    pid = srv.proc.pid
+    with open(f"/proc/{pid}/limits") as f:
+        fields = [l for l in f if l.startswith("Max open files")][0].split()
+    assert fields[3] == fields[4] == str(hard)
+    subprocess.run(["prlimit", f"--pid={pid}", f"--nofile=64:{hard}"], check=True)
+    start = os.path.getsize(srv.log_path)
+    script = IDLE_FLOOD % (os.path.dirname(__file__), 200, HTTP_PORT, HTTP_PORT)
+    r = subprocess.run(lan.in_srv("/usr/bin/python3", "-c", script), capture_output=True,
+                       text=True, timeout=60)
+    assert r.stdout.strip() == "0", r.stderr
+    with open(srv.log_path, errors="replace") as f:
+        f.seek(start)
+        lines = [l for l in f if "accept" in l.lower() and "open files" in l.lower()]
+    assert 1 <= len(lines) <= 2, "".join(lines[:5])
+
+
+BIG_POSTS = """
+import socket, sys, threading
+def post():
+    s = socket.create_connection(("127.0.0.1", %d))
+    s.sendall(b"POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
+              b"Content-Length: %d\\r\\n\\r\\n")
+    chunk = b" " * 65536
+    try:
+        for _ in range(%d // 65536):
+            s.sendall(chunk)
+    except OSError:
+        pass
+    s.close()
+ts = [threading.Thread(target=post) for _ in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+"""
+
+
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
+def test_http_unauthenticated_bodies_are_not_read(lan, server):
+    """Four parallel unauthenticated 60 MiB posts: answered 401 on their headers, the bodies
+    are never held (the server used to keep +234 MiB), and authorised requests still work."""
+    srv = server(with_http(basic_config()))
+    before = vm_rss_kib(srv.proc.pid)
+    size = 60 << 20
+    r = subprocess.run(lan.in_srv("/usr/bin/python3", "-c", BIG_POSTS % (HTTP_PORT, size, size)),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    grown = vm_rss_kib(srv.proc.pid) - before
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
+    ok = in_srv_http(lan, HTTP_PORT, "version-get", user="admin", password="s3cret")
+    assert ok[0] == 200 and ok[1][0]["result"] == 0, ok
 
 
 def test_kea_ctrl_agent_forwards_to_nestor(lan, server):

@@ -17,8 +17,12 @@
 static void record(void *arg, int severity, const char *msgid, const char *text)
 {
     ct_env_t *e = arg;
-    snprintf(e->log[e->nlog % 64], sizeof e->log[0], "%s %s", msgid, text);
+    char *line = e->log[e->nlog % 64];
+    snprintf(line, sizeof e->log[0], "%s %s", msgid, text);
     e->nlog++;
+    for (int i = 0; i < 4; i++)
+        if (e->watch[i] && strstr(line, e->watch[i]))
+            e->watched[i]++;
     if (getenv("CTRL_TEST_VERBOSE"))
         fprintf(stderr, "[%d] %s %s\n", severity, msgid, text);
 }
@@ -226,5 +230,8 @@ int main(void)
     failed += ct_unix_tests();
     failed += ct_http_tests();
     failed += ct_tls_tests();
+    failed += ct_http_limit_tests();
+    failed += ct_defer_tests();
+    failed += ct_httpc_tests();
     return failed ? 1 : 0;
 }

@@ -24,6 +24,8 @@ typedef struct ct_env {
     char dir[64];       /* scratch directory */
     char log[64][256];  /* "MSGID text" of the last reports */
     int nlog;
+    const char *watch[4]; /* counts every report whose "MSGID text" contains watch[i] */
+    int watched[4];
 } ct_env_t;
 
 /* Creates base, ctrl (report recorded) and a scratch directory. */
@@ -53,6 +55,13 @@ int ct_http(ct_env_t *e, uint16_t port, const char *method, const char *extra_he
 /* Finds a header value in a raw header block (case-insensitive name); malloc'ed or NULL. */
 char *ct_header(const char *headers, const char *name);
 
+/* A test PKI in dir: a CA, a server certificate for IP 127.0.0.1 and a client certificate
+ * (PEM files, keys apart). */
+typedef struct pki {
+    char ca[128], srv_cert[128], srv_key[128], cli_cert[128], cli_key[128];
+} pki_t;
+void ct_make_pki(const char *dir, pki_t *p);
+
 /* Parses an answer text and checks result and text (text NULL = must be absent). */
 void ct_check_answer(const char *json_text, int result, const char *text);
 
@@ -60,6 +69,9 @@ int ct_dispatch_tests(void);
 int ct_unix_tests(void);
 int ct_http_tests(void);
 int ct_tls_tests(void);
+int ct_http_limit_tests(void);
+int ct_defer_tests(void);
+int ct_httpc_tests(void);
 int ct_config_tests(void);
 
 #endif

@@ -15,10 +15,6 @@
 
 #include "common/errcode.h"
 
-typedef struct pki {
-    char ca[128], srv_cert[128], srv_key[128], cli_cert[128], cli_key[128];
-} pki_t;
-
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
     X509V3_CTX ctx;
@@ -61,7 +57,7 @@ static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
     fclose(f);
 }
 
-static void make_pki(const char *dir, pki_t *p)
+void ct_make_pki(const char *dir, pki_t *p)
 {
     EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *srv_key = EVP_EC_gen("P-256"),
              *cli_key = EVP_EC_gen("P-256");
@@ -158,7 +154,7 @@ static void test_https(void **state)
 {
     ct_env_t *e = ct_env_new();
     pki_t p;
-    make_pki(e->dir, &p);
+    ct_make_pki(e->dir, &p);
     char err[256];
     ctrl_http_config_t cfg = {.address = "127.0.0.1", .port = 0, .tls = true,
                               .trust_anchor = p.ca, .cert_file = p.srv_cert,

@@ -31,6 +31,7 @@
 #ifndef NESTOR_ALLOC_ALLOC4_H
 #define NESTOR_ALLOC_ALLOC4_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -98,6 +99,11 @@ void alloc4_inherit(alloc4_t *a, const alloc4_t *old);
 void alloc4_set_hostmgr(alloc4_t *a, hostmgr_t *hm);
 void alloc4_free(alloc4_t *a);
 void alloc4_result_free(alloc4_result_t *r);
+
+/* The lock every writer of addr's lease holds from its check to its write (the engine's own
+ * writers do; so must anyone else who writes leases beside them, such as lease commands). Shared
+ * by the engines of successive configurations. A thread holds one such lock at most. */
+pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr);
 
 /* Leases-changed listener: called from the commit callback of every lease write the engine makes
  * (REQUEST: LEASE_CHANGE_ALLOC, also for the client's previous lease it drops; RELEASE; DECLINE;

@@ -52,7 +52,6 @@ struct alloc4 {
 };
 
 subnet_state_t *alloc4_state(alloc4_t *a, const cfg_subnet4_t *s);
-pthread_mutex_t *alloc4_addr_lock(alloc4_t *a, uint32_t addr);
 void alloc4_stats_bind(subnet_state_t *st, uint32_t subnet_id);
 void alloc4_stats_bind_global(alloc4_t *a);
 bool alloc4_lease_is_clients(const cfg_subnet4_t *s, const lease_t *l, const alloc4_req_t *req);

@@ -95,23 +95,33 @@ static void account(const lease_t *l, int delta)
 }
 
 /* One command's lease write, shared by the handler and the write's commit callback. The store
- * calls back inline (memfile without durable) or later on its own thread (durable memfile, SQL),
- * so it lives on the heap and the last of the two to let go frees it. The handler counts the
- * change in the statistics when the store takes the write; a failed write takes it back. */
+ * calls back inline (memfile without durable) or later on its own thread (durable memfile, SQL).
+ * The command answers once the write is stored (or failed): at once when the callback already
+ * ran, else later from the main loop (a deferred answer), so a caller, such as a high-availability
+ * partner, never hears "done" for a lease that was not stored. The handler counts the change in
+ * the statistics when the store takes the write; a failed write takes it back.
+ * state: W_FLIGHT until the callback runs (W_DONE); the handler that returns before that marks it
+ * W_PENDING, and the callback then wakes the main loop (ev), which answers and frees it. */
+enum { W_FLIGHT, W_DONE, W_PENDING };
+
 typedef struct cmd_write {
-    atomic_int refs;
-    atomic_bool done;
+    atomic_int state;
     int err;                 /* the write's outcome, once done */
     lease_t added, removed;  /* the change (family 0: none), for the statistics and listeners */
     srv4_t *srv;
     bool partner;            /* "origin": "ha-partner" */
+    ctrl_reply_t *reply;
+    struct event *ev;
+    json_t *(*answer)(const struct cmd_write *w);  /* the answer once stored */
 } cmd_write_t;
 
-static cmd_write_t *cmd_write_new(srv4_t *s, json_t *args, const lease_t *added, const lease_t *removed)
+static cmd_write_t *cmd_write_new(srv4_t *s, ctrl_reply_t *reply, json_t *args, const lease_t *added,
+                                  const lease_t *removed)
 {
     cmd_write_t *w = xcalloc(1, sizeof *w);
-    atomic_init(&w->refs, 2);
+    atomic_init(&w->state, W_FLIGHT);
     w->srv = s;
+    w->reply = reply;
     const char *origin = json_string_value(json_object_get(args, "origin"));
     w->partner = origin && !strcmp(origin, "ha-partner");
     if (added)
@@ -121,10 +131,10 @@ static cmd_write_t *cmd_write_new(srv4_t *s, json_t *args, const lease_t *added,
     return w;
 }
 
-static void cmd_write_release(cmd_write_t *w)
+static void cmd_write_free(cmd_write_t *w)
 {
-    if (atomic_fetch_sub(&w->refs, 1) != 1)
-        return;
+    if (w->ev)
+        event_free(w->ev);
     lease_free(&w->added);
     lease_free(&w->removed);
     free(w);
@@ -138,6 +148,25 @@ static void cmd_write_account(const cmd_write_t *w, int sign)
         account(&w->removed, -sign);
 }
 
+/* The answer to a write that ended with err. */
+static json_t *write_result(const cmd_write_t *w, int err)
+{
+    if (err == NST_ERANGE)
+        return cmd_answerf(CMD_ERROR, NULL, "the lease's expiry time is out of the range the lease database "
+                           "can store (MySQL's TIMESTAMP ends at 2038-01-19 03:14:07 UTC)");
+    if (err)
+        return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(err));
+    return w->answer(w);
+}
+
+/* Main loop: a deferred write completed. */
+static void on_write_answer(evutil_socket_t fd, short what, void *arg)
+{
+    cmd_write_t *w = arg;
+    ctrl_reply_send(w->reply, write_result(w, w->err));
+    cmd_write_free(w);
+}
+
 static void cmd_write_done(void *arg, int err)
 {
     cmd_write_t *w = arg;
@@ -149,30 +178,51 @@ static void cmd_write_done(void *arg, int err)
                              w->removed.family ? &w->removed : NULL, w->added.family ? &w->added : NULL};
         w->srv->leases_changed(w->srv->ha_arg, &ch, NULL);
     }
-    atomic_store(&w->done, true);
-    cmd_write_release(w);
+    if (atomic_exchange(&w->state, W_DONE) == W_PENDING)
+        event_active(w->ev, EV_READ, 0); /* any thread: the main loop answers */
 }
 
 /* Ends, for the handler, a write it started with op(..., cmd_write_done, w), which returned r:
- * 0 when the store took the write and, if it has completed already (memfile without durable),
- * the write succeeded; else the error. */
-static int cmd_write_finish(cmd_write_t *w, int r)
+ * the answer now, or CTRL_PENDING when the write is still in flight (its callback answers). */
+static json_t *cmd_write_finish(cmd_write_t *w, int r)
 {
-    if (r) {
-        cmd_write_release(w); /* the callback will not run */
-    } else {
-        cmd_write_account(w, +1);
-        /* TODO(deferred answers): a write still in flight (durable memfile, SQL) answers success
-         * now; it should answer after its callback. */
-        if (atomic_load(&w->done))
-            r = w->err;
+    if (r) { /* refused at once: the callback will not run */
+        json_t *a = write_result(w, r);
+        cmd_write_free(w);
+        return a;
     }
-    cmd_write_release(w);
-    return r;
+    cmd_write_account(w, +1);
+    w->ev = event_new(w->srv->base, -1, 0, on_write_answer, w);
+    int expect = W_FLIGHT;
+    if (atomic_compare_exchange_strong(&w->state, &expect, W_PENDING))
+        return CTRL_PENDING;
+    json_t *a = write_result(w, w->err); /* completed inline */
+    cmd_write_free(w);
+    return a;
 }
 
-static json_t *write_answer(srv4_t *s, json_t *args, lease_t *l, bool update, bool force)
+static json_t *answer_added(const cmd_write_t *w)
 {
+    return cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
+                       inet_ntoa((struct in_addr){htonl(w->added.addr.v4)}), w->added.subnet_id);
+}
+
+static json_t *answer_updated(const cmd_write_t *w)
+{
+    return cmd_answer(CMD_SUCCESS, w->removed.family ? "IPv4 lease updated." : "IPv4 lease added.", NULL);
+}
+
+static json_t *answer_deleted(const cmd_write_t *w)
+{
+    return cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);
+}
+
+/* lease4-add / lease4-update, under the address's lock (the allocation engine's writers hold it
+ * too, so a command never interleaves with a packet's check-then-write of the same address). */
+static json_t *write_answer(srv4_t *s, ctrl_reply_t *reply, json_t *args, lease_t *l, bool update, bool force)
+{
+    pthread_mutex_t *lk = alloc4_addr_lock(s->rt->alloc, l->addr.v4);
+    pthread_mutex_lock(lk);
     lease_t old;
     bool exists = lease_store_get4(s->store, l->addr.v4, &old) == 0;
     json_t *a;
@@ -182,30 +232,21 @@ static json_t *write_answer(srv4_t *s, json_t *args, lease_t *l, bool update, bo
         a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",
                         inet_ntoa((struct in_addr){htonl(l->addr.v4)}));
     } else {
-        cmd_write_t *w = cmd_write_new(s, args, l, exists ? &old : NULL);
+        cmd_write_t *w = cmd_write_new(s, reply, args, l, exists ? &old : NULL);
+        w->answer = update ? answer_updated : answer_added;
         int r = exists ? lease_store_update(s->store, l, &old, cmd_write_done, w)
                        : lease_store_add(s->store, l, cmd_write_done, w);
-        r = cmd_write_finish(w, r);
         if (!r && exists)
             alloc4_lease_freed(s->rt->alloc, old.subnet_id, old.addr.v4);
-        if (r == NST_ERANGE) {
-            a = cmd_answerf(CMD_ERROR, NULL, "the lease's expiry time is out of the range the lease database "
-                            "can store (MySQL's TIMESTAMP ends at 2038-01-19 03:14:07 UTC)");
-        } else if (r) {
-            a = cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
-        } else if (!update) {
-            a = cmd_answerf(CMD_SUCCESS, NULL, "Lease for address %s, subnet-id %u added.",
-                            inet_ntoa((struct in_addr){htonl(l->addr.v4)}), l->subnet_id);
-        } else {
-            a = cmd_answer(CMD_SUCCESS, exists ? "IPv4 lease updated." : "IPv4 lease added.", NULL);
-        }
+        a = cmd_write_finish(w, r);
     }
+    pthread_mutex_unlock(lk);
     if (exists)
         lease_free(&old);
     return a;
 }
 
-static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
+static json_t *cmd_add_update(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     char err[512];
     lease_t l;
@@ -216,7 +257,7 @@ static json_t *cmd_add_update(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     }
     bool update = !strcmp(name, "lease4-update");
-    json_t *a = write_answer(SRV(ud), args, &l, update, json_is_true(json_object_get(args, "force-create")));
+    json_t *a = write_answer(SRV(ud), reply, args, &l, update, json_is_true(json_object_get(args, "force-create")));
     lease_free(&l);
     return a;
 }
@@ -269,7 +310,7 @@ static int find_lease(srv4_t *s, json_t *args, lease_t *out, char *err, size_t e
     return NST_EINVAL;
 }
 
-static json_t *cmd_get(const char *name, json_t *args, void *ud)
+static json_t *cmd_get(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     char err[512];
     lease_t l;
@@ -283,7 +324,7 @@ static json_t *cmd_get(const char *name, json_t *args, void *ud)
     return a;
 }
 
-static json_t *cmd_del(const char *name, json_t *args, void *ud)
+static json_t *cmd_del(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     char err[512];
@@ -293,13 +334,17 @@ static json_t *cmd_del(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, err, NULL);
     if (r)
         return cmd_answer(CMD_EMPTY, "IPv4 lease not found.", NULL);
-    cmd_write_t *w = cmd_write_new(s, args, NULL, &l);
-    r = cmd_write_finish(w, lease_store_del(s->store, &l, cmd_write_done, w));
+    pthread_mutex_t *lk = alloc4_addr_lock(s->rt->alloc, l.addr.v4);
+    pthread_mutex_lock(lk);
+    cmd_write_t *w = cmd_write_new(s, reply, args, NULL, &l);
+    w->answer = answer_deleted;
+    r = lease_store_del(s->store, &l, cmd_write_done, w);
     if (!r)
         alloc4_lease_freed(s->rt->alloc, l.subnet_id, l.addr.v4);
+    json_t *a = cmd_write_finish(w, r);
+    pthread_mutex_unlock(lk);
     lease_free(&l);
-    return r ? cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r))
-             : cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);
+    return a;
 }
 
 /* The answer to a list query, or the store's error (the list is freed either way). */
@@ -319,7 +364,7 @@ static json_t *list_answer(lease_list_t *list, bool paged, int err)
     return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, args, "%zu IPv4 lease(s) found.", n);
 }
 
-static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
+static json_t *cmd_get_all(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     lease_list_t list = {0};
@@ -344,7 +389,7 @@ static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
     return list_answer(&list, false, err);
 }
 
-static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
+static json_t *cmd_get_page(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *from = json_object_get(args, "from"), *limit = json_object_get(args, "limit");
@@ -364,7 +409,7 @@ static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
     return list_answer(&list, true, s->store->ops->list(s->store, &q, &list));
 }
 
-static json_t *cmd_get_by(const char *name, json_t *args, void *ud)
+static json_t *cmd_get_by(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     lease_list_t list = {0};
@@ -414,11 +459,15 @@ static json_t *cmd_wipe(const char *name, json_t *args, void *ud)
     return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %zu IPv4 lease(s) from subnet(s) %s", n, which);
 }
 
+/* Every lease command but lease4-wipe runs beside the packet workers (a high-availability partner
+ * sends one lease4-update per lease: pausing the workers for each would stall the data plane);
+ * writes hold the address's lock and answer once stored. lease4-wipe changes a whole subnet and
+ * recounts its statistics: it pauses them. */
 void srv4_register_lease_commands(srv4_t *s)
 {
     static const struct {
         const char *name;
-        cmd_handler_fn fn;
+        ctrl_handler_fn fn;
     } cmds[] = {
         {"lease4-add", cmd_add_update},
         {"lease4-update", cmd_add_update},
@@ -429,8 +478,8 @@ void srv4_register_lease_commands(srv4_t *s)
         {"lease4-get-by-hw-address", cmd_get_by},
         {"lease4-get-by-client-id", cmd_get_by},
         {"lease4-get-by-hostname", cmd_get_by},
-        {"lease4-wipe", cmd_wipe},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
+        ctrl_register_ex(s->ctrl, cmds[i].name, cmds[i].fn, s, CTRL_CMD_CONCURRENT);
+    ctrl_register(s->ctrl, "lease4-wipe", cmd_wipe, s);
 }

@@ -222,9 +222,12 @@ def full_disk_server(server, disk, durable=False):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs")
-def test_lease_commands_report_a_failed_lease_file_write(lan, server):
+@pytest.mark.parametrize("durable", [False, True])
+def test_lease_commands_report_a_failed_lease_file_write(lan, server, durable):
+    """A lease command answers once its row is stored: with durable commits too, a write the
+    writer thread fails gets an error answer (the answer waits for the commit)."""
     with small_disk() as disk:
-        srv = full_disk_server(server, disk)
+        srv = full_disk_server(server, disk, durable)
         fill(disk)
         added, r = add_leases(srv)
         assert r["result"] == 1 and "No space left on device" in r["text"], r
@@ -236,6 +239,8 @@ def test_lease_commands_report_a_failed_lease_file_write(lan, server):
         assert d["result"] == 1 and "No space left on device" in d["text"], d
         # the statistics count what the commands reported
         assert sum(srv.stat(f"subnet[{i}].assigned-addresses") or 0 for i in (1, 2, 3)) == len(added)
+        # every lease a command reported added is in the file, and no other
+        assert leases_in_file(srv.lease_file) == sorted(added), (added, leases_in_file(srv.lease_file))
         srv.stop()
 
 

@@ -87,7 +87,7 @@ static int parse_args_config(srv4_t *s, json_t *args, cfg4_t **out, char *err, s
     return r;
 }
 
-static json_t *cmd_config_test(const char *name, json_t *args, void *ud)
+static json_t *cmd_config_test(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     char err[2048];
     cfg4_t *cfg;
@@ -101,7 +101,7 @@ static json_t *cmd_config_test(const char *name, json_t *args, void *ud)
                       "configuration were sanity checked, but not applied.", NULL);
 }
 
-static json_t *cmd_config_set(const char *name, json_t *args, void *ud)
+static json_t *cmd_config_set(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     char err[2048];
     cfg4_t *cfg;
@@ -112,7 +112,7 @@ static json_t *cmd_config_set(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
 }
 
-static json_t *cmd_config_reload(const char *name, json_t *args, void *ud)
+static json_t *cmd_config_reload(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     char err[2048];
@@ -306,14 +306,23 @@ void srv4_register_commands(srv4_t *s)
     } cmds[] = {
         {"version-get", cmd_version_get},   {"build-report", cmd_build_report},
         {"status-get", cmd_status_get},     {"config-get", cmd_config_get},
-        {"config-test", cmd_config_test},   {"config-set", cmd_config_set},
-        {"config-reload", cmd_config_reload}, {"config-write", cmd_config_write},
+        {"config-write", cmd_config_write},
         {"shutdown", cmd_shutdown},         {"dhcp-disable", cmd_dhcp_disable},
         {"dhcp-enable", cmd_dhcp_enable},   {"leases-reclaim", cmd_leases_reclaim},
         {"server-tag-get", cmd_server_tag_get},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
         ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
+    /* A reconfiguration builds the new generation while the workers serve and pauses them
+     * itself, only for the swap (srv4_apply_config): it must not be bracketed by the guard. */
+    static const struct {
+        const char *name;
+        ctrl_handler_fn fn;
+    } beside[] = {
+        {"config-test", cmd_config_test}, {"config-set", cmd_config_set}, {"config-reload", cmd_config_reload},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(beside); i++)
+        ctrl_register_ex(s->ctrl, beside[i].name, beside[i].fn, s, CTRL_CMD_CONCURRENT);
     for (const struct stats_cmd *c = stats_cmds; c->name; c++)
         ctrl_register(s->ctrl, c->name, c->fn, NULL);
 }

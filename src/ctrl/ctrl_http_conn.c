@@ -23,6 +23,7 @@
  * Connections are kept by age in c->http_oldest .. c->http_newest and capped at
  * c->http_max_conns: at the cap a new connection replaces the oldest idle one (no request
  * started), or is closed at once when every connection is busy. */
+#include "ctrl/ctrl_http_head.h"
 #include "ctrl/ctrl_int.h"
 
 #include <arpa/inet.h>
@@ -57,15 +58,6 @@ enum conn_state {
     ST_LINGER, /* answered and shut down for writing: draining until the peer closes */
 };
 
-typedef struct head {
-    char method[16];
-    int minor; /* HTTP/1.minor */
-    bool keep_alive;
-    bool has_length, has_coding;
-    uint64_t length;
-    int expect; /* 0: none, 1: 100-continue, -1: anything else */
-    char *authorization, *content_type;
-} head_t;
 
 struct ctrl_http_conn {
     struct ctrl_http_conn *older, *newer;
@@ -77,7 +69,7 @@ struct ctrl_http_conn {
     evutil_socket_t fd;
     enum conn_state st;
     size_t scanned; /* input bytes known to hold no end of head */
-    head_t head;
+    ctrl_http_head_t head;
     char *body;
     size_t blen, bcap;
     size_t reserved; /* share of c->http_open_bytes held by this request */
@@ -94,19 +86,12 @@ static void free_string(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-static void head_clear(head_t *h)
-{
-    free(h->authorization);
-    free(h->content_type);
-    *h = (head_t){.minor = 1};
-}
-
 /* Ends the request: its budget goes back and its body's memory to the system. */
 static void request_end(struct ctrl_http_conn *k)
 {
     k->c->http_open_bytes -= k->reserved;
     k->reserved = 0;
-    head_clear(&k->head);
+    ctrl_http_head_clear(&k->head);
     free(k->body);
 #ifdef __GLIBC__
     /* Freed small chunks stay in malloc's arenas; give a large body's worth back. */
@@ -208,120 +193,6 @@ static void refuse(struct ctrl_http_conn *k, int code, const char *reason)
     respond_stock(k, code, reason, NULL, NULL);
 }
 
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-static char *trim(char *s)
-{
-    while (is_space(*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && is_space(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
-static bool is_json_type(const char *ct)
-{
-    if (!ct)
-        return false;
-    static const char want[] = "application/json";
-    if (strncasecmp(ct, want, sizeof want - 1) != 0)
-        return false;
-    char next = ct[sizeof want - 1];
-    return next == '\0' || next == ';' || is_space(next);
-}
-
-/* Cuts the line at s (ending in LF or CRLF) and returns the start of the next one. */
-static char *cut_line(char *s)
-{
-    char *end = strchr(s, '\n');
-    *end = '\0';
-    if (end > s && end[-1] == '\r')
-        end[-1] = '\0';
-    return end + 1;
-}
-
-/* Request line "METHOD SP target SP HTTP/1.x". Returns 0 or the refusing status. */
-static int parse_request_line(char *line, head_t *h)
-{
-    char *sp1 = strchr(line, ' '), *sp2 = strrchr(line, ' ');
-    if (!sp1 || sp1 == line || sp2 == sp1)
-        return 400;
-    size_t ml = (size_t)(sp1 - line);
-    snprintf(h->method, sizeof h->method, "%.*s", (int)ml, line);
-    const char *v = sp2 + 1;
-    if (strncmp(v, "HTTP/", 5) != 0 || !v[5] || v[6] != '.' || !v[7] || v[8])
-        return 400;
-    if (strcmp(v + 5, "1.0") == 0 || strcmp(v + 5, "1.1") == 0) {
-        h->minor = v[7] - '0';
-        return 0;
-    }
-    return 505;
-}
-
-static int parse_length(const char *v, uint64_t *out)
-{
-    uint64_t n = 0;
-    if (!*v)
-        return 400;
-    for (; *v; v++) {
-        if (*v < '0' || *v > '9' || n > UINT64_MAX / 10 - 1)
-            return 400;
-        n = n * 10 + (uint64_t)(*v - '0');
-    }
-    *out = n;
-    return 0;
-}
-
-/* Parses a complete head (NUL-terminated, through its empty line) into h. Returns 0 or the
- * HTTP status that refuses it. */
-static int parse_head(char *text, head_t *h)
-{
-    char *line = text;
-    char *next = cut_line(line);
-    int st = parse_request_line(line, h);
-    if (st)
-        return st;
-    bool ka = false, close = false;
-    for (line = next; *line; line = next) {
-        next = cut_line(line);
-        if (!*line)
-            break;
-        char *colon = strchr(line, ':');
-        /* No folded lines, no space before the colon (RFC 9112 5.1, 5.2). */
-        if (is_space(*line) || !colon || colon == line || is_space(colon[-1]))
-            return 400;
-        *colon = '\0';
-        char *v = trim(colon + 1);
-        if (strcasecmp(line, "Content-Length") == 0) {
-            uint64_t n;
-            if (parse_length(v, &n) || (h->has_length && n != h->length))
-                return 400;
-            h->has_length = true;
-            h->length = n;
-        } else if (strcasecmp(line, "Transfer-Encoding") == 0) {
-            h->has_coding = true;
-        } else if (strcasecmp(line, "Connection") == 0) {
-            for (char *save, *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                t = trim(t);
-                close = close || strcasecmp(t, "close") == 0;
-                ka = ka || strcasecmp(t, "keep-alive") == 0;
-            }
-        } else if (strcasecmp(line, "Expect") == 0) {
-            h->expect = strcasecmp(v, "100-continue") == 0 ? 1 : -1;
-        } else if (strcasecmp(line, "Authorization") == 0 && !h->authorization) {
-            h->authorization = xstrdup(v);
-        } else if (strcasecmp(line, "Content-Type") == 0 && !h->content_type) {
-            h->content_type = xstrdup(v);
-        }
-    }
-    h->keep_alive = !close && (h->minor >= 1 || ka);
-    return 0;
-}
-
 /* Length of the head at the start of in, through its empty line; 0 while incomplete. Scans
  * each input byte once however the head trickles in. */
 static size_t head_end(struct ctrl_http_conn *k, struct evbuffer *in)
@@ -360,7 +231,7 @@ static void on_head(struct ctrl_http_conn *k)
 {
     struct ctrl_http_listener *l = k->l;
     ctrl_t *c = k->c;
-    head_t *h = &k->head;
+    ctrl_http_head_t *h = &k->head;
     /* A refusal leaves the body unread: the connection closes after the answer. */
     k->closing = h->length > 0 || h->has_coding;
     if (!ctrl_http_auth_ok(l, h->authorization, k->peer)) {
@@ -373,7 +244,7 @@ static void on_head(struct ctrl_http_conn *k)
         respond_stock(k, 405, "Method Not Allowed", "Allow", "POST");
         return;
     }
-    if (!is_json_type(h->content_type)) {
+    if (!ctrl_http_is_json_type(h->content_type)) {
         respond_stock(k, 415, "Unsupported Media Type", NULL, NULL);
         return;
     }
@@ -432,7 +303,7 @@ static void read_head(struct ctrl_http_conn *k, struct evbuffer *in)
     evbuffer_remove(in, text, n);
     text[n] = '\0';
     k->scanned = 0;
-    int st = memchr(text, '\0', n) ? 400 : parse_head(text, &k->head);
+    int st = ctrl_http_parse_head(text, n, &k->head);
     free(text);
     if (st == 505)
         refuse(k, 505, "HTTP Version Not Supported");

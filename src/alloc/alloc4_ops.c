@@ -1,4 +1,5 @@
 /* DHCPv4 allocation operations: offer, request, release, decline, reclamation. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,6 +154,7 @@ static int failed(alloc4_result_t *out, int st)
 
 int alloc4_offer(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
+    assert(a && req && req->subnet && out);
     memset(out, 0, sizeof *out);
     int st = choose(a, req, out);
     return out->fail.failed ? failed(out, st) : st;
@@ -206,6 +208,7 @@ static void acct_free(acct_t *c)
 
 static void acct_add(acct_t *c, stat_t *st, int64_t d)
 {
+    assert(c->n < ARRAY_SIZE(c->e));
     stat_add(st, d);
     c->e[c->n].stat = st;
     c->e[c->n].delta = d;
@@ -318,6 +321,7 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
+    assert(a && req && req->subnet && out);
     memset(out, 0, sizeof *out);
     uint32_t addr = req->hint;
     lease_t cur;
@@ -396,6 +400,7 @@ static int decline_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, u
 
 int alloc4_release(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 {
+    assert(a && req);
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);
     int r = release_locked(a, req, addr);
@@ -426,6 +431,7 @@ static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr)
 
 int alloc4_decline(alloc4_t *a, const alloc4_req_t *req, uint32_t addr, uint32_t probation)
 {
+    assert(a && req);
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);
     int r = decline_locked(a, req, addr, probation);

@@ -17,6 +17,7 @@
 #ifndef NESTOR_LEASE_LEASE_H
 #define NESTOR_LEASE_LEASE_H
 
+#include <assert.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -249,15 +250,25 @@ struct lease_store {
 /* Convenience wrappers. A NULL cb means fire-and-forget. */
 static inline int lease_store_get4(lease_store_t *s, uint32_t addr, lease_t *out)
 {
+    assert(s && out);
     lease_key_t k = lease_key4(addr);
     return s->ops->get(s, &k, out);
 }
 static inline int lease_store_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
-{ return s->ops->add(s, l, cb, arg); }
+{
+    assert(s && l && (l->family == LEASE_V4 || l->family == LEASE_V6));
+    return s->ops->add(s, l, cb, arg);
+}
 static inline int lease_store_update(lease_store_t *s, const lease_t *l, const lease_t *old,
                                      lease_commit_cb cb, void *arg)
-{ return s->ops->update(s, l, old, cb, arg); }
+{
+    assert(s && l && (!old || old->family == l->family));
+    return s->ops->update(s, l, old, cb, arg);
+}
 static inline int lease_store_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
-{ return s->ops->del(s, l, cb, arg); }
+{
+    assert(s && l);
+    return s->ops->del(s, l, cb, arg);
+}
 
 #endif

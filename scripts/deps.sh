@@ -3,7 +3,7 @@
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libjansson-dev libevent-dev libssl-dev libpq-dev libmariadb-dev iproute2)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-scapy
-           kea-dhcp4-server kea-admin kea-common kea-ctrl-agent isc-dhcp-client dhcpcd-base busybox
+           kea-dhcp4-server kea-dhcp6-server kea-admin kea-common kea-ctrl-agent isc-dhcp-client dhcpcd-base busybox
            procps postgresql-15 mariadb-server mariadb-client)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
@@ -22,5 +22,6 @@ for svc in kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent kea-dhcp-ddns-server
   systemctl stop "$svc" >/dev/null 2>&1 || true
 done
 pkill -x kea-dhcp4 >/dev/null 2>&1 || true
+pkill -x kea-dhcp6 >/dev/null 2>&1 || true
 pkill -x kea-ctrl-agent >/dev/null 2>&1 || true
 exit 0

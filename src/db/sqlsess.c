@@ -183,3 +183,21 @@ int sqlsess_simple(sqlsess_t *s, const char *sql, char *err, size_t errlen)
         s->drv->disconnect(c);
     return errf(err, errlen, NST_EIO, "%s: %s: %s", s->what, sql, e);
 }
+
+int sqlsess_schema_check(int r, const char *e, int major, int minor, int want_major, int want_minor,
+                         const char *kind, const char *name, char *err, size_t errlen)
+{
+    if (r == NST_ENOENT)
+        return errf(err, errlen, r, "database %s has no Kea schema (table schema_version is missing); create it "
+                    "with: nestor-admin db-init %s -n %s", name, kind, name);
+    if (r)
+        return errf(err, errlen, r, "cannot read the schema version: %s", e);
+    if (major == want_major && minor == want_minor)
+        return 0;
+    if (major < want_major || (major == want_major && minor < want_minor))
+        return errf(err, errlen, NST_ECONFIG, "database schema version %d.%d is older than the supported %d.%d; "
+                    "upgrade it with: nestor-admin db-upgrade %s -n %s", major, minor, want_major, want_minor, kind,
+                    name);
+    return errf(err, errlen, NST_ECONFIG, "database schema version %d.%d is newer than the supported %d.%d (made "
+                "by a later Kea or Nestor); use a matching server version", major, minor, want_major, want_minor);
+}

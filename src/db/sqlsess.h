@@ -171,6 +171,12 @@ int sqlsess_change(sqlsess_t *s, int k, const sqlparam_t *p, int n, uint64_t *ro
 /* Runs sql text on the calling thread's connection (transactions of a thread's statements). */
 int sqlsess_simple(sqlsess_t *s, const char *sql, char *err, size_t errlen);
 
+/* The answer to a schema version read (r: its result, e its error; major.minor what it read)
+ * against the version this build speaks: 0, or an error with a sentence in err naming the
+ * nestor-admin command (kind "pgsql", "mysql") that fixes it for database name. */
+int sqlsess_schema_check(int r, const char *e, int major, int minor, int want_major, int want_minor,
+                         const char *kind, const char *name, char *err, size_t errlen);
+
 static inline void sqlsess_done(sqlsess_t *s, sqlres_t *res) { s->drv->done(res); }
 
 #endif

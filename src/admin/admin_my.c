@@ -9,7 +9,7 @@
 #include "common/errcode.h"
 #include "common/util.h"
 #include "db/myconn.h"
-#include "lease/mysql4.h"
+#include "lease/lease_my.h"
 
 struct admin_conn {
     MYSQL *my;
@@ -130,8 +130,8 @@ static int my_exec_script(admin_conn_t *c, const char *sql, char *err, size_t er
 
 static int my_open_store(const cfg_db_t *db, lease_store_t **out, char *err, size_t errlen)
 {
-    mysql4_config_t mc = {.db = db};
-    return mysql4_open(&mc, out, err, errlen);
+    sqlcore_config_t sc = {.db = db};
+    return mysql_open(&sc, out, err, errlen);
 }
 
 static void my_close(admin_conn_t *c)

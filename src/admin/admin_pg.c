@@ -7,7 +7,7 @@
 #include "common/errcode.h"
 #include "common/util.h"
 #include "db/pgconn.h"
-#include "lease/pgsql4.h"
+#include "lease/lease_pg.h"
 
 struct admin_conn {
     PGconn *pg;
@@ -68,8 +68,8 @@ static int pg_exec_script(admin_conn_t *c, const char *sql, char *err, size_t er
 
 static int pg_open_store(const cfg_db_t *db, lease_store_t **out, char *err, size_t errlen)
 {
-    pgsql4_config_t pc = {.db = db};
-    return pgsql4_open(&pc, out, err, errlen);
+    sqlcore_config_t sc = {.db = db};
+    return pgsql_open(&sc, out, err, errlen);
 }
 
 static void pg_close(admin_conn_t *c)

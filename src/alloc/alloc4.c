@@ -422,10 +422,10 @@ void alloc4_fail(alloc4_fail_t *f, const char *fmt, ...)
     f->failed = true;
 }
 
-static void host_failed(alloc4_fail_t *f, int r)
+static void host_failed(alloc4_fail_t *f, int r, const char *err)
 {
     if (r && r != NST_ENOENT)
-        alloc4_fail(f, "host reservation lookup failed: %s", hostdb_error());
+        alloc4_fail(f, "host reservation lookup failed: %s", err);
 }
 
 /* With hosts databases: the host manager, file first, then each database. */
@@ -434,11 +434,12 @@ static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cf
 {
     hostmgr_ref_t ref = {0};
     int r = NST_ENOENT;
+    char err[512] = "";
     if (subnet->reservations_in_subnet)
-        r = hostmgr_find_client(hm, subnet->id, ids, &ref);
+        r = hostmgr_find_client(hm, subnet->id, ids, &ref, err, sizeof err);
     if (r == NST_ENOENT && subnet->reservations_global)
-        r = hostmgr_find_client(hm, 0, ids, &ref);
-    host_failed(f, r);
+        r = hostmgr_find_client(hm, 0, ids, &ref, err, sizeof err);
+    host_failed(f, r, err);
     if (ref.owned)
         hold(ref.owned);
     return r == 0 ? ref.host : NULL;
@@ -477,8 +478,9 @@ static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t add
         return h && h != own && !hostmgr_host_is_clients(a->cfg, h, &ids);
     }
     hostmgr_ref_t ref = {0};
-    int r = hostmgr_find_addr(hm, s->id, addr, &ref);
-    host_failed(f, r);
+    char err[512] = "";
+    int r = hostmgr_find_addr(hm, s->id, addr, &ref, err, sizeof err);
+    host_failed(f, r, err);
     if (r != 0)
         return false;
     bool other = ref.host != own && !hostmgr_host_is_clients(a->cfg, ref.host, &ids);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/errcode.h"
+#include "db/sqlsess.h"
 #include "db/myconn.h"
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -203,22 +204,8 @@ int myconn_open(const cfg_db_t *db, MYSQL **out, char *err, size_t errlen)
     int major = 0, minor = 0;
     char e2[256];
     r = myconn_schema_version(c, &major, &minor, e2, sizeof e2);
-    if (r == NST_ENOENT) {
-        snprintf(err, errlen, "database %s has no Kea schema (table schema_version is missing); create it "
-                 "with: nestor-admin db-init mysql -n %s", db->name, db->name);
-    } else if (r) {
-        snprintf(err, errlen, "cannot read the schema version: %s", e2);
-    } else if (major != MYCONN_SCHEMA_MAJOR || minor != MYCONN_SCHEMA_MINOR) {
-        r = NST_ECONFIG;
-        if (major < MYCONN_SCHEMA_MAJOR || (major == MYCONN_SCHEMA_MAJOR && minor < MYCONN_SCHEMA_MINOR))
-            snprintf(err, errlen, "database schema version %d.%d is older than the supported %d.%d; upgrade "
-                     "it with: nestor-admin db-upgrade mysql -n %s", major, minor, MYCONN_SCHEMA_MAJOR,
-                     MYCONN_SCHEMA_MINOR, db->name);
-        else
-            snprintf(err, errlen, "database schema version %d.%d is newer than the supported %d.%d (made by a "
-                     "later Kea or Nestor); use a matching server version", major, minor,
-                     MYCONN_SCHEMA_MAJOR, MYCONN_SCHEMA_MINOR);
-    }
+    r = sqlsess_schema_check(r, e2, major, minor, MYCONN_SCHEMA_MAJOR, MYCONN_SCHEMA_MINOR, "mysql", db->name, err,
+                             errlen);
     if (r) {
         mysql_close(c);
         return r;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/errcode.h"
+#include "db/sqlsess.h"
 #include "db/pgconn.h"
 
 #define PG_EPOCH_OFFSET 946684800LL /* 2000-01-01 in Unix time */
@@ -155,22 +156,8 @@ int pgconn_open(const cfg_db_t *db, PGconn **out, char *err, size_t errlen)
     int major = 0, minor = 0;
     char e2[256];
     r = pgconn_schema_version(c, &major, &minor, e2, sizeof e2);
-    if (r == NST_ENOENT) {
-        snprintf(err, errlen, "database %s has no Kea schema (table schema_version is missing); create it "
-                 "with: nestor-admin db-init pgsql -n %s", db->name, db->name);
-    } else if (r) {
-        snprintf(err, errlen, "cannot read the schema version: %s", e2);
-    } else if (major != PGCONN_SCHEMA_MAJOR || minor != PGCONN_SCHEMA_MINOR) {
-        r = NST_ECONFIG;
-        if (major < PGCONN_SCHEMA_MAJOR || (major == PGCONN_SCHEMA_MAJOR && minor < PGCONN_SCHEMA_MINOR))
-            snprintf(err, errlen, "database schema version %d.%d is older than the supported %d.%d; upgrade "
-                     "it with: nestor-admin db-upgrade pgsql -n %s", major, minor, PGCONN_SCHEMA_MAJOR,
-                     PGCONN_SCHEMA_MINOR, db->name);
-        else
-            snprintf(err, errlen, "database schema version %d.%d is newer than the supported %d.%d (made by a "
-                     "later Kea or Nestor); use a matching server version", major, minor,
-                     PGCONN_SCHEMA_MAJOR, PGCONN_SCHEMA_MINOR);
-    }
+    r = sqlsess_schema_check(r, e2, major, minor, PGCONN_SCHEMA_MAJOR, PGCONN_SCHEMA_MINOR, "pgsql", db->name, err,
+                             errlen);
     if (r) {
         PQfinish(c);
         return r;

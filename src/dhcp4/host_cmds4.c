@@ -160,12 +160,12 @@ static json_t *cmd_get(const char *name, json_t *args, void *ud)
     if (get_target(args, &t, err, sizeof err))
         return error(err);
     hostdb_host4_t *h;
-    int r = t.by_addr ? hostmgr_get4_by_addr(HM(ud), t.subnet_id, t.addr, &h)
-                      : hostmgr_get4(HM(ud), t.subnet_id, t.id_type, t.id, t.id_len, &h);
+    int r = t.by_addr ? hostmgr_get4_by_addr(HM(ud), t.subnet_id, t.addr, &h, err, sizeof err)
+                      : hostmgr_get4(HM(ud), t.subnet_id, t.id_type, t.id, t.id_len, &h, err, sizeof err);
     if (r == NST_ENOENT)
         return cmd_answer(CMD_EMPTY, "Host not found.", NULL);
     if (r)
-        return error(hostdb_error());
+        return error(err);
     json_t *a = cmd_answer(CMD_SUCCESS, "Host found.", hostjson_from_host(h, CFG(ud)->optdefs));
     hostdb_host4_free(h);
     return a;
@@ -207,10 +207,10 @@ static json_t *list_answer(void *ud, hostdb_list_t *list, bool page, size_t sour
     return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, args, "%zu IPv4 host(s) found.", n);
 }
 
-static json_t *collection_error(hostdb_list_t *list)
+static json_t *collection_error(hostdb_list_t *list, const char *err)
 {
     hostdb_list_free(list);
-    return error(hostdb_error());
+    return error(err);
 }
 
 static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
@@ -222,8 +222,8 @@ static json_t *cmd_get_all(const char *name, json_t *args, void *ud)
     if (get_subnet(args, &subnet_id, err, sizeof err) || check_subnet(CFG(ud), subnet_id, 0, err, sizeof err))
         return error(err);
     hostdb_list_t list = {0};
-    if (hostmgr_get4_all(HM(ud), subnet_id, &list))
-        return collection_error(&list);
+    if (hostmgr_get4_all(HM(ud), subnet_id, &list, err, sizeof err))
+        return collection_error(&list, err);
     return list_answer(ud, &list, false, 0);
 }
 
@@ -246,8 +246,9 @@ static json_t *cmd_get_page(const char *name, json_t *args, void *ud)
         return error(err);
     hostdb_list_t list = {0};
     size_t idx = (size_t)source;
-    if (hostmgr_get4_page(HM(ud), !has_subnet, subnet_id, &idx, (uint64_t)from, (size_t)limit, &list))
-        return collection_error(&list);
+    if (hostmgr_get4_page(HM(ud), !has_subnet, subnet_id, &idx, (uint64_t)from, (size_t)limit, &list, err,
+                          sizeof err))
+        return collection_error(&list, err);
     return list_answer(ud, &list, true, idx);
 }
 
@@ -269,8 +270,8 @@ static json_t *cmd_get_by_hostname(const char *name, json_t *args, void *ud)
                        check_subnet(CFG(ud), subnet_id, 0, err, sizeof err)))
         return error(err);
     hostdb_list_t list = {0};
-    if (hostmgr_get4_by_hostname(HM(ud), json_string_value(hn), !has_subnet, subnet_id, &list))
-        return collection_error(&list);
+    if (hostmgr_get4_by_hostname(HM(ud), json_string_value(hn), !has_subnet, subnet_id, &list, err, sizeof err))
+        return collection_error(&list, err);
     return list_answer(ud, &list, false, 0);
 }
 
@@ -290,8 +291,8 @@ static json_t *cmd_get_by_id(const char *name, json_t *args, void *ud)
     if (get_identifier(args, "", &t, err, sizeof err))
         return error(err);
     hostdb_list_t list = {0};
-    if (hostmgr_get4_by_ident(HM(ud), t.id_type, t.id, t.id_len, &list))
-        return collection_error(&list);
+    if (hostmgr_get4_by_ident(HM(ud), t.id_type, t.id, t.id_len, &list, err, sizeof err))
+        return collection_error(&list, err);
     return list_answer(ud, &list, false, 0);
 }
 

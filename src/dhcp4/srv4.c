@@ -15,8 +15,8 @@
 #include "ctrl/ctrl.h"
 #include "dhcp4/workers4.h"
 #include "lease/memfile.h"
-#include "lease/mysql4.h"
-#include "lease/pgsql4.h"
+#include "lease/lease_my.h"
+#include "lease/lease_pg.h"
 #include "log/log.h"
 
 bool srv4_service_enabled(const srv4_t *s)
@@ -202,36 +202,24 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         /* Flush the old store first so that the new one loads everything from the file. */
         s->store->ops->flush(s->store);
     }
-    if (cfg->common.lease_db.sql.type == CFG_DB_MYSQL) {
+    if (cfg->common.lease_db.sql.type != CFG_DB_MEMFILE) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
-        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
-                              .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
-                                               db->reconnect_wait_time};
+        bool my = db->type == CFG_DB_MYSQL;
+        sqlcore_config_t sc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
+                                                db->reconnect_wait_time};
         char e2[768];
-        int r = mysql4_open(&mc, out, e2, sizeof e2);
+        int r = (my ? mysql_open : pgsql_open)(&sc, out, e2, sizeof e2);
         if (r) {
             snprintf(err, errlen, "cannot open the lease database (%s): %s", path, e2);
             free(*sig);
             *sig = NULL;
             return r;
         }
-        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: %s", path);
-        return 0;
-    }
-    if (cfg->common.lease_db.sql.type == CFG_DB_POSTGRESQL) {
-        const cfg_db_t *db = &cfg->common.lease_db.sql;
-        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
-                              .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
-                                               db->reconnect_wait_time};
-        char e2[768];
-        int r = pgsql4_open(&pc, out, e2, sizeof e2);
-        if (r) {
-            snprintf(err, errlen, "cannot open the lease database (%s): %s", path, e2);
-            free(*sig);
-            *sig = NULL;
-            return r;
-        }
-        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_PGSQL_DB", "opening PostgreSQL lease database: %s", path);
+        if (my)
+            LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_MYSQL_DB", "opening MySQL lease database: %s", path);
+        else
+            LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_PGSQL_DB", "opening PostgreSQL lease database: %s", path);
         return 0;
     }
     memfile_config_t mc = {

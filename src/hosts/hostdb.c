@@ -10,24 +10,7 @@
 #include <jansson.h>
 
 #include "common/util.h"
-#include "db/myconn.h"
-#include "db/pgconn.h"
-
-static _Thread_local char last_error[512];
-
-const char *hostdb_error(void)
-{
-    return last_error[0] ? last_error : "no error";
-}
-
-int hostdb_fail(int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#include "hosts/hostdb_sql.h"
 
 void hostdb_report(hostdb_t *db, int severity, const char *msgid, const char *fmt, ...)
 {
@@ -45,25 +28,13 @@ int hostdb_open(const cfg_db_t *cfg, const optdef_registry_t *defs, hostdb_repor
                 hostdb_t **out, char *err, size_t errlen)
 {
     *out = NULL;
-    int r;
-    switch (cfg->type) {
-    case CFG_DB_POSTGRESQL:
-        r = hostdb_pg_open(cfg, out, err, errlen);
-        break;
-    case CFG_DB_MYSQL:
-        r = hostdb_my_open(cfg, out, err, errlen);
-        break;
-    default:
+    if (cfg->type != CFG_DB_POSTGRESQL && cfg->type != CFG_DB_MYSQL)
         return errf(err, errlen, NST_ECONFIG, "hosts databases must be of type postgresql or mysql");
-    }
+    int r = hostdb_sql_open(cfg->type == CFG_DB_POSTGRESQL ? &hostdb_pg : &hostdb_my, cfg, defs, report, arg, out,
+                            err, errlen);
     if (r)
         return r;
     cfg_db_copy(&(*out)->params, cfg);
-    (*out)->readonly = cfg->readonly;
-    (*out)->defs = defs;
-    (*out)->report = report;
-    (*out)->report_arg = arg;
-    cfg_db_describe(cfg, (*out)->desc, sizeof (*out)->desc);
     return 0;
 }
 
@@ -78,38 +49,23 @@ void hostdb_close(hostdb_t *db)
 
 void hostdb_set_lost_cb(hostdb_t *db, hostdb_lost_fn fn, void *arg)
 {
-    db->lost = fn;
-    db->lost_arg = arg;
-}
-
-void hostdb_set_lost(hostdb_t *db)
-{
-    if (db->lost && !atomic_exchange(&db->is_lost, true))
-        db->lost(db->lost_arg);
+    if (db->sess)
+        sqlsess_set_lost_cb(db->sess, fn, arg);
 }
 
 bool hostdb_is_lost(hostdb_t *db)
 {
-    return atomic_load(&db->is_lost);
+    return db->sess && sqlsess_is_lost(db->sess);
 }
 
 int hostdb_reconnect(hostdb_t *db, char *err, size_t errlen)
 {
-    int r;
-    if (db->params.type == CFG_DB_POSTGRESQL) {
-        PGconn *c = NULL;
-        r = pgconn_open(&db->params, &c, err, errlen);
-        if (c)
-            PQfinish(c);
-    } else {
-        MYSQL *c = NULL;
-        r = myconn_open(&db->params, &c, err, errlen);
-        if (c)
-            mysql_close(c);
-    }
-    if (r == 0)
-        atomic_store(&db->is_lost, false); /* threads reconnect their own connections on next use */
-    return r;
+    return db->sess ? sqlsess_reconnect(db->sess, err, errlen) : 0;
+}
+
+size_t hostdb_connections(hostdb_t *db)
+{
+    return db->sess ? sqlconns_count(&db->sess->conns) : 0;
 }
 
 /* ---- operations ------------------------------------------------------------------------------ */
@@ -120,21 +76,22 @@ static bool id_ok(const uint8_t *id, size_t len)
 }
 
 int hostdb_get4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len,
-                      hostdb_host4_t **out)
+                      hostdb_host4_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!id_ok(id, len))
         return NST_ENOENT;
-    return db->ops->get4_by_id(db, subnet_id, id_type, id, len, out);
+    return db->ops->get4_by_id(db, subnet_id, id_type, id, len, out, err, errlen);
 }
 
-int hostdb_get4_client(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out)
+int hostdb_get4_client(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out,
+                       char *err, size_t errlen)
 {
     if (db->ops->get4_client)
-        return db->ops->get4_client(db, subnet_id, ids, n, out);
+        return db->ops->get4_client(db, subnet_id, ids, n, out, err, errlen);
     for (size_t i = 0; i < n; i++) {
         hostdb_host4_t *h;
-        int r = hostdb_get4_by_id(db, subnet_id, ids[i].type, ids[i].bytes, ids[i].len, &h);
+        int r = hostdb_get4_by_id(db, subnet_id, ids[i].type, ids[i].bytes, ids[i].len, &h, err, errlen);
         if (r == 0)
             hostdb_list_push(out, h);
         else if (r != NST_ENOENT)
@@ -143,72 +100,75 @@ int hostdb_get4_client(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids,
     return 0;
 }
 
-int hostdb_get4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out)
+int hostdb_get4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out, char *err,
+                        size_t errlen)
 {
     *out = NULL;
-    return db->ops->get4_by_addr(db, subnet_id, addr, out);
+    return db->ops->get4_by_addr(db, subnet_id, addr, out, err, errlen);
 }
 
-int hostdb_get4_all(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out)
+int hostdb_get4_all(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out, char *err, size_t errlen)
 {
-    return db->ops->get4_all(db, subnet_id, out);
+    return db->ops->get4_all(db, subnet_id, out, err, errlen);
 }
 
 int hostdb_get4_page(hostdb_t *db, bool any_subnet, uint32_t subnet_id, uint64_t after, size_t limit,
-                     hostdb_list_t *out)
+                     hostdb_list_t *out, char *err, size_t errlen)
 {
     if (!limit)
         return 0;
-    return db->ops->get4_page(db, any_subnet, subnet_id, after, limit, out);
+    return db->ops->get4_page(db, any_subnet, subnet_id, after, limit, out, err, errlen);
 }
 
 int hostdb_get4_by_hostname(hostdb_t *db, const char *hostname, bool any_subnet, uint32_t subnet_id,
-                            hostdb_list_t *out)
+                            hostdb_list_t *out, char *err, size_t errlen)
 {
     char *lower = xstrdup(hostname);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    int r = db->ops->get4_by_hostname(db, lower, any_subnet, subnet_id, out);
+    int r = db->ops->get4_by_hostname(db, lower, any_subnet, subnet_id, out, err, errlen);
     free(lower);
     return r;
 }
 
-int hostdb_get4_by_ident(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out)
+int hostdb_get4_by_ident(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out,
+                         char *err, size_t errlen)
 {
     if (!id_ok(id, len))
         return 0;
-    return db->ops->get4_by_ident(db, id_type, id, len, out);
+    return db->ops->get4_by_ident(db, id_type, id, len, out, err, errlen);
 }
 
-static int readonly_refusal(hostdb_t *db)
+static int readonly_refusal(hostdb_t *db, char *err, size_t errlen)
 {
-    return hostdb_fail(HOSTDB_EREADONLY, "the hosts database (%s) is configured read-only (\"readonly\": true): "
-                       "it cannot be changed", db->desc);
+    return errf(err, errlen, HOSTDB_EREADONLY, "the hosts database (%s) is configured read-only (\"readonly\": "
+                "true): it cannot be changed", db->desc);
 }
 
-int hostdb_add4(hostdb_t *db, const hostdb_host4_t *h)
+int hostdb_add4(hostdb_t *db, const hostdb_host4_t *h, char *err, size_t errlen)
 {
     if (db->readonly)
-        return readonly_refusal(db);
+        return readonly_refusal(db, err, errlen);
     if (!id_ok(h->h.id, h->h.id_len))
-        return hostdb_fail(NST_EINVAL, "a reservation needs an identifier of 1 to %d bytes", CFG_HOST_ID_MAX);
-    return db->ops->add4(db, h);
+        return errf(err, errlen, NST_EINVAL, "a reservation needs an identifier of 1 to %d bytes", CFG_HOST_ID_MAX);
+    return db->ops->add4(db, h, err, errlen);
 }
 
-int hostdb_del4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len)
+int hostdb_del4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len, char *err,
+                      size_t errlen)
 {
     if (db->readonly)
-        return readonly_refusal(db);
+        return readonly_refusal(db, err, errlen);
     if (!id_ok(id, len))
         return 0;
-    return db->ops->del4_by_id(db, subnet_id, id_type, id, len);
+    return db->ops->del4_by_id(db, subnet_id, id_type, id, len, err, errlen);
 }
 
-int hostdb_del4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr)
+int hostdb_del4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, char *err, size_t errlen)
 {
     if (db->readonly)
-        return readonly_refusal(db);
-    return db->ops->del4_by_addr(db, subnet_id, addr);
+        return readonly_refusal(db, err, errlen);
+    return db->ops->del4_by_addr(db, subnet_id, addr, err, errlen);
 }
 
 /* ---- host objects ---------------------------------------------------------------------------- */

@@ -1,23 +1,27 @@
 /* Host reservation sources in SQL databases ("hosts-database" / "hosts-databases"), on Kea 2.2's
  * schema: tables hosts, dhcp4_options (host options: scope 3), host_identifier_type,
- * dhcp_option_scope. One hostdb_t per configured database; backends: PostgreSQL (hostdb_pg.c) and
- * MySQL/MariaDB (hostdb_my.c). The host manager (hostmgr.h) orders them behind the config file.
+ * dhcp_option_scope. One hostdb_t per configured database. The SQL backend (hostdb_sql.c) is
+ * written once on an SQL session (db/sqlsess.h); PostgreSQL (hostdb_pg.c) and MySQL/MariaDB
+ * (hostdb_my.c) are its dialects: their statements and row codec. The host manager (hostmgr.h)
+ * orders the databases behind the config file.
  *
  * Contract:
  * - hostdb_open() connects once (on the calling thread) to check the parameters and the schema
  *   version; it refuses a version it does not speak with the same messages as the lease stores
  *   (naming the nestor-admin command that fixes it). The password never appears in messages.
  * - Every operation runs on a connection of the calling thread, opened on first use (one per
- *   thread, with prepared statements). Any thread may call any operation at any time; nothing is
- *   shared between threads but the immutable parameters. A connection found dead is replaced once
- *   at once; after a failed reconnect a thread waits reconnect-wait-time (1 s if 0) before trying
- *   again, failing fast meanwhile.
+ *   thread, with prepared statements) and closed when the thread ends (packet workers restart on
+ *   every reload) or the database closes. Any thread may call any operation at any time; nothing
+ *   is shared between threads but the immutable parameters. Outages as db/sqlsess.h: a connection
+ *   found dead is replaced once at once; then the database is lost (reported once through the
+ *   lost callback, failing fast until hostdb_reconnect()), or, without a lost callback, a thread
+ *   waits reconnect-wait-time (1 s if 0) before trying again, failing fast meanwhile.
  * - A readonly database (readonly: true) never prepares its write statements, and hostdb_add4 /
  *   hostdb_del4_* refuse it with HOSTDB_EREADONLY before touching it.
  * - Results: a lookup returns 0 and a new host the caller owns (hostdb_host4_free), NST_ENOENT
- *   when nothing matches, or a negative error (NST_EIO: database failure) with a one-line
- *   reason readable through hostdb_error() on the same thread until its next hostdb call.
- *   Collections append new hosts to a list the caller owns (hostdb_list_free).
+ *   when nothing matches, or a negative error (NST_EIO: database failure) with a one-line reason
+ *   naming the database in the caller's err buffer (err may be NULL). Collections append new
+ *   hosts to a list the caller owns (hostdb_list_free).
  * - Host options: rows of dhcp4_options whose host_id is the host's, in option_id order, space
  *   "dhcp4" (NULL or empty means "dhcp4"; other spaces are skipped: Nestor sends dhcp4 options
  *   only). A non-empty formatted_value is encoded with the option's definition (Kea's csv rules),
@@ -43,6 +47,7 @@
 #include "common/util.h"
 #include "config/cfg4.h"
 #include "config/cfg_db.h"
+#include "db/sqlsess.h"
 #include "proto/optdef.h"
 
 /* A write was refused because the database is configured read-only. */
@@ -86,35 +91,37 @@ typedef struct hostdb hostdb_t;
 typedef struct hostdb_ops {
     const char *type;         /* "postgresql", "mysql" */
     int (*get4_by_id)(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len,
-                      hostdb_host4_t **out);
+                      hostdb_host4_t **out, char *err, size_t errlen);
     /* Optional: every host of subnet_id matching one of ids, in one round trip. */
-    int (*get4_client)(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out);
-    int (*get4_by_addr)(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out);
-    int (*get4_all)(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out);
+    int (*get4_client)(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out,
+                       char *err, size_t errlen);
+    int (*get4_by_addr)(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out, char *err,
+                        size_t errlen);
+    int (*get4_all)(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out, char *err, size_t errlen);
     /* Hosts with host_id > after, by host_id, at most limit; any_subnet: every IPv4 host. */
     int (*get4_page)(hostdb_t *db, bool any_subnet, uint32_t subnet_id, uint64_t after, size_t limit,
-                     hostdb_list_t *out);
+                     hostdb_list_t *out, char *err, size_t errlen);
     /* lower: the hostname in lower case; compared case-insensitively. */
     int (*get4_by_hostname)(hostdb_t *db, const char *lower, bool any_subnet, uint32_t subnet_id,
-                            hostdb_list_t *out);
+                            hostdb_list_t *out, char *err, size_t errlen);
     /* IPv4 hosts (any subnet) with this identifier. */
-    int (*get4_by_ident)(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out);
-    int (*add4)(hostdb_t *db, const hostdb_host4_t *h);
-    int (*del4_by_id)(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len);
-    int (*del4_by_addr)(hostdb_t *db, uint32_t subnet_id, uint32_t addr);
+    int (*get4_by_ident)(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out,
+                         char *err, size_t errlen);
+    int (*add4)(hostdb_t *db, const hostdb_host4_t *h, char *err, size_t errlen);
+    int (*del4_by_id)(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len, char *err,
+                      size_t errlen);
+    int (*del4_by_addr)(hostdb_t *db, uint32_t subnet_id, uint32_t addr, char *err, size_t errlen);
     void (*close)(hostdb_t *db);
 } hostdb_ops_t;
 
-/* Common head of every backend's object. */
-/* Called (on any thread) once when a database becomes unreachable; see hostdb_set_lost(). */
+/* Called (on any thread) once when a database becomes unreachable; see hostdb_set_lost_cb(). */
 typedef void (*hostdb_lost_fn)(void *arg);
 
+/* Common head of every backend's object. */
 struct hostdb {
     const hostdb_ops_t *ops;
     cfg_db_t params;          /* as configured (reconnect-wait-time, max-reconnect-tries, on-fail) */
-    hostdb_lost_fn lost;      /* NULL: nobody recovers; threads retry on their own */
-    void *lost_arg;
-    _Atomic bool is_lost;
+    sqlsess_t *sess;          /* the SQL backend's session (outages); NULL for other backends */
     bool readonly;
     char desc[256];           /* "postgresql database kea on 127.0.0.1:5432 as user kea" */
     const optdef_registry_t *defs; /* option definitions for formatted values (borrowed) */
@@ -128,34 +135,34 @@ int hostdb_open(const cfg_db_t *cfg, const optdef_registry_t *defs, hostdb_repor
                 hostdb_t **out, char *err, size_t errlen);
 void hostdb_close(hostdb_t *db);
 
-/* Outages. A backend that cannot open a connection calls hostdb_set_lost(): with a lost callback
- * set (hostdb_set_lost_cb), the callback runs once per outage and every operation fails at once
- * (NST_EIO) until hostdb_reconnect() reaches the database again; without one, each thread waits
- * reconnect-wait-time before its next attempt. */
+/* Outages (see the contract): with a lost callback set, it runs once per outage and every
+ * operation fails at once (NST_EIO) until hostdb_reconnect() reaches the database again. Set it
+ * before other threads use the database. */
 void hostdb_set_lost_cb(hostdb_t *db, hostdb_lost_fn fn, void *arg);
-void hostdb_set_lost(hostdb_t *db);
 bool hostdb_is_lost(hostdb_t *db);
 /* Opens and closes one connection: 0 when the database answers (the outage is over), else an
  * error with err set. */
 int hostdb_reconnect(hostdb_t *db, char *err, size_t errlen);
 
-/* The reason of the calling thread's last failed hostdb call (never NULL). */
-const char *hostdb_error(void);
-
-/* Operations (see hostdb_ops_t). Writes check readonly first. */
+/* Operations (see hostdb_ops_t): 0, NST_ENOENT or an error with err set. Writes check readonly
+ * first. */
 int hostdb_get4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len,
-                      hostdb_host4_t **out);
-int hostdb_get4_client(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out);
-int hostdb_get4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out);
-int hostdb_get4_all(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out);
+                      hostdb_host4_t **out, char *err, size_t errlen);
+int hostdb_get4_client(hostdb_t *db, uint32_t subnet_id, const hostdb_id_t *ids, size_t n, hostdb_list_t *out,
+                       char *err, size_t errlen);
+int hostdb_get4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out, char *err,
+                        size_t errlen);
+int hostdb_get4_all(hostdb_t *db, uint32_t subnet_id, hostdb_list_t *out, char *err, size_t errlen);
 int hostdb_get4_page(hostdb_t *db, bool any_subnet, uint32_t subnet_id, uint64_t after, size_t limit,
-                     hostdb_list_t *out);
+                     hostdb_list_t *out, char *err, size_t errlen);
 int hostdb_get4_by_hostname(hostdb_t *db, const char *hostname, bool any_subnet, uint32_t subnet_id,
-                            hostdb_list_t *out);
-int hostdb_get4_by_ident(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out);
-int hostdb_add4(hostdb_t *db, const hostdb_host4_t *h);
-int hostdb_del4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len);
-int hostdb_del4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr);
+                            hostdb_list_t *out, char *err, size_t errlen);
+int hostdb_get4_by_ident(hostdb_t *db, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out,
+                         char *err, size_t errlen);
+int hostdb_add4(hostdb_t *db, const hostdb_host4_t *h, char *err, size_t errlen);
+int hostdb_del4_by_id(hostdb_t *db, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len, char *err,
+                      size_t errlen);
+int hostdb_del4_by_addr(hostdb_t *db, uint32_t subnet_id, uint32_t addr, char *err, size_t errlen);
 
 /* ---- host objects --------------------------------------------------------------------------- */
 
@@ -178,8 +185,6 @@ void hostdb_list_free(hostdb_list_t *l);
 
 /* ---- for backends --------------------------------------------------------------------------- */
 
-/* Records the calling thread's error (see hostdb_error) and returns code. */
-int hostdb_fail(int code, const char *fmt, ...) NST_PRINTF(2, 3);
 void hostdb_report(hostdb_t *db, int severity, const char *msgid, const char *fmt, ...) NST_PRINTF(4, 5);
 /* Decodes one dhcp4_options row into h (see the contract). value/formatted/space may be NULL. */
 void hostdb_decode_option(hostdb_t *db, hostdb_host4_t *h, int code, const uint8_t *value, size_t vlen,
@@ -187,7 +192,7 @@ void hostdb_decode_option(hostdb_t *db, hostdb_host4_t *h, int code, const uint8
 /* Whether text (a hosts.user_context) is a JSON map; a bad one is reported and dropped. */
 bool hostdb_context_ok(hostdb_t *db, const char *text);
 
-int hostdb_pg_open(const cfg_db_t *cfg, hostdb_t **out, char *err, size_t errlen);
-int hostdb_my_open(const cfg_db_t *cfg, hostdb_t **out, char *err, size_t errlen);
+/* How many connections the SQL backend holds (per-thread ones; for tests), 0 for others. */
+size_t hostdb_connections(hostdb_t *db);
 
 #endif

@@ -127,7 +127,8 @@ static hostdb_host4_t *take(hostdb_list_t *l, size_t i)
     return h;
 }
 
-int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_ids_t *ids, hostmgr_ref_t *out)
+int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_ids_t *ids, hostmgr_ref_t *out,
+                        char *err, size_t errlen)
 {
     out->host = NULL;
     out->owned = NULL;
@@ -155,7 +156,8 @@ int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_id
         for (size_t d = 0; d < m->ndb && rc == NST_ENOENT; d++) {
             if (d >= ndb) { /* beyond the batch: one identifier at a time */
                 hostdb_host4_t *h;
-                int r = hostdb_get4_by_id(m->dbs[d], subnet_id, list[k].type, list[k].bytes, list[k].len, &h);
+                int r = hostdb_get4_by_id(m->dbs[d], subnet_id, list[k].type, list[k].bytes, list[k].len, &h, err,
+                                            errlen);
                 if (r == 0)
                     out->owned = h, out->host = &h->h, rc = 0;
                 else if (r != NST_ENOENT)
@@ -164,7 +166,7 @@ int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_id
             }
             if (!asked[d]) {
                 asked[d] = true;
-                int r = hostdb_get4_client(m->dbs[d], subnet_id, list, n, &found[d]);
+                int r = hostdb_get4_client(m->dbs[d], subnet_id, list, n, &found[d], err, errlen);
                 if (r) {
                     rc = r;
                     break;
@@ -184,7 +186,7 @@ int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_id
     return rc;
 }
 
-int hostmgr_find_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostmgr_ref_t *out)
+int hostmgr_find_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostmgr_ref_t *out, char *err, size_t errlen)
 {
     out->owned = NULL;
     out->host = hosts4_find_addr(m->file, subnet_id, addr);
@@ -192,7 +194,7 @@ int hostmgr_find_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostmgr_r
         return 0;
     for (size_t d = 0; d < m->ndb; d++) {
         hostdb_host4_t *h;
-        int r = hostdb_get4_by_addr(m->dbs[d], subnet_id, addr, &h);
+        int r = hostdb_get4_by_addr(m->dbs[d], subnet_id, addr, &h, err, errlen);
         if (r == NST_ENOENT)
             continue;
         if (r)
@@ -217,7 +219,7 @@ static hostdb_host4_t *file_copy(const hostmgr_t *m, const cfg_host4_t *h)
 }
 
 int hostmgr_get4(hostmgr_t *m, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len,
-                 hostdb_host4_t **out)
+                 hostdb_host4_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     const cfg_host4_t *f = hosts4_find_id(m->file, subnet_id, id_type, id, len);
@@ -226,18 +228,19 @@ int hostmgr_get4(hostmgr_t *m, uint32_t subnet_id, uint8_t id_type, const uint8_
         return 0;
     }
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_get4_by_id(m->dbs[d], subnet_id, id_type, id, len, out);
+        int r = hostdb_get4_by_id(m->dbs[d], subnet_id, id_type, id, len, out, err, errlen);
         if (r != NST_ENOENT)
             return r;
     }
     return NST_ENOENT;
 }
 
-int hostmgr_get4_by_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out)
+int hostmgr_get4_by_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out, char *err,
+                         size_t errlen)
 {
     *out = NULL;
     hostmgr_ref_t ref;
-    int r = hostmgr_find_addr(m, subnet_id, addr, &ref);
+    int r = hostmgr_find_addr(m, subnet_id, addr, &ref, err, errlen);
     if (r)
         return r;
     *out = ref.owned ? ref.owned : file_copy(m, ref.host);
@@ -259,11 +262,11 @@ static bool in_subnet(const cfg_host4_t *h, const void *arg)
     return h->subnet_id == *(const uint32_t *)arg;
 }
 
-int hostmgr_get4_all(hostmgr_t *m, uint32_t subnet_id, hostdb_list_t *out)
+int hostmgr_get4_all(hostmgr_t *m, uint32_t subnet_id, hostdb_list_t *out, char *err, size_t errlen)
 {
     file_hosts(m, in_subnet, &subnet_id, out);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_get4_all(m->dbs[d], subnet_id, out);
+        int r = hostdb_get4_all(m->dbs[d], subnet_id, out, err, errlen);
         if (r)
             return r;
     }
@@ -271,7 +274,7 @@ int hostmgr_get4_all(hostmgr_t *m, uint32_t subnet_id, hostdb_list_t *out)
 }
 
 int hostmgr_get4_page(hostmgr_t *m, bool any_subnet, uint32_t subnet_id, size_t *source, uint64_t from,
-                      size_t limit, hostdb_list_t *out)
+                      size_t limit, hostdb_list_t *out, char *err, size_t errlen)
 {
     if (!limit)
         return 0;
@@ -281,7 +284,7 @@ int hostmgr_get4_page(hostmgr_t *m, bool any_subnet, uint32_t subnet_id, size_t 
                 if (any_subnet || m->cfg->hosts[i].subnet_id == subnet_id)
                     hostdb_list_push(out, file_copy(m, &m->cfg->hosts[i]));
         } else {
-            int r = hostdb_get4_page(m->dbs[*source - 1], any_subnet, subnet_id, from, limit, out);
+            int r = hostdb_get4_page(m->dbs[*source - 1], any_subnet, subnet_id, from, limit, out, err, errlen);
             if (r)
                 return r;
         }
@@ -304,12 +307,12 @@ static bool has_name(const cfg_host4_t *h, const void *arg)
 }
 
 int hostmgr_get4_by_hostname(hostmgr_t *m, const char *hostname, bool any_subnet, uint32_t subnet_id,
-                             hostdb_list_t *out)
+                             hostdb_list_t *out, char *err, size_t errlen)
 {
     name_filter_t f = {hostname, any_subnet, subnet_id};
     file_hosts(m, has_name, &f, out);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_get4_by_hostname(m->dbs[d], hostname, any_subnet, subnet_id, out);
+        int r = hostdb_get4_by_hostname(m->dbs[d], hostname, any_subnet, subnet_id, out, err, errlen);
         if (r)
             return r;
     }
@@ -321,14 +324,15 @@ static bool has_ident(const cfg_host4_t *h, const void *arg)
     return host_has_id(h, arg);
 }
 
-int hostmgr_get4_by_ident(hostmgr_t *m, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out)
+int hostmgr_get4_by_ident(hostmgr_t *m, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out,
+                          char *err, size_t errlen)
 {
     if (!len || len > CFG_HOST_ID_MAX)
         return 0;
     hostdb_id_t key = {id_type, (uint8_t)len, id};
     file_hosts(m, has_ident, &key, out);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_get4_by_ident(m->dbs[d], id_type, id, len, out);
+        int r = hostdb_get4_by_ident(m->dbs[d], id_type, id, len, out, err, errlen);
         if (r)
             return r;
     }
@@ -345,9 +349,9 @@ int hostmgr_add4(hostmgr_t *m, const hostdb_host4_t *h, char *err, size_t errlen
             return errf(err, errlen, HOSTDB_EREADONLY, "cannot add the host: the hosts database (%s) is configured "
                         "read-only (\"readonly\": true)", m->dbs[d]->desc);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_add4(m->dbs[d], h);
+        int r = hostdb_add4(m->dbs[d], h, err, errlen);
         if (r)
-            return errf(err, errlen, r, "%s", hostdb_error());
+            return r;
     }
     return 0;
 }
@@ -363,9 +367,9 @@ int hostmgr_del4_by_id(hostmgr_t *m, uint32_t subnet_id, uint8_t id_type, const 
     if (!m->ndb)
         return no_db(err, errlen);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_del4_by_id(m->dbs[d], subnet_id, id_type, id, len);
+        int r = hostdb_del4_by_id(m->dbs[d], subnet_id, id_type, id, len, err, errlen);
         if (r < 0)
-            return errf(err, errlen, r, "%s", hostdb_error());
+            return r;
         if (r > 0)
             return 1;
     }
@@ -377,9 +381,9 @@ int hostmgr_del4_by_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, char *
     if (!m->ndb)
         return no_db(err, errlen);
     for (size_t d = 0; d < m->ndb; d++) {
-        int r = hostdb_del4_by_addr(m->dbs[d], subnet_id, addr);
+        int r = hostdb_del4_by_addr(m->dbs[d], subnet_id, addr, err, errlen);
         if (r < 0)
-            return errf(err, errlen, r, "%s", hostdb_error());
+            return r;
         if (r > 0)
             return 1;
     }

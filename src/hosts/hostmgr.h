@@ -18,8 +18,9 @@
  *   creation: a reconfiguration builds a new one.
  * - Cost: without databases a client lookup is exactly the config-file index lookup (no
  *   allocation, no locking).
- * - Errors: lookups return 0, NST_ENOENT, or the database's error (its reason via
- *   hostdb_error()); writes fill err with a sentence naming the database.
+ * - Errors: every operation returns 0 (writes and deletes as documented), NST_ENOENT, or the
+ *   database's error with a sentence naming the database in the caller's err buffer (err may be
+ *   NULL).
  */
 #ifndef NESTOR_HOSTS_HOSTMGR_H
 #define NESTOR_HOSTS_HOSTMGR_H
@@ -61,9 +62,10 @@ const cfg4_t *hostmgr_cfg(const hostmgr_t *m);
 size_t hostmgr_client_ids(const cfg4_t *cfg, const hosts4_client_ids_t *ids, hostdb_id_t out[HOST_ID__COUNT]);
 
 /* The reservation of a client in subnet_id (0 = global). */
-int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_ids_t *ids, hostmgr_ref_t *out);
+int hostmgr_find_client(hostmgr_t *m, uint32_t subnet_id, const hosts4_client_ids_t *ids, hostmgr_ref_t *out,
+                        char *err, size_t errlen);
 /* The reservation of addr in subnet_id. */
-int hostmgr_find_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostmgr_ref_t *out);
+int hostmgr_find_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostmgr_ref_t *out, char *err, size_t errlen);
 /* Whether host h is this client's: its identifier is one the client presents (Kea's rule for "an
  * address reserved for someone else"). */
 bool hostmgr_host_is_clients(const cfg4_t *cfg, const cfg_host4_t *h, const hosts4_client_ids_t *ids);
@@ -72,17 +74,19 @@ void hostmgr_ref_release(hostmgr_ref_t *r);
 /* ---- control commands ------------------------------------------------------------------------ */
 
 int hostmgr_get4(hostmgr_t *m, uint32_t subnet_id, uint8_t id_type, const uint8_t *id, size_t len,
-                 hostdb_host4_t **out);
-int hostmgr_get4_by_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out);
-int hostmgr_get4_all(hostmgr_t *m, uint32_t subnet_id, hostdb_list_t *out);
+                 hostdb_host4_t **out, char *err, size_t errlen);
+int hostmgr_get4_by_addr(hostmgr_t *m, uint32_t subnet_id, uint32_t addr, hostdb_host4_t **out, char *err,
+                         size_t errlen);
+int hostmgr_get4_all(hostmgr_t *m, uint32_t subnet_id, hostdb_list_t *out, char *err, size_t errlen);
 /* Kea's paging over sources: *source 0 is the config file, 1.. the databases; from is the last
  * host_id seen in that source. A source with nothing (left) moves on to the next one (from 0); on
  * return *source is the source the hosts came from. An empty result means every source is done. */
 int hostmgr_get4_page(hostmgr_t *m, bool any_subnet, uint32_t subnet_id, size_t *source, uint64_t from,
-                      size_t limit, hostdb_list_t *out);
+                      size_t limit, hostdb_list_t *out, char *err, size_t errlen);
 int hostmgr_get4_by_hostname(hostmgr_t *m, const char *hostname, bool any_subnet, uint32_t subnet_id,
-                             hostdb_list_t *out);
-int hostmgr_get4_by_ident(hostmgr_t *m, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out);
+                             hostdb_list_t *out, char *err, size_t errlen);
+int hostmgr_get4_by_ident(hostmgr_t *m, uint8_t id_type, const uint8_t *id, size_t len, hostdb_list_t *out,
+                          char *err, size_t errlen);
 
 /* Adds h to every hosts database, as Kea 2.2 does. Refused (nothing written) when there is no
  * database (NST_ENOENT) or one of them is read-only (HOSTDB_EREADONLY). */

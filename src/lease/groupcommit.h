@@ -1,4 +1,4 @@
-/* Group-commit pacing for the commit threads of the SQL lease stores (pgsql4, mysql4).
+/* Group-commit pacing for the commit threads of the SQL lease stores (sqlcore_commit.c).
  *
  * Each batch of queued writes is one transaction and one flush to disk on the database server.
  * Under load (the previous batch ended less than GROUPCOMMIT_BUSY_MS ago) the commit thread lets

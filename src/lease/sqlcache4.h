@@ -1,5 +1,4 @@
-/* Answers the SQL lease stores reuse instead of asking the database again (shared by pgsql4 and
- * mysql4):
+/* Answers the SQL lease store (sqlcore) reuses instead of asking the database again:
  * - the client answer: what one client lookup (the store's client()) got from the database, the
  *   latest row by client-id and by hardware address, and the row of one more address;
  * - the prefetch: that address's row, given to the get() that follows on the same thread

@@ -1,5 +1,5 @@
-/* What every SQL lease store shares above its driver: the keyed operations of lease.h, mapped
- * onto the statements of each table the store holds. The seed of the one SQL store core.
+/* The keyed operations of lease.h, mapped onto the per-family operations of the SQL lease store
+ * (sqlcore.h), for each table the store holds.
  *
  * Contract:
  * - A SQL store's struct starts with a sqlstore_t; its lease_store_ops_t uses the sqlstore_*

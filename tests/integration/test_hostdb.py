@@ -20,6 +20,7 @@ import pytest
 import mysqlserver
 import pgsqlserver
 from conftest import KEA, Server, basic_config
+from sqlchecks import light_load
 from test_protocol import dora
 
 PG_PORTS = range(5540, 5550)
@@ -424,6 +425,32 @@ def test_worker_threads_use_their_own_connections(lan, server, db):
             assert srv.cmd("config-reload")["result"] == 0
         _, ack = dora(lan, mac=f"02:00:00:00:f0:{i:02x}", xid=0xf000 + 16 * i, options=[PRL])
         assert ack["yiaddr"] == f"192.0.2.{20 + i}" and ack["options"]["hostname"] == f"mt-{i}"
+
+
+def test_reloads_with_workers_keep_the_connection_count(lan, server, db, backend):
+    """30 config-reloads with 8 packet workers under light load, each worker asking the hosts
+    database: the connections of workers and configurations gone are closed (a worker's when it
+    ends), so the hosts database sees at most one per worker and the main thread's, plus those of
+    the configuration being replaced, instead of a growing number."""
+    threads = 8
+    cfg = config(db.cfg())
+    cfg["Dhcp4"]["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": threads,
+                                       "packet-queue-size": 64}
+    cfg["Dhcp4"]["subnet4"][0]["pools"] = [{"pool": "192.0.2.2 - 192.0.2.250"}]
+    srv = server(cfg)
+    if backend.name == "postgresql":
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kea' AND application_name = 'nestor'"
+    else:
+        query = "SELECT count(*) FROM information_schema.processlist WHERE user = 'kea' AND db = 'kea'"
+    counts = []
+    with light_load(lan):
+        for _ in range(30):
+            assert srv.cmd("config-reload")["result"] == 0, srv.log()[-3000:]
+            time.sleep(0.2)                    # the workers serve (and connect) on the new configuration
+            counts.append(int(db.sql(query)[0][0]))
+    assert srv.proc.poll() is None, srv.log()[-3000:]
+    assert srv.stat("pkt4-ack-sent") > 30
+    assert max(counts) <= 2 * (threads + 1) + 1, counts
 
 
 def test_without_hosts_database(lan, server):

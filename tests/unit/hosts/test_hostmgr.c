@@ -41,12 +41,12 @@ static bool same_id(const hostdb_host4_t *h, uint8_t type, const uint8_t *id, si
 }
 
 static int f_get4_by_id(hostdb_t *db, uint32_t subnet, uint8_t type, const uint8_t *id, size_t len,
-                        hostdb_host4_t **out)
+                        hostdb_host4_t **out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     f->queries++;
     if (f->fail)
-        return hostdb_fail(f->fail, "fake %s failed", f->name);
+        return errf(err, errlen, f->fail, "fake %s failed", f->name);
     for (size_t i = 0; i < f->rows.count; i++)
         if (f->rows.items[i]->h.subnet_id == subnet && same_id(f->rows.items[i], type, id, len)) {
             *out = copy(f->rows.items[i]);
@@ -55,12 +55,12 @@ static int f_get4_by_id(hostdb_t *db, uint32_t subnet, uint8_t type, const uint8
     return NST_ENOENT;
 }
 
-static int f_get4_by_addr(hostdb_t *db, uint32_t subnet, uint32_t addr, hostdb_host4_t **out)
+static int f_get4_by_addr(hostdb_t *db, uint32_t subnet, uint32_t addr, hostdb_host4_t **out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     f->queries++;
     if (f->fail)
-        return hostdb_fail(f->fail, "fake %s failed", f->name);
+        return errf(err, errlen, f->fail, "fake %s failed", f->name);
     for (size_t i = 0; i < f->rows.count; i++)
         if (f->rows.items[i]->h.subnet_id == subnet && f->rows.items[i]->h.ipv4 == addr) {
             *out = copy(f->rows.items[i]);
@@ -69,7 +69,7 @@ static int f_get4_by_addr(hostdb_t *db, uint32_t subnet, uint32_t addr, hostdb_h
     return NST_ENOENT;
 }
 
-static int f_get4_all(hostdb_t *db, uint32_t subnet, hostdb_list_t *out)
+static int f_get4_all(hostdb_t *db, uint32_t subnet, hostdb_list_t *out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     for (size_t i = 0; i < f->rows.count; i++)
@@ -78,7 +78,7 @@ static int f_get4_all(hostdb_t *db, uint32_t subnet, hostdb_list_t *out)
     return 0;
 }
 
-static int f_get4_page(hostdb_t *db, bool any, uint32_t subnet, uint64_t after, size_t limit, hostdb_list_t *out)
+static int f_get4_page(hostdb_t *db, bool any, uint32_t subnet, uint64_t after, size_t limit, hostdb_list_t *out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     for (size_t i = 0; i < f->rows.count && out->count < limit; i++)
@@ -87,7 +87,7 @@ static int f_get4_page(hostdb_t *db, bool any, uint32_t subnet, uint64_t after, 
     return 0;
 }
 
-static int f_get4_by_hostname(hostdb_t *db, const char *lower, bool any, uint32_t subnet, hostdb_list_t *out)
+static int f_get4_by_hostname(hostdb_t *db, const char *lower, bool any, uint32_t subnet, hostdb_list_t *out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     for (size_t i = 0; i < f->rows.count; i++) {
@@ -98,7 +98,7 @@ static int f_get4_by_hostname(hostdb_t *db, const char *lower, bool any, uint32_
     return 0;
 }
 
-static int f_get4_by_ident(hostdb_t *db, uint8_t type, const uint8_t *id, size_t len, hostdb_list_t *out)
+static int f_get4_by_ident(hostdb_t *db, uint8_t type, const uint8_t *id, size_t len, hostdb_list_t *out, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     for (size_t i = 0; i < f->rows.count; i++)
@@ -107,11 +107,11 @@ static int f_get4_by_ident(hostdb_t *db, uint8_t type, const uint8_t *id, size_t
     return 0;
 }
 
-static int f_add4(hostdb_t *db, const hostdb_host4_t *h)
+static int f_add4(hostdb_t *db, const hostdb_host4_t *h, char *err, size_t errlen)
 {
     fake_t *f = F(db);
     if (f->fail)
-        return hostdb_fail(f->fail, "fake %s failed", f->name);
+        return errf(err, errlen, f->fail, "fake %s failed", f->name);
     hostdb_host4_t *c = copy(h);
     c->host_id = f->next_id++;
     hostdb_list_push(&f->rows, c);
@@ -149,13 +149,13 @@ static bool m_addr(const hostdb_host4_t *h, const void *arg)
     return h->h.subnet_id == k->subnet && h->h.ipv4 == k->addr;
 }
 
-static int f_del4_by_id(hostdb_t *db, uint32_t subnet, uint8_t type, const uint8_t *id, size_t len)
+static int f_del4_by_id(hostdb_t *db, uint32_t subnet, uint8_t type, const uint8_t *id, size_t len, char *err, size_t errlen)
 {
     key_t_ k = {subnet, 0, type, id, len};
     return f_del(F(db), m_id, &k);
 }
 
-static int f_del4_by_addr(hostdb_t *db, uint32_t subnet, uint32_t addr)
+static int f_del4_by_addr(hostdb_t *db, uint32_t subnet, uint32_t addr, char *err, size_t errlen)
 {
     key_t_ k = {subnet, addr, 0, NULL, 0};
     return f_del(F(db), m_addr, &k);
@@ -268,7 +268,7 @@ static void test_file_beats_database_for_same_identifier(void **state)
     put(f->db1, HOST_ID_HWADDR, 0xaa, 1, 0x0a000063, "db-a");
     hosts4_client_ids_t ids = ids_of(MAC_A, NULL);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref, NULL, 0), 0);
     assert_null(ref.owned);
     assert_int_equal(ref.host->ipv4, 0x0a000032);
     assert_string_equal(ref.host->hostname, "File-A");
@@ -284,7 +284,7 @@ static void test_databases_in_list_order_first_hit_wins(void **state)
     put(f->db1, HOST_ID_HWADDR, 0xbb, 1, 0x0a000041, "from-one");
     hosts4_client_ids_t ids = ids_of(MAC_B, NULL);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref, NULL, 0), 0);
     assert_non_null(ref.owned);
     assert_ptr_equal(ref.host, &ref.owned->h);
     assert_int_equal(ref.host->ipv4, 0x0a000041);
@@ -295,11 +295,11 @@ static void test_databases_in_list_order_first_hit_wins(void **state)
     /* only in the second database */
     hostmgr_ref_t r2;
     f->db1->rows.items[0]->h.id[5] = 0x01;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &r2), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &r2, NULL, 0), 0);
     assert_string_equal(r2.host->hostname, "from-two");
     hostmgr_ref_release(&r2);
     /* another subnet: nothing */
-    assert_int_equal(hostmgr_find_client(f->hm, 2, &ids, &r2), NST_ENOENT);
+    assert_int_equal(hostmgr_find_client(f->hm, 2, &ids, &r2, NULL, 0), NST_ENOENT);
     assert_null(r2.host);
 }
 
@@ -312,7 +312,7 @@ static void test_identifier_order_before_source_order(void **state)
     put(f->db2, HOST_ID_HWADDR, 0xbb, 1, 0x0a000044, "db-hw");
     hosts4_client_ids_t ids = ids_of(MAC_B, CID_C);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref, NULL, 0), 0);
     assert_int_equal(ref.host->ipv4, 0x0a000044);
     hostmgr_ref_release(&ref);
 }
@@ -323,7 +323,7 @@ static void test_identifier_order_is_configurable(void **state)
     put(f->db2, HOST_ID_HWADDR, 0xbb, 1, 0x0a000044, "db-hw");
     hosts4_client_ids_t ids = ids_of(MAC_B, CID_C);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref, NULL, 0), 0);
     assert_null(ref.owned);
     assert_int_equal(ref.host->ipv4, 0x0a000033);
     hostmgr_ref_release(&ref);
@@ -336,20 +336,20 @@ static void test_global_reservations_and_addresses(void **state)
     put(f->db2, HOST_ID_HWADDR, 0x77, 1, 0x0a00000b, "pool-b");
     hosts4_client_ids_t ids = ids_of(MAC_B, NULL);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 0, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(f->hm, 0, &ids, &ref, NULL, 0), 0);
     assert_string_equal(ref.host->hostname, "global-b");
     hostmgr_ref_release(&ref);
     /* by address: the file first, then the databases */
-    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a000032, &ref), 0);
+    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a000032, &ref, NULL, 0), 0);
     assert_null(ref.owned);
     assert_int_equal(ref.host->id[5], 0xaa);
-    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000b, &ref), 0);
+    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000b, &ref, NULL, 0), 0);
     assert_string_equal(ref.host->hostname, "pool-b");
     hostmgr_ref_release(&ref);
-    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000c, &ref), NST_ENOENT);
+    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000c, &ref, NULL, 0), NST_ENOENT);
     /* whose is it */
     hosts4_client_ids_t mine = ids_of((const uint8_t[]){2, 0, 0, 0, 0, 0x77}, NULL);
-    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000b, &ref), 0);
+    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a00000b, &ref, NULL, 0), 0);
     assert_true(hostmgr_host_is_clients(f->cfg, ref.host, &mine));
     assert_false(hostmgr_host_is_clients(f->cfg, ref.host, &ids));
     hostmgr_ref_release(&ref);
@@ -361,13 +361,14 @@ static void test_database_errors_are_reported(void **state)
     f->db1->fail = NST_EIO;
     hosts4_client_ids_t ids = ids_of(MAC_B, NULL);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref), NST_EIO);
-    assert_string_equal(hostdb_error(), "fake one failed");
+    char err[64] = "";
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &ids, &ref, err, sizeof err), NST_EIO);
+    assert_string_equal(err, "fake one failed");
     assert_null(ref.host);
     /* the file still answers first */
     hosts4_client_ids_t a = ids_of(MAC_A, NULL);
-    assert_int_equal(hostmgr_find_client(f->hm, 1, &a, &ref), 0);
-    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a000099, &ref), NST_EIO);
+    assert_int_equal(hostmgr_find_client(f->hm, 1, &a, &ref, NULL, 0), 0);
+    assert_int_equal(hostmgr_find_addr(f->hm, 1, 0x0a000099, &ref, NULL, 0), NST_EIO);
 }
 
 /* ---- commands -------------------------------------------------------------------------------- */
@@ -396,14 +397,14 @@ static void test_add_goes_to_every_database(void **state)
     /* get: file first, then databases */
     hostdb_host4_t *got;
     uint8_t id[6] = {2, 0, 0, 0, 1, 1};
-    assert_int_equal(hostmgr_get4(f->hm, 1, HOST_ID_HWADDR, id, 6, &got), 0);
+    assert_int_equal(hostmgr_get4(f->hm, 1, HOST_ID_HWADDR, id, 6, &got, NULL, 0), 0);
     assert_int_equal(got->h.ipv4, 0x0a000070);
     hostdb_host4_free(got);
-    assert_int_equal(hostmgr_get4(f->hm, 1, HOST_ID_HWADDR, MAC_A, 6, &got), 0);
+    assert_int_equal(hostmgr_get4(f->hm, 1, HOST_ID_HWADDR, MAC_A, 6, &got, NULL, 0), 0);
     assert_int_equal(got->host_id, 1); /* config-file hosts: their position */
     assert_string_equal(got->h.hostname, "File-A");
     hostdb_host4_free(got);
-    assert_int_equal(hostmgr_get4(f->hm, 2, HOST_ID_HWADDR, id, 6, &got), NST_ENOENT);
+    assert_int_equal(hostmgr_get4(f->hm, 2, HOST_ID_HWADDR, id, 6, &got, NULL, 0), NST_ENOENT);
     /* delete: the first database holding it */
     assert_int_equal(hostmgr_del4_by_addr(f->hm, 1, 0x0a000070, err, sizeof err), 1);
     assert_int_equal(f->db1->rows.count, 0);
@@ -443,7 +444,7 @@ static void test_read_only_first_database_refuses_delete(void **state)
     assert_int_equal(f->db2->rows.count, 1);
     /* reads still see both */
     hostdb_host4_t *got;
-    assert_int_equal(hostmgr_get4_by_addr(f->hm, 1, 0x0a000070, &got), 0);
+    assert_int_equal(hostmgr_get4_by_addr(f->hm, 1, 0x0a000070, &got, NULL, 0), 0);
     hostdb_host4_free(got);
 }
 
@@ -461,7 +462,7 @@ static void test_no_database(void **state)
     /* lookups are the file's */
     hosts4_client_ids_t ids = ids_of(MAC_A, NULL);
     hostmgr_ref_t ref;
-    assert_int_equal(hostmgr_find_client(m, 1, &ids, &ref), 0);
+    assert_int_equal(hostmgr_find_client(m, 1, &ids, &ref, NULL, 0), 0);
     assert_int_equal(ref.host->ipv4, 0x0a000032);
     hostmgr_free(m);
 }
@@ -474,15 +475,15 @@ static void test_collections_and_pages(void **state)
     put(f->db1, HOST_ID_HWADDR, 3, 2, 0, NULL);
     put(f->db2, HOST_ID_HWADDR, 4, 1, 0, "printer");
     hostdb_list_t l = {0};
-    assert_int_equal(hostmgr_get4_all(f->hm, 1, &l), 0);
+    assert_int_equal(hostmgr_get4_all(f->hm, 1, &l, NULL, 0), 0);
     assert_int_equal(l.count, 5); /* 2 from the file, then 2 + 1 */
     assert_int_equal(l.items[0]->h.ipv4, 0x0a000032);
     assert_int_equal(l.items[4]->h.id[5], 4);
     hostdb_list_free(&l);
-    assert_int_equal(hostmgr_get4_by_hostname(f->hm, "PRINTER", true, 0, &l), 0);
+    assert_int_equal(hostmgr_get4_by_hostname(f->hm, "PRINTER", true, 0, &l, NULL, 0), 0);
     assert_int_equal(l.count, 2);
     hostdb_list_free(&l);
-    assert_int_equal(hostmgr_get4_by_hostname(f->hm, "file-a", false, 1, &l), 0);
+    assert_int_equal(hostmgr_get4_by_hostname(f->hm, "file-a", false, 1, &l, NULL, 0), 0);
     assert_int_equal(l.count, 1);
     hostdb_list_free(&l);
     /* pages of 2 over subnet 1: file (2), db1 (2), db2 (1), then nothing */
@@ -490,7 +491,7 @@ static void test_collections_and_pages(void **state)
     uint64_t from = 0;
     size_t seen = 0, sources[8], counts[8], n = 0;
     for (;;) {
-        assert_int_equal(hostmgr_get4_page(f->hm, false, 1, &src, from, 2, &l), 0);
+        assert_int_equal(hostmgr_get4_page(f->hm, false, 1, &src, from, 2, &l, NULL, 0), 0);
         if (!l.count)
             break;
         sources[n] = src;
@@ -509,10 +510,10 @@ static void test_collections_and_pages(void **state)
     assert_int_equal(src, 3);
     /* a source index past the last database: empty */
     src = 7;
-    assert_int_equal(hostmgr_get4_page(f->hm, true, 0, &src, 0, 10, &l), 0);
+    assert_int_equal(hostmgr_get4_page(f->hm, true, 0, &src, 0, 10, &l, NULL, 0), 0);
     assert_int_equal(l.count, 0);
     /* by identifier, every subnet */
-    assert_int_equal(hostmgr_get4_by_ident(f->hm, HOST_ID_HWADDR, (const uint8_t[]){2, 0, 0, 0, 0, 3}, 6, &l), 0);
+    assert_int_equal(hostmgr_get4_by_ident(f->hm, HOST_ID_HWADDR, (const uint8_t[]){2, 0, 0, 0, 0, 3}, 6, &l, NULL, 0), 0);
     assert_int_equal(l.count, 1);
     assert_int_equal(l.items[0]->h.subnet_id, 2);
     hostdb_list_free(&l);

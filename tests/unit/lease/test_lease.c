@@ -14,6 +14,7 @@ int main(void)
     failed += test_sqlcache_run();
     failed += test_sqlbatch_run();
     failed += test_sqlconns_run();
+    failed += test_sqlcore_run();
     failed += test_json_run();
     failed += test_overlay4_run();
     return failed;

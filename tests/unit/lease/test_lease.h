@@ -24,6 +24,7 @@ int test_sqlcache_run(void);
 int test_sqlbatch_run(void);
 int test_json_run(void);
 int test_sqlconns_run(void);
+int test_sqlcore_run(void);
 int test_overlay4_run(void);
 
 /* ---- helpers (test_util.c) ---- */

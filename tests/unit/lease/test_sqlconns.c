@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "lease/sqlconns.h"
+#include "db/sqlconns.h"
 #include "test_lease.h"
 
 typedef struct fake_conn {

@@ -1,5 +1,6 @@
-/* The per-thread connections of an SQL lease store (pgsql4, mysql4): each thread that runs a
- * lookup gets a connection record of its own, which the store also keeps in a registry.
+/* Per-thread connections of an SQL session (db/sqlsess.h: the lease stores, the hosts
+ * databases): each thread that runs a statement gets a connection record of its own, which the
+ * session also keeps in a registry.
  *
  * Contract:
  * - A record is a driver struct whose first member is an sqlconn_t; sqlconns_mine() creates the
@@ -12,8 +13,8 @@
  *   leaves nothing behind.
  * - The registry is locked inside; records are only used by their own thread.
  */
-#ifndef NESTOR_LEASE_SQLCONNS_H
-#define NESTOR_LEASE_SQLCONNS_H
+#ifndef NESTOR_DB_SQLCONNS_H
+#define NESTOR_DB_SQLCONNS_H
 
 #include <pthread.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
-/* Per-thread connections of the SQL lease stores (see sqlconns.h). */
+/* Per-thread connections of the SQL sessions (see sqlconns.h). */
 #include <assert.h>
 #include <stdlib.h>
 
 #include "common/util.h"
-#include "lease/sqlconns.h"
+#include "db/sqlconns.h"
 
 /* Unlinks c from its registry, closes and frees it. */
 static void release(sqlconn_t *c)

@@ -1,14 +1,14 @@
-/* MySQL lease store: a batch of queued writes as one multi-statement text query (see
- * mysql4_int.h). The prepared statements of mysql4.c cost one round trip each; a batch sent as
- * text costs one round trip in all, and the database reports each statement's outcome in order. */
+/* MySQL lease store: writes rendered as SQL text, for a batch sent as one multi-statement query
+ * (see lease_my_int.h). A prepared statement costs one round trip each; a batch sent as text costs
+ * one round trip in all, and the database reports each statement's outcome in order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
-#include "lease/mysql4_int.h"
+#include "lease/lease_my_int.h"
 
-static void reserve(my4_text_t *t, size_t more)
+static void reserve(sqlsess_mytext_t *t, size_t more)
 {
     if (t->len + more + 1 <= t->cap)
         return;
@@ -19,7 +19,7 @@ static void reserve(my4_text_t *t, size_t more)
     t->cap = cap;
 }
 
-static void put(my4_text_t *t, const char *s, size_t n)
+static void put(sqlsess_mytext_t *t, const char *s, size_t n)
 {
     reserve(t, n);
     memcpy(t->buf + t->len, s, n);
@@ -27,15 +27,15 @@ static void put(my4_text_t *t, const char *s, size_t n)
     t->buf[t->len] = 0;
 }
 
-static void puts_(my4_text_t *t, const char *s) { put(t, s, strlen(s)); }
+static void puts_(sqlsess_mytext_t *t, const char *s) { put(t, s, strlen(s)); }
 
-static void putu(my4_text_t *t, unsigned long long v)
+static void putu(sqlsess_mytext_t *t, unsigned long long v)
 {
     char n[24];
     put(t, n, (size_t)snprintf(n, sizeof n, "%llu", v));
 }
 
-static void put_hex(my4_text_t *t, const uint8_t *p, size_t n)
+static void put_hex(sqlsess_mytext_t *t, const uint8_t *p, size_t n)
 {
     if (!n) {
         puts_(t, "NULL");
@@ -53,7 +53,7 @@ static void put_hex(my4_text_t *t, const uint8_t *p, size_t n)
 }
 
 /* A string literal, escaped for the connection's character set; NULL as SQL NULL. */
-static void put_str(my4_text_t *t, MYSQL *my, const char *s)
+static void put_str(sqlsess_mytext_t *t, MYSQL *my, const char *s)
 {
     if (!s) {
         puts_(t, "NULL");
@@ -68,7 +68,7 @@ static void put_str(my4_text_t *t, MYSQL *my, const char *s)
 }
 
 /* A TIMESTAMP literal in the session's time zone, as the prepared statements bind it. */
-static void put_time(my4_text_t *t, int64_t epoch)
+static void put_time(sqlsess_mytext_t *t, int64_t epoch)
 {
     MYSQL_TIME tm;
     myconn_to_time(epoch, &tm);
@@ -77,7 +77,24 @@ static void put_time(my4_text_t *t, int64_t epoch)
                                tm.minute, tm.second));
 }
 
-static void put_where(my4_text_t *t, const my4_write_t *w)
+/* One value as a literal: NULL, a number, a TIMESTAMP, X'hex' bytes or an escaped string. */
+static void put_param(sqlsess_mytext_t *t, MYSQL *my, const sqlparam_t *p)
+{
+    switch (p->type) {
+    case SQLP_INT:
+    case SQLP_BOOL: {
+        char n[24];
+        put(t, n, (size_t)snprintf(n, sizeof n, "%lld", (long long)p->i));
+        break;
+    }
+    case SQLP_TIME: put_time(t, p->i); break;
+    case SQLP_BYTES: put_hex(t, p->p, p->len); break;
+    case SQLP_TEXT: put_str(t, my, p->p); break;
+    default: puts_(t, "NULL");
+    }
+}
+
+static void put_where(sqlsess_mytext_t *t, const sqlcore_write_t *w)
 {
     puts_(t, " WHERE address = ");
     putu(t, w->lease.addr.v4);
@@ -87,37 +104,26 @@ static void put_where(my4_text_t *t, const my4_write_t *w)
     }
 }
 
-/* The columns of l after address, in MY4_COLS order: values only (set false, for an INSERT's
- * row) or "column = value" (for an UPDATE's SET). */
-static void put_cols(my4_text_t *t, MYSQL *my, const lease_t *l, bool set)
+/* The columns of l after address: values only (set false, for an INSERT's row) or "column = value"
+ * (for an UPDATE's SET). */
+static void put_cols(sqlsess_mytext_t *t, MYSQL *my, const lease_t *l, bool set)
 {
-    static const char *const name[] = {"hwaddr", "client_id", "valid_lifetime", "expire", "subnet_id",
-                                       "fqdn_fwd", "fqdn_rev", "hostname", "state", "user_context"};
-    for (unsigned c = 0; c < sizeof name / sizeof name[0]; c++) {
-        if (c)
+    sqlparam_t p[SQLCORE_NCOLS4];
+    sqlcore_bind4(l, p);
+    for (unsigned c = 1; c < SQLCORE_NCOLS4; c++) {
+        if (c > 1)
             puts_(t, ", ");
         if (set) {
-            puts_(t, name[c]);
+            puts_(t, sqlcore_cols4[c]);
             puts_(t, " = ");
         }
-        switch (c) {
-        case 0: put_hex(t, l->hwaddr, l->hwaddr_len); break;
-        case 1: put_hex(t, l->client_id, l->client_id_len); break;
-        case 2: putu(t, l->valid_lft); break;
-        case 3: put_time(t, overlay4_db_expire(l)); break;
-        case 4: putu(t, l->subnet_id); break;
-        case 5: putu(t, l->fqdn_fwd); break;
-        case 6: putu(t, l->fqdn_rev); break;
-        case 7: put_str(t, my, l->hostname ? l->hostname : ""); break; /* "" as Kea */
-        case 8: putu(t, l->state); break;
-        default: put_str(t, my, l->user_context); break;
-        }
+        put_param(t, my, &p[c]);
     }
 }
 
-void my4_text_insert(my4_text_t *t, MYSQL *my, const my4_write_t *w, unsigned count)
+void my_text_insert(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w, unsigned count)
 {
-    puts_(t, "INSERT INTO lease4 (" MY4_COLS ") VALUES ");
+    puts_(t, "INSERT INTO lease4 (" SQLCORE_COLS4 ") VALUES ");
     for (unsigned i = 0; i < count; i++, w = w->next) {
         puts_(t, i ? ", (" : "(");
         putu(t, w->lease.addr.v4);
@@ -128,10 +134,10 @@ void my4_text_insert(my4_text_t *t, MYSQL *my, const my4_write_t *w, unsigned co
     puts_(t, ";");
 }
 
-void my4_text_write(my4_text_t *t, MYSQL *my, const my4_write_t *w)
+void my_text_write(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w)
 {
     if (w->kind == OVERLAY4_ADD) {
-        my4_text_insert(t, my, w, 1);
+        my_text_insert(t, my, w, 1);
         return;
     }
     if (w->kind == OVERLAY4_DEL) {
@@ -144,13 +150,7 @@ void my4_text_write(my4_text_t *t, MYSQL *my, const my4_write_t *w)
     puts_(t, ";");
 }
 
-void my4_text_raw(my4_text_t *t, const char *sql)
+void my_text_raw(sqlsess_mytext_t *t, const char *sql)
 {
     puts_(t, sql);
-}
-
-void my4_text_free(my4_text_t *t)
-{
-    free(t->buf);
-    *t = (my4_text_t){0};
 }

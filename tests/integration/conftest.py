@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -197,6 +198,11 @@ class Server:
         s.close()
         return json.loads(data)
 
+    def cmd_later(self, command, arguments=None):
+        """Sends a command now and returns what answers it later (.result()): a lease write
+        answers once its row is committed, which a blocked database delays."""
+        return PendingCommand(self, command, arguments)
+
     def stat(self, name):
         r = self.cmd("statistic-get", {"name": name})
         v = r.get("arguments", {}).get(name)
@@ -235,6 +241,35 @@ class Server:
             if marker in text:
                 i = text.index(marker)
                 raise AssertionError(f"{self.name}: sanitizer report:\n{text[max(0, i - 200):i + 3000]}")
+
+
+class PendingCommand:
+    def __init__(self, srv, command, arguments):
+        self.answer = None
+        self.thread = threading.Thread(target=self._ask, args=(srv, command, arguments), daemon=True)
+        self.thread.start()
+
+    def _ask(self, srv, command, arguments):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(srv.sock)
+        s.sendall(json.dumps({"command": command, **({"arguments": arguments} if arguments is not None else {})}).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.answer = json.loads(data)
+
+    def done(self):
+        return not self.thread.is_alive()
+
+    def result(self, timeout=30):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "no answer"
+        return self.answer
 
 
 @pytest.fixture(scope="module")

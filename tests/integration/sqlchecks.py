@@ -140,16 +140,21 @@ def check_main_loop_not_blocked_by_commits(lan, server, lease_db, hold, commit_w
     other = hold("192.0.2.180")
     release = threading.Timer(8, other.rollback)   # before the fix, the main loop waits until then
     release.start()
+    queued = []                                     # lease commands answer once committed
     try:
-        assert srv.cmd("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:0f:80"})["result"] == 0
+        queued.append(srv.cmd_later("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:0f:80"}))
         assert wait_for(commit_waits), srv.log()[-2000:]
         # a client takes .132 again: queued behind the blocked write
-        assert srv.cmd("lease4-update", {"ip-address": "192.0.2.132", "hw-address": "02:00:00:00:0f:32",
-                                         "valid-lft": 3600, "hostname": "kept"})["result"] == 0
+        queued.append(srv.cmd_later("lease4-update", {"ip-address": "192.0.2.132", "hw-address": "02:00:00:00:0f:32",
+                                                      "valid-lft": 3600, "hostname": "kept"}))
         old = int(time.time()) - 1000
         for i in range(3):                          # queued behind the blocked write
-            assert srv.cmd("lease4-add", {"ip-address": f"192.0.2.{120 + i}", "hw-address": f"02:00:00:00:0f:0{i}",
-                                          "valid-lft": 100, "cltt": old})["result"] == 0
+            queued.append(srv.cmd_later("lease4-add", {"ip-address": f"192.0.2.{120 + i}",
+                                                       "hw-address": f"02:00:00:00:0f:0{i}",
+                                                       "valid-lft": 100, "cltt": old}))
+        # lease commands run beside the blocked commit: their writes are queued, not answered yet
+        assert wait_for(lambda: srv.cmd("lease4-get", {"ip-address": "192.0.2.122"})["result"] == 0, timeout=3)
+        assert not any(q.done() for q in queued)
 
         def prompt(command, args=None):
             t = time.monotonic()
@@ -172,6 +177,7 @@ def check_main_loop_not_blocked_by_commits(lan, server, lease_db, hold, commit_w
     finally:
         release.cancel()
         other.rollback()
+    assert [q.result()["result"] for q in queued] == [0] * 5
     assert wait_for(lambda: reclaimed_rows() == 3), srv.log()[-2000:]
     got = srv.cmd("lease4-get", {"ip-address": "192.0.2.180"})
     assert got["result"] == 0, got

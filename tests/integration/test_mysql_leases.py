@@ -290,18 +290,24 @@ def test_group_commit_duplicate_fails_only_its_own_write(lan, server, empty):
     my = empty
     srv = server(basic_config(**{"lease-database": lease_db(my)}))
     other = hold_inserts(my, ('192.0.2.149', "AA0000000001"), ('192.0.2.150', "AA0000000002"))
+    answers = {}
     try:
-        def add(i):
-            r = srv.cmd("lease4-add", {"ip-address": f"192.0.2.{i}", "hw-address": f"02:00:00:00:01:{i - 100:02x}"})
-            assert r["result"] == 0, r            # queued (lease commands do not wait for the commit)
+        def add(i):  # the command answers once its write is committed
+            answers[i] = srv.cmd_later("lease4-add", {"ip-address": f"192.0.2.{i}",
+                                                      "hw-address": f"02:00:00:00:01:{i - 100:02x}"})
         add(149)
         # the commit thread's transaction waits for the other server's row lock
         assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
         for i in range(150, 153):
             add(i)
         time.sleep(0.3)
+        assert not any(a.done() for a in answers.values())  # nothing is committed yet
     finally:
         other.commit()
+    # each command's answer is its own write's outcome
+    assert [answers[i].result()["result"] for i in range(149, 153)] == [1, 1, 0, 0], \
+        [answers[i].answer for i in range(149, 153)]
+    assert "already" in answers[149].answer["text"] or "exists" in answers[149].answer["text"].lower(), answers[149].answer
     assert wait_for(lambda: srv.log().count("DHCPSRV_MYSQL_ADD_ADDR_TAKEN") == 2), srv.log()
     assert "1 lease write(s) committed in one transaction" in srv.log(), srv.log()
     assert "3 lease write(s) committed in one transaction" in srv.log(), srv.log()
@@ -324,7 +330,7 @@ def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, emp
     try:
         # the first add waits for the other server's lock (rolled back: it then commits alone); the six
         # others queue meanwhile and go as one batch
-        assert srv.cmd("lease4-add", {"ip-address": "192.0.2.170", "hw-address": "02:00:00:00:02:70"})["result"] == 0
+        pending = [srv.cmd_later("lease4-add", {"ip-address": "192.0.2.170", "hw-address": "02:00:00:00:02:70"})]
         assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
         adds = [("192.0.2.171", None), ("192.0.2.172", classes), ("192.0.2.173", None), ("192.0.2.174", None),
                 ("192.0.2.175", {"ISC": {"client-classes": ["gold"]}}), ("192.0.2.176", {"note": "no classes"})]
@@ -332,10 +338,11 @@ def test_client_class_statistics_kept_as_kea_triggers_keep_them(lan, server, emp
             a = {"ip-address": ip, "hw-address": f"02:00:00:00:03:{i:02x}"}
             if ctx:
                 a["user-context"] = ctx
-            assert srv.cmd("lease4-add", a)["result"] == 0
+            pending.append(srv.cmd_later("lease4-add", a))
         time.sleep(0.3)
     finally:
         other.rollback()
+    assert [p.result()["result"] for p in pending] == [0] * 7
     assert wait_for(lambda: "6 lease write(s) committed in one transaction" in srv.log()), srv.log()
     srv.cmd("lease4-get-all")
     assert rows(my, "SELECT count(*) FROM lease4") == [["7"]]
@@ -395,7 +402,7 @@ def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
     assert len(offers) == 1, offers                       # not behind: answered
     other = hold_inserts(my, ('192.0.2.180', "AA0000000010"))
     try:
-        assert srv.cmd("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:04:80"})["result"] == 0
+        added = srv.cmd_later("lease4-add", {"ip-address": "192.0.2.180", "hw-address": "02:00:00:00:04:80"})
         assert wait_for(lambda: rows(my, "SELECT count(*) FROM information_schema.innodb_trx") == [["2"]])
         time.sleep(0.2)
         drops = srv.stat("pkt4-receive-drop") or 0
@@ -404,6 +411,7 @@ def test_discovers_wait_while_lease_commits_are_behind(lan, server, empty):
         assert srv.stat("pkt4-discover-received") == 2
     finally:
         other.rollback()
+    assert added.result()["result"] == 0
     assert wait_for(lambda: "DHCPSRV_MYSQL_COMMIT 1 lease write(s)" in srv.log())
     offers = lan.pkt.dhcp("discover", chaddr="02:00:00:00:04:02", xid=0x4003)
     assert len(offers) == 1, offers

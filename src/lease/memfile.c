@@ -71,8 +71,8 @@ int memfile_open(const memfile_config_t *cfg, lease_store_t **out, char *err, si
         snprintf(err, errlen, "memfile: no configuration");
         return NST_EINVAL;
     }
-    if (cfg->family != LEASE_V4) {
-        snprintf(err, errlen, "memfile: only IPv4 leases are supported so far");
+    if (cfg->family != LEASE_V4 && cfg->family != LEASE_V6) {
+        snprintf(err, errlen, "memfile: family %d is neither 4 nor 6", (int)cfg->family);
         return NST_EINVAL;
     }
     if (cfg->persist && (!cfg->path || !*cfg->path)) {

@@ -8,9 +8,9 @@
  *   max_row_errors bad rows in one file (when non-zero) fails the open. It refuses to open
  *   while X.pid names a live process (a running kea-lfc). With persist, X is then opened for
  *   appending (a header is written if X is new or empty).
- * - The store implements lease_store_ops_t (lease.h) for the family it was opened for; keys,
- *   queries and families of the other answer NST_EINVAL. v6 is not implemented yet:
- *   memfile_open() refuses LEASE_V6 with NST_EINVAL (TODO(v6) hooks are marked in the code).
+ * - The store implements lease_store_ops_t (lease.h) for the family it was opened for
+ *   (LEASE_V4: Kea's lease4 CSV, LEASE_V6: lease6); keys, leases, queries and families of the
+ *   other answer NST_EINVAL.
  * - Writes: every add/update/del appends a CSV row; the in-memory change is visible as soon
  *   as the call returns 0. The commit callback is called exactly once for each call that
  *   returns 0, and never for a call that fails (NST_EEXIST, NST_ENOENT, NST_EINVAL).
@@ -41,7 +41,7 @@
  *   called from any store thread; it must be thread-safe and must not call into the store.
  * - close() flushes, waits for the writer and LFC threads and frees everything.
  * - Operation details: add/update refuse (NST_EINVAL) a lease that would not load back
- *   (csv4_check_lease). del writes the stored lease with valid_lifetime 0. Collections return
+ *   (the dialect's check_lease: csv4.h, csv6.h). del writes the stored lease with valid_lifetime 0. Collections return
  *   0 and append to the list in address order (expired: oldest expiry first). client()
  *   answers each lookup with the lease of the largest cltt, under one read lock (also is
  *   ignored). A LEASE_BY_PAGE query refuses limit 0. delete_reclaimed removes reclaimed leases

@@ -19,6 +19,7 @@ int test_csv6_run(void);
 int test_index_run(void);
 int test_memfile_run(void);
 int test_memfile6_run(void);
+int test_conformance_run(void);
 int test_durable_run(void);
 int test_lfc_run(void);
 int test_sqlcache_run(void);

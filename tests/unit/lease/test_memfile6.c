@@ -2,13 +2,16 @@
  * qualified by lease type, counts per subnet and type, durable mode and its undo, LFC. The
  * operations both families share are checked by test_conformance.c. */
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/errcode.h"
+#include "csv6_file.h"
 #include "lease/csv6.h"
+#include "lease/lease_json.h"
 #include "lease/memfile_int.h"
 #include "test_lease.h"
 
@@ -334,6 +337,98 @@ static void test_lfc(void **state)
     tl_dir_free(&d);
 }
 
+/* What Kea 2.2's lease6-get-all answered for the leases its commands made (the lease6-add and
+ * -update calls of tests/integration/test_csv6_kea.py, the Decline of dhcp6client.py, a
+ * lease reclaimed when it expired), key for key. */
+static const char *const kea_shown[] = {
+    "{\"ip-address\": \"2001:db8:1::50\", \"type\": \"IA_NA\", \"duid\": \"01:02:03:04\", "
+    "\"iaid\": 5, \"subnet-id\": 7, \"valid-lft\": 4000, \"cltt\": 1796373276, "
+    "\"preferred-lft\": 4000, \"hostname\": \"host,one&two.example\", "
+    "\"hw-address\": \"aa:bb:cc:dd:ee:ff\", \"fqdn-fwd\": true, \"fqdn-rev\": false, "
+    "\"state\": 0, \"user-context\": {\"a\": \"x,y\", \"b\": [1, {\"c\": true}]}}",
+    "{\"ip-address\": \"2001:db8:8001::\", \"type\": \"IA_PD\", \"prefix-len\": 56, "
+    "\"duid\": \"0a:0b\", \"iaid\": 4294967295, \"subnet-id\": 7, \"valid-lft\": 4294967295, "
+    "\"cltt\": 1796373276, \"preferred-lft\": 4294967295, \"hostname\": \"\", \"state\": 0}",
+    "{\"ip-address\": \"2001:db8:1::51\", \"duid\": \"01:02:03:05\", \"iaid\": 6, "
+    "\"valid-lft\": 2, \"cltt\": 1796373276, \"state\": 2}",
+    "{\"ip-address\": \"2001:db8:1::100\", \"duid\": \"00:01:02:03:04:05:06:07\", \"iaid\": 1, "
+    "\"hostname\": \"renamed.example\", \"user-context\": {}, \"state\": 0}",
+    "{\"ip-address\": \"2001:db8:1::120\", \"duid\": \"00\", \"iaid\": 77, \"valid-lft\": 86400, "
+    "\"preferred-lft\": 0, \"state\": 1}",
+};
+
+static void assert_shown_as_kea(lease_store_t *s, const char *shown)
+{
+    json_t *want = json_loads(shown, 0, NULL), *v;
+    const char *key;
+    lease_t l;
+    assert_non_null(want);
+    assert_int_equal(get6(s, json_string_value(json_object_get(want, "ip-address")),
+                          json_object_get(want, "prefix-len") ? LEASE6_PD : LEASE6_NA, &l), 0);
+    json_t *got = lease_to_json(&l);
+    if (!json_object_get(got, "hostname")) /* Kea shows "" for none */
+        json_object_set_new(got, "hostname", json_string(""));
+    json_object_foreach(want, key, v) {
+        if (!json_equal(json_object_get(got, key), v)) {
+            char *text = json_dumps(got, JSON_SORT_KEYS);
+            fail_msg("%s: '%s' differs: %s", shown, key, text);
+        }
+    }
+    json_decref(got);
+    json_decref(want);
+    lease_free(&l);
+}
+
+/* The file Debian's kea-dhcp6 2.2 wrote, through memfile_open(LEASE_V6): every lease field for
+ * field as Kea's loader leaves it (csv6_file_check, checked against Kea's lease6-get-all by
+ * test_csv6_kea.py), the leases of Kea's commands as Kea showed them, and a cleanup that
+ * writes kea-lfc's file byte for byte. */
+static void test_kea_fixture(void **state)
+{
+    (void)state;
+    char path[1024], lfc_path[1024], err[512] = "";
+    snprintf(path, sizeof path, "%s/tests/unit/lease/fixtures/kea-2.2-leases6.csv",
+             getenv("NESTOR_SRCDIR"));
+    snprintf(lfc_path, sizeof lfc_path, "%s/tests/unit/lease/fixtures/kea-2.2-leases6-lfc.csv",
+             getenv("NESTOR_SRCDIR"));
+    csv6_file_stats_t st;
+    lease_list_t want = {0}, got = {0};
+    if (csv6_file_check(path, &st, &want, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    tl_dir_t d;
+    tl_dir_init(&d, "kea-leases6.csv");
+    char *text = tl_read(path);
+    tl_write(d.x, text);
+    free(text);
+    tl_reports_t rep = {0};
+    memfile_config_t cfg = config6(d.x, &rep);
+    lease_store_t *s = tl_open(&cfg);
+    assert_int_equal(rep.row_errors + rep.errors, 0);
+
+    tl_all(s, &got);
+    assert_int_equal(got.count, 42);
+    assert_int_equal(got.count, want.count);
+    for (size_t i = 0; i < got.count; i++)
+        tl_assert_lease_eq(&got.items[i], &want.items[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(kea_shown); i++)
+        assert_shown_as_kea(s, kea_shown[i]);
+    lease_t l;
+    assert_int_equal(get6(s, "2001:db8:1::101", LEASE6_NA, &l), NST_ENOENT); /* lease6-del */
+    assert_int_equal(get6(s, "2001:db8:8000:4::", LEASE6_PD, &l), NST_ENOENT); /* released */
+
+    assert_int_equal(memfile_lfc_run_now(s), 0);
+    char *ours = tl_read(d.x2), *kea = tl_read(lfc_path);
+    assert_non_null(kea);
+    assert_string_equal(ours, kea);
+    free(ours);
+    free(kea);
+    tl_assert_reloads(s, &cfg);
+    s->ops->close(s);
+    lease_list_free(&got);
+    lease_list_free(&want);
+    tl_dir_free(&d);
+}
+
 int test_memfile6_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +438,7 @@ int test_memfile6_run(void)
         cmocka_unit_test(test_counts_by_type),
         cmocka_unit_test(test_durable_and_undo),
         cmocka_unit_test(test_lfc),
+        cmocka_unit_test(test_kea_fixture),
     };
     return cmocka_run_group_tests_name("memfile6", tests, NULL, NULL);
 }

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "common/errcode.h"
-#include "lease/csv4.h"
 #include "lease/memfile_int.h"
 
 static const lease_store_ops_t memfile_ops;
@@ -48,7 +47,7 @@ static void destroy(memfile_store_t *m)
     memfile_writer_stop(m);
     if (m->fd >= 0)
         close(m->fd);
-    memfile_idx4_free(&m->idx);
+    memfile_idx_free(&m->idx);
     memfile_queue_free(&m->q);
     free(m->path);
     pthread_rwlock_destroy(&m->lock);
@@ -72,9 +71,8 @@ int memfile_open(const memfile_config_t *cfg, lease_store_t **out, char *err, si
         snprintf(err, errlen, "memfile: no configuration");
         return NST_EINVAL;
     }
-    if (cfg->family != LEASE_V4) {
-        /* TODO(v6): memfile_csv6 + memfile_idx6_t. */
-        snprintf(err, errlen, "memfile: only IPv4 leases are supported so far");
+    if (cfg->family != LEASE_V4 && cfg->family != LEASE_V6) {
+        snprintf(err, errlen, "memfile: family %d is neither 4 nor 6", (int)cfg->family);
         return NST_EINVAL;
     }
     if (cfg->persist && (!cfg->path || !*cfg->path)) {
@@ -87,7 +85,8 @@ int memfile_open(const memfile_config_t *cfg, lease_store_t **out, char *err, si
     m->cfg = *cfg;
     m->path = xstrdup(cfg->path ? cfg->path : "");
     m->cfg.path = m->path;
-    m->csv = &memfile_csv4;
+    bool v4 = cfg->family == LEASE_V4;
+    m->csv = v4 ? &memfile_csv4 : &memfile_csv6;
     m->fd = -1;
     m->lfc_next_ms = -1;
     pthread_rwlockattr_t ra;
@@ -101,7 +100,7 @@ int memfile_open(const memfile_config_t *cfg, lease_store_t **out, char *err, si
     pthread_mutex_init(&m->lfc_mu, NULL);
     pthread_cond_init(&m->q_cv, NULL);
     pthread_cond_init(&m->q_done_cv, NULL);
-    memfile_idx4_init(&m->idx);
+    memfile_idx_init(&m->idx, v4 ? &memfile_family4 : &memfile_family6);
 
     int rc = 0;
     if (m->cfg.persist) {
@@ -196,32 +195,51 @@ static bool holds(const memfile_store_t *m, int family)
     return (int)m->cfg.family == family;
 }
 
+/* Kea's message ids and texts name the family: "...LEASES4", "IPv4". */
+static int fam_no(const memfile_store_t *m)
+{
+    return (int)m->cfg.family;
+}
+
 static int check_lease(memfile_store_t *m, const lease_t *l)
 {
     char why[256];
-    int rc = csv4_check_lease(l, why, sizeof why);
+    int rc = m->csv->check_lease(l, why, sizeof why);
     if (rc < 0)
         memfile_report(m, MEMFILE_SEV_DEBUG, "MEMFILE_LEASE_REJECTED",
                        "lease rejected: %s", why);
     return rc;
 }
 
+/* With the lock held: the record of l's key (v6: of l's type; an address held by a lease of
+ * another type is not l's), or MEMFILE_NONE. */
+static uint32_t find_lease(const memfile_store_t *m, const lease_t *l, memfile_key_t *k)
+{
+    memfile_key_of_lease(l, k);
+    uint32_t id = memfile_idx_find(&m->idx, k);
+    if (id != MEMFILE_NONE && memfile_idx_rec(&m->idx, id)->type != l->type)
+        return MEMFILE_NONE;
+    return id;
+}
+
 static int mf_add(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
+    memfile_key_t k;
     if (!l || check_lease(m, l) < 0)
         return NST_EINVAL;
+    memfile_key_of_lease(l, &k);
     memfile_txn_init(&t);
     memfile_txn_add(m, &t, l, false); /* formatted before locking */
     pthread_rwlock_wrlock(&m->lock);
-    if (memfile_idx4_find(&m->idx, l->addr.v4) != MEMFILE_NONE) {
+    if (memfile_idx_find(&m->idx, &k) != MEMFILE_NONE) { /* v6: whatever its type */
         pthread_rwlock_unlock(&m->lock);
         memfile_txn_free(&t);
         return NST_EEXIST;
     }
-    memfile_txn_undo(m, &t, l->addr.v4, MEMFILE_NONE);
-    memfile_idx4_insert(&m->idx, l);
+    memfile_txn_undo(m, &t, &k, MEMFILE_NONE);
+    memfile_idx_insert(&m->idx, l);
     finish_change(m, &t, cb, arg);
     return 0;
 }
@@ -230,19 +248,21 @@ static int mf_update(lease_store_t *s, const lease_t *l, const lease_t *old, lea
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
+    memfile_key_t k;
+    (void)old;
     if (!l || check_lease(m, l) < 0)
         return NST_EINVAL;
     memfile_txn_init(&t);
     memfile_txn_add(m, &t, l, false);
     pthread_rwlock_wrlock(&m->lock);
-    uint32_t id = memfile_idx4_find(&m->idx, l->addr.v4);
+    uint32_t id = find_lease(m, l, &k);
     if (id == MEMFILE_NONE) {
         pthread_rwlock_unlock(&m->lock);
         memfile_txn_free(&t);
         return NST_ENOENT;
     }
-    memfile_txn_undo(m, &t, l->addr.v4, id);
-    memfile_idx4_replace(&m->idx, id, l);
+    memfile_txn_undo(m, &t, &k, id);
+    memfile_idx_replace(&m->idx, id, l);
     finish_change(m, &t, cb, arg);
     return 0;
 }
@@ -251,21 +271,24 @@ static int mf_update(lease_store_t *s, const lease_t *l, const lease_t *old, lea
 static void remove_with_row(memfile_store_t *m, memfile_txn_t *t, uint32_t id)
 {
     lease_t v;
-    memfile_idx4_view(&m->idx, id, &v);
+    memfile_key_t k;
+    memfile_idx_view(&m->idx, id, &v);
     memfile_txn_add(m, t, &v, true);
-    memfile_txn_undo(m, t, v.addr.v4, id);
-    memfile_idx4_remove(&m->idx, id);
+    memfile_key_of_lease(&v, &k);
+    memfile_txn_undo(m, t, &k, id);
+    memfile_idx_remove(&m->idx, id);
 }
 
 static int mf_del(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg)
 {
     memfile_store_t *m = memfile_of(s);
     memfile_txn_t t;
+    memfile_key_t k;
     if (!l || !holds(m, l->family))
         return NST_EINVAL;
     memfile_txn_init(&t);
     pthread_rwlock_wrlock(&m->lock);
-    uint32_t id = memfile_idx4_find(&m->idx, l->addr.v4);
+    uint32_t id = find_lease(m, l, &k);
     if (id == MEMFILE_NONE) {
         pthread_rwlock_unlock(&m->lock);
         return NST_ENOENT;
@@ -281,23 +304,32 @@ static void set_count(size_t *out, size_t n)
         *out = n;
 }
 
+/* With the write lock held: removes ids[0..n) with their delete rows, then unlocks (see
+ * finish_change); the write's error, if known now. */
+static int remove_all(memfile_store_t *m, const uint32_t *ids, size_t n)
+{
+    memfile_txn_t t;
+    memfile_txn_init(&t);
+    for (size_t i = 0; i < n; i++)
+        remove_with_row(m, &t, ids[i]);
+    return finish_change(m, &t, NULL, NULL);
+}
+
 static int mf_delete_reclaimed(lease_store_t *s, enum lease_family family, int64_t now, uint32_t secs,
                                size_t *removed)
 {
     memfile_store_t *m = memfile_of(s);
-    memfile_txn_t t;
     uint32_t *ids;
+    char id[64];
     if (!holds(m, family))
         return NST_EINVAL;
-    memfile_report(m, MEMFILE_SEV_DEBUG, "DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4",
+    snprintf(id, sizeof id, "DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED%d", fam_no(m));
+    memfile_report(m, MEMFILE_SEV_DEBUG, id,
                    "deleting reclaimed leases expired more than %u seconds ago", secs);
-    memfile_txn_init(&t);
     pthread_rwlock_wrlock(&m->lock);
     /* Kea: reclaimed leases whose expire < now - secs. */
     size_t n = memfile_heap_collect(&m->idx.reclaimed, now - (int64_t)secs - 1, 0, &ids);
-    for (size_t i = 0; i < n; i++)
-        remove_with_row(m, &t, ids[i]);
-    int rc = finish_change(m, &t, NULL, NULL);
+    int rc = remove_all(m, ids, n);
     free(ids);
     if (rc < 0)
         return rc;
@@ -308,33 +340,32 @@ static int mf_delete_reclaimed(lease_store_t *s, enum lease_family family, int64
 static int mf_wipe(lease_store_t *s, enum lease_family family, uint32_t subnet_id, size_t *removed)
 {
     memfile_store_t *m = memfile_of(s);
-    memfile_txn_t t;
     memfile_ord_iter_t it;
-    uint32_t key, id;
+    uint32_t id;
     uint32_t *ids = NULL;
     size_t n = 0, cap = 0;
+    char msgid[64];
     if (!holds(m, family))
         return NST_EINVAL;
-    memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4",
-                   "removing all IPv4 leases from subnet %u", subnet_id);
-    memfile_txn_init(&t);
+    snprintf(msgid, sizeof msgid, "DHCPSRV_MEMFILE_WIPE_LEASES%d", fam_no(m));
+    memfile_report(m, MEMFILE_SEV_INFO, msgid, "removing all IPv%d leases from subnet %u",
+                   fam_no(m), subnet_id);
     pthread_rwlock_wrlock(&m->lock);
-    memfile_ord_seek(&m->idx.by_addr, 0, &it);
-    while (memfile_ord_next(&m->idx.by_addr, &it, &key, &id)) {
-        if (subnet_id && memfile_idx4_rec(&m->idx, id)->subnet_id != subnet_id)
+    memfile_ord_seek(&m->idx.by_key, NULL, &it);
+    while (memfile_ord_next(&m->idx.by_key, &it, NULL, &id)) {
+        if (subnet_id && memfile_idx_rec(&m->idx, id)->subnet_id != subnet_id)
             continue;
         if (n == cap)
             ids = xrealloc(ids, (cap = cap ? cap * 2 : 256) * sizeof(*ids));
         ids[n++] = id;
     }
-    for (size_t i = 0; i < n; i++)
-        remove_with_row(m, &t, ids[i]);
-    int rc = finish_change(m, &t, NULL, NULL);
+    int rc = remove_all(m, ids, n);
     free(ids);
     if (rc < 0)
         return rc;
-    memfile_report(m, MEMFILE_SEV_INFO, "DHCPSRV_MEMFILE_WIPE_LEASES4_FINISHED",
-                   "removed %zu IPv4 leases from subnet %u", n, subnet_id);
+    snprintf(msgid, sizeof msgid, "DHCPSRV_MEMFILE_WIPE_LEASES%d_FINISHED", fam_no(m));
+    memfile_report(m, MEMFILE_SEV_INFO, msgid, "removed %zu IPv%d leases from subnet %u", n,
+                   fam_no(m), subnet_id);
     set_count(removed, n);
     return 0;
 }
@@ -344,12 +375,16 @@ static int mf_wipe(lease_store_t *s, enum lease_family family, uint32_t subnet_i
 static int mf_get(lease_store_t *s, const lease_key_t *key, lease_t *out)
 {
     memfile_store_t *m = memfile_of(s);
+    memfile_key_t k;
     if (!key || !holds(m, key->family))
         return NST_EINVAL;
+    memfile_key_of(key, &k);
     pthread_rwlock_rdlock(&m->lock);
-    uint32_t id = memfile_idx4_find(&m->idx, key->addr.v4);
+    uint32_t id = memfile_idx_find(&m->idx, &k);
+    if (id != MEMFILE_NONE && memfile_idx_rec(&m->idx, id)->type != key->type)
+        id = MEMFILE_NONE; /* v6: the address holds a lease of another type */
     if (id != MEMFILE_NONE)
-        memfile_idx4_copy(&m->idx, id, out);
+        memfile_idx_copy(&m->idx, id, out);
     pthread_rwlock_unlock(&m->lock);
     return id == MEMFILE_NONE ? NST_ENOENT : 0;
 }
@@ -361,88 +396,116 @@ static int mf_client(lease_store_t *s, const lease_client_query_t *q, lease_t ou
     memfile_store_t *m = memfile_of(s);
     if (!q || !holds(m, q->family) || q->family != LEASE_V4)
         return NST_EINVAL;
-    uint32_t ids[2] = {MEMFILE_NONE, MEMFILE_NONE};
+    const memfile_match_t by[2] = {
+        {.chain = MEMFILE_BY_CID, .id = q->cid, .len = q->cidlen, .subnet_id = q->subnet_id,
+         .type = -1},
+        {.chain = MEMFILE_BY_HW, .id = q->hw, .len = q->hwlen, .subnet_id = q->subnet_id,
+         .type = -1},
+    };
     pthread_rwlock_rdlock(&m->lock);
-    if (q->cidlen)
-        ids[0] = memfile_idx4_find_cid(&m->idx, q->cid, q->cidlen, q->subnet_id);
-    if (q->hwlen)
-        ids[1] = memfile_idx4_find_hw(&m->idx, q->hw, q->hwlen, q->subnet_id);
+    /* Both walks before any copy: their cache misses overlap. */
+    uint32_t ids[2] = {memfile_idx_latest(&m->idx, &by[0]), memfile_idx_latest(&m->idx, &by[1])};
     for (int i = 0; i < 2; i++) {
         found[i] = ids[i] != MEMFILE_NONE;
         if (found[i])
-            memfile_idx4_copy(&m->idx, ids[i], &out[i]);
+            memfile_idx_copy(&m->idx, ids[i], &out[i]);
     }
     pthread_rwlock_unlock(&m->lock);
     return 0;
 }
 
-/* Walks the address order from first (inclusive); keep() filters; stops after limit (0 = no
- * limit) copies. */
-typedef bool (*keep_fn)(const memfile_idx4_t *x, uint32_t id, const void *arg);
+/* Walks the address order from first (inclusive; NULL: the first key), skipping skip (may be
+ * NULL); keep() filters; stops after limit (0 = no limit) copies. */
+typedef bool (*keep_fn)(const memfile_idx_t *x, uint32_t id, const void *arg);
 
-static void scan(memfile_store_t *m, uint32_t first, size_t limit, keep_fn keep,
-                 const void *arg, lease_list_t *out)
+static void scan(memfile_store_t *m, const memfile_key_t *first, bool skip_first, size_t limit,
+                 keep_fn keep, const void *arg, lease_list_t *out)
 {
     memfile_ord_iter_t it;
-    uint32_t key, id;
+    const uint32_t *key;
+    uint32_t id;
     size_t n = 0;
+    unsigned kw = m->idx.fam->kw;
     pthread_rwlock_rdlock(&m->lock);
-    memfile_ord_seek(&m->idx.by_addr, first, &it);
-    while ((limit == 0 || n < limit) && memfile_ord_next(&m->idx.by_addr, &it, &key, &id)) {
+    memfile_ord_seek(&m->idx.by_key, first ? first->w : NULL, &it);
+    while ((limit == 0 || n < limit) && memfile_ord_next(&m->idx.by_key, &it, &key, &id)) {
+        if (skip_first && memcmp(key, first->w, kw * sizeof(uint32_t)) == 0)
+            continue;
         if (keep && !keep(&m->idx, id, arg))
             continue;
         lease_t v;
-        memfile_idx4_view(&m->idx, id, &v);
+        memfile_idx_view(&m->idx, id, &v);
         lease_list_push(out, &v);
         n++;
     }
     pthread_rwlock_unlock(&m->lock);
 }
 
-static bool keep_hostname(const memfile_idx4_t *x, uint32_t id, const void *arg)
+static bool keep_hostname(const memfile_idx_t *x, uint32_t id, const void *arg)
 {
     lease_t v;
-    memfile_idx4_view(x, id, &v);
+    memfile_idx_view(x, id, &v);
     return v.hostname && strcasecmp(v.hostname, arg) == 0;
 }
 
-static bool keep_subnet(const memfile_idx4_t *x, uint32_t id, const void *arg)
+static bool keep_subnet(const memfile_idx_t *x, uint32_t id, const void *arg)
 {
-    return memfile_idx4_rec(x, id)->subnet_id == *(const uint32_t *)arg;
+    return memfile_idx_rec(x, id)->subnet_id == *(const uint32_t *)arg;
+}
+
+static void collect(memfile_store_t *m, const memfile_match_t *q, lease_list_t *out)
+{
+    pthread_rwlock_rdlock(&m->lock);
+    memfile_idx_collect(&m->idx, q, out);
+    pthread_rwlock_unlock(&m->lock);
 }
 
 static int mf_list(lease_store_t *s, const lease_query_t *q, lease_list_t *out)
 {
     memfile_store_t *m = memfile_of(s);
+    memfile_key_t after;
     if (!q || !holds(m, q->family))
         return NST_EINVAL;
+    memfile_match_t match = {.id = q->id, .len = q->idlen, .any_subnet = true, .type = -1};
     switch (q->by) {
     case LEASE_BY_SUBNET:
-        scan(m, 0, 0, q->subnet_id ? keep_subnet : NULL, &q->subnet_id, out);
+        scan(m, NULL, false, 0, q->subnet_id ? keep_subnet : NULL, &q->subnet_id, out);
         return 0;
     case LEASE_BY_HWADDR:
-        pthread_rwlock_rdlock(&m->lock);
-        memfile_idx4_collect_hw(&m->idx, q->id, q->idlen, out);
-        pthread_rwlock_unlock(&m->lock);
+        match.chain = MEMFILE_BY_HW;
+        collect(m, &match, out);
         return 0;
     case LEASE_BY_CLIENT_ID:
-        pthread_rwlock_rdlock(&m->lock);
-        memfile_idx4_collect_cid(&m->idx, q->id, q->idlen, out);
-        pthread_rwlock_unlock(&m->lock);
+        match.chain = MEMFILE_BY_CID;
+        collect(m, &match, out);
+        return 0;
+    case LEASE_BY_DUID_IAID:
+        if (q->family != LEASE_V6 || q->type > LEASE6_PD)
+            return NST_EINVAL;
+        match.chain = MEMFILE_BY_DUID_IAID;
+        match.iaid = q->iaid;
+        match.any_subnet = q->subnet_id == 0;
+        match.subnet_id = q->subnet_id;
+        match.type = q->type;
+        collect(m, &match, out);
         return 0;
     case LEASE_BY_HOSTNAME:
         if (!q->hostname || !*q->hostname)
             return NST_EINVAL;
         /* A linear scan: a control-command query, not on the packet path. */
-        scan(m, 0, 0, keep_hostname, q->hostname, out);
+        scan(m, NULL, false, 0, keep_hostname, q->hostname, out);
         return 0;
     case LEASE_BY_PAGE:
         if (q->limit == 0)
             return NST_EINVAL; /* Kea refuses a page size of 0 */
-        if (q->after.family == 0)
-            scan(m, 0, q->limit, NULL, NULL, out);
-        else if (q->after.addr.v4 != UINT32_MAX)
-            scan(m, q->after.addr.v4 + 1, q->limit, NULL, NULL, out);
+        if (q->after.family == 0) {
+            scan(m, NULL, false, q->limit, NULL, NULL, out);
+            return 0;
+        }
+        if (!holds(m, q->after.family))
+            return NST_EINVAL;
+        memfile_key_of(&q->after, &after);
+        scan(m, &after, true, q->limit, NULL, NULL, out);
         return 0;
     default:
         return NST_EINVAL;
@@ -459,7 +522,7 @@ static int mf_expired(lease_store_t *s, enum lease_family family, int64_t now, s
     size_t n = memfile_heap_collect(&m->idx.active, now, max, &ids);
     for (size_t i = 0; i < n; i++) {
         lease_t v;
-        memfile_idx4_view(&m->idx, ids[i], &v);
+        memfile_idx_view(&m->idx, ids[i], &v);
         lease_list_push(out, &v);
     }
     pthread_rwlock_unlock(&m->lock);
@@ -482,7 +545,8 @@ static int mf_counts(lease_store_t *s, enum lease_family family, lease_subnet_co
             const memfile_subnet_count_t *c = &m->idx.subnets[i];
             if (c->assigned || c->declined)
                 (*out)[(*n)++] = (lease_subnet_counts_t){
-                    .subnet_id = c->subnet_id, .assigned = c->assigned, .declined = c->declined};
+                    .subnet_id = c->subnet_id, .type = c->type, .assigned = c->assigned,
+                    .declined = c->declined};
         }
     }
     pthread_rwlock_unlock(&m->lock);

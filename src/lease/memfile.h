@@ -8,9 +8,9 @@
  *   max_row_errors bad rows in one file (when non-zero) fails the open. It refuses to open
  *   while X.pid names a live process (a running kea-lfc). With persist, X is then opened for
  *   appending (a header is written if X is new or empty).
- * - The store implements lease_store_ops_t (lease.h) for the family it was opened for; keys,
- *   queries and families of the other answer NST_EINVAL. v6 is not implemented yet:
- *   memfile_open() refuses LEASE_V6 with NST_EINVAL (TODO(v6) hooks are marked in the code).
+ * - The store implements lease_store_ops_t (lease.h) for the family it was opened for
+ *   (LEASE_V4: Kea's lease4 CSV, LEASE_V6: lease6); keys, leases, queries and families of the
+ *   other answer NST_EINVAL.
  * - Writes: every add/update/del appends a CSV row; the in-memory change is visible as soon
  *   as the call returns 0. The commit callback is called exactly once for each call that
  *   returns 0, and never for a call that fails (NST_EEXIST, NST_ENOENT, NST_EINVAL).
@@ -24,7 +24,7 @@
  *   A row that cannot be written is reported, the in-memory change is undone (an add removed,
  *   an update restored to the lease it replaced, a del or wipe re-inserted), and then its
  *   callback gets err < 0: memory never holds what the file lacks. Non-durable, this happens
- *   before the call returns (wipe4 and delete_reclaimed4 then return the error). Durable, the
+ *   before the call returns (wipe and delete_reclaimed then return the error). Durable, the
  *   writer undoes a failed batch under the index lock, in order; a change followed by a later
  *   one of the same address already applied (queued behind it) leaves memory as that one made
  *   it, and that one, should it fail too, restores the state before both.
@@ -41,13 +41,23 @@
  *   called from any store thread; it must be thread-safe and must not call into the store.
  * - close() flushes, waits for the writer and LFC threads and frees everything.
  * - Operation details: add/update refuse (NST_EINVAL) a lease that would not load back
- *   (csv4_check_lease). del writes the stored lease with valid_lifetime 0. Collections return
- *   0 and append to the list in address order (expired: oldest expiry first). client()
- *   answers each lookup with the lease of the largest cltt, under one read lock (also is
- *   ignored). A LEASE_BY_PAGE query refuses limit 0. delete_reclaimed removes reclaimed leases
- *   with expire < now - secs; it and wipe write a delete row per lease and report the count.
+ *   (the dialect's check_lease: csv4.h, csv6.h). del writes the stored lease with
+ *   valid_lifetime 0 (v6: and preferred lifetime 0, as Kea). Collections return 0 and append
+ *   to the list in address order (expired: oldest expiry first). client() (v4 only; v6
+ *   clients are looked up with LEASE_BY_DUID_IAID) answers each lookup with the lease of the
+ *   largest cltt in exactly q->subnet_id, under one read lock (also is ignored). A
+ *   LEASE_BY_PAGE query refuses limit 0. delete_reclaimed removes reclaimed leases with
+ *   expire < now - secs; it and wipe write a delete row per lease and report the count.
  *   LEASE_BY_HOSTNAME compares without case and scans (a control-command query). counts
- *   appends subnets with a non-zero count.
+ *   appends the (subnet, type) pairs with a non-zero count, ordered by subnet then type.
+ * - v6 keys: as Kea, a lease6 address holds one lease whatever its type. add answers
+ *   NST_EEXIST when the address is taken by any type; get, update and del of an address whose
+ *   lease has another type answer NST_ENOENT. A loaded row replaces the address's lease
+ *   whatever its type. LEASE_BY_CLIENT_ID lists every lease of a DUID; LEASE_BY_DUID_IAID
+ *   those of one IA (DUID, IAID, type; subnet_id 0 = any); LEASE_BY_HWADDR compares the
+ *   hardware address bytes.
+ * - LFC writes the rows it keeps in address order (as kea-lfc), so its output equals
+ *   kea-lfc's for the same input, both families.
  */
 #ifndef NESTOR_LEASE_MEMFILE_H
 #define NESTOR_LEASE_MEMFILE_H

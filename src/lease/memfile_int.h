@@ -38,9 +38,8 @@ typedef struct memfile_csv {
     int (*check_lease)(const lease_t *l, char *err, size_t errlen);
 } memfile_csv_t;
 
-extern const memfile_csv_t memfile_csv4;
-/* lease6 (schema 4.0), for a v6 store once memfile_open has a v6 index. */
-extern const memfile_csv_t memfile_csv6;
+extern const memfile_csv_t memfile_csv4; /* lease4, schema 2.1 */
+extern const memfile_csv_t memfile_csv6; /* lease6, schema 4.0 */
 
 #define MEMFILE_SCHEMA_MAX 64 /* bytes of schema state (a csv_schema_t) a file read uses */
 
@@ -52,7 +51,7 @@ typedef struct memfile_pending {
 /* An in-memory change whose row is not yet written: what its address held before it, so that
  * a failed write can be undone. Queued with the rows in durable mode, in change order. */
 typedef struct memfile_undo {
-    uint32_t addr;
+    memfile_key_t key;
     bool had;       /* a lease was there (before is an owned copy of it) */
     lease_t before;
 } memfile_undo_t;
@@ -75,7 +74,7 @@ typedef struct memfile_store {
     const memfile_csv_t *csv;
 
     pthread_rwlock_t lock;
-    memfile_idx4_t idx; /* TODO(v6): memfile_idx6_t idx6 when family is v6 */
+    memfile_idx_t idx;  /* of the family the store was opened for */
 
     pthread_mutex_t io_mu;
     int fd;             /* X opened for append; -1 when not persisting or after a failure */
@@ -146,9 +145,10 @@ void memfile_txn_init(memfile_txn_t *t);
 void memfile_txn_free(memfile_txn_t *t);
 /* Formats l as a row (a delete when is_delete) into t. */
 void memfile_txn_add(memfile_store_t *m, memfile_txn_t *t, const lease_t *l, bool is_delete);
-/* With the index write lock held, before the index changes addr (whose record is id, or
- * MEMFILE_NONE): records what addr holds, to undo the change if its row cannot be written. */
-void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, uint32_t addr, uint32_t id);
+/* With the index write lock held, before the index changes key (whose record is id, or
+ * MEMFILE_NONE): records what key holds, to undo the change if its row cannot be written. */
+void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, const memfile_key_t *key,
+                      uint32_t id);
 /* With the index write lock held: non-durable writes t now and returns the error, having undone
  * t's changes if it failed (cb is NOT called: the caller calls it after unlocking); durable
  * queues t with cb and its changes and sets *deferred. Without persist, returns 0. */

@@ -5,10 +5,10 @@
  *     write X.pid; unless X.completed exists, merge X.2 then X.1 (the last row for an address
  *     wins, deletes drop it; expired leases are kept) into X.output, fsync, rename it to
  *     X.completed; then remove X.2 and X.1, rename X.completed -> X.2, remove X.pid.
- * The merge is two passes over the files: the first remembers, per address, where its last
- * row is (16 bytes an address), the second writes exactly those rows, re-formatted in the
- * current schema. Memory stays small and independent of the store.
- * TODO(v6): the map key becomes address + lease type (memfile_csv_t gives the family). */
+ * The merge reads the files once, remembering per address (the family's key, memfile_index.h)
+ * where its last row is, in an ordered map (4 (kw + 1) bytes + 16 bytes an address); then it
+ * writes exactly those rows in address order, as kea-lfc does, each read again at its offset
+ * and re-formatted in the current schema. Memory stays small and independent of the store. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,83 +20,124 @@
 #include "lease/lfile.h"
 #include "lease/memfile_int.h"
 
-/* ---- address -> last row map (open addressing) ---- */
+/* ---- address -> last row ---- */
 
-typedef struct lfc_ent {
-    uint32_t addr;
-    uint32_t tag; /* 0 = empty slot; else file index + 1, | 0x100 when the row is a delete */
+typedef struct lfc_row {
     uint64_t off;
-} lfc_ent_t;
+    uint32_t file; /* index into the files merged */
+    bool del;      /* the address ends deleted */
+} lfc_row_t;
 
 typedef struct lfc_map {
-    lfc_ent_t *t;
-    size_t mask, n;
-    uint32_t file; /* file being read */
+    memfile_ord_t by_key; /* key -> index into rows */
+    lfc_row_t *rows;
+    size_t n, cap;
+    uint32_t file;        /* file being read */
 } lfc_map_t;
-
-static size_t slot_of(uint32_t addr, size_t mask)
-{
-    uint32_t h = addr * 0x9e3779b1u;
-    return (h ^ (h >> 15)) & mask;
-}
-
-static lfc_ent_t *map_find(lfc_map_t *mp, uint32_t addr)
-{
-    for (size_t i = slot_of(addr, mp->mask);; i = (i + 1) & mp->mask)
-        if (mp->t[i].tag == 0 || mp->t[i].addr == addr)
-            return &mp->t[i];
-}
-
-static void map_grow(lfc_map_t *mp)
-{
-    lfc_ent_t *old = mp->t;
-    size_t oldsize = old ? mp->mask + 1 : 0;
-    size_t size = oldsize ? oldsize * 2 : 1024;
-    mp->t = xcalloc(size, sizeof(*mp->t));
-    mp->mask = size - 1;
-    for (size_t i = 0; i < oldsize; i++)
-        if (old[i].tag)
-            *map_find(mp, old[i].addr) = old[i];
-    free(old);
-}
 
 static void note_row(void *ctx, const lease_t *l, bool is_delete, uint64_t off)
 {
     lfc_map_t *mp = ctx;
-    if (!mp->t || (mp->n + 1) * 2 > mp->mask + 1)
-        map_grow(mp);
-    lfc_ent_t *e = map_find(mp, l->addr.v4);
-    if (e->tag == 0)
-        mp->n++;
-    e->addr = l->addr.v4;
-    e->tag = (mp->file + 1) | (is_delete ? 0x100u : 0);
-    e->off = off;
+    memfile_key_t k;
+    memfile_key_of_lease(l, &k);
+    uint32_t i = memfile_ord_get(&mp->by_key, k.w);
+    if (i == MEMFILE_NONE) {
+        if (mp->n == mp->cap)
+            mp->rows = xrealloc(mp->rows, (mp->cap = mp->cap ? mp->cap * 2 : 1024) *
+                                              sizeof(*mp->rows));
+        i = (uint32_t)mp->n++;
+        memfile_ord_insert(&mp->by_key, k.w, i);
+    }
+    mp->rows[i] = (lfc_row_t){.off = off, .file = mp->file, .del = is_delete};
 }
 
-typedef struct lfc_out {
-    lfc_map_t *map;
-    const memfile_csv_t *csv;
-    lfile_writer_t w;
-    uint64_t kept;
-} lfc_out_t;
+/* One merged file, read again at the offsets of the rows kept: a window of it in buf. */
+typedef struct lfc_src {
+    int fd;
+    char *buf;
+    size_t cap;      /* allocated, one byte more for a NUL */
+    size_t len;      /* bytes of the file in buf, from file offset start */
+    uint64_t start;
+    uint64_t schema[MEMFILE_SCHEMA_MAX / 8];
+} lfc_src_t;
 
-static void emit_row(void *ctx, const lease_t *l, bool is_delete, uint64_t off)
+#define LFC_WINDOW 4096 /* bytes read at a time: rows in address order are often near */
+
+/* The row at off, NUL-terminated without its newline (writable), or NULL with *rc set. */
+static char *row_at(lfc_src_t *s, uint64_t off, int *rc)
 {
-    lfc_out_t *o = ctx;
-    if (!o->map->t)
-        return;
-    lfc_ent_t *e = map_find(o->map, l->addr.v4);
-    if (is_delete || e->tag != o->map->file + 1 || e->off != off)
-        return; /* superseded, or the address ends deleted */
-    size_t need = o->csv->row_max_len(l);
-    char *p = lfile_writer_reserve(&o->w, need);
-    if (!p)
-        return; /* the error is sticky; lfile_writer_close reports it */
-    int n = o->csv->format_row(l, p, need);
-    if (n > 0) {
-        lfile_writer_commit(&o->w, (size_t)n);
-        o->kept++;
+    size_t want = LFC_WINDOW;
+    for (;;) {
+        if (off >= s->start && off < s->start + s->len) {
+            char *p = s->buf + (off - s->start);
+            char *nl = memchr(p, '\n', s->len - (size_t)(off - s->start));
+            if (nl) {
+                *nl = '\0';
+                return p;
+            }
+            if (s->start == off && s->len < want) { /* the file's last line, unterminated */
+                p[s->len] = '\0';
+                return p;
+            }
+            if (s->start == off)
+                want = s->len * 2; /* a long row */
+        }
+        if (want > LFILE_MAX_LINE + 1) {
+            *rc = NST_EMALFORMED;
+            return NULL;
+        }
+        if (want + 1 > s->cap) {
+            free(s->buf);
+            s->cap = want + 1;
+            s->buf = xmalloc(s->cap);
+        }
+        ssize_t n = pread(s->fd, s->buf, want, (off_t)off);
+        if (n <= 0) {
+            *rc = n < 0 ? -errno : NST_EIO;
+            return NULL;
+        }
+        s->start = off;
+        s->len = (size_t)n;
+        if ((size_t)n < want)
+            want = (size_t)n + 1; /* end of file: what was read is all there is */
     }
+}
+
+/* Writes the rows the map kept, in address order, to w. */
+static int emit_rows(memfile_store_t *m, lfc_map_t *mp, lfc_src_t *src, lfile_writer_t *w,
+                     uint64_t *kept, char *err, size_t errlen)
+{
+    memfile_ord_iter_t it;
+    uint32_t i;
+    char msg[256];
+    int rc = 0;
+    memfile_ord_seek(&mp->by_key, NULL, &it);
+    while (rc == 0 && memfile_ord_next(&mp->by_key, &it, NULL, &i)) {
+        const lfc_row_t *r = &mp->rows[i];
+        lease_t l;
+        bool del;
+        if (r->del)
+            continue;
+        char *line = row_at(&src[r->file], r->off, &rc);
+        if (!line || m->csv->parse_row((const csv_schema_t *)src[r->file].schema, line, 0, &l,
+                                       &del, msg, sizeof msg) < 0) {
+            if (rc == 0)
+                rc = NST_EMALFORMED;
+            snprintf(err, errlen, "cannot read a row again at offset %llu: %s",
+                     (unsigned long long)r->off, line ? msg : nst_strerror(rc));
+            break;
+        }
+        size_t need = m->csv->row_max_len(&l);
+        char *p = lfile_writer_reserve(w, need);
+        if (!p)
+            break; /* the error is sticky; lfile_writer_close reports it */
+        int n = m->csv->format_row(&l, p, need);
+        if (n > 0) {
+            lfile_writer_commit(w, (size_t)n);
+            (*kept)++;
+        }
+    }
+    return rc;
 }
 
 /* ---- the cleanup proper ---- */
@@ -124,40 +165,47 @@ static int merge(memfile_store_t *m, const char *prev, const char *input, const 
 {
     const char *files[2] = {prev, input};
     lfc_map_t map = {0};
-    uint64_t schema[MEMFILE_SCHEMA_MAX / 8];
-    uint64_t rows, bad, total_rows = 0, total_bad = 0;
+    lfc_src_t src[2] = {{.fd = -1}, {.fd = -1}};
+    lfile_writer_t w;
+    uint64_t rows, bad, total_rows = 0, total_bad = 0, kept = 0;
     bool missing;
     int rc = 0;
+    memfile_ord_init(&map.by_key, m->idx.fam->kw);
     for (uint32_t i = 0; i < 2 && rc == 0; i++) {
         map.file = i;
-        rc = memfile_read_file(m, files[i], schema, note_row, &map, 0, false, &rows, &bad,
-                               &missing, err, errlen);
+        rc = memfile_read_file(m, files[i], src[i].schema, note_row, &map, 0, false, &rows,
+                               &bad, &missing, err, errlen);
         total_rows += rows;
         total_bad += bad;
+        if (rc == 0 && !missing && (src[i].fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
+            rc = -errno;
+            snprintf(err, errlen, "cannot open %s: %s", files[i], strerror(errno));
+        }
     }
-    lfc_out_t out = {.map = &map, .csv = m->csv};
-    if (rc == 0 && (rc = lfile_writer_open(&out.w, output)) < 0)
+    if (rc == 0 && (rc = lfile_writer_open(&w, output)) < 0)
         snprintf(err, errlen, "cannot create %s: %s", output, strerror(-rc));
     if (rc == 0) {
-        char *p = lfile_writer_reserve(&out.w, strlen(m->csv->header) + 1);
+        size_t hl = strlen(m->csv->header);
+        char *p = lfile_writer_reserve(&w, hl + 1);
         if (p) {
-            size_t hl = strlen(m->csv->header);
             memcpy(p, m->csv->header, hl);
             p[hl] = '\n';
-            lfile_writer_commit(&out.w, hl + 1);
+            lfile_writer_commit(&w, hl + 1);
         }
-        for (uint32_t i = 0; i < 2 && rc == 0; i++) {
-            map.file = i;
-            rc = memfile_read_file(m, files[i], schema, emit_row, &out, 0, false, &rows, &bad,
-                                   &missing, err, errlen);
-        }
-        int wrc = lfile_writer_close(&out.w, true);
+        rc = emit_rows(m, &map, src, &w, &kept, err, errlen);
+        int wrc = lfile_writer_close(&w, true);
         if (rc == 0 && wrc < 0) {
             rc = wrc;
             snprintf(err, errlen, "cannot write %s: %s", output, strerror(-wrc));
         }
     }
-    free(map.t);
+    for (int i = 0; i < 2; i++) {
+        if (src[i].fd >= 0)
+            close(src[i].fd);
+        free(src[i].buf);
+    }
+    memfile_ord_free(&map.by_key);
+    free(map.rows);
     if (rc == 0 && rename(output, completed) < 0) {
         rc = -errno;
         snprintf(err, errlen, "cannot rename %s to %s: %s", output, completed, strerror(errno));
@@ -168,7 +216,7 @@ static int merge(memfile_store_t *m, const char *prev, const char *input, const 
         memfile_report(m, MEMFILE_SEV_INFO, "LFC_READ_STATS",
                        "lease file cleanup read %llu rows (%llu bad) and kept %llu leases",
                        (unsigned long long)total_rows, (unsigned long long)total_bad,
-                       (unsigned long long)out.kept);
+                       (unsigned long long)kept);
     else
         remove_if_present(output);
     return rc;

@@ -135,17 +135,20 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
     return rc < 0 ? rc : 0;
 }
 
-/* TODO(v6): apply6 on memfile_idx6_t, chosen by m->csv->family. */
-static void apply4(void *ctx, const lease_t *l, bool is_delete, uint64_t offset)
+/* A row read at start-up, applied as Kea's loader does: the last row of an address wins, a
+ * delete row removes it. */
+static void apply(void *ctx, const lease_t *l, bool is_delete, uint64_t offset)
 {
-    memfile_idx4_t *x = ctx;
+    memfile_idx_t *x = ctx;
     (void)offset;
     if (is_delete) {
-        uint32_t id = memfile_idx4_find(x, l->addr.v4);
+        memfile_key_t k;
+        memfile_key_of_lease(l, &k);
+        uint32_t id = memfile_idx_find(x, &k);
         if (id != MEMFILE_NONE)
-            memfile_idx4_remove(x, id);
+            memfile_idx_remove(x, id);
     } else {
-        memfile_idx4_upsert(x, l);
+        memfile_idx_upsert(x, l);
     }
 }
 
@@ -169,7 +172,7 @@ int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size
         csv_schema_t schema;
         uint64_t rows, errors;
         bool missing;
-        rc = memfile_read_file(m, path, &schema, apply4, &m->idx, m->cfg.max_row_errors, true,
+        rc = memfile_read_file(m, path, &schema, apply, &m->idx, m->cfg.max_row_errors, true,
                                &rows, &errors, &missing, err, errlen);
         atomic_fetch_add(&m->st_load_rows, rows);
         atomic_fetch_add(&m->st_load_errors, errors);

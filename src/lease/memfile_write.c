@@ -40,7 +40,8 @@ void memfile_txn_free(memfile_txn_t *t)
     memfile_txn_init(t);
 }
 
-void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, uint32_t addr, uint32_t id)
+void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, const memfile_key_t *key,
+                      uint32_t id)
 {
     if (!m->cfg.persist)
         return; /* nothing is written, nothing can fail */
@@ -53,23 +54,22 @@ void memfile_txn_undo(memfile_store_t *m, memfile_txn_t *t, uint32_t addr, uint3
         t->capundo *= 2;
     }
     memfile_undo_t *u = &t->undo[t->nundo++];
-    u->addr = addr;
+    u->key = *key;
     u->had = id != MEMFILE_NONE;
     if (u->had)
-        memfile_idx4_copy(&m->idx, id, &u->before);
+        memfile_idx_copy(&m->idx, id, &u->before);
 }
 
-/* With the index write lock held: puts back what u's address held before its change.
- * TODO(v6): by lease key on memfile_idx6_t. */
+/* With the index write lock held: puts back what u's address held before its change. */
 static void undo_apply(memfile_store_t *m, const memfile_undo_t *u)
 {
     if (u->had) {
-        memfile_idx4_upsert(&m->idx, &u->before);
+        memfile_idx_upsert(&m->idx, &u->before);
         return;
     }
-    uint32_t id = memfile_idx4_find(&m->idx, u->addr);
+    uint32_t id = memfile_idx_find(&m->idx, &u->key);
     if (id != MEMFILE_NONE)
-        memfile_idx4_remove(&m->idx, id);
+        memfile_idx_remove(&m->idx, id);
 }
 
 /* The durable writer, after a batch failed: undoes its changes u[0..n) in order, under the index
@@ -82,16 +82,16 @@ static void undo_batch(memfile_store_t *m, memfile_undo_t *u, size_t n)
 {
     memfile_ord_t first; /* address -> position of its first change after the one at hand */
     uint32_t *next = xmalloc((n ? n : 1) * sizeof(*next));
-    memfile_ord_init(&first);
+    memfile_ord_init(&first, m->idx.fam->kw);
     pthread_rwlock_wrlock(&m->lock);
     pthread_mutex_lock(&m->q_mu);
     const memfile_queue_t *q = &m->q;
     for (size_t k = n + q->nundo; k-- > 0;) {
-        uint32_t addr = k < n ? u[k].addr : q->undo[k - n].addr;
-        uint32_t later = memfile_ord_get(&first, addr);
+        const uint32_t *key = k < n ? u[k].key.w : q->undo[k - n].key.w;
+        uint32_t later = memfile_ord_get(&first, key);
         if (later != MEMFILE_NONE)
-            memfile_ord_remove(&first, addr);
-        memfile_ord_insert(&first, addr, (uint32_t)k);
+            memfile_ord_remove(&first, key);
+        memfile_ord_insert(&first, key, (uint32_t)k);
         if (k < n)
             next[k] = later;
     }

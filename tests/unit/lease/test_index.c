@@ -15,20 +15,41 @@ static uint32_t rnd(void)
     return rng_state;
 }
 
+/* Key number v as a map key of kw words, in the same order as v; and back. */
+static void ord_key(unsigned kw, uint32_t v, uint32_t *k)
+{
+    if (kw == 1) {
+        k[0] = v;
+        return;
+    }
+    k[0] = v >> 12; /* every word takes part in the order */
+    k[1] = 7;
+    k[2] = (v >> 6) & 63;
+    k[3] = v & 63;
+}
+
+static uint32_t ord_val(unsigned kw, const uint32_t *k)
+{
+    return kw == 1 ? k[0] : k[0] << 12 | k[2] << 6 | k[3];
+}
+
 static void check_ord(const memfile_ord_t *o, const uint32_t *ref, size_t space)
 {
     size_t live = 0;
+    uint32_t k4[MEMFILE_KEY_WORDS];
     for (uint32_t k = 0; k < space; k++) {
-        uint32_t v = memfile_ord_get(o, k * 3);
-        assert_int_equal(v, ref[k]);
+        ord_key(o->kw, k * 3, k4);
+        assert_int_equal(memfile_ord_get(o, k4), ref[k]);
         live += ref[k] != MEMFILE_NONE;
     }
     assert_int_equal(o->count, live);
     /* Full ordered walk, and a walk from the middle. */
     memfile_ord_iter_t it;
+    const uint32_t *kp;
     uint32_t key, val, prev = 0, n = 0;
-    memfile_ord_seek(o, 0, &it);
-    while (memfile_ord_next(o, &it, &key, &val)) {
+    memfile_ord_seek(o, NULL, &it);
+    while (memfile_ord_next(o, &it, &kp, &val)) {
+        key = ord_val(o->kw, kp);
         assert_true(n == 0 || key > prev);
         assert_int_equal(key % 3, 0);
         assert_int_equal(ref[key / 3], val);
@@ -37,59 +58,68 @@ static void check_ord(const memfile_ord_t *o, const uint32_t *ref, size_t space)
     }
     assert_int_equal(n, live);
     uint32_t from = (uint32_t)(space / 2) * 3 + 1; /* between keys */
-    memfile_ord_seek(o, from, &it);
+    ord_key(o->kw, from, k4);
+    memfile_ord_seek(o, k4, &it);
     size_t want = 0;
     for (size_t k = space / 2 + 1; k < space; k++)
         want += ref[k] != MEMFILE_NONE;
     n = 0;
-    while (memfile_ord_next(o, &it, &key, &val)) {
-        assert_true(key > from);
+    while (memfile_ord_next(o, &it, &kp, &val)) {
+        assert_true(ord_val(o->kw, kp) > from);
         n++;
     }
     assert_int_equal(n, want);
     for (size_t c = 0; c < o->nchunks; c++) {
         assert_true(o->chunks[c]->n > 0);
-        assert_int_equal(o->firsts[c], o->chunks[c]->keys[0]);
+        assert_memory_equal(o->firsts + c * o->kw, o->chunks[c]->keys, o->kw * 4);
     }
 }
 
+/* The ordered map against an array, for one-word (v4) and four-word (v6) keys. */
 static void test_ord_random(void **state)
 {
     (void)state;
     enum { SPACE = 20000 };
     uint32_t *ref = malloc(SPACE * sizeof(*ref));
-    memset(ref, 0xff, SPACE * sizeof(*ref));
-    memfile_ord_t o;
-    memfile_ord_init(&o);
-    assert_int_equal(memfile_ord_get(&o, 5), MEMFILE_NONE);
-    assert_false(memfile_ord_remove(&o, 5));
-    /* Grow to ~15000 keys, shrink to ~1000 (merges), grow again; check after each phase. */
-    static const struct {
-        int ops, insert_pct;
-    } phases[] = {{30000, 80}, {40000, 10}, {20000, 70}, {30000, 0}};
-    for (size_t p = 0; p < ARRAY_SIZE(phases); p++) {
-        for (int i = 0; i < phases[p].ops; i++) {
-            uint32_t k = rnd() % SPACE;
-            if ((int)(rnd() % 100) < phases[p].insert_pct) {
-                if (ref[k] == MEMFILE_NONE) {
-                    ref[k] = rnd() % 1000000;
-                    memfile_ord_insert(&o, k * 3, ref[k]);
+    uint32_t k4[MEMFILE_KEY_WORDS];
+    for (unsigned kw = 1; kw <= MEMFILE_KEY_WORDS; kw += MEMFILE_KEY_WORDS - 1) {
+        memset(ref, 0xff, SPACE * sizeof(*ref));
+        memfile_ord_t o;
+        memfile_ord_init(&o, kw);
+        ord_key(kw, 5, k4);
+        assert_int_equal(memfile_ord_get(&o, k4), MEMFILE_NONE);
+        assert_false(memfile_ord_remove(&o, k4));
+        /* Grow to ~15000 keys, shrink to ~1000 (merges), grow again; check after each phase. */
+        static const struct {
+            int ops, insert_pct;
+        } phases[] = {{30000, 80}, {40000, 10}, {20000, 70}, {30000, 0}};
+        for (size_t p = 0; p < ARRAY_SIZE(phases); p++) {
+            for (int i = 0; i < phases[p].ops; i++) {
+                uint32_t k = rnd() % SPACE;
+                ord_key(kw, k * 3, k4);
+                if ((int)(rnd() % 100) < phases[p].insert_pct) {
+                    if (ref[k] == MEMFILE_NONE) {
+                        ref[k] = rnd() % 1000000;
+                        memfile_ord_insert(&o, k4, ref[k]);
+                    }
+                } else {
+                    bool had = ref[k] != MEMFILE_NONE;
+                    assert_int_equal(memfile_ord_remove(&o, k4), had);
+                    ref[k] = MEMFILE_NONE;
                 }
-            } else {
-                bool had = ref[k] != MEMFILE_NONE;
-                assert_int_equal(memfile_ord_remove(&o, k * 3), had);
-                ref[k] = MEMFILE_NONE;
             }
+            check_ord(&o, ref, SPACE);
         }
-        check_ord(&o, ref, SPACE);
+        /* Sequential appends fill chunks completely. */
+        memfile_ord_free(&o);
+        assert_int_equal(o.kw, kw);
+        for (uint32_t k = 0; k < 10 * MEMFILE_ORD_CHUNK; k++) {
+            ord_key(kw, k, k4);
+            memfile_ord_insert(&o, k4, k);
+        }
+        assert_int_equal(o.nchunks, 10);
+        memfile_ord_free(&o);
     }
-    /* Sequential appends fill chunks completely. */
-    memfile_ord_free(&o);
-    memfile_ord_init(&o);
-    for (uint32_t k = 0; k < 10 * MEMFILE_ORD_CHUNK; k++)
-        memfile_ord_insert(&o, k, k);
-    assert_int_equal(o.nchunks, 10);
-    memfile_ord_free(&o);
     free(ref);
 }
 

@@ -9,6 +9,8 @@ int main(void)
     failed += test_csv6_run();
     failed += test_index_run();
     failed += test_memfile_run();
+    failed += test_memfile6_run();
+    failed += test_conformance_run();
     failed += test_durable_run();
     failed += test_lfc_run();
     failed += test_sqlcache_run();

@@ -18,6 +18,8 @@ int test_csv4_run(void);
 int test_csv6_run(void);
 int test_index_run(void);
 int test_memfile_run(void);
+int test_memfile6_run(void);
+int test_conformance_run(void);
 int test_durable_run(void);
 int test_lfc_run(void);
 int test_sqlcache_run(void);
@@ -32,6 +34,12 @@ int test_overlay4_run(void);
 /* A fresh temporary directory (removed with its files by tl_rmdir). */
 char *tl_mkdtemp(void);
 void tl_rmdir(char *dir);
+/* A temporary directory and the lease file X (named name), X.1 and X.2 in it. */
+typedef struct tl_dir {
+    char *dir, *x, *x1, *x2;
+} tl_dir_t;
+void tl_dir_init(tl_dir_t *d, const char *name);
+void tl_dir_free(tl_dir_t *d); /* removes the directory and its files */
 /* dir + "/" + name, malloc'd. */
 char *tl_path(const char *dir, const char *name);
 /* Whole file as a NUL-terminated string (NULL if missing). */
@@ -41,6 +49,10 @@ bool tl_exists(const char *path);
 
 /* A v4 lease: 10.0.x.y style address in host order, hw ending in hwlast, subnet 1. */
 void tl_lease(lease_t *l, uint32_t addr, uint8_t hwlast, int64_t cltt);
+/* A v6 lease of subnet 1: 2001:db8:1::<last> (PD: 2001:db8:8000:<last>::/64), the DUID
+ * 00:01:00:01:32:a5:37:9c:0c:<duid_last>, valid 4000, preferred 3000, no hwaddr. */
+void tl_lease6(lease_t *l, enum lease6_type type, uint16_t last, uint32_t iaid, uint8_t duid_last,
+               int64_t cltt);
 /* Asserts two leases are equal field by field. */
 void tl_assert_lease_eq(const lease_t *a, const lease_t *b);
 
@@ -69,7 +81,12 @@ int tl_page4(lease_store_t *s, uint32_t after, size_t limit, lease_list_t *out);
 int tl_delete_reclaimed4(lease_store_t *s, int64_t now, uint32_t secs);
 int tl_wipe4(lease_store_t *s, uint32_t subnet_id);
 
-/* Every lease of the store in address order. */
+/* Opens cfg's files again and asserts the store read back holds what s holds. */
+void tl_assert_reloads(lease_store_t *s, const memfile_config_t *cfg);
+/* memfile: every later write fails (the lease file is swapped for /dev/full), until called
+ * again with fail false. One store at a time. false when /dev/full cannot be opened. */
+bool tl_memfile_fail_writes(lease_store_t *s, bool fail);
+/* Every lease of the store (of the family it holds) in address order. */
 void tl_all(lease_store_t *s, lease_list_t *out);
 /* Asserts both stores hold the same leases. */
 void tl_assert_same_store(lease_store_t *a, lease_store_t *b);

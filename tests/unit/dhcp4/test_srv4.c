@@ -169,7 +169,7 @@ static void test_scope_sees_the_client_and_decides(void **state)
     handle(p, n);
     assert_int_equal(scope.len, 2); /* the client identifier when there is one */
     assert_memory_equal(scope.client, cid, 2);
-    uint32_t yi;
+    uint32_t yi = 0;
     assert_int_equal(relay_receives(&yi), PKT4_OFFER);
     n = request(p, PKT4_DISCOVER, 2, NULL, 0, false);
     handle(p, n);
@@ -187,7 +187,7 @@ static void test_listener_holds_the_reply_until_it_lets_go(void **state)
     uint8_t p[400];
     size_t n = request(p, PKT4_DISCOVER, 3, NULL, 0, false);
     handle(p, n);
-    uint32_t yi;
+    uint32_t yi = 0;
     assert_int_equal(relay_receives(&yi), PKT4_OFFER);
     assert_int_equal(change.heard, 0); /* an offer stores nothing */
     n = request(p, PKT4_REQUEST, 3, NULL, yi, true);

@@ -21,7 +21,7 @@
 
 bool srv4_service_enabled(const srv4_t *s)
 {
-    return !s->disabled_user && !s->disabled_ha && !s->disabled_db;
+    return !s->disabled_user && !s->disabled_ha && !srv_dbrec_disabled(&s->dbrec);
 }
 
 static void report_to_log(void *arg, int severity, const char *msgid, const char *text)
@@ -43,131 +43,32 @@ static void report_memfile(void *arg, int severity, const char *msgid, const cha
         nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
 }
 
-/* ---- database recovery (Kea's semantics: reconnect-wait-time, max-reconnect-tries, on-fail) ---
- * The lease database and the hosts databases report an outage once each (from any thread); the
- * main loop then runs one recovery for whatever is lost, with the parameters of the first lost
- * database (the lease database's when it is among them): on-fail stop-retry-exit disables DHCP,
- * a retry every reconnect-wait-time reconnects every lost database, service resumes when all are
- * back, and the server exits after max-reconnect-tries unless on-fail is serve-retry-continue. */
+/* ---- database recovery (server/dbrecover.h): what it asks of this daemon ---- */
 
-static void db_lost_cb(void *arg)
+static const cfg_db_t *rec_lease_params(void *arg)
 {
     srv4_t *s = arg;
-    atomic_store(&s->lease_db_lost, true);
-    event_active(s->ev_db_lost, EV_READ, 0); /* any thread: the main loop handles it */
+    return s->rt ? &s->rt->cfg->common.lease_db.sql : NULL;
 }
 
-static void hosts_db_lost_cb(void *arg)
+static int rec_lease_reconnect(void *arg, char *err, size_t errlen)
 {
     srv4_t *s = arg;
-    event_active(s->ev_db_lost, EV_READ, 0);
+    return s->store->ops->reconnect(s->store, err, errlen);
 }
 
-/* The first lost database: its parameters and a name for the log; NULL when none is lost. */
-static const cfg_db_t *lost_db(srv4_t *s, char *what, size_t cap)
-{
-    if (atomic_load(&s->lease_db_lost)) {
-        snprintf(what, cap, "lease database");
-        return &s->rt->cfg->common.lease_db.sql;
-    }
-    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
-        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
-        if (hostdb_is_lost(h)) {
-            snprintf(what, cap, "hosts database (%s)", h->desc);
-            return &h->params;
-        }
-    }
-    return NULL;
-}
-
-static void schedule_db_retry(srv4_t *s, const cfg_db_t *db)
-{
-    struct timeval tv = {db->reconnect_wait_time / 1000, (db->reconnect_wait_time % 1000) * 1000};
-    event_add(s->ev_db_retry, &tv);
-}
-
-static void on_db_lost(evutil_socket_t fd, short what, void *arg)
+static hostdb_t *rec_hosts_db(void *arg, size_t i)
 {
     srv4_t *s = arg;
-    char name[320];
-    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
-    if (!db)
-        return;
-    if (s->db_recovering) {
-        /* the running recovery reconnects every lost database; this one may stop the service */
-        if (db->on_fail == CFG_DB_STOP_RETRY_EXIT && !s->disabled_db) {
-            s->disabled_db = true;
-            LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED",
-                     "DHCP service disabled until the %s is back (on-fail %s)", name, cfg_db_on_fail_name(db->on_fail));
-        }
-        return;
-    }
-    LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_LOST_CONNECTION", "%s connection lost", name);
-    if (!db->max_reconnect_tries || !db->reconnect_wait_time) {
-        LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_DISABLED",
-                  "database reconnect is disabled (max-reconnect-tries %u, reconnect-wait-time %u ms)%s",
-                  db->max_reconnect_tries, db->reconnect_wait_time,
-                  db->on_fail == CFG_DB_SERVE_RETRY_CONTINUE ? "; serving on" : "; shutting down");
-        if (db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE)
-            srv4_shutdown(s, EXIT_FAILURE);
-        return;
-    }
-    s->db_recovering = true;
-    s->db_tries = 0;
-    if (db->on_fail == CFG_DB_STOP_RETRY_EXIT) {
-        s->disabled_db = true;
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED", "DHCP service disabled until the %s is back (on-fail %s)",
-                 name, cfg_db_on_fail_name(db->on_fail));
-    }
-    schedule_db_retry(s, db);
+    return s->rt && i < hostmgr_db_count(s->rt->hostmgr) ? hostmgr_db(s->rt->hostmgr, i) : NULL;
 }
 
-/* Reconnects every lost database; 0 when all answer, else the first failure in err. */
-static int reconnect_lost(srv4_t *s, char *err, size_t errlen)
+static void rec_shutdown(void *arg, int code)
 {
-    int rc = 0;
-    if (atomic_load(&s->lease_db_lost)) {
-        rc = s->store->ops->reconnect(s->store, err, errlen);
-        if (rc == 0)
-            atomic_store(&s->lease_db_lost, false);
-    }
-    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
-        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
-        char e[512];
-        if (hostdb_is_lost(h) && hostdb_reconnect(h, e, sizeof e) && !rc) {
-            snprintf(err, errlen, "%s", e);
-            rc = NST_EIO;
-        }
-    }
-    return rc;
+    srv4_shutdown(arg, code);
 }
 
-static void on_db_retry(evutil_socket_t fd, short what, void *arg)
-{
-    srv4_t *s = arg;
-    char name[320];
-    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
-    if (!s->db_recovering || !s->rt)
-        return;
-    char err[512] = "";
-    s->db_tries++;
-    if (!db || reconnect_lost(s, err, sizeof err) == 0) {
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SUCCEEDED", "database connection recovered after %u attempt(s)",
-                 s->db_tries);
-        s->db_recovering = false;
-        s->disabled_db = false;
-        return;
-    }
-    if (s->db_tries >= db->max_reconnect_tries && db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE) {
-        LOG_FATAL(NLOG_ROOT, "DHCP4_DB_RECONNECT_FAILED", "%s still unreachable after %u attempt(s): %s; "
-                  "shutting down (on-fail %s)", name, s->db_tries, err, cfg_db_on_fail_name(db->on_fail));
-        srv4_shutdown(s, EXIT_FAILURE);
-        return;
-    }
-    LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_ATTEMPT_FAILED", "%s reconnect attempt %u of %u failed: %s", name,
-             s->db_tries, db->max_reconnect_tries, err);
-    schedule_db_retry(s, db);
-}
+static const srv_dbrec_ops_t rec_ops = {rec_lease_params, rec_lease_reconnect, rec_hosts_db, rec_shutdown};
 
 static char *store_signature(const cfg_lease_db_t *db, const char *path)
 {
@@ -204,7 +105,7 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     }
     if (cfg->common.lease_db.sql.type == CFG_DB_MYSQL) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
-        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost, .lost_arg = &s->dbrec,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
         char e2[768];
@@ -220,7 +121,7 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     }
     if (cfg->common.lease_db.sql.type == CFG_DB_POSTGRESQL) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
-        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost, .lost_arg = &s->dbrec,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
         char e2[768];
@@ -470,7 +371,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     if (!r)
         r = hostmgr_open(cfg, hosts, report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
-        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), hosts_db_lost_cb, s);
+        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &s->dbrec);
     bool ctrl_changed = false;
     if (!r && s->ctrl) {
         char e[512];
@@ -616,8 +517,7 @@ int srv4_init(srv4_t *s, struct event_base *base)
     s->ev_reclaim = evtimer_new(base, on_reclaim, s);
     s->ev_flush = evtimer_new(base, on_flush, s);
     s->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, s);
-    s->ev_db_lost = event_new(base, -1, 0, on_db_lost, s);
-    s->ev_db_retry = event_new(base, -1, 0, on_db_retry, s);
+    srv_dbrec_init(&s->dbrec, base, "DHCP4", &rec_ops, s);
     struct timeval sec = {1, 0};
     event_add(s->ev_tick, &sec);
     srv4_stats_t *st = &s->st;
@@ -673,10 +573,11 @@ void srv4_fini(srv4_t *s)
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */
     struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable[0],
-                           s->ev_enable[1], s->ev_db_lost, s->ev_db_retry};
+                           s->ev_enable[1]};
     for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
         if (evs[i])
             event_free(evs[i]);
+    srv_dbrec_fini(&s->dbrec);
     free(s->store_sig);
     free(s->iface_sig);
     free(s->rx);

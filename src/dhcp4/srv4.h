@@ -43,6 +43,7 @@
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
+#include "server/dbrecover.h"
 #include "server/gen.h"
 #include "server/hold.h"
 #include "server/workq.h"
@@ -102,11 +103,7 @@ typedef struct srv4 {
 
     /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
     _Atomic bool disabled_user, disabled_ha;
-    _Atomic bool disabled_db;  /* a database lost and its on-fail is stop-retry-exit */
-    _Atomic bool lease_db_lost; /* the lease store reported an outage not yet recovered */
-    struct event *ev_db_lost, *ev_db_retry;
-    bool db_recovering;
-    uint32_t db_tries;
+    srv_dbrec_t dbrec;         /* database recovery (may also keep the service off) */
     struct event *ev_enable[2]; /* max-period timers of the origins user, ha-partner */
 
     struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[3];

@@ -47,21 +47,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 on a clean shutdown (or the shutdown command's exit-value), 1 on error.\n";
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    srv4_t *s = arg;
-    if (sig == SIGHUP) {
-        char err[2048];
-        LOG_INFO(NLOG_DHCPSRV, "DHCP4_DYNAMIC_RECONFIGURATION", "reloading configuration file %s (SIGHUP)", s->config_path);
-        if (srv4_reload_file(s, s->config_path, err, sizeof err))
-            LOG_ERROR(NLOG_DHCPSRV, "DHCP4_DYNAMIC_RECONFIGURATION_FAIL",
-                      "reload of %s failed, the running configuration is unchanged: %s", s->config_path, err);
-        return;
-    }
-    LOG_INFO(NLOG_DHCPSRV, "DHCP4_SHUTDOWN", "received signal %d, shutting down", (int)sig);
-    srv4_shutdown(s, 0);
-}
-
 static bool parse_port(const char *arg, uint16_t *out)
 {
     uint64_t v;
@@ -181,10 +166,9 @@ int main(int argc, char **argv)
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
     srv4_t srv = {0};
-    srv.config_path = (char *)config;
     srv.server_port = sport;
     srv.client_port = cport;
-    srv4_init(&srv, base);
+    srv4_init(&srv, base, config);
     char err[4096];
     cfg4_t *cfg;
     int rc = 1;
@@ -200,21 +184,14 @@ int main(int argc, char **argv)
         goto out;
     }
     cfg = NULL;
-    int sigs[] = {SIGHUP, SIGTERM, SIGINT};
-    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
-        srv.ev_sigs[i] = evsignal_new(base, sigs[i], on_signal, &srv);
-        event_add(srv.ev_sigs[i], NULL);
-    }
+    srv_core_watch_signals(&srv.core);
     LOG_INFO(NLOG_ROOT, "DHCP4_STARTED", "Nestor DHCPv4 server version %s started (pid %ld)", NESTOR_VERSION, (long)getpid());
     event_base_dispatch(base);
-    rc = srv.exit_code;
+    rc = srv.core.exit_code;
     LOG_INFO(NLOG_ROOT, "DHCP4_SHUTDOWN", "server shut down");
 out_cfg:
     cfg4_free(cfg);
 out:
-    for (size_t i = 0; i < ARRAY_SIZE(srv.ev_sigs); i++)
-        if (srv.ev_sigs[i])
-            event_free(srv.ev_sigs[i]);
     srv4_fini(&srv);
     if (srv.pid_path) {
         unlink(srv.pid_path);

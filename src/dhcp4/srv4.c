@@ -177,11 +177,6 @@ static char *iface_signature(const cfg4_t *c, uint16_t port)
     return sig;
 }
 
-int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen)
-{
-    return srv_core_check(&srv4_family, cfg, err, errlen);
-}
-
 static void add_server_id(srv4_rt_t *rt, const cfg_optset_t *set)
 {
     const cfg_option_t *o = cfg_optset_find(set, PKT4_OPT_SERVER_ID);
@@ -232,19 +227,19 @@ static void on_lease_change(void *arg, const lease_change_t *change, void *write
     s->leases_changed(s->ha_arg, change, reply ? &reply->hold : NULL);
 }
 
+/* Under the workers' pause of the swap (srv_apply_publish). */
+static void recount(gen_t *g)
+{
+    alloc4_recount(((srv4_rt_t *)g)->alloc);
+}
+
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
 {
-    nlog_setup_t *logs;
-    ctrl_sockets_config_t *socks;
-    if (srv_core_prepare(&srv4_family, cfg, &logs, &socks, err, errlen)) {
+    srv_core_t *c = &s->core;
+    srv_apply_t a;
+    if (srv_apply_begin(c, cfg, &a, err, errlen)) {
         cfg4_free(cfg);
         return NST_ECONFIG;
-    }
-    if (!s->rt) {
-        /* Start-up: the configured loggers first (as Kea), so that what opening the lease
-         * store reports (bad rows, the load summary) and a fatal error reach them. */
-        nlog_apply(logs);
-        logs = NULL;
     }
     lease_store_t *store = NULL;
     char *store_sig = NULL;
@@ -254,46 +249,26 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     if (!r)
         r = hostmgr_open(cfg, hosts, srv_report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
-        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &s->core.dbrec);
-    bool ctrl_changed = false;
-    if (!r && s->core.ctrl) {
-        char e[512];
-        r = ctrl_apply_sockets(s->core.ctrl, socks, e, sizeof e);
-        if (r)
-            snprintf(err, errlen, "control socket: %s", e);
-        ctrl_changed = !r;
-    }
-    ctrl_sockets_config_free(socks);
+        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &c->dbrec);
+    if (!r)
+        r = srv_apply_ctrl(c, &a, err, errlen);
     char *isig = iface_signature(cfg, s->server_port);
     bool new_sockets = !s->iface_sig || strcmp(isig, s->iface_sig);
     /* The new generation is built while the workers serve with the old one. They pause (finish
      * what they hold; queued packets wait, none is dropped) only for the swap and the statistics
-     * recount, which must not race their writes, and, for a structural change (another lease
-     * store, other sockets, other workers), from here on: nothing is written to a store being
-     * replaced or sent on sockets being reopened. */
-    srv_core_t *c = &s->core;
-    bool new_workers = srv_core_workers_change(c, &cfg->common.mt);
-    bool paused = c->workers && !r && (store != s->store || new_sockets || new_workers);
-    if (paused)
-        workq_pause(c->workers);
+     * recount, and, for a structural change (another lease store, other sockets, other workers),
+     * from here on. */
+    if (!r)
+        srv_apply_pause(c, &a, store != s->store || new_sockets);
     if (!r && new_sockets) {
         /* Replies waiting for a durable commit point at the interfaces: send them first. */
         if (s->store)
             s->store->ops->flush(s->store);
         srv_core_completions_run(c);
         r = srv4_open_sockets(s, cfg, err, errlen);
-        if (r && s->rt) { /* keep serving on the old sockets and control sockets */
+        if (r && s->rt) { /* keep serving on the old sockets (srv_apply_abort: control sockets) */
             char e2[256];
             srv4_open_sockets(s, s->rt->cfg, e2, sizeof e2);
-            if (ctrl_changed) {
-                nlog_setup_t *ol;
-                ctrl_sockets_config_t *os;
-                if (srv_core_prepare(&srv4_family, s->rt->cfg, &ol, &os, e2, sizeof e2) == 0) {
-                    ctrl_apply_sockets(c->ctrl, os, e2, sizeof e2);
-                    nlog_setup_free(ol);
-                    ctrl_sockets_config_free(os);
-                }
-            }
         }
         if (!r) {
             free(s->iface_sig);
@@ -308,14 +283,11 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         if (store && store != s->store)
             store->ops->close(store);
         free(store_sig);
-        nlog_setup_free(logs);
         cfg4_free(cfg);
-        if (paused)
-            workq_resume(c->workers);
+        srv_apply_abort(c, &a);
         return r;
     }
-    if (logs)
-        nlog_apply(logs);
+    srv_apply_accept(c, &a);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     gen_init(&rt->gen, rt_destroy);
@@ -338,22 +310,9 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
     s->rt = rt;
-    if (c->workers && !paused) {
-        workq_pause(c->workers);
-        paused = true;
-    }
-    gen_publish(&c->gens, &rt->gen); /* the old generation goes with its last worker's reference */
-    alloc4_recount(rt->alloc);
-    if (new_workers) {
-        workq_stop(c->workers); /* what waited in its queue is dropped and counted */
-        c->workers = NULL;
-        srv_core_start_workers(c, &cfg->common.mt);
-    } else if (paused) {
-        workq_resume(c->workers);
-    }
+    srv_apply_publish(c, &a, &rt->gen, recount);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
-    c->reload_mono_ms = now_mono_ms();
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
              "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",
              cfg->subnet_count, cfg->network_count, cfg->host_count, s->iface_count);
@@ -425,6 +384,7 @@ static workq_t *fam_start_workers(srv_core_t *c, unsigned threads, unsigned queu
 
 const srv_family_t srv4_family = {
     .root = "Dhcp4", .service = "DHCPv4", .prefix = "DHCP4", .realm = CTRL_HTTP_DEFAULT_REALM_DHCP4,
+    .daemon = "kea-dhcp4",
     .load_file = fam_load_file, .load_api = fam_load_api, .apply = fam_apply, .free_cfg = fam_free_cfg,
     .view = fam_view, .running = fam_running, .lease_reconnect = fam_lease_reconnect,
     .hosts_db = fam_hosts_db, .start_workers = fam_start_workers, .complete = srv4_reply_complete,

@@ -6,7 +6,9 @@
  *   completions, signals) and describes DHCPv4 to it in srv4_family (root "Dhcp4", service
  *   "DHCPv4", message ids DHCP4_*, cfg4_t configurations, the lease store and hosts databases to
  *   recover, workers4); what stays here is DHCPv4's: sockets, the packet path, replies, the lease
- *   store and allocation, reclamation timers, leases-reclaim and the lease and host commands.
+ *   store and allocation, reclamation timers, leases-reclaim and the lease and host commands, and
+ *   srv4_apply_config's own steps between the core's (srv_apply_*: generation build, structural
+ *   change detection).
  * - The main thread runs the libevent loop: sockets, timers, the control channel,
  *   reconfiguration. Packets are processed on the main thread, or on worker threads when
  *   multi-threading is enabled (see workers4.h); replies are sent by whoever completes them
@@ -104,7 +106,6 @@ typedef struct srv4 {
     srv4_stats_t st;
 
     struct event *ev_reclaim, *ev_flush, *ev_tick;
-    char *pid_path;
 
     /* HA seams (see the contract). */
     bool (*in_scope)(void *arg, const uint8_t *client, size_t len);
@@ -187,8 +188,6 @@ srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex);
 extern const srv_family_t srv4_family;   /* DHCPv4 as the server core sees it */
 int srv4_init(srv4_t *s, struct event_base *base, const char *config_path);
 void srv4_fini(srv4_t *s);
-/* Checks what cfg4_parse() leaves to other modules (loggers, control sockets); for -t. */
-int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen);
 /* Takes ownership of cfg; on failure the running configuration stays untouched. */
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen);
 /* DHCPv4's own commands (cmds4.c, lease_cmds4.c; the neutral ones are the core's). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -281,4 +282,9 @@ void srv_core_fini(srv_core_t *c)
         event_free(c->ev_completions);
     srv_dbrec_fini(&c->dbrec);
     pthread_mutex_destroy(&c->done_lock);
+    if (c->pid_path) {
+        unlink(c->pid_path);
+        free(c->pid_path);
+        c->pid_path = NULL;
+    }
 }

@@ -38,6 +38,11 @@
  *   generation dropped), then the family closes its sockets and stores, then srv_core_fini.
  *   srv_core_shutdown stops serving at once and leaves the loop 200 ms later, so that the answer
  *   to a shutdown command still goes out.
+ * - The process (daemon.c): srv_core_run loads the configuration file (fatal <P>_CONFIG_LOAD_FAIL),
+ *   creates Kea's PID file $KEA_PIDFILE_DIR (default: the build's pid-dir)/<config name>.<daemon>.pid
+ *   (refusing to start while the PID it names runs: <P>_ALREADY_RUNNING), applies the
+ *   configuration (fatal <P>_INIT_FAIL), watches the signals and runs the loop until shutdown.
+ *   srv_check_file is -t: Kea's texts on stderr and exit status 0 or 1.
  */
 #ifndef NESTOR_SERVER_CORE_H
 #define NESTOR_SERVER_CORE_H
@@ -84,6 +89,7 @@ typedef struct srv_family {
     const char *service;         /* in answers: "DHCPv4" ("DHCPv4 service disabled") */
     const char *prefix;          /* message ids: "DHCP4" (DHCP4_CONFIG_LOAD_FAIL) */
     const char *realm;           /* default HTTP auth realm of control sockets */
+    const char *daemon;          /* Kea's daemon name: "kea-dhcp4" (the PID file's name) */
     int (*load_file)(const char *path, void **cfg, char *err, size_t errlen);
     /* A configuration received by command: text is the arguments ({"<root>": {...}}); also
      * checks the paths it would write to against the running configuration's (cfg_paths.h). */
@@ -119,6 +125,7 @@ struct srv_core {
     srv_dbrec_t dbrec;
     int64_t start_mono_ms, reload_mono_ms;
     int exit_code;
+    char *pid_path;              /* the PID file srv_core_run created (removed by srv_core_fini) */
     pthread_mutex_t done_lock;
     srv_done_t *done_head;
     struct event *ev_completions, *ev_sigs[3];
@@ -133,6 +140,13 @@ void srv_core_fini(srv_core_t *c);
 bool srv_core_serving(const srv_core_t *c);
 void srv_core_shutdown(srv_core_t *c, int code);
 
+/* Runs the daemon (see the contract); returns its exit status: 1 when it could not start, else
+ * the shutdown's code. Call after srv_core_init (and the family's own init); srv_core_stop and
+ * srv_core_fini follow whatever it returns. */
+int srv_core_run(srv_core_t *c);
+/* Checks a configuration file as -t does: 0 valid, 1 not (the error on stderr). */
+int srv_check_file(const srv_family_t *fam, const char *file, bool debug);
+
 /* SIGHUP reloads the configuration file (the running one stays if it fails), SIGTERM and SIGINT
  * shut down (exit code 0). */
 void srv_core_watch_signals(srv_core_t *c);
@@ -146,6 +160,37 @@ int srv_core_reload_file(srv_core_t *c, const char *path, char *err, size_t errl
 int srv_core_prepare(const srv_family_t *fam, const void *cfg, nlog_setup_t **logs, ctrl_sockets_config_t **socks,
                      char *err, size_t errlen);
 int srv_core_check(const srv_family_t *fam, const void *cfg, char *err, size_t errlen);
+
+/* Applying a configuration: the neutral steps a family's apply takes, in this order.
+ *   srv_apply_begin   validates the loggers and control sockets (failure: nothing changed); at
+ *                     start-up (nothing runs) installs the loggers at once, so that what the
+ *                     family opens next reports to them; notes whether the worker settings change;
+ *   (the family builds what it needs: stores, databases)
+ *   srv_apply_ctrl    applies the control sockets;
+ *   srv_apply_pause   pauses the workers from here on when the change is structural (the family's
+ *                     store or sockets change, or the worker settings do): nothing is written to a
+ *                     store being replaced or sent on sockets being reopened;
+ *   (the family replaces its sockets)
+ *   then either srv_apply_abort (failure: the running configuration's control sockets back, the
+ *   new loggers dropped, the workers resumed; the running configuration is untouched), or
+ *   srv_apply_accept (the new loggers installed), the family builds its generation and makes it
+ *   its running configuration, and srv_apply_publish publishes it: the workers pause (if they are
+ *   not paused already) only for the swap and under_pause (a statistics recount, which must not
+ *   race their writes), then resume, or restart when their settings changed (what waited in the
+ *   queue is dropped and counted); the reload time is set. */
+typedef struct srv_apply {
+    nlog_setup_t *logs;
+    ctrl_sockets_config_t *socks;
+    const cfg_mt_t *mt;          /* the new configuration's worker settings */
+    bool ctrl_changed, new_workers, paused;
+} srv_apply_t;
+
+int srv_apply_begin(srv_core_t *c, const void *cfg, srv_apply_t *a, char *err, size_t errlen);
+int srv_apply_ctrl(srv_core_t *c, srv_apply_t *a, char *err, size_t errlen);
+void srv_apply_pause(srv_core_t *c, srv_apply_t *a, bool structural);
+void srv_apply_abort(srv_core_t *c, srv_apply_t *a);
+void srv_apply_accept(srv_core_t *c, srv_apply_t *a);
+void srv_apply_publish(srv_core_t *c, srv_apply_t *a, gen_t *g, void (*under_pause)(gen_t *g));
 
 /* Workers: whether mt asks for other workers than those running (or no configuration runs);
  * starting them as mt says (none when multi-threading is off), paused while a command runs. */

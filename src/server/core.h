@@ -3,7 +3,8 @@
  * rest: event base, control channel and the neutral commands (server/cmds.c), configuration path,
  * service state (dhcp-disable origins with their max-period timers, database recovery), start
  * and reload times, exit code, the packet workers and the configuration generation slot, replies
- * completed off the main loop, signals.
+ * completed off the main loop, signals, the neutral steps of applying a configuration
+ * (server/apply.c) and the process (server/daemon.c: PID file, main loop, -t).
  *
  * Contract:
  * - One srv_core_t per process, embedded in the daemon's server object (srv4_t.core); the family's
@@ -33,9 +34,10 @@
  * - Completions: a reply completed on another thread (a lease store's commit thread) is queued
  *   with srv_core_defer (any thread) and handed to family->complete on the main loop, or by
  *   srv_core_completions_run.
- * - Lifecycle: srv_core_init, then the family applies its first configuration; at exit
- *   srv_core_stop (workers stopped, pending completions run, control channel closed, the
- *   generation dropped), then the family closes its sockets and stores, then srv_core_fini.
+ * - Lifecycle: srv_core_init (from the family's init), then srv_core_run (or the family applies
+ *   a configuration itself); at exit srv_core_stop (workers stopped, pending completions run,
+ *   control channel closed, the generation dropped), then the family closes its sockets and
+ *   stores, then srv_core_fini (events, the PID file removed).
  *   srv_core_shutdown stops serving at once and leaves the loop 200 ms later, so that the answer
  *   to a shutdown command still goes out.
  * - The process (daemon.c): srv_core_run loads the configuration file (fatal <P>_CONFIG_LOAD_FAIL),
@@ -131,7 +133,9 @@ struct srv_core {
     struct event *ev_completions, *ev_sigs[3];
 };
 
-/* Registers the neutral commands on a new control channel (report: srv_report_to_log). */
+/* Creates the control channel (events to srv_report_to_log on the commands logger, the workers'
+ * guard) with the neutral commands, the completions event and the database recovery.
+ * config_path (borrowed, may be NULL) is the -c file. */
 void srv_core_init(srv_core_t *c, struct event_base *base, const srv_family_t *fam, const char *config_path);
 void srv_core_stop(srv_core_t *c);
 void srv_core_fini(srv_core_t *c);

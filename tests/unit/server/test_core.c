@@ -172,8 +172,8 @@ static json_t *cmd(fake_t *f, const char *text)
 static void assert_answer(fake_t *f, const char *request, int result, const char *text)
 {
     json_t *a = cmd(f, request);
-    if (json_integer_value(json_object_get(a, "result")) != result ||
-        (text && strcmp(json_string_value(json_object_get(a, "text")) ?: "", text))) {
+    const char *got = json_string_value(json_object_get(a, "text"));
+    if (json_integer_value(json_object_get(a, "result")) != result || (text && (!got || strcmp(got, text)))) {
         char *d = json_dumps(a, 0);
         fail_msg("%s -> %s (expected %d, \"%s\")", request, d, result, text ? text : "");
     }

@@ -65,7 +65,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     }
     if (cfg->common.lease_db.sql.type == CFG_DB_MYSQL) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
-        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost, .lost_arg = &s->core.dbrec,
+        mysql4_config_t mc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost,
+                              .lost_arg = &s->core.dbrec,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
         char e2[768];
@@ -81,7 +82,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     }
     if (cfg->common.lease_db.sql.type == CFG_DB_POSTGRESQL) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
-        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost, .lost_arg = &s->core.dbrec,
+        pgsql4_config_t pc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost,
+                              .lost_arg = &s->core.dbrec,
                               .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                db->reconnect_wait_time};
         char e2[768];

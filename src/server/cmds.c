@@ -213,8 +213,8 @@ static json_t *cmd_shutdown(const char *name, json_t *args, void *ud)
         return cmd_answer(CMD_ERROR, "parameter 'exit-value' is not an integer", NULL);
     if (ev)
         code = (int)json_integer_value(ev);
-    srv_log(c->fam->prefix, NLOG_COMMANDS, NLOG_INFO, "SHUTDOWN_REQUEST", "shutdown of server requested (exit value %d)",
-            code);
+    srv_log(c->fam->prefix, NLOG_COMMANDS, NLOG_INFO, "SHUTDOWN_REQUEST",
+            "shutdown of server requested (exit value %d)", code);
     srv_core_shutdown(c, code);
     return cmd_answer(CMD_SUCCESS, "Shutting down.", NULL);
 }

@@ -94,7 +94,8 @@ bool srv_core_workers_change(srv_core_t *c, const cfg_mt_t *mt)
     if (!cur || !mt->enabled != !c->workers)
         return true;
     const cfg_mt_t *o = &c->fam->view(cur).common->mt;
-    return mt->enabled && (mt->thread_pool_size != o->thread_pool_size || mt->packet_queue_size != o->packet_queue_size);
+    return mt->enabled &&
+           (mt->thread_pool_size != o->thread_pool_size || mt->packet_queue_size != o->packet_queue_size);
 }
 
 void srv_core_start_workers(srv_core_t *c, const cfg_mt_t *mt)

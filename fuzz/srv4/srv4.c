@@ -47,7 +47,7 @@ static void setup(void)
     nlog_init("kea-dhcp4", false);
     srv.server_port = 67;
     srv.client_port = 68;
-    srv4_init(&srv, event_base_new());
+    srv4_init(&srv, event_base_new(), NULL);
     char err[1024];
     cfg4_t *cfg;
     if (cfg4_load_string(config, "fuzz", &cfg, err, sizeof err) || srv4_apply_config(&srv, cfg, err, sizeof err))
@@ -65,6 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint32_t dst[] = {0xffffffffu, 0xc0000201, 0xc0000201, 0xc0000201};
     unsigned pick = data[0] & 3;
     srv4_handle(&srv, &iface, srv.rx, data + 1, size - 1, src[pick], dst[pick]);
-    srv4_completions_run(&srv);
+    srv_core_completions_run(&srv.core);
     return 0;
 }

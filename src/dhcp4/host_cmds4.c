@@ -311,5 +311,5 @@ void host_cmds4_register(srv4_t *s)
         {"reservation-del", cmd_del},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        ctrl_register(s->ctrl, cmds[i].name, cmds[i].fn, s);
+        ctrl_register(s->core.ctrl, cmds[i].name, cmds[i].fn, s);
 }

@@ -74,7 +74,7 @@ static bool rx_pace(srv4_t *s, int n)
         return n == RX_BATCH;
     struct timespec pause = {0, RX_PAUSE_NS};
     nanosleep(&pause, NULL);
-    srv4_completions_run(s);
+    srv_core_completions_run(&s->core);
     return true;
 }
 
@@ -198,9 +198,9 @@ static void defer(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
  * (see deferred_t). */
 static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
 {
-    if (s->workers) {
+    if (s->core.workers) {
         for (int i = 0; i < n; i++)
-            workers4_submit(s->workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+            workers4_submit(s->core.workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
         return;
     }
     srv4_iface_t *ifcs[RX_BATCH];
@@ -467,10 +467,10 @@ int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen)
         if (r)
             break;
         if (f->pkt_fd >= 0) {
-            f->ev_pkt = event_new(s->base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
+            f->ev_pkt = event_new(s->core.base, f->pkt_fd, EV_READ | EV_PERSIST, on_packet, f);
             event_add(f->ev_pkt, NULL);
         }
-        f->ev_udp = event_new(s->base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
+        f->ev_udp = event_new(s->core.base, f->udp_fd, EV_READ | EV_PERSIST, on_udp, f);
         event_add(f->ev_udp, NULL);
         s->iface_count++;
         LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_CFGMGR_ADD_IFACE", "listening on interface %s (%s socket)",

@@ -192,7 +192,7 @@ static json_t *cmd_write_finish(cmd_write_t *w, int r)
         return a;
     }
     cmd_write_account(w, +1);
-    w->ev = event_new(w->srv->base, -1, 0, on_write_answer, w);
+    w->ev = event_new(w->srv->core.base, -1, 0, on_write_answer, w);
     int expect = W_FLIGHT;
     if (atomic_compare_exchange_strong(&w->state, &expect, W_PENDING))
         return CTRL_PENDING;
@@ -480,6 +480,6 @@ void srv4_register_lease_commands(srv4_t *s)
         {"lease4-get-by-hostname", cmd_get_by},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        ctrl_register_ex(s->ctrl, cmds[i].name, cmds[i].fn, s, CTRL_CMD_CONCURRENT);
-    ctrl_register(s->ctrl, "lease4-wipe", cmd_wipe, s);
+        ctrl_register_ex(s->core.ctrl, cmds[i].name, cmds[i].fn, s, CTRL_CMD_CONCURRENT);
+    ctrl_register(s->core.ctrl, "lease4-wipe", cmd_wipe, s);
 }

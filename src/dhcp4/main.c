@@ -1,20 +1,13 @@
-/* nestor-dhcp4: command line, PID file, signals, main loop. */
-#include <errno.h>
-#include <fcntl.h>
+/* nestor-dhcp4: the command line; the server core runs the process (PID file, signals, main
+ * loop: server/daemon.c). */
 #include <getopt.h>
-#include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
 
 #include "build_config.h"
-#include "ctrl/ctrl.h"
+#include "common/util.h"
 #include "dhcp4/srv4.h"
 #include "log/log.h"
 
@@ -47,21 +40,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 on a clean shutdown (or the shutdown command's exit-value), 1 on error.\n";
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    srv4_t *s = arg;
-    if (sig == SIGHUP) {
-        char err[2048];
-        LOG_INFO(NLOG_DHCPSRV, "DHCP4_DYNAMIC_RECONFIGURATION", "reloading configuration file %s (SIGHUP)", s->config_path);
-        if (srv4_reload_file(s, s->config_path, err, sizeof err))
-            LOG_ERROR(NLOG_DHCPSRV, "DHCP4_DYNAMIC_RECONFIGURATION_FAIL",
-                      "reload of %s failed, the running configuration is unchanged: %s", s->config_path, err);
-        return;
-    }
-    LOG_INFO(NLOG_DHCPSRV, "DHCP4_SHUTDOWN", "received signal %d, shutting down", (int)sig);
-    srv4_shutdown(s, 0);
-}
-
 static bool parse_port(const char *arg, uint16_t *out)
 {
     uint64_t v;
@@ -69,63 +47,6 @@ static bool parse_port(const char *arg, uint16_t *out)
         return false;
     *out = (uint16_t)v;
     return true;
-}
-
-/* Kea's PID file: <dir>/<config basename without extension>.kea-dhcp4.pid. */
-static int pidfile_create(srv4_t *s, const char *config)
-{
-    const char *dir = getenv("KEA_PIDFILE_DIR");
-    if (!dir || !*dir)
-        dir = NESTOR_PID_DIR;
-    char *copy = xstrdup(config);
-    char *base = basename(copy);
-    char *dot = strrchr(base, '.');
-    if (dot && dot != base)
-        *dot = '\0';
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.kea-dhcp4.pid", dir, base);
-    free(copy);
-    mkdir(dir, 0755);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        long pid = 0;
-        if (fscanf(f, "%ld", &pid) == 1 && pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
-            fclose(f);
-            LOG_FATAL(NLOG_ROOT, "DHCP4_ALREADY_RUNNING",
-                      "a server is already running on this configuration (PID %ld in %s)", pid, path);
-            return -1;
-        }
-        fclose(f);
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        LOG_FATAL(NLOG_ROOT, "DHCP4_PID_FILE_ERROR", "cannot create PID file %s: %s (set KEA_PIDFILE_DIR to change its directory)",
-                  path, strerror(errno));
-        return -1;
-    }
-    dprintf(fd, "%ld\n", (long)getpid());
-    close(fd);
-    s->pid_path = xstrdup(path);
-    return 0;
-}
-
-static int check_only(const char *file, bool debug)
-{
-    char err[4096];
-    cfg4_t *cfg;
-    if (cfg4_load_file(file, &cfg, err, sizeof err)) {
-        fprintf(stderr, "Syntax check failed with: %s\n", err);
-        return 1;
-    }
-    int r = srv4_check_config(cfg, err, sizeof err);
-    cfg4_free(cfg);
-    if (r) {
-        fprintf(stderr, "Error encountered: %s\n", err);
-        return 1;
-    }
-    if (debug) /* as kea-dhcp4: silent success unless -d */
-        printf("Syntax check OK\n");
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -166,60 +87,19 @@ int main(int argc, char **argv)
     }
     nlog_init("kea-dhcp4", debug);
     if (test)
-        return check_only(test, debug);
+        return srv_check_file(&srv4_family, test, debug);
     if (!config) {
         fprintf(stderr, "nestor-dhcp4: a configuration file is required (-c FILE)\n\n%s", usage_text);
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN);
-    unsigned long nofile;
-    char lerr[256];
-    if (ctrl_raise_nofile(&nofile, lerr, sizeof lerr) < 0)
-        LOG_WARN(NLOG_ROOT, "DHCP4_NOFILE_LIMIT", "%s", lerr);
-    else
-        LOG_DEBUG(NLOG_ROOT, 10, "DHCP4_NOFILE_LIMIT", "descriptor limit: %lu", nofile);
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
     srv4_t srv = {0};
-    srv.config_path = (char *)config;
     srv.server_port = sport;
     srv.client_port = cport;
-    srv4_init(&srv, base);
-    char err[4096];
-    cfg4_t *cfg;
-    int rc = 1;
-    if (cfg4_load_file(config, &cfg, err, sizeof err)) {
-        LOG_FATAL(NLOG_ROOT, "DHCP4_CONFIG_LOAD_FAIL", "configuration error: %s", err);
-        goto out;
-    }
-    if (pidfile_create(&srv, config))
-        goto out_cfg;
-    if (srv4_apply_config(&srv, cfg, err, sizeof err)) {
-        cfg = NULL;
-        LOG_FATAL(NLOG_ROOT, "DHCP4_INIT_FAIL", "failed to initialize the server: %s", err);
-        goto out;
-    }
-    cfg = NULL;
-    int sigs[] = {SIGHUP, SIGTERM, SIGINT};
-    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
-        srv.ev_sigs[i] = evsignal_new(base, sigs[i], on_signal, &srv);
-        event_add(srv.ev_sigs[i], NULL);
-    }
-    LOG_INFO(NLOG_ROOT, "DHCP4_STARTED", "Nestor DHCPv4 server version %s started (pid %ld)", NESTOR_VERSION, (long)getpid());
-    event_base_dispatch(base);
-    rc = srv.exit_code;
-    LOG_INFO(NLOG_ROOT, "DHCP4_SHUTDOWN", "server shut down");
-out_cfg:
-    cfg4_free(cfg);
-out:
-    for (size_t i = 0; i < ARRAY_SIZE(srv.ev_sigs); i++)
-        if (srv.ev_sigs[i])
-            event_free(srv.ev_sigs[i]);
+    srv4_init(&srv, base, config);
+    int rc = srv_core_run(&srv.core);
     srv4_fini(&srv);
-    if (srv.pid_path) {
-        unlink(srv.pid_path);
-        free(srv.pid_path);
-    }
     event_base_free(base);
     return rc;
 }

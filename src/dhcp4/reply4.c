@@ -20,7 +20,7 @@ srv4_reply_t *reply4_alloc(srv4_t *s, srv4_iface_t *ifc)
     r->ifindex = ifc->ifindex;
     atomic_init(&r->deferred, false);
     r->len = 0;
-    r->next = NULL;
+    r->done.next = NULL;
     return r;
 }
 
@@ -262,14 +262,9 @@ static void reply_last(srv_hold_t *h, bool failed)
     srv4_reply_t *r = (srv4_reply_t *)h;
     if (!atomic_load(&r->deferred))
         return finish(r, failed);
-    srv4_t *s = r->srv;
     if (failed)
         atomic_store(&r->hold.failed, true);
-    pthread_mutex_lock(&s->done_lock);
-    r->next = s->done_head;
-    s->done_head = r;
-    pthread_mutex_unlock(&s->done_lock);
-    event_active(s->ev_completions, EV_READ, 0);
+    srv_core_defer(&r->srv->core, &r->done);
 }
 
 void srv4_reply_commit_cb(void *arg, int err)
@@ -279,15 +274,8 @@ void srv4_reply_commit_cb(void *arg, int err)
     srv_hold_drop(&r->hold, err);
 }
 
-void srv4_completions_run(srv4_t *s)
+void srv4_reply_complete(srv_core_t *c, srv_done_t *d)
 {
-    pthread_mutex_lock(&s->done_lock);
-    srv4_reply_t *r = s->done_head;
-    s->done_head = NULL;
-    pthread_mutex_unlock(&s->done_lock);
-    while (r) {
-        srv4_reply_t *next = r->next;
-        finish(r, atomic_load(&r->hold.failed));
-        r = next;
-    }
+    srv4_reply_t *r = (srv4_reply_t *)((char *)d - offsetof(srv4_reply_t, done));
+    finish(r, atomic_load(&r->hold.failed));
 }

@@ -12,26 +12,13 @@
 #include "build_config.h"
 #include "common/errcode.h"
 #include "common/util.h"
+#include "config/cfg_paths.h"
 #include "ctrl/ctrl.h"
 #include "dhcp4/workers4.h"
 #include "lease/memfile.h"
 #include "lease/lease_my.h"
 #include "lease/lease_pg.h"
 #include "log/log.h"
-
-bool srv4_service_enabled(const srv4_t *s)
-{
-    return !s->disabled_user && !s->disabled_ha && !s->disabled_db;
-}
-
-static void report_to_log(void *arg, int severity, const char *msgid, const char *text)
-{
-    static const enum nlog_sev map[] = {NLOG_DEBUG, NLOG_INFO, NLOG_WARN, NLOG_ERROR, NLOG_FATAL};
-    enum nlog_logger lg = (enum nlog_logger)(intptr_t)arg;
-    enum nlog_sev sev = severity >= 0 && severity <= 4 ? map[severity] : NLOG_INFO;
-    if (nlog_enabled(lg, sev, 0))
-        nlog_write(lg, sev, 0, msgid, "%s", text);
-}
 
 static void report_memfile(void *arg, int severity, const char *msgid, const char *text)
 {
@@ -41,132 +28,6 @@ static void report_memfile(void *arg, int severity, const char *msgid, const cha
     int dbg = sev == NLOG_DEBUG ? NLOG_DBG_TRACE : 0;
     if (nlog_enabled(NLOG_LEASES, sev, dbg))
         nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
-}
-
-/* ---- database recovery (Kea's semantics: reconnect-wait-time, max-reconnect-tries, on-fail) ---
- * The lease database and the hosts databases report an outage once each (from any thread); the
- * main loop then runs one recovery for whatever is lost, with the parameters of the first lost
- * database (the lease database's when it is among them): on-fail stop-retry-exit disables DHCP,
- * a retry every reconnect-wait-time reconnects every lost database, service resumes when all are
- * back, and the server exits after max-reconnect-tries unless on-fail is serve-retry-continue. */
-
-static void db_lost_cb(void *arg)
-{
-    srv4_t *s = arg;
-    atomic_store(&s->lease_db_lost, true);
-    event_active(s->ev_db_lost, EV_READ, 0); /* any thread: the main loop handles it */
-}
-
-static void hosts_db_lost_cb(void *arg)
-{
-    srv4_t *s = arg;
-    event_active(s->ev_db_lost, EV_READ, 0);
-}
-
-/* The first lost database: its parameters and a name for the log; NULL when none is lost. */
-static const cfg_db_t *lost_db(srv4_t *s, char *what, size_t cap)
-{
-    if (atomic_load(&s->lease_db_lost)) {
-        snprintf(what, cap, "lease database");
-        return &s->rt->cfg->common.lease_db.sql;
-    }
-    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
-        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
-        if (hostdb_is_lost(h)) {
-            snprintf(what, cap, "hosts database (%s)", h->desc);
-            return &h->params;
-        }
-    }
-    return NULL;
-}
-
-static void schedule_db_retry(srv4_t *s, const cfg_db_t *db)
-{
-    struct timeval tv = {db->reconnect_wait_time / 1000, (db->reconnect_wait_time % 1000) * 1000};
-    event_add(s->ev_db_retry, &tv);
-}
-
-static void on_db_lost(evutil_socket_t fd, short what, void *arg)
-{
-    srv4_t *s = arg;
-    char name[320];
-    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
-    if (!db)
-        return;
-    if (s->db_recovering) {
-        /* the running recovery reconnects every lost database; this one may stop the service */
-        if (db->on_fail == CFG_DB_STOP_RETRY_EXIT && !s->disabled_db) {
-            s->disabled_db = true;
-            LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED",
-                     "DHCP service disabled until the %s is back (on-fail %s)", name, cfg_db_on_fail_name(db->on_fail));
-        }
-        return;
-    }
-    LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_LOST_CONNECTION", "%s connection lost", name);
-    if (!db->max_reconnect_tries || !db->reconnect_wait_time) {
-        LOG_ERROR(NLOG_ROOT, "DHCP4_DB_RECONNECT_DISABLED",
-                  "database reconnect is disabled (max-reconnect-tries %u, reconnect-wait-time %u ms)%s",
-                  db->max_reconnect_tries, db->reconnect_wait_time,
-                  db->on_fail == CFG_DB_SERVE_RETRY_CONTINUE ? "; serving on" : "; shutting down");
-        if (db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE)
-            srv4_shutdown(s, EXIT_FAILURE);
-        return;
-    }
-    s->db_recovering = true;
-    s->db_tries = 0;
-    if (db->on_fail == CFG_DB_STOP_RETRY_EXIT) {
-        s->disabled_db = true;
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SERVICE_DISABLED", "DHCP service disabled until the %s is back (on-fail %s)",
-                 name, cfg_db_on_fail_name(db->on_fail));
-    }
-    schedule_db_retry(s, db);
-}
-
-/* Reconnects every lost database; 0 when all answer, else the first failure in err. */
-static int reconnect_lost(srv4_t *s, char *err, size_t errlen)
-{
-    int rc = 0;
-    if (atomic_load(&s->lease_db_lost)) {
-        rc = s->store->ops->reconnect(s->store, err, errlen);
-        if (rc == 0)
-            atomic_store(&s->lease_db_lost, false);
-    }
-    for (size_t i = 0; i < hostmgr_db_count(s->rt->hostmgr); i++) {
-        hostdb_t *h = hostmgr_db(s->rt->hostmgr, i);
-        char e[512];
-        if (hostdb_is_lost(h) && hostdb_reconnect(h, e, sizeof e) && !rc) {
-            snprintf(err, errlen, "%s", e);
-            rc = NST_EIO;
-        }
-    }
-    return rc;
-}
-
-static void on_db_retry(evutil_socket_t fd, short what, void *arg)
-{
-    srv4_t *s = arg;
-    char name[320];
-    const cfg_db_t *db = s->rt ? lost_db(s, name, sizeof name) : NULL;
-    if (!s->db_recovering || !s->rt)
-        return;
-    char err[512] = "";
-    s->db_tries++;
-    if (!db || reconnect_lost(s, err, sizeof err) == 0) {
-        LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_SUCCEEDED", "database connection recovered after %u attempt(s)",
-                 s->db_tries);
-        s->db_recovering = false;
-        s->disabled_db = false;
-        return;
-    }
-    if (s->db_tries >= db->max_reconnect_tries && db->on_fail != CFG_DB_SERVE_RETRY_CONTINUE) {
-        LOG_FATAL(NLOG_ROOT, "DHCP4_DB_RECONNECT_FAILED", "%s still unreachable after %u attempt(s): %s; "
-                  "shutting down (on-fail %s)", name, s->db_tries, err, cfg_db_on_fail_name(db->on_fail));
-        srv4_shutdown(s, EXIT_FAILURE);
-        return;
-    }
-    LOG_INFO(NLOG_ROOT, "DHCP4_DB_RECONNECT_ATTEMPT_FAILED", "%s reconnect attempt %u of %u failed: %s", name,
-             s->db_tries, db->max_reconnect_tries, err);
-    schedule_db_retry(s, db);
 }
 
 static char *store_signature(const cfg_lease_db_t *db, const char *path)
@@ -205,7 +66,8 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
     if (cfg->common.lease_db.sql.type != CFG_DB_MEMFILE) {
         const cfg_db_t *db = &cfg->common.lease_db.sql;
         bool my = db->type == CFG_DB_MYSQL;
-        sqlcore_config_t sc = {.db = db, .report = report_memfile, .lost = db_lost_cb, .lost_arg = s,
+        sqlcore_config_t sc = {.db = db, .report = report_memfile, .lost = srv_dbrec_lease_lost,
+                               .lost_arg = &s->core.dbrec,
                                .allow_offline = db->retry_on_startup && db->max_reconnect_tries &&
                                                 db->reconnect_wait_time};
         char e2[768];
@@ -304,72 +166,6 @@ static char *iface_signature(const cfg4_t *c, uint16_t port)
     return sig;
 }
 
-/* Finds the path of node inside root (for error positions of borrowed JSON). */
-static bool path_of(json_t *root, const json_t *node, char *buf, size_t cap, size_t len)
-{
-    if (root == node)
-        return true;
-    if (json_is_object(root)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(root, k, v) {
-            int n = snprintf(buf + len, cap - len, "/%s", k);
-            if (n > 0 && (size_t)n < cap - len && path_of(v, node, buf, cap, len + (size_t)n))
-                return true;
-        }
-    } else if (json_is_array(root)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(root, i, v) {
-            int n = snprintf(buf + len, cap - len, "/%zu", i);
-            if (n > 0 && (size_t)n < cap - len && path_of(v, node, buf, cap, len + (size_t)n))
-                return true;
-        }
-    }
-    buf[len] = '\0';
-    return false;
-}
-
-/* Validates the parts of a configuration that other modules own (loggers, control sockets).
- * On success *logs and *socks hold the prepared objects. */
-static int prepare_extras(const cfg4_t *cfg, nlog_setup_t **logs, ctrl_sockets_config_t **socks,
-                          char *err, size_t errlen)
-{
-    char e[1024] = "";
-    char where[1400];
-    *logs = NULL;
-    *socks = NULL;
-    if (nlog_prepare(cfg->common.loggers, logs, e, sizeof e)) {
-        jsonsrc_where(cfg->src, "/Dhcp4/loggers", where, sizeof where);
-        snprintf(err, errlen, "%s: %s", where, e);
-        return NST_ECONFIG;
-    }
-    const json_t *at = NULL;
-    if (ctrl_sockets_parse(cfg->dhcp4, CTRL_HTTP_DEFAULT_REALM_DHCP4, socks, &at, e, sizeof e)) {
-        char path[1024] = "";
-        if (at)
-            path_of(jsonsrc_root(cfg->src), at, path, sizeof path, 0);
-        jsonsrc_where(cfg->src, path[0] ? path : "/Dhcp4", where, sizeof where);
-        snprintf(err, errlen, "%s: %s", where, e);
-        nlog_setup_free(*logs);
-        *logs = NULL;
-        return NST_ECONFIG;
-    }
-    return 0;
-}
-
-int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen)
-{
-    nlog_setup_t *logs;
-    ctrl_sockets_config_t *socks;
-    int r = prepare_extras(cfg, &logs, &socks, err, errlen);
-    if (r)
-        return r;
-    nlog_setup_free(logs);
-    ctrl_sockets_config_free(socks);
-    return 0;
-}
-
 static void add_server_id(srv4_rt_t *rt, const cfg_optset_t *set)
 {
     const cfg_option_t *o = cfg_optset_find(set, PKT4_OPT_SERVER_ID);
@@ -411,12 +207,6 @@ static void rt_destroy(gen_t *g)
     free(rt);
 }
 
-static void start_workers(srv4_t *s, const cfg4_t *cfg)
-{
-    if (cfg->common.mt.enabled)
-        s->workers = workers4_start(s, cfg->common.mt.thread_pool_size, cfg->common.mt.packet_queue_size, s->in_command);
-}
-
 /* The allocation engine stored a lease change: the HA seam hears it, with a REQUEST's reply to
  * hold (see srv4.h). */
 static void on_lease_change(void *arg, const lease_change_t *change, void *write_arg)
@@ -426,29 +216,19 @@ static void on_lease_change(void *arg, const lease_change_t *change, void *write
     s->leases_changed(s->ha_arg, change, reply ? &reply->hold : NULL);
 }
 
-/* Whether cfg asks for other worker threads than those running. */
-static bool workers_change(const srv4_t *s, const cfg4_t *cfg)
+/* Under the workers' pause of the swap (srv_apply_publish). */
+static void recount(gen_t *g)
 {
-    if (!s->rt || !cfg->common.mt.enabled != !s->workers)
-        return true;
-    const cfg4_t *o = s->rt->cfg;
-    return cfg->common.mt.enabled &&
-           (cfg->common.mt.thread_pool_size != o->common.mt.thread_pool_size || cfg->common.mt.packet_queue_size != o->common.mt.packet_queue_size);
+    alloc4_recount(((srv4_rt_t *)g)->alloc);
 }
 
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
 {
-    nlog_setup_t *logs;
-    ctrl_sockets_config_t *socks;
-    if (prepare_extras(cfg, &logs, &socks, err, errlen)) {
+    srv_core_t *c = &s->core;
+    srv_apply_t a;
+    if (srv_apply_begin(c, cfg, &a, err, errlen)) {
         cfg4_free(cfg);
         return NST_ECONFIG;
-    }
-    if (!s->rt) {
-        /* Start-up: the configured loggers first (as Kea), so that what opening the lease
-         * store reports (bad rows, the load summary) and a fatal error reach them. */
-        nlog_apply(logs);
-        logs = NULL;
     }
     lease_store_t *store = NULL;
     char *store_sig = NULL;
@@ -456,47 +236,28 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     hosts4_t *hosts = hosts4_build(cfg);
     hostmgr_t *hostmgr = NULL;
     if (!r)
-        r = hostmgr_open(cfg, hosts, report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
+        r = hostmgr_open(cfg, hosts, srv_report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
-        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), hosts_db_lost_cb, s);
-    bool ctrl_changed = false;
-    if (!r && s->ctrl) {
-        char e[512];
-        r = ctrl_apply_sockets(s->ctrl, socks, e, sizeof e);
-        if (r)
-            snprintf(err, errlen, "control socket: %s", e);
-        ctrl_changed = !r;
-    }
-    ctrl_sockets_config_free(socks);
+        hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &c->dbrec);
+    if (!r)
+        r = srv_apply_ctrl(c, &a, err, errlen);
     char *isig = iface_signature(cfg, s->server_port);
     bool new_sockets = !s->iface_sig || strcmp(isig, s->iface_sig);
     /* The new generation is built while the workers serve with the old one. They pause (finish
      * what they hold; queued packets wait, none is dropped) only for the swap and the statistics
-     * recount, which must not race their writes, and, for a structural change (another lease
-     * store, other sockets, other workers), from here on: nothing is written to a store being
-     * replaced or sent on sockets being reopened. */
-    bool new_workers = workers_change(s, cfg);
-    bool paused = s->workers && !r && (store != s->store || new_sockets || new_workers);
-    if (paused)
-        workq_pause(s->workers);
+     * recount, and, for a structural change (another lease store, other sockets, other workers),
+     * from here on. */
+    if (!r)
+        srv_apply_pause(c, &a, store != s->store || new_sockets);
     if (!r && new_sockets) {
         /* Replies waiting for a durable commit point at the interfaces: send them first. */
         if (s->store)
             s->store->ops->flush(s->store);
-        srv4_completions_run(s);
+        srv_core_completions_run(c);
         r = srv4_open_sockets(s, cfg, err, errlen);
-        if (r && s->rt) { /* keep serving on the old sockets and control sockets */
+        if (r && s->rt) { /* keep serving on the old sockets (srv_apply_abort: control sockets) */
             char e2[256];
             srv4_open_sockets(s, s->rt->cfg, e2, sizeof e2);
-            if (ctrl_changed) {
-                nlog_setup_t *ol;
-                ctrl_sockets_config_t *os;
-                if (prepare_extras(s->rt->cfg, &ol, &os, e2, sizeof e2) == 0) {
-                    ctrl_apply_sockets(s->ctrl, os, e2, sizeof e2);
-                    nlog_setup_free(ol);
-                    ctrl_sockets_config_free(os);
-                }
-            }
         }
         if (!r) {
             free(s->iface_sig);
@@ -511,14 +272,11 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         if (store && store != s->store)
             store->ops->close(store);
         free(store_sig);
-        nlog_setup_free(logs);
         cfg4_free(cfg);
-        if (paused)
-            workq_resume(s->workers);
+        srv_apply_abort(c, &a);
         return r;
     }
-    if (logs)
-        nlog_apply(logs);
+    srv_apply_accept(c, &a);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     gen_init(&rt->gen, rt_destroy);
@@ -541,71 +299,93 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
     s->rt = rt;
-    if (s->workers && !paused) {
-        workq_pause(s->workers);
-        paused = true;
-    }
-    gen_publish(&s->gens, &rt->gen); /* the old generation goes with its last worker's reference */
-    alloc4_recount(rt->alloc);
-    if (new_workers) {
-        workq_stop(s->workers); /* what waited in its queue is dropped and counted */
-        s->workers = NULL;
-        start_workers(s, cfg);
-    } else if (paused) {
-        workq_resume(s->workers);
-    }
+    srv_apply_publish(c, &a, &rt->gen, recount);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
-    s->reload_mono_ms = now_mono_ms();
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
              "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",
              cfg->subnet_count, cfg->network_count, cfg->host_count, s->iface_count);
     return 0;
 }
 
-int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen)
+/* ---- DHCPv4 as the server core sees it (server/core.h) ---- */
+
+static int fam_load_file(const char *path, void **cfg, char *err, size_t errlen)
+{
+    return cfg4_load_file(path, (cfg4_t **)cfg, err, errlen);
+}
+
+static int fam_load_api(srv_core_t *c, const char *text, void **out, char *err, size_t errlen)
 {
     cfg4_t *cfg;
-    if (cfg4_load_file(path, &cfg, err, errlen))
-        return NST_ECONFIG;
-    return srv4_apply_config(s, cfg, err, errlen);
+    int r = cfg4_load_string(text, "<command arguments>", &cfg, err, errlen);
+    if (r)
+        return r;
+    /* Before anything opens a file: a command may not point the server at new places. */
+    const srv4_rt_t *rt = SRV4_OF(c)->rt;
+    r = cfg_paths_check_api(cfg, rt ? rt->cfg : NULL, err, errlen);
+    if (r) {
+        cfg4_free(cfg);
+        return r;
+    }
+    *out = cfg;
+    return 0;
 }
 
-/* ctrl brackets exclusive commands (ctrl_register's default) with these, not concurrent ones. */
-static void guard_enter(void *arg)
+static int fam_apply(srv_core_t *c, void *cfg, char *err, size_t errlen)
 {
-    srv4_t *s = arg;
-    if (s->workers)
-        workq_pause(s->workers);
-    s->in_command = true;
+    return srv4_apply_config(SRV4_OF(c), cfg, err, errlen);
 }
 
-static void guard_leave(void *arg)
+static void fam_free_cfg(void *cfg)
 {
-    srv4_t *s = arg;
-    s->in_command = false;
-    if (s->workers)
-        workq_resume(s->workers);
+    cfg4_free(cfg);
 }
 
-static void on_completions(evutil_socket_t fd, short what, void *arg)
+static srv_cfg_view_t fam_view(const void *cfg)
 {
-    srv4_completions_run(arg);
+    const cfg4_t *c = cfg;
+    return (srv_cfg_view_t){c->src, c->dhcp4, &c->common};
 }
 
-int srv4_init(srv4_t *s, struct event_base *base)
+static const void *fam_running(srv_core_t *c)
 {
-    s->base = base;
+    const srv4_rt_t *rt = SRV4_OF(c)->rt;
+    return rt ? rt->cfg : NULL;
+}
+
+static int fam_lease_reconnect(srv_core_t *c, char *err, size_t errlen)
+{
+    lease_store_t *st = SRV4_OF(c)->store;
+    return st->ops->reconnect(st, err, errlen);
+}
+
+static hostdb_t *fam_hosts_db(srv_core_t *c, size_t i)
+{
+    const srv4_rt_t *rt = SRV4_OF(c)->rt;
+    return i < hostmgr_db_count(rt->hostmgr) ? hostmgr_db(rt->hostmgr, i) : NULL;
+}
+
+static workq_t *fam_start_workers(srv_core_t *c, unsigned threads, unsigned queue_size, bool paused)
+{
+    return workers4_start(SRV4_OF(c), threads, queue_size, paused);
+}
+
+const srv_family_t srv4_family = {
+    .root = "Dhcp4", .service = "DHCPv4", .prefix = "DHCP4", .realm = CTRL_HTTP_DEFAULT_REALM_DHCP4,
+    .daemon = "kea-dhcp4",
+    .load_file = fam_load_file, .load_api = fam_load_api, .apply = fam_apply, .free_cfg = fam_free_cfg,
+    .view = fam_view, .running = fam_running, .lease_reconnect = fam_lease_reconnect,
+    .hosts_db = fam_hosts_db, .start_workers = fam_start_workers, .complete = srv4_reply_complete,
+};
+
+int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)
+{
+    srv_core_init(&s->core, base, &srv4_family, config_path);
     s->rx = xmalloc(sizeof *s->rx);
-    s->start_mono_ms = s->reload_mono_ms = now_mono_ms();
-    gen_slot_init(&s->gens);
-    pthread_mutex_init(&s->done_lock, NULL);
-    s->ev_completions = event_new(base, -1, 0, on_completions, s);
     s->ev_reclaim = evtimer_new(base, on_reclaim, s);
     s->ev_flush = evtimer_new(base, on_flush, s);
     s->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, s);
-    s->ev_db_lost = event_new(base, -1, 0, on_db_lost, s);
-    s->ev_db_retry = event_new(base, -1, 0, on_db_retry, s);
     struct timeval sec = {1, 0};
     event_add(s->ev_tick, &sec);
     srv4_stats_t *st = &s->st;
@@ -630,43 +410,25 @@ int srv4_init(srv4_t *s, struct event_base *base)
                       &st->sent, &st->offer, &st->ack, &st->nak, &st->parse_failed, &st->drop};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         stat_set(*all[i], 0);
-    s->ctrl = ctrl_new(base, report_to_log, (void *)(intptr_t)NLOG_COMMANDS);
-    ctrl_set_guard(s->ctrl, guard_enter, guard_leave, s);
     srv4_register_commands(s);
     srv4_register_lease_commands(s);
     host_cmds4_register(s);
     return 0;
 }
 
-void srv4_shutdown(srv4_t *s, int code)
-{
-    /* Stop serving at once, but let the loop run briefly so that the answer to a "shutdown"
-     * command reaches its client before the process exits. */
-    s->exit_code = code;
-    s->disabled_user = true;
-    struct timeval tv = {0, 200000};
-    event_base_loopexit(s->base, &tv);
-}
-
 void srv4_fini(srv4_t *s)
 {
-    workq_stop(s->workers);
-    s->workers = NULL;
-    srv4_completions_run(s);
-    srv4_close_sockets(s);
-    if (s->ctrl)
-        ctrl_free(s->ctrl);
-    gen_slot_fini(&s->gens); /* drops the current generation: the workers have let go of theirs */
+    srv_core_stop(&s->core); /* workers, pending replies, control channel, the generation */
     s->rt = NULL;
+    srv4_close_sockets(s);
     if (s->store)
         s->store->ops->close(s->store); /* flushes the lease file */
-    struct event *evs[] = {s->ev_completions, s->ev_reclaim, s->ev_flush, s->ev_tick, s->ev_enable[0],
-                           s->ev_enable[1], s->ev_db_lost, s->ev_db_retry};
+    struct event *evs[] = {s->ev_reclaim, s->ev_flush, s->ev_tick};
     for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
         if (evs[i])
             event_free(evs[i]);
+    srv_core_fini(&s->core);
     free(s->store_sig);
     free(s->iface_sig);
     free(s->rx);
-    pthread_mutex_destroy(&s->done_lock);
 }

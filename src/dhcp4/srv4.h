@@ -1,10 +1,19 @@
 /* nestor-dhcp4: the server object and the packet path.
  *
  * Contract and threads:
- * - One srv4_t per process. The main thread runs the libevent loop: sockets, timers, the control
- *   channel, reconfiguration. Packets are processed on the main thread, or on worker threads when
- *   multi-threading is enabled (see workers4.h); replies are always sent by whoever completes
- *   them, through srv4_reply_send(), which is thread-safe.
+ * - One srv4_t per process. It embeds the server core (server/core.h: event base, control channel
+ *   and the neutral commands, service state, database recovery, workers, generation slot,
+ *   completions, signals) and describes DHCPv4 to it in srv4_family (root "Dhcp4", service
+ *   "DHCPv4", message ids DHCP4_*, cfg4_t configurations, the lease store and hosts databases to
+ *   recover, workers4); what stays here is DHCPv4's: sockets, the packet path, replies, the lease
+ *   store and allocation, reclamation timers, leases-reclaim and the lease and host commands, and
+ *   srv4_apply_config's own steps between the core's (srv_apply_*: generation build, structural
+ *   change detection).
+ * - The main thread runs the libevent loop: sockets, timers, the control channel,
+ *   reconfiguration. Packets are processed on the main thread, or on worker threads when
+ *   multi-threading is enabled (see workers4.h); replies are sent by whoever completes them
+ *   (a reply completed on a store's commit thread goes through the core's completions to the
+ *   main loop).
  * - The running configuration lives in a srv4_rt_t (config, host index, allocation state), a
  *   reference-counted generation (server/gen.h). A reload builds the new one while the workers
  *   serve with the old one, then pauses them only for the swap and the statistics recount
@@ -29,6 +38,7 @@
 #define NESTOR_DHCP4_SRV4_H
 
 #include <net/if.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -43,12 +53,11 @@
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
+#include "server/core.h"
 #include "server/gen.h"
 #include "server/hold.h"
 #include "server/workq.h"
 #include "stats/stats.h"
-
-struct ctrl;
 
 typedef struct srv4_iface {
     char name[IFNAMSIZ];
@@ -81,12 +90,11 @@ typedef struct srv4_stats {
 typedef struct srv4_reply srv4_reply_t;
 
 typedef struct srv4 {
-    struct event_base *base;
-    char *config_path;
+    srv_core_t core;          /* what every daemon shares (server/core.h): event base, control
+                               * channel, service state, workers, generation slot, recovery */
     uint16_t server_port, client_port;
 
-    srv4_rt_t *rt;            /* the current generation (main thread) */
-    gen_slot_t gens;          /* publishes it to the workers */
+    srv4_rt_t *rt;            /* the current generation (main thread; published in core.gens) */
     lease_store_t *store;
     char *store_sig;          /* identity of the open lease database, to reuse it on reload */
 
@@ -95,27 +103,9 @@ typedef struct srv4 {
     unsigned iface_gen;       /* bumped whenever the socket set is reopened */
     char *iface_sig;          /* identity of the open socket set */
 
-    struct ctrl *ctrl;
     srv4_stats_t st;
-    workq_t *workers;          /* NULL when packets are processed on the main thread */
-    bool in_command;           /* a control command runs (workers are paused) */
 
-    /* dhcp-disable / dhcp-enable (origins as Kea: user, HA); service runs when none disables. */
-    _Atomic bool disabled_user, disabled_ha;
-    _Atomic bool disabled_db;  /* a database lost and its on-fail is stop-retry-exit */
-    _Atomic bool lease_db_lost; /* the lease store reported an outage not yet recovered */
-    struct event *ev_db_lost, *ev_db_retry;
-    bool db_recovering;
-    uint32_t db_tries;
-    struct event *ev_enable[2]; /* max-period timers of the origins user, ha-partner */
-
-    struct event *ev_reclaim, *ev_flush, *ev_tick, *ev_completions, *ev_sigs[3];
-    int64_t start_mono_ms, reload_mono_ms;
-    char *pid_path;
-
-    /* Replies completed off the main thread wait here for the main loop. */
-    pthread_mutex_t done_lock;
-    srv4_reply_t *done_head;
+    struct event *ev_reclaim, *ev_flush, *ev_tick;
 
     /* HA seams (see the contract). */
     bool (*in_scope)(void *arg, const uint8_t *client, size_t len);
@@ -123,8 +113,10 @@ typedef struct srv4 {
     void *ha_arg;
 
     pkt4_t *rx;               /* parse buffer of the main thread */
-    int exit_code;
 } srv4_t;
+
+/* The srv4_t around a core the family hooks are given. */
+#define SRV4_OF(c) ((srv4_t *)((char *)(c) - offsetof(srv4_t, core)))
 
 /* A reply under construction or waiting for its lease commit / HA acknowledgements. */
 struct srv4_reply {
@@ -135,17 +127,17 @@ struct srv4_reply {
     unsigned iface_gen;
     int ifindex;
     atomic_bool deferred;     /* completed off the packet threads: the main loop sends it */
+    srv_done_t done;          /* its link in the core's completions (srv_core_defer) */
     bool raw;                 /* send a full frame on pkt_fd; else UDP to dst_ip:dst_port */
     uint8_t dst_mac[6];
     uint32_t dst_ip, src_ip;
     uint16_t dst_port;
     uint8_t msg_type;
     size_t len;               /* DHCP payload length */
-    srv4_reply_t *next;       /* completion list */
     uint8_t frame[FRAME_UDP4_HLEN + 1500]; /* payload starts at frame + FRAME_UDP4_HLEN */
 };
 
-bool srv4_service_enabled(const srv4_t *s);
+static inline bool srv4_service_enabled(const srv4_t *s) { return srv_core_serving(&s->core); }
 
 /* Packet path (proc4.c): handles one received DHCP payload = srv4_parse + srv4_process.
  * srv4_parse counts the packet and parses it into q (false: dropped and counted);
@@ -182,8 +174,8 @@ static inline void srv4_reply_hold(srv4_reply_t *r) { srv_hold_take(&r->hold); }
 static inline void srv4_reply_done(srv4_reply_t *r, int err) { srv_hold_drop(&r->hold, err); }
 /* Lease-store commit callback: arg is the reply. */
 void srv4_reply_commit_cb(void *arg, int err);
-/* Main loop: sends replies completed on other threads. */
-void srv4_completions_run(srv4_t *s);
+/* The core's completion hook (srv_family_t.complete): sends a reply completed on another thread. */
+void srv4_reply_complete(srv_core_t *c, srv_done_t *d);
 
 /* Sockets (io4.c). */
 int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen);
@@ -193,15 +185,13 @@ int srv4_send(srv4_t *s, srv4_reply_t *r);
 srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex);
 
 /* Lifecycle and configuration (srv4.c). */
-int srv4_init(srv4_t *s, struct event_base *base);
+extern const srv_family_t srv4_family;   /* DHCPv4 as the server core sees it */
+int srv4_init(srv4_t *s, struct event_base *base, const char *config_path);
 void srv4_fini(srv4_t *s);
-/* Checks what cfg4_parse() leaves to other modules (loggers, control sockets); for -t. */
-int srv4_check_config(const cfg4_t *cfg, char *err, size_t errlen);
 /* Takes ownership of cfg; on failure the running configuration stays untouched. */
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen);
-int srv4_reload_file(srv4_t *s, const char *path, char *err, size_t errlen);
+/* DHCPv4's own commands (cmds4.c, lease_cmds4.c; the neutral ones are the core's). */
 void srv4_register_commands(srv4_t *s);
 void srv4_register_lease_commands(srv4_t *s);
-void srv4_shutdown(srv4_t *s, int code);
 
 #endif

@@ -107,7 +107,7 @@ static const workq_ops_t ops4 = {
 
 workq_t *workers4_start(srv4_t *s, unsigned threads, unsigned queue_size, bool paused)
 {
-    workq_t *w = workq_start(&ops4, s, &s->gens, threads, queue_size, paused);
+    workq_t *w = workq_start(&ops4, s, &s->core.gens, threads, queue_size, paused);
     LOG_INFO(NLOG_DHCPSRV, "DHCP4_MULTI_THREADING_INFO", "enabled multi-threading: %u worker threads, packet queue of %zu",
              workq_threads(w), workq_capacity(w));
     return w;

@@ -71,7 +71,7 @@ static void test_failed_setup_closes_its_sockets(void **state)
     cfg4_t *cfg;
     assert_int_equal(cfg4_load_string("{\"Dhcp4\": {\"interfaces-config\": {\"interfaces\": [\"lo\"]}}}",
                                       "test", &cfg, err, sizeof err), 0);
-    srv4_t s = {.base = event_base_new(), .server_port = 0};
+    srv4_t s = {.core.base = event_base_new(), .server_port = 0};
     int before = open_fds();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fail.level = cases[i].level;
@@ -90,7 +90,7 @@ static void test_failed_setup_closes_its_sockets(void **state)
     assert_int_equal(open_fds(), before + 2); /* UDP and packet socket */
     srv4_close_sockets(&s);
     assert_int_equal(open_fds(), before);
-    event_base_free(s.base);
+    event_base_free(s.core.base);
     cfg4_free(cfg);
 }
 

@@ -72,7 +72,7 @@ static int setup(void **state)
     memset(&srv, 0, sizeof srv);
     srv.server_port = PORT;
     srv.client_port = 68;
-    srv4_init(&srv, event_base_new());
+    srv4_init(&srv, event_base_new(), NULL);
     srv.in_scope = in_scope;
     srv.leases_changed = leases_changed;
     char err[1024];
@@ -158,7 +158,7 @@ static int relay_receives(uint32_t *yiaddr)
 static void handle(const uint8_t *p, size_t len)
 {
     srv4_handle(&srv, &ifaces[0], srv.rx, p, len, RELAY, ifaces[0].addr);
-    srv4_completions_run(&srv);
+    srv_core_completions_run(&srv.core);
 }
 
 static void test_scope_sees_the_client_and_decides(void **state)
@@ -204,7 +204,7 @@ static void test_listener_holds_the_reply_until_it_lets_go(void **state)
     srv.iface_gen++;
     srv.ifaces = &moved;
     srv_hold_drop(change.held, 0);
-    srv4_completions_run(&srv);
+    srv_core_completions_run(&srv.core);
     assert_int_equal(relay_receives(&yi), PKT4_ACK);
     assert_int_equal(yi, change.addr);
     ifaces[0].udp_fd = moved.udp_fd;

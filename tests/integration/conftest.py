@@ -183,20 +183,7 @@ class Server:
         raise AssertionError(f"{self.name} did not open its control socket:\n{self.log()}")
 
     def cmd(self, command, arguments=None, raw=None):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.connect(self.sock)
-        req = raw if raw is not None else json.dumps(
-            {"command": command, **({"arguments": arguments} if arguments is not None else {})})
-        s.sendall(req.encode() if isinstance(req, str) else req)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        return json.loads(data)
+        return ask(self.sock, command, arguments, raw)
 
     def cmd_later(self, command, arguments=None):
         """Sends a command now and returns what answers it later (.result()): a lease write
@@ -243,6 +230,24 @@ class Server:
                 raise AssertionError(f"{self.name}: sanitizer report:\n{text[max(0, i - 200):i + 3000]}")
 
 
+def ask(sock_path, command, arguments=None, raw=None, timeout=10):
+    """One control command over the UNIX socket; the answer (the socket is closed after it)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    req = raw if raw is not None else json.dumps(
+        {"command": command, **({"arguments": arguments} if arguments is not None else {})})
+    s.sendall(req.encode() if isinstance(req, str) else req)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return json.loads(data)
+
+
 class PendingCommand:
     def __init__(self, srv, command, arguments):
         self.answer = None
@@ -250,18 +255,7 @@ class PendingCommand:
         self.thread.start()
 
     def _ask(self, srv, command, arguments):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(60)
-        s.connect(srv.sock)
-        s.sendall(json.dumps({"command": command, **({"arguments": arguments} if arguments is not None else {})}).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        self.answer = json.loads(data)
+        self.answer = ask(srv.sock, command, arguments, timeout=60)
 
     def done(self):
         return not self.thread.is_alive()

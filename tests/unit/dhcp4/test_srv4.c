@@ -32,6 +32,8 @@ static const char config[] =
 
 static srv4_t srv;
 static srv4_iface_t ifaces[1];
+static srv4_iface_t *opened;  /* the server's own (empty) socket set, given back at the end */
+static size_t opened_count;
 static int relay_fd;
 
 /* ---- what the seams hear ---- */
@@ -83,6 +85,7 @@ static int setup(void **state)
     ifaces[0] = (srv4_iface_t){.name = "test0", .ifindex = 7, .mac = {2, 0, 0, 0, 0, 0xfe}, .addr = 0xc0000201,
                                .mask = 0xffffff00, .pkt_fd = -1, .udp_fd = socket(AF_INET, SOCK_DGRAM, 0),
                                .srv = &srv};
+    opened = srv.ifaces, opened_count = srv.iface_count;
     srv.ifaces = ifaces;
     srv.iface_count = 1;
     relay_fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -97,8 +100,8 @@ static int teardown(void **state)
 {
     close(relay_fd);
     close(ifaces[0].udp_fd);
-    srv.ifaces = NULL;
-    srv.iface_count = 0;
+    srv.ifaces = opened;
+    srv.iface_count = opened_count;
     srv4_fini(&srv);
     return 0;
 }

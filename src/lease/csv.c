@@ -424,13 +424,17 @@ int csv_row_hexid(const csv_row_t *r, unsigned col, size_t min, size_t max, uint
     return 0;
 }
 
-void csv_row_text(const csv_row_t *r, unsigned col, bool lower, char **out)
+int csv_row_hostname(const csv_row_t *r, unsigned col, bool lower, char **out)
 {
-    char *s = r->f[col];
+    char *s = r->f[col], raw[80];
+    keep_shown(raw, sizeof raw, s);
     csv_unescape_inplace(s);
+    if (strlen(s) > LEASE_HOSTNAME_MAX) /* what no store keeps (lease.h) */
+        return bad_value(r, col, raw, "longer than 255 bytes");
     for (char *p = s; lower && *p; p++)
         *p = (char)tolower((unsigned char)*p);
     *out = *s ? s : NULL;
+    return 0;
 }
 
 /* A JSON object? Otherwise the reason in why. */
@@ -459,6 +463,8 @@ int csv_row_user_context(const csv_row_t *r, unsigned col, char **out)
     csv_unescape_inplace(ctx);
     if (!*ctx)
         return bad_value(r, col, raw, "empty after unescaping");
+    if (strlen(ctx) > LEASE_USER_CONTEXT_MAX)
+        return bad_value(r, col, raw, "longer than 65535 bytes");
     if (!json_object_ok(ctx, why, sizeof why))
         return bad_value(r, col, raw, why);
     *out = ctx;

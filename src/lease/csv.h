@@ -164,8 +164,9 @@ int csv_row_state(const csv_row_t *r, unsigned col, uint32_t *out);
  * len 0 for an empty column). A non-empty value must decode to min..max bytes. */
 int csv_row_hexid(const csv_row_t *r, unsigned col, size_t min, size_t max, uint8_t **out,
                   uint16_t *len);
-/* Unescaped in place (lower-cased when lower); *out NULL when empty. */
-void csv_row_text(const csv_row_t *r, unsigned col, bool lower, char **out);
+/* The hostname column, unescaped in place (lower-cased when lower); *out NULL when empty. A
+ * hostname longer than LEASE_HOSTNAME_MAX is a bad row (no store keeps one). */
+int csv_row_hostname(const csv_row_t *r, unsigned col, bool lower, char **out);
 /* Unescaped in place; *out NULL when the column is empty, else it must be a JSON object. */
 int csv_row_user_context(const csv_row_t *r, unsigned col, char **out);
 

@@ -63,8 +63,8 @@ int csv4_parse_row(const csv4_schema_t *schema, char *line, unsigned lineno, lea
         (rc = csv_row_flag(&r, C_FQDN_REV, &out->fqdn_rev)) < 0 ||
         (rc = csv_row_state(&r, C_STATE, &out->state)) < 0)
         return rc;
-    csv_row_text(&r, C_HOSTNAME, true, &out->hostname); /* Kea's Lease4 lower-cases it */
-    if ((rc = csv_row_user_context(&r, C_USER_CONTEXT, &out->user_context)) < 0)
+    if ((rc = csv_row_hostname(&r, C_HOSTNAME, true, &out->hostname)) < 0 || /* Kea's Lease4 lower-cases it */
+        (rc = csv_row_user_context(&r, C_USER_CONTEXT, &out->user_context)) < 0)
         return rc;
 
     /* Kea: a v4 lease needs a hardware address or a client identifier unless declined. */

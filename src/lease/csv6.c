@@ -118,8 +118,8 @@ int csv6_parse_row(const csv_schema_t *schema, char *line, unsigned lineno, leas
         (rc = csv_row_flag(&r, C_FQDN_REV, &out->fqdn_rev)) < 0 ||
         (rc = csv_row_state(&r, C_STATE, &out->state)) < 0)
         return rc;
-    csv_row_text(&r, C_HOSTNAME, false, &out->hostname);
-    if ((rc = csv_row_user_context(&r, C_USER_CONTEXT, &out->user_context)) < 0)
+    if ((rc = csv_row_hostname(&r, C_HOSTNAME, false, &out->hostname)) < 0 ||
+        (rc = csv_row_user_context(&r, C_USER_CONTEXT, &out->user_context)) < 0)
         return rc;
     if (empty_duid(out->client_id, out->client_id_len) && out->state != LEASE_STATE_DECLINED)
         return errf(err, errlen, NST_EMALFORMED,

@@ -32,7 +32,7 @@ static sqlsess_stmt_t stmts[MY_NSTMT] = {
                                       "NOT FIND_IN_SET(address, ?)"},
     [SQLCORE_WIPE_ALL] = {"wipe_all", "DELETE FROM lease4"},
     [SQLCORE_WIPE_SUB] = {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = ?"},
-    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
+    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, 0, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
                                   "leases > 0 ORDER BY subnet_id"},
     /* index lookups by (client_id, subnet_id), (hwaddr, subnet_id) and the requested address, in
      * one round trip */
@@ -137,7 +137,7 @@ static int next_row(sqlcore_t *s, MYSQL_STMT *st, row_t *r, lease_t *out)
     const char *null;
     while ((f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA && f != 1 &&
            (null = r->nul[3] ? "valid_lifetime" : r->nul[4] ? "expire" : r->nul[5] ? "subnet_id" : NULL))
-        sqlcore_row_skipped(s, r->addr, null);
+        sqlcore_row_skipped(s, &(lease_key_t){.family = LEASE_V4, .addr.v4 = r->addr}, null);
     if (f == MYSQL_NO_DATA)
         return 0;
     if (f == 1)
@@ -177,23 +177,24 @@ static int rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
 static int counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
 {
     MYSQL_STMT *stmt = sqlres_my(res);
-    uint32_t sub = 0, state = 0;
+    uint32_t sub = 0, type = 0, state = 0;
     int64_t leases = 0;
-    my_bool nul[3];
-    MYSQL_BIND b[3];
+    my_bool nul[4];
+    MYSQL_BIND b[4];
     memset(b, 0, sizeof b);
     bind_out(&b[0], MYSQL_TYPE_LONG, &sub, 0, true);
-    bind_out(&b[1], MYSQL_TYPE_LONG, &state, 0, true);
-    bind_out(&b[2], MYSQL_TYPE_LONGLONG, &leases, 0, false);
-    for (int i = 0; i < 3; i++)
+    bind_out(&b[1], MYSQL_TYPE_LONG, &type, 0, true);
+    bind_out(&b[2], MYSQL_TYPE_LONG, &state, 0, true);
+    bind_out(&b[3], MYSQL_TYPE_LONGLONG, &leases, 0, false);
+    for (int i = 0; i < 4; i++)
         b[i].is_null = &nul[i];
     size_t nrows = (size_t)mysql_stmt_num_rows(stmt);
     lease_subnet_counts_t *c = xcalloc(nrows + 1, sizeof *c);
     size_t k = 0;
     int f = mysql_stmt_bind_result(stmt, b) ? 1 : 0;
     while (!f && k <= nrows && (f = mysql_stmt_fetch(stmt)) == 0)
-        if (!nul[0] && !nul[1] && !nul[2])
-            sqlcore_count_row(c, &k, sub, state, leases);
+        if (!nul[0] && !nul[1] && !nul[2] && !nul[3])
+            sqlcore_count_row(c, &k, sub, type, state, leases);
     if (f == 1) {
         free(c);
         return NST_EIO;
@@ -239,6 +240,7 @@ static int lookup(sqlbatch4_req_t *const *reqs, size_t n, int *stmt, sqlparam_t 
 
 static const sqlcore_table_t lease4 = {
     .family = LEASE_V4,
+    .name = "lease4",
     .stmts = stmts,
     .nstmts = MY_NSTMT,
     .lookup = lookup,
@@ -260,5 +262,5 @@ int mysql_open(const sqlcore_config_t *cfg, lease_store_t **out, char *err, size
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, build_batch_sql);
-    return sqlcore_open(&mysql, &lease4, cfg, out, err, errlen);
+    return sqlcore_open(&mysql, &lease4, NULL, cfg, out, err, errlen);
 }

@@ -57,13 +57,13 @@ static void test_expired_merge(void **state)
     overlay4_init(&o, &lock);
     overlay4_delta_t d;
     lease_list_t none = {0};
-    overlay4_expired(&o, &none, 1000, 0); /* nothing anywhere */
+    overlay4_expired(&o, LEASE_V4, &none, 1000, 0); /* nothing anywhere */
     assert_int_equal(none.count, 0);
     lease_subnet_counts_t *c;
     size_t n;
     fake.calls = 0;
     fake.settle_during_first = NULL;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0); /* nothing pending */
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0); /* nothing pending */
     assert_int_equal(n, 2);
     free(c);
     lease_t renewed, reclaimed, fresh, untouched, again, db_renewed, db_reclaimed;
@@ -82,18 +82,18 @@ static void test_expired_merge(void **state)
     lease_list_push(&list, &db_renewed);
     lease_list_push(&list, &untouched);
     lease_list_push(&list, &again);
-    overlay4_expired(&o, &list, 1000, 0);
+    overlay4_expired(&o, LEASE_V4, &list, 1000, 0);
     assert_int_equal(list.count, 3);
     assert_int_equal(list.items[0].addr.v4, 0x0a000005);
     assert_int_equal(list.items[1].addr.v4, 0x0a000003);
     assert_int_equal(list.items[2].addr.v4, 0x0a000004);
-    overlay4_expired(&o, &list, 1000, 2);
+    overlay4_expired(&o, LEASE_V4, &list, 1000, 2);
     assert_int_equal(list.count, 2);
     lease_list_free(&list);
-    char *q = overlay4_queued_list(&o, "{", "}");
+    char *q = overlay4_queued_list(&o, LEASE_V4, "{", "}");
     assert_string_equal(q, "{167772163,167772162,167772161}"); /* newest first */
     free(q);
-    q = overlay4_queued_list(&o, "", "");
+    q = overlay4_queued_list(&o, LEASE_V4, "", "");
     assert_non_null(strstr(q, "167772161"));
     free(q);
     lease_t *all[] = {&renewed, &reclaimed, &fresh, &untouched, &again, &db_renewed, &db_reclaimed};
@@ -134,7 +134,7 @@ static void test_counts_with_queued_writes(void **state)
     fake.settle_during_first = NULL;
     lease_subnet_counts_t *c;
     size_t n;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     assert_int_equal(fake.calls, 1);
     assert_int_equal(n, 3);
     expect(&c[0], 1, 4, 2);
@@ -144,7 +144,7 @@ static void test_counts_with_queued_writes(void **state)
     /* the add of subnet 2 settles during the first query: asked twice, then without it */
     fake.calls = 0;
     fake.settle_during_first = &d_add;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     assert_int_equal(fake.calls, 2);
     assert_int_equal(n, 2);
     expect(&c[0], 1, 4, 2);
@@ -156,7 +156,7 @@ static void test_counts_with_queued_writes(void **state)
     pthread_mutex_unlock(&lock);
     fake.calls = 0;
     fake.settle_during_first = NULL;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     expect(&c[0], 1, 5, 1);       /* the reclaimed lease's add and update cancel out */
     expect(&c[1], 3, 2, 0);
     free(c);

@@ -1,5 +1,5 @@
 /* PostgreSQL lease store: the lease4 table in PostgreSQL's dialect (see lease_pg.h). */
-#include "lease/lease_pg.h"
+#include "lease/lease_pg_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
                   PG_BOOLOID, PG_VARCHAROID, PG_INT8OID, PG_TEXTOID
 
 /* This dialect's statements after the common ones. */
-enum { PG_INS = SQLCORE_NSTMT, PG_UPD, PG_UPD_ANY, PG_DEL, PG_DEL_ANY, PG_CLIENT, PG_CLIENT_HW, PG_BATCH, PG_NSTMT };
+enum { PG_CLIENT = PG_NWRITE, PG_CLIENT_HW, PG_BATCH, PG_NSTMT };
 
 static const sqlsess_stmt_t stmts[PG_NSTMT] = {
     [SQLCORE_GET_ADDR] = {"get_addr", SEL "WHERE address = $1", 1, {PG_INT8OID}},
@@ -94,18 +94,20 @@ static int decode(sqlcore_t *s, const PGresult *r, int i, lease_t *out)
     return 0;
 }
 
-static int rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
+/* The rows of either table (told apart by their column count). */
+int pg_rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
 {
     const PGresult *r = sqlres_pg(res);
+    bool v6 = PQnfields(r) == SQLCORE_NCOLS6;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        if (!decode(s, r, i, &l) && !sqlcore_sink_put(k, &l))
+        if (!(v6 ? pg_decode6(s, r, i, &l) : decode(s, r, i, &l)) && !sqlcore_sink_put(k, &l))
             break;
     }
     return 0;
 }
 
-static int counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
+int pg_counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
 {
     const PGresult *r = sqlres_pg(res);
     int nrows = PQntuples(r);
@@ -267,8 +269,8 @@ static const sqlcore_table_t lease4 = {
     .stmts = stmts,
     .nstmts = PG_NSTMT,
     .lookup = lookup,
-    .rows = rows,
-    .counts = counts,
+    .rows = pg_rows,
+    .counts = pg_counts,
     .list_open = "{",
     .list_close = "}",
 };
@@ -282,5 +284,5 @@ static const sqlcore_driver_t pgsql = {
 
 int pgsql_open(const sqlcore_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
 {
-    return sqlcore_open(&pgsql, &lease4, NULL, cfg, out, err, errlen);
+    return sqlcore_open(&pgsql, &lease4, &pg_lease6, cfg, out, err, errlen);
 }

@@ -41,7 +41,6 @@ int sqlcore_bind(const lease_t *l, sqlparam_t *p, char addr[INET6_ADDRSTRLEN])
         p[10] = sqlp_text(l->user_context);
         return SQLCORE_NCOLS4;
     }
-    static const sqlparam_t null = {.type = SQLP_NULL};
     inet_ntop(AF_INET6, &l->addr.v6, addr, INET6_ADDRSTRLEN);
     p[0] = sqlp_text(addr);
     p[1] = sqlp_bytes(id, l->client_id_len);
@@ -55,11 +54,11 @@ int sqlcore_bind(const lease_t *l, sqlparam_t *p, char addr[INET6_ADDRSTRLEN])
     p[9] = sqlp_bool(l->fqdn_fwd);
     p[10] = sqlp_bool(l->fqdn_rev);
     p[11] = sqlp_text(l->hostname ? l->hostname : "");
-    p[12] = sqlp_bytes(hw, l->hwaddr_len);
-    p[13] = hw ? sqlp_int(l->hwtype) : null;
-    p[14] = hw ? sqlp_int(l->hwaddr_source) : null;
+    p[12] = sqlp_bytes(l->hwaddr, l->hwaddr_len); /* empty, not NULL, without one: as Kea 2.2 */
+    p[13] = sqlp_int(hw ? l->hwtype : 0);
+    p[14] = sqlp_int(hw ? l->hwaddr_source : 0);
     p[15] = sqlp_int(l->state);
-    p[16] = sqlp_text(l->user_context);
+    p[16] = sqlp_text(l->user_context ? l->user_context : ""); /* Kea 2.2 writes "" for none in lease6 */
     return SQLCORE_NCOLS6;
 }
 

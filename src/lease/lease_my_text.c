@@ -88,11 +88,24 @@ static void put_param(sqlsess_mytext_t *t, MYSQL *my, const sqlparam_t *p)
     }
 }
 
+/* sqlcore_bind() as Kea 2.2 writes lease6 in MySQL: without a hardware address its type and
+ * source NULL, and NULL for no user context (PostgreSQL: 0, 0 and ""). */
+static int my_bind(const lease_t *l, sqlparam_t *p, char addr[INET6_ADDRSTRLEN])
+{
+    int n = sqlcore_bind(l, p, addr);
+    if (l->family == LEASE_V6) {
+        if (!l->hwaddr_len)
+            p[13] = p[14] = (sqlparam_t){.type = SQLP_NULL};
+        p[16] = sqlp_text(l->user_context);
+    }
+    return n;
+}
+
 static void put_where(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w)
 {
     sqlparam_t p[SQLCORE_MAXCOLS];
     char addr[INET6_ADDRSTRLEN];
-    sqlcore_bind(&w->lease, p, addr);
+    my_bind(&w->lease, p, addr);
     puts_(t, " WHERE address = ");
     put_param(t, my, &p[0]);
     if (w->conditional) {
@@ -107,7 +120,7 @@ static void put_cols(sqlsess_mytext_t *t, MYSQL *my, const lease_t *l, bool set)
 {
     sqlparam_t p[SQLCORE_MAXCOLS];
     char addr[INET6_ADDRSTRLEN];
-    int n = sqlcore_bind(l, p, addr);
+    int n = my_bind(l, p, addr);
     const char *const *cols = l->family == LEASE_V6 ? sqlcore_cols6 : sqlcore_cols4;
     for (int c = set ? 1 : 0; c < n; c++) {
         if (c > (set ? 1 : 0))

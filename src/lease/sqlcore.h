@@ -98,9 +98,10 @@ typedef struct sqlcore_write {
  * state and user_context elsewhere, so statements name them): address (text, inet_ntop's form,
  * as Kea's IOAddress::toText), DUID, valid lifetime, expire, subnet, preferred lifetime, lease
  * type, IAID (PostgreSQL: INT, Kea stores the 32 bits as signed), prefix length, fqdn flags,
- * hostname ("" when absent), hardware address, its type and source (empty, 0, 0 without one, as
- * Kea 2.2 writes them), state, user context ("" when absent, as Kea 2.2 writes it in
- * lease6; verified against kea-dhcp6's rows by tests/integration/test_sql_lease6.py). */
+ * hostname ("" when absent), hardware address, its type and source (empty, 0, 0 without one), state, user context (""
+ * when absent): as Kea 2.2 writes lease6 in PostgreSQL; in MySQL it writes NULL for those
+ * (lease_my_text.c adjusts). Both verified against kea-dhcp6's rows by
+ * tests/integration/test_sql_lease6.py. */
 #define SQLCORE_COLS6 "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, "     \
                       "prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context"
 #define SQLCORE_NCOLS6 17

@@ -2,7 +2,7 @@
 rows written by Debian's kea-dhcp6 itself (perfdhcp -6 with IA_NA and IA_PD in network namespaces,
 and lease commands) read back through the store (nestor-admin lease-dump -6) field for field as
 Kea's lease6-get-all shows them; rows the store writes (nestor-admin lease-upload -6) read by
-kea-dhcp6 (lease6-get-all); lease6_stat as Kea's triggers keep it; stats-recount for v6."""
+kea-dhcp6 (lease6-get-all); lease6_stat as Kea's triggers keep it; stats-recount for v6. The same on MariaDB."""
 import json
 import os
 import shutil
@@ -11,8 +11,10 @@ import tempfile
 
 import pytest
 
+import mysqlserver
 import pgsqlserver
 from conftest import BUILD
+from test_mysql_leases import Kea as KeaMy
 from test_csv6_kea import HOOK, KEA6, PERFDHCP, Kea6, as_kea_shows, check, ipv6_up, perfdhcp
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
@@ -47,8 +49,8 @@ def fresh(pg):
     return name
 
 
-def admin(*args, db):
-    cmd = [ADMIN, args[0], "pgsql", "-h", "127.0.0.1", "-P", str(PORT), "-u", "kea", "-p", "kea", "-n", db,
+def admin(*args, db, backend="pgsql", port=PORT):
+    cmd = [ADMIN, args[0], backend, "-h", "127.0.0.1", "-P", str(port), "-u", "kea", "-p", "kea", "-n", db,
            *args[1:]]
     r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert "Sanitizer" not in r.stderr and "runtime error" not in r.stderr, r.stderr
@@ -149,3 +151,73 @@ def test_kea_rows_read_through_the_store_and_ours_read_by_kea(lan, pg, workdir):
     r = admin("stats-recount", db=db2)
     assert r.returncode == 0, r.stdout + r.stderr
     assert stat_rows(pg, db2) == counted_rows(pg, db2)
+
+
+# ---- MariaDB: Kea 2.2 runs outside the namespace over TCP (no socket parameter), so its rows
+# come from the lease commands ----------------------------------------------------------------
+
+MY_PORT = 3447
+
+
+@pytest.fixture(scope="module")
+def my():
+    yield from mysqlserver.serve(MY_PORT)
+
+
+def my_admin(*args, db):
+    return admin(*args, db=db, backend="mysql", port=MY_PORT)
+
+
+def my_fresh(my):
+    _n[0] += 1
+    name = my.create_database(f"l6my{_n[0]}")
+    r = my_admin("db-init", db=name)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return name
+
+
+def test_mysql_kea_rows_read_through_the_store_and_ours_read_by_kea(my, workdir):
+    db = my_fresh(my)
+    kea = KeaMy(my, db=db, family=6)
+    try:
+        leases = [{"ip-address": f"2001:db8:1::{i:x}", "duid": f"00:03:00:01:00:00:00:00:00:{i:02x}",
+                   "iaid": i * 1000003, "subnet-id": 7, "hw-address": f"0a:00:00:00:00:{i:02x}" if i % 2 else "",
+                   "hostname": "h,%d.example" % i if i % 3 else "", "valid-lft": 3000 + i,
+                   "preferred-lft": 2000 + i, "fqdn-fwd": bool(i % 3 and i % 2), "fqdn-rev": bool(i % 3 and i % 5),
+                   "user-context": {"n": i} if i % 4 == 0 else None, "state": 1 if i % 7 == 0 else 0}
+                  for i in range(1, 15)]
+        leases += [{"ip-address": f"2001:db8:80{i:02x}::", "type": "IA_PD", "prefix-len": 56 + i,
+                    "duid": "0a:0b:0c", "iaid": 4294967295 - i, "subnet-id": 7} for i in range(4)]
+        for l in leases:
+            r = kea.cmd("lease6-add", {k: v for k, v in l.items() if v not in ("", None)})
+            assert r["result"] == 0, (l, r)
+        theirs = kea.cmd("lease6-get-all")["arguments"]["leases"]
+    finally:
+        kea.stop()
+    assert len(theirs) == len(leases)
+    out = os.path.join(workdir, "dump.csv")
+    r = my_admin("lease-dump", "-6", "-o", out, "-y", db=db)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert shown(json.loads(check(out))["leases"]) == shown(theirs)
+
+    db2 = my_fresh(my)
+    r = my_admin("lease-upload", "-6", "-i", out, db=db2)
+    assert r.returncode == 0 and " 0 failed" in r.stdout, r.stdout + r.stderr
+    sel = ("SELECT address, hex(duid), valid_lifetime, unix_timestamp(expire), subnet_id, pref_lifetime, lease_type, "
+           "iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hex(hwaddr), hwtype, hwaddr_source, state, user_context "
+           "FROM lease6 ORDER BY address")
+    a, b = my.sql(sel, db=db2), my.sql(sel, db=db)
+    diff = sorted({(i, x[i], y[i]) for x, y in zip(a, b) for i in range(len(x)) if x[i] != y[i]}, key=str)
+    assert diff == [] and len(a) == len(b), diff[:8]
+    stat = "SELECT subnet_id, lease_type, state, leases FROM lease6_stat WHERE leases > 0 ORDER BY 1, 2, 3"
+    assert my.sql(stat, db=db2) == my.sql(stat, db=db)
+    kea2 = KeaMy(my, db=db2, family=6)
+    try:
+        back = kea2.cmd("lease6-get-all")["arguments"]["leases"]
+    finally:
+        kea2.stop()
+    assert shown(back) == shown(theirs)
+    my.sql("DELETE FROM lease6_stat", db=db2)
+    r = my_admin("stats-recount", db=db2)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert my.sql(stat, db=db2) == my.sql(stat, db=db)

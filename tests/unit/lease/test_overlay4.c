@@ -1,4 +1,5 @@
 /* overlay4's reads that do not wait for the queue: expired leases, counts, queued addresses. */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,11 +167,84 @@ static void test_counts_with_queued_writes(void **state)
     overlay4_fini(&o);
 }
 
+static int no_counts(void *ctx, lease_subnet_counts_t **out, size_t *n)
+{
+    (void)ctx;
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+
+/* One overlay holds both families: a v6 lease whose first address bytes equal a v4 address's
+ * is its own entry, answers by its key (type included), counts per family, subnet and type, and
+ * lists its address as text. */
+static void test_v6_beside_v4(void **state)
+{
+    (void)state;
+    overlay4_t o;
+    overlay4_init(&o, &lock);
+    overlay4_delta_t d4, d6, dpd;
+    lease_t v4, na, pd, got;
+    mk(&v4, 0x20010db8, 1, LEASE_STATE_DEFAULT, 500);
+    lease_init(&na, LEASE_V6);
+    inet_pton(AF_INET6, "2001:db8::1", &na.addr.v6);
+    na.subnet_id = 1;
+    na.valid_lft = 100;
+    na.cltt = 500;
+    lease_dup(&pd, &na);
+    inet_pton(AF_INET6, "2001:db8:8000::", &pd.addr.v6);
+    pd.type = LEASE6_PD;
+    pd.prefix_len = 56;
+    pthread_mutex_lock(&lock);
+    put(&o, OVERLAY4_ADD, &v4, NULL, &d4);
+    put(&o, OVERLAY4_ADD, &na, NULL, &d6);
+    put(&o, OVERLAY4_ADD, &pd, NULL, &dpd);
+    pthread_mutex_unlock(&lock);
+    lease_key_t k = lease_key_of(&na);
+    assert_int_equal(overlay4_addr(&o, &k, &got), 1);
+    assert_int_equal(got.family, LEASE_V6);
+    lease_free(&got);
+    k.type = LEASE6_TA;
+    assert_int_equal(overlay4_addr(&o, &k, &got), 0); /* another type: not known here */
+    k = lease_key_of(&v4);
+    assert_int_equal(overlay4_addr(&o, &k, &got), 1);
+    assert_int_equal(got.family, LEASE_V4);
+    lease_free(&got);
+
+    lease_subnet_counts_t *c;
+    size_t n;
+    assert_int_equal(overlay4_counts(&o, LEASE_V6, no_counts, NULL, &c, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(c[0].subnet_id == 1 && c[0].type == LEASE6_NA && c[0].assigned == 1);
+    assert_true(c[1].subnet_id == 1 && c[1].type == LEASE6_PD && c[1].assigned == 1);
+    free(c);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, no_counts, NULL, &c, &n), 0);
+    assert_true(n == 1 && c[0].type == 0 && c[0].assigned == 1);
+    free(c);
+
+    char *q = overlay4_queued_list(&o, LEASE_V6, "{", "}");
+    assert_true(!strcmp(q, "{2001:db8:8000::,2001:db8::1}") || !strcmp(q, "{2001:db8::1,2001:db8:8000::}"));
+    free(q);
+    q = overlay4_queued_list(&o, LEASE_V4, "", "");
+    assert_string_equal(q, "536939960");
+    free(q);
+    lease_list_t exp = {0};
+    overlay4_expired(&o, LEASE_V6, &exp, 1000, 0);
+    assert_int_equal(exp.count, 2);
+    assert_int_equal(exp.items[0].family, LEASE_V6);
+    lease_list_free(&exp);
+    lease_t *all[] = {&v4, &na, &pd};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        lease_free(all[i]);
+    overlay4_fini(&o);
+}
+
 int test_overlay4_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expired_merge),
         cmocka_unit_test(test_counts_with_queued_writes),
+        cmocka_unit_test(test_v6_beside_v4),
     };
     return cmocka_run_group_tests_name("overlay4", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* nestor-admin lease-dump and lease-upload: leases between an SQL database and a file in Kea's
  * memfile CSV format (see admin.h). Both go through the backend's lease store, so they read and
  * write exactly what the servers do. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,9 +13,24 @@
 #include "admin/admin.h"
 #include "common/errcode.h"
 #include "common/util.h"
-#include "lease/csv4.h"
+#include "lease/memfile_int.h"
 
 #define PAGE 1000
+
+/* The CSV dialect of the family (-4 or -6): Kea's lease4 or lease6 memfile rows. */
+static const memfile_csv_t *csv_of(const admin_opts_t *o)
+{
+    return o->family == 6 ? &memfile_csv6 : &memfile_csv4;
+}
+
+static void key_text(const lease_t *l, char text[INET6_ADDRSTRLEN])
+{
+    uint32_t a = l->addr.v4;
+    if (l->family == LEASE_V6)
+        inet_ntop(AF_INET6, &l->addr.v6, text, INET6_ADDRSTRLEN);
+    else
+        snprintf(text, INET6_ADDRSTRLEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
 
 static void progress(const char *what, size_t n, bool done)
 {
@@ -46,10 +62,6 @@ static bool may_write(const admin_opts_t *o)
 static int open_store(const admin_backend_t *b, const admin_opts_t *o, lease_store_t **st)
 {
     char err[768];
-    if (o->family != 4) {
-        fprintf(stderr, "nestor-admin: DHCPv6 leases are not supported yet (-4 only)\n");
-        return 1;
-    }
     if (!b->open_store) {
         fprintf(stderr, "nestor-admin: lease commands are not available for %s in this build\n", b->name);
         return 1;
@@ -81,9 +93,10 @@ int admin_lease_dump(const admin_backend_t *b, const admin_opts_t *o)
         st->ops->close(st);
         return 1;
     }
-    fputs(CSV4_HEADER "\n", f);
+    const memfile_csv_t *csv = csv_of(o);
+    fprintf(f, "%s\n", csv->header);
     size_t total = 0;
-    lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = PAGE}; /* from the first */
+    lease_query_t q = {.family = csv->family, .by = LEASE_BY_PAGE, .limit = PAGE}; /* from the first */
     int rc = 0;
     for (;;) {
         lease_list_t page = {0};
@@ -94,8 +107,9 @@ int admin_lease_dump(const admin_backend_t *b, const admin_opts_t *o)
             break;
         }
         for (size_t i = 0; i < page.count; i++) {
-            char *buf = xmalloc(csv4_row_max_len(&page.items[i]));
-            int n = csv4_format_row(&page.items[i], buf, csv4_row_max_len(&page.items[i]));
+            size_t cap = csv->row_max_len(&page.items[i]);
+            char *buf = xmalloc(cap);
+            int n = csv->format_row(&page.items[i], buf, cap);
             if (n > 0)
                 fwrite(buf, 1, (size_t)n, f);
             free(buf);
@@ -118,7 +132,7 @@ int admin_lease_dump(const admin_backend_t *b, const admin_opts_t *o)
         return 1;
     }
     progress("dumped", total, true);
-    printf("lease4 successfully dumped to %s (%zu lease(s))\n", o->output, total);
+    printf("lease%d successfully dumped to %s (%zu lease(s))\n", o->family == 6 ? 6 : 4, o->output, total);
     return 0;
 }
 
@@ -128,11 +142,20 @@ typedef struct up_row {
     size_t seq;
 } up_row_t;
 
+/* By address (v6: whatever the type, as Kea keeps a v6 address unique), then file order. */
+static int same_addr(const lease_t *x, const lease_t *y)
+{
+    lease_key_t a = lease_key_of(x), b = lease_key_of(y);
+    a.type = b.type = 0;
+    return lease_key_cmp(&a, &b);
+}
+
 static int by_addr_then_seq(const void *a, const void *b)
 {
     const up_row_t *x = a, *y = b;
-    if (x->lease.addr.v4 != y->lease.addr.v4)
-        return x->lease.addr.v4 < y->lease.addr.v4 ? -1 : 1;
+    int c = same_addr(&x->lease, &y->lease);
+    if (c)
+        return c;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -158,7 +181,8 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
     char *line = NULL, err[512];
     size_t cap = 0, n = 0, rcap = 0, bad = 0;
     up_row_t *rows = NULL;
-    csv4_schema_t schema;
+    const memfile_csv_t *csv = csv_of(o);
+    csv_schema_t schema;
     unsigned lineno = 0;
     int rc = 0;
     ssize_t len;
@@ -167,8 +191,8 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = 0;
         if (lineno == 1) {
-            if (csv4_parse_header(line, &schema, err, sizeof err)) {
-                fprintf(stderr, "nestor-admin: %s is not a lease4 CSV file: %s\n", o->input, err);
+            if (csv_parse_header(csv->dialect, line, &schema, err, sizeof err)) {
+                fprintf(stderr, "nestor-admin: %s is not a %s CSV file: %s\n", o->input, csv->dialect->what, err);
                 rc = 1;
                 break;
             }
@@ -178,7 +202,8 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
             continue;
         lease_t l;
         bool del;
-        if (csv4_parse_row(&schema, line, lineno, &l, &del, err, sizeof err)) {
+        err[0] = 0;
+        if (csv->parse_row(&schema, line, lineno, &l, &del, err, sizeof err)) {
             fprintf(stderr, "nestor-admin: %s: skipped: %s\n", o->input, err);
             bad++;
             continue;
@@ -202,10 +227,11 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
         /* As kea-lfc: the last row of an address wins, and a zero lifetime deletes it. */
         qsort(rows, n, sizeof *rows, by_addr_then_seq);
         for (size_t i = 0; i < n; i++) {
-            if (i + 1 < n && rows[i + 1].lease.addr.v4 == rows[i].lease.addr.v4)
+            if (i + 1 < n && !same_addr(&rows[i + 1].lease, &rows[i].lease))
                 continue;
             lease_t old;
-            bool exists = lease_store_get4(st, rows[i].lease.addr.v4, &old) == 0;
+            lease_key_t key = lease_key_of(&rows[i].lease);
+            bool exists = st->ops->get(st, &key, &old) == 0;
             int r = 0;
             if (rows[i].del) {
                 if (exists) {
@@ -220,9 +246,9 @@ int admin_lease_upload(const admin_backend_t *b, const admin_opts_t *o)
             if (exists)
                 lease_free(&old);
             if (r) {
-                fprintf(stderr, "nestor-admin: lease %u.%u.%u.%u refused: %s\n", rows[i].lease.addr.v4 >> 24,
-                        (rows[i].lease.addr.v4 >> 16) & 255, (rows[i].lease.addr.v4 >> 8) & 255,
-                        rows[i].lease.addr.v4 & 255, nst_strerror(r));
+                char text[INET6_ADDRSTRLEN];
+                key_text(&rows[i].lease, text);
+                fprintf(stderr, "nestor-admin: lease %s refused: %s\n", text, nst_strerror(r));
                 atomic_fetch_add(&up_failed, 1);
             }
             if ((written + removed) % PAGE == 0)

@@ -64,7 +64,7 @@ typedef struct sqlsess_stmt {
     const char *name;          /* PostgreSQL's prepared-statement name; messages */
     const char *sql;           /* NULL: an unused slot, not prepared */
     int n;                     /* PostgreSQL: the parameters declared in types */
-    unsigned types[12];        /* PostgreSQL type OIDs: the width binary integers are sent in */
+    unsigned types[20];        /* PostgreSQL type OIDs: the width binary integers are sent in */
     bool write;                /* not prepared on a read-only database */
 } sqlsess_stmt_t;
 

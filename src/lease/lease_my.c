@@ -32,7 +32,7 @@ static sqlsess_stmt_t stmts[MY_NSTMT] = {
                                       "NOT FIND_IN_SET(address, ?)"},
     [SQLCORE_WIPE_ALL] = {"wipe_all", "DELETE FROM lease4"},
     [SQLCORE_WIPE_SUB] = {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = ?"},
-    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
+    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, 0, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
                                   "leases > 0 ORDER BY subnet_id"},
     /* index lookups by (client_id, subnet_id), (hwaddr, subnet_id) and the requested address, in
      * one round trip */
@@ -76,8 +76,7 @@ typedef struct row {
     my_bool nul[SQLCORE_NCOLS4];
 } row_t;
 
-/* A result column of type bound to size bytes at buf (size 0: fetched later by col_text). */
-static void bind_out(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsigned long size, bool is_unsigned)
+void my_bind_out(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsigned long size, bool is_unsigned)
 {
     b->buffer_type = type;
     b->buffer = buf;
@@ -88,17 +87,17 @@ static void bind_out(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsig
 static int row_bind(MYSQL_STMT *st, row_t *r)
 {
     memset(r, 0, sizeof *r);
-    bind_out(&r->b[0], MYSQL_TYPE_LONG, &r->addr, 0, true);
-    bind_out(&r->b[1], MYSQL_TYPE_BLOB, r->hw, sizeof r->hw, false);
-    bind_out(&r->b[2], MYSQL_TYPE_BLOB, r->cid, sizeof r->cid, false);
-    bind_out(&r->b[3], MYSQL_TYPE_LONG, &r->valid, 0, true);
-    bind_out(&r->b[4], MYSQL_TYPE_TIMESTAMP, &r->expire, sizeof r->expire, false);
-    bind_out(&r->b[5], MYSQL_TYPE_LONG, &r->subnet, 0, true);
-    bind_out(&r->b[6], MYSQL_TYPE_TINY, &r->fwd, 0, false);
-    bind_out(&r->b[7], MYSQL_TYPE_TINY, &r->rev, 0, false);
-    bind_out(&r->b[8], MYSQL_TYPE_STRING, r->host, sizeof r->host, false);
-    bind_out(&r->b[9], MYSQL_TYPE_LONG, &r->state, 0, true);
-    bind_out(&r->b[10], MYSQL_TYPE_STRING, NULL, 0, false);
+    my_bind_out(&r->b[0], MYSQL_TYPE_LONG, &r->addr, 0, true);
+    my_bind_out(&r->b[1], MYSQL_TYPE_BLOB, r->hw, sizeof r->hw, false);
+    my_bind_out(&r->b[2], MYSQL_TYPE_BLOB, r->cid, sizeof r->cid, false);
+    my_bind_out(&r->b[3], MYSQL_TYPE_LONG, &r->valid, 0, true);
+    my_bind_out(&r->b[4], MYSQL_TYPE_TIMESTAMP, &r->expire, sizeof r->expire, false);
+    my_bind_out(&r->b[5], MYSQL_TYPE_LONG, &r->subnet, 0, true);
+    my_bind_out(&r->b[6], MYSQL_TYPE_TINY, &r->fwd, 0, false);
+    my_bind_out(&r->b[7], MYSQL_TYPE_TINY, &r->rev, 0, false);
+    my_bind_out(&r->b[8], MYSQL_TYPE_STRING, r->host, sizeof r->host, false);
+    my_bind_out(&r->b[9], MYSQL_TYPE_LONG, &r->state, 0, true);
+    my_bind_out(&r->b[10], MYSQL_TYPE_STRING, NULL, 0, false);
     for (int i = 0; i < SQLCORE_NCOLS4; i++) {
         r->b[i].is_null = &r->nul[i];
         r->b[i].length = &r->len[i];
@@ -106,26 +105,28 @@ static int row_bind(MYSQL_STMT *st, row_t *r)
     return mysql_stmt_bind_result(st, r->b) ? NST_EIO : 0;
 }
 
-/* A text column of the current row, whatever its length (NULL when SQL NULL or empty). */
-static char *col_text(MYSQL_STMT *st, row_t *r, unsigned col)
+/* A text column of the current row bound in b, whatever its length (NULL when SQL NULL or
+ * empty). */
+char *my_col_text(MYSQL_STMT *st, const MYSQL_BIND *b, unsigned col)
 {
-    if (r->nul[col] || !r->len[col])
+    unsigned long len = *b[col].length;
+    if (*b[col].is_null || !len)
         return NULL;
-    if (r->len[col] <= r->b[col].buffer_length)
-        return xstrndup(r->b[col].buffer, r->len[col]);
-    char *buf = xmalloc(r->len[col] + 1);
-    MYSQL_BIND b;
+    if (len <= b[col].buffer_length)
+        return xstrndup(b[col].buffer, len);
+    char *buf = xmalloc(len + 1);
+    MYSQL_BIND one;
     unsigned long got = 0;
-    memset(&b, 0, sizeof b);
-    b.buffer_type = MYSQL_TYPE_STRING;
-    b.buffer = buf;
-    b.buffer_length = r->len[col];
-    b.length = &got;
-    if (mysql_stmt_fetch_column(st, &b, col, 0)) {
+    memset(&one, 0, sizeof one);
+    one.buffer_type = MYSQL_TYPE_STRING;
+    one.buffer = buf;
+    one.buffer_length = len;
+    one.length = &got;
+    if (mysql_stmt_fetch_column(st, &one, col, 0)) {
         free(buf);
         return NULL;
     }
-    buf[got < r->len[col] ? got : r->len[col]] = 0;
+    buf[got < len ? got : len] = 0;
     return buf;
 }
 
@@ -137,7 +138,7 @@ static int next_row(sqlcore_t *s, MYSQL_STMT *st, row_t *r, lease_t *out)
     const char *null;
     while ((f = mysql_stmt_fetch(st)) != MYSQL_NO_DATA && f != 1 &&
            (null = r->nul[3] ? "valid_lifetime" : r->nul[4] ? "expire" : r->nul[5] ? "subnet_id" : NULL))
-        sqlcore_row_skipped(s, r->addr, null);
+        sqlcore_row_skipped(s, &(lease_key_t){.family = LEASE_V4, .addr.v4 = r->addr}, null);
     if (f == MYSQL_NO_DATA)
         return 0;
     if (f == 1)
@@ -157,9 +158,9 @@ static int next_row(sqlcore_t *s, MYSQL_STMT *st, row_t *r, lease_t *out)
     out->subnet_id = r->subnet;
     out->fqdn_fwd = !r->nul[6] && r->fwd;
     out->fqdn_rev = !r->nul[7] && r->rev;
-    out->hostname = col_text(st, r, 8);
+    out->hostname = my_col_text(st, r->b, 8);
     out->state = r->nul[9] ? 0 : r->state;
-    out->user_context = col_text(st, r, 10);
+    out->user_context = my_col_text(st, r->b, 10);
     return 1;
 }
 
@@ -174,26 +175,27 @@ static int rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
     return got < 0 ? NST_EIO : 0;
 }
 
-static int counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
+int my_counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
 {
     MYSQL_STMT *stmt = sqlres_my(res);
-    uint32_t sub = 0, state = 0;
+    uint32_t sub = 0, type = 0, state = 0;
     int64_t leases = 0;
-    my_bool nul[3];
-    MYSQL_BIND b[3];
+    my_bool nul[4];
+    MYSQL_BIND b[4];
     memset(b, 0, sizeof b);
-    bind_out(&b[0], MYSQL_TYPE_LONG, &sub, 0, true);
-    bind_out(&b[1], MYSQL_TYPE_LONG, &state, 0, true);
-    bind_out(&b[2], MYSQL_TYPE_LONGLONG, &leases, 0, false);
-    for (int i = 0; i < 3; i++)
+    my_bind_out(&b[0], MYSQL_TYPE_LONG, &sub, 0, true);
+    my_bind_out(&b[1], MYSQL_TYPE_LONG, &type, 0, true);
+    my_bind_out(&b[2], MYSQL_TYPE_LONG, &state, 0, true);
+    my_bind_out(&b[3], MYSQL_TYPE_LONGLONG, &leases, 0, false);
+    for (int i = 0; i < 4; i++)
         b[i].is_null = &nul[i];
     size_t nrows = (size_t)mysql_stmt_num_rows(stmt);
     lease_subnet_counts_t *c = xcalloc(nrows + 1, sizeof *c);
     size_t k = 0;
     int f = mysql_stmt_bind_result(stmt, b) ? 1 : 0;
     while (!f && k <= nrows && (f = mysql_stmt_fetch(stmt)) == 0)
-        if (!nul[0] && !nul[1] && !nul[2])
-            sqlcore_count_row(c, &k, sub, state, leases);
+        if (!nul[0] && !nul[1] && !nul[2] && !nul[3])
+            sqlcore_count_row(c, &k, sub, type, state, leases);
     if (f == 1) {
         free(c);
         return NST_EIO;
@@ -239,11 +241,12 @@ static int lookup(sqlbatch4_req_t *const *reqs, size_t n, int *stmt, sqlparam_t 
 
 static const sqlcore_table_t lease4 = {
     .family = LEASE_V4,
+    .name = "lease4",
     .stmts = stmts,
     .nstmts = MY_NSTMT,
     .lookup = lookup,
     .rows = rows,
-    .counts = counts,
+    .counts = my_counts,
     .list_open = "",
     .list_close = "",
 };
@@ -260,5 +263,5 @@ int mysql_open(const sqlcore_config_t *cfg, lease_store_t **out, char *err, size
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, build_batch_sql);
-    return sqlcore_open(&mysql, &lease4, cfg, out, err, errlen);
+    return sqlcore_open(&mysql, &lease4, &my_lease6, cfg, out, err, errlen);
 }

@@ -10,6 +10,15 @@
  * session (MY_JSON_KEA), 0 (MY_JSON_OFF) or not known after a failed query. */
 enum { MY_JSON_KEA, MY_JSON_OFF, MY_JSON_UNKNOWN };
 
+/* lease_my.c */
+/* A result column of type bound to size bytes at buf (size 0: fetched later by my_col_text). */
+void my_bind_out(MYSQL_BIND *b, enum enum_field_types type, void *buf, unsigned long size, bool is_unsigned);
+char *my_col_text(MYSQL_STMT *st, const MYSQL_BIND *b, unsigned col);
+int my_counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n);
+
+/* lease_my6.c */
+extern const sqlcore_table_t my_lease6;
+
 /* lease_my_write.c */
 int my_commit(sqlcore_t *s, sqlsess_conn_t *c, sqlcore_write_t *batch, char *err, size_t errlen);
 int my_commit_setup(sqlsess_conn_t *c, char *err, size_t errlen);

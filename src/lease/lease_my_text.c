@@ -29,12 +29,6 @@ static void put(sqlsess_mytext_t *t, const char *s, size_t n)
 
 static void puts_(sqlsess_mytext_t *t, const char *s) { put(t, s, strlen(s)); }
 
-static void putu(sqlsess_mytext_t *t, unsigned long long v)
-{
-    char n[24];
-    put(t, n, (size_t)snprintf(n, sizeof n, "%llu", v));
-}
-
 static void put_hex(sqlsess_mytext_t *t, const uint8_t *p, size_t n)
 {
     if (!n) {
@@ -94,27 +88,45 @@ static void put_param(sqlsess_mytext_t *t, MYSQL *my, const sqlparam_t *p)
     }
 }
 
-static void put_where(sqlsess_mytext_t *t, const sqlcore_write_t *w)
+/* sqlcore_bind() as Kea 2.2 writes lease6 in MySQL: without a hardware address its type and
+ * source NULL, and NULL for no user context (PostgreSQL: 0, 0 and ""). */
+static int my_bind(const lease_t *l, sqlparam_t *p, char addr[INET6_ADDRSTRLEN])
 {
+    int n = sqlcore_bind(l, p, addr);
+    if (l->family == LEASE_V6) {
+        if (!l->hwaddr_len)
+            p[13] = p[14] = (sqlparam_t){.type = SQLP_NULL};
+        p[16] = sqlp_text(l->user_context);
+    }
+    return n;
+}
+
+static void put_where(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w)
+{
+    sqlparam_t p[SQLCORE_MAXCOLS];
+    char addr[INET6_ADDRSTRLEN];
+    my_bind(&w->lease, p, addr);
     puts_(t, " WHERE address = ");
-    putu(t, w->lease.addr.v4);
+    put_param(t, my, &p[0]);
     if (w->conditional) {
         puts_(t, " AND expire = ");
         put_time(t, w->cond_expire);
     }
 }
 
-/* The columns of l after address: values only (set false, for an INSERT's row) or "column = value"
- * (for an UPDATE's SET). */
+/* The columns of l: values only (set false, for an INSERT's row) or "column = value" after the
+ * address (for an UPDATE's SET). */
 static void put_cols(sqlsess_mytext_t *t, MYSQL *my, const lease_t *l, bool set)
 {
-    sqlparam_t p[SQLCORE_NCOLS4];
-    sqlcore_bind4(l, p);
-    for (unsigned c = 1; c < SQLCORE_NCOLS4; c++) {
-        if (c > 1)
+    sqlparam_t p[SQLCORE_MAXCOLS];
+    char addr[INET6_ADDRSTRLEN];
+    int n = my_bind(l, p, addr);
+    const char *const *cols = l->family == LEASE_V6 ? sqlcore_cols6 : sqlcore_cols4;
+    for (int c = set ? 1 : 0; c < n; c++) {
+        if (c > (set ? 1 : 0))
             puts_(t, ", ");
         if (set) {
-            puts_(t, sqlcore_cols4[c]);
+            puts_(t, cols[c]);
             puts_(t, " = ");
         }
         put_param(t, my, &p[c]);
@@ -123,11 +135,10 @@ static void put_cols(sqlsess_mytext_t *t, MYSQL *my, const lease_t *l, bool set)
 
 void my_text_insert(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w, unsigned count)
 {
-    puts_(t, "INSERT INTO lease4 (" SQLCORE_COLS4 ") VALUES ");
+    bool v6 = w->lease.family == LEASE_V6;
+    puts_(t, v6 ? "INSERT INTO lease6 (" SQLCORE_COLS6 ") VALUES " : "INSERT INTO lease4 (" SQLCORE_COLS4 ") VALUES ");
     for (unsigned i = 0; i < count; i++, w = w->next) {
         puts_(t, i ? ", (" : "(");
-        putu(t, w->lease.addr.v4);
-        puts_(t, ", ");
         put_cols(t, my, &w->lease, false);
         puts_(t, ")");
     }
@@ -140,13 +151,17 @@ void my_text_write(sqlsess_mytext_t *t, MYSQL *my, const sqlcore_write_t *w)
         my_text_insert(t, my, w, 1);
         return;
     }
+    const char *table = w->lease.family == LEASE_V6 ? "lease6" : "lease4";
     if (w->kind == OVERLAY4_DEL) {
-        puts_(t, "DELETE FROM lease4");
+        puts_(t, "DELETE FROM ");
+        puts_(t, table);
     } else {
-        puts_(t, "UPDATE lease4 SET ");
+        puts_(t, "UPDATE ");
+        puts_(t, table);
+        puts_(t, " SET ");
         put_cols(t, my, &w->lease, true);
     }
-    put_where(t, w);
+    put_where(t, my, w);
     puts_(t, ";");
 }
 

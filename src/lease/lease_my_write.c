@@ -22,10 +22,11 @@ int my_check(sqlcore_t *s, const lease_t *l)
     struct tm tm;
     if (gmtime_r(&t, &tm))
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    uint32_t a = l->addr.v4;
-    sqlcore_report(s, 3, "EXPIRE_OUT_OF_RANGE",
-                   "lease for %u.%u.%u.%u not written: it would expire at %s (cltt %lld + valid-lft %u), %s", a >> 24,
-                   (a >> 16) & 255, (a >> 8) & 255, a & 255, when, (long long)l->cltt, l->valid_lft,
+    lease_key_t key = lease_key_of(l);
+    char a[INET6_ADDRSTRLEN];
+    sqlcore_key_text(&key, a);
+    sqlcore_report(s, 3, "EXPIRE_OUT_OF_RANGE", "lease for %s not written: it would expire at %s (cltt %lld + valid-lft %u), %s",
+                   a, when, (long long)l->cltt, l->valid_lft,
                    e < 1 ? "before 1970-01-01 00:00:01 UTC, the earliest time a MySQL TIMESTAMP holds"
                          : "after 2038-01-19 03:14:07 UTC, the latest time a MySQL TIMESTAMP holds");
     return NST_ERANGE;

@@ -1,5 +1,5 @@
 /* PostgreSQL lease store: the lease4 table in PostgreSQL's dialect (see lease_pg.h). */
-#include "lease/lease_pg.h"
+#include "lease/lease_pg_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
                   PG_BOOLOID, PG_VARCHAROID, PG_INT8OID, PG_TEXTOID
 
 /* This dialect's statements after the common ones. */
-enum { PG_INS = SQLCORE_NSTMT, PG_UPD, PG_UPD_ANY, PG_DEL, PG_DEL_ANY, PG_CLIENT, PG_CLIENT_HW, PG_BATCH, PG_NSTMT };
+enum { PG_CLIENT = PG_NWRITE, PG_CLIENT_HW, PG_BATCH, PG_NSTMT };
 
 static const sqlsess_stmt_t stmts[PG_NSTMT] = {
     [SQLCORE_GET_ADDR] = {"get_addr", SEL "WHERE address = $1", 1, {PG_INT8OID}},
@@ -33,7 +33,7 @@ static const sqlsess_stmt_t stmts[PG_NSTMT] = {
                           {PG_TIMESTAMPTZOID, PG_INT8ARRAYOID}},
     [SQLCORE_WIPE_ALL] = {"wipe_all", "DELETE FROM lease4", 0, {0}},
     [SQLCORE_WIPE_SUB] = {"wipe_sub", "DELETE FROM lease4 WHERE subnet_id = $1", 1, {PG_INT8OID}},
-    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
+    [SQLCORE_COUNTS] = {"counts", "SELECT subnet_id, 0::int8, state, leases FROM lease4_stat WHERE state IN (0, 1) AND "
                                   "leases > 0 ORDER BY subnet_id", 0, {0}},
     [PG_INS] = {"ins", "INSERT INTO lease4 (" SQLCORE_COLS4 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                        "ON CONFLICT (address) DO NOTHING", 11, {COL_TYPES}},
@@ -63,7 +63,8 @@ static int decode(sqlcore_t *s, const PGresult *r, int i, lease_t *out)
                        : !pg_col_int8(r, i, 5, &subnet)    ? "subnet_id"
                                                            : NULL;
     if (null) {
-        sqlcore_row_skipped(s, (uint32_t)addr, null);
+        lease_key_t key = lease_key4((uint32_t)addr);
+        sqlcore_row_skipped(s, &key, null);
         return NST_EINVAL;
     }
     pg_col_int8(r, i, 9, &state);
@@ -93,27 +94,30 @@ static int decode(sqlcore_t *s, const PGresult *r, int i, lease_t *out)
     return 0;
 }
 
-static int rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
+/* The rows of either table (told apart by their column count). */
+int pg_rows(sqlcore_t *s, const sqlres_t *res, sqlcore_sink_t *k)
 {
     const PGresult *r = sqlres_pg(res);
+    bool v6 = PQnfields(r) == SQLCORE_NCOLS6;
     for (int i = 0; i < PQntuples(r); i++) {
         lease_t l;
-        if (!decode(s, r, i, &l) && !sqlcore_sink_put(k, &l))
+        if (!(v6 ? pg_decode6(s, r, i, &l) : decode(s, r, i, &l)) && !sqlcore_sink_put(k, &l))
             break;
     }
     return 0;
 }
 
-static int counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
+int pg_counts(const sqlres_t *res, lease_subnet_counts_t **out, size_t *n)
 {
     const PGresult *r = sqlres_pg(res);
     int nrows = PQntuples(r);
     lease_subnet_counts_t *c = xcalloc((size_t)nrows + 1, sizeof *c);
     size_t k = 0;
     for (int i = 0; i < nrows; i++) {
-        int64_t subnet, state, leases;
-        if (pg_col_int8(r, i, 0, &subnet) && pg_col_int8(r, i, 1, &state) && pg_col_int8(r, i, 2, &leases))
-            sqlcore_count_row(c, &k, (uint32_t)subnet, state, leases); /* a NULL count counts nothing */
+        int64_t subnet, type, state, leases;
+        if (pg_col_int8(r, i, 0, &subnet) && pg_col_int8(r, i, 1, &type) && pg_col_int8(r, i, 2, &state) &&
+            pg_col_int8(r, i, 3, &leases))
+            sqlcore_count_row(c, &k, (uint32_t)subnet, type, state, leases); /* a NULL count counts nothing */
     }
     *out = c;
     *n = k;
@@ -182,16 +186,18 @@ static int lookup(sqlbatch4_req_t *const *reqs, size_t n, int *stmt, sqlparam_t 
 /* Sends one write of a pipelined batch. */
 static int send_write(sqlcore_t *s, PGconn *c, const sqlcore_write_t *w)
 {
-    sqlparam_t p[SQLCORE_NCOLS4 + 1];
-    sqlcore_bind4(&w->lease, p);
+    sqlparam_t p[SQLCORE_MAXCOLS + 1];
+    char addr[INET6_ADDRSTRLEN];
+    int n = sqlcore_bind(&w->lease, p, addr), f = w->lease.family;
     if (w->kind == OVERLAY4_DEL) {
         p[1] = sqlp_time(w->cond_expire);
-        return sqlsess_pg_send(&s->sess, c, w->conditional ? PG_DEL : PG_DEL_ANY, p, w->conditional ? 2 : 1);
+        return sqlsess_pg_send(&s->sess, c, sqlcore_stmt(s, f, w->conditional ? PG_DEL : PG_DEL_ANY), p,
+                               w->conditional ? 2 : 1);
     }
     bool cond = w->kind == OVERLAY4_UPDATE && w->conditional;
-    p[SQLCORE_NCOLS4] = sqlp_time(w->cond_expire);
-    return sqlsess_pg_send(&s->sess, c, w->kind == OVERLAY4_ADD ? PG_INS : cond ? PG_UPD : PG_UPD_ANY, p,
-                           cond ? SQLCORE_NCOLS4 + 1 : SQLCORE_NCOLS4);
+    p[n] = sqlp_time(w->cond_expire);
+    return sqlsess_pg_send(&s->sess, c, sqlcore_stmt(s, f, w->kind == OVERLAY4_ADD ? PG_INS : cond ? PG_UPD : PG_UPD_ANY),
+                           p, cond ? n + 1 : n);
 }
 
 /* Reads the result of one pipelined statement: its status, and rows affected. */
@@ -259,11 +265,12 @@ static int commit(sqlcore_t *s, sqlsess_conn_t *conn, sqlcore_write_t *batch, ch
 
 static const sqlcore_table_t lease4 = {
     .family = LEASE_V4,
+    .name = "lease4",
     .stmts = stmts,
     .nstmts = PG_NSTMT,
     .lookup = lookup,
-    .rows = rows,
-    .counts = counts,
+    .rows = pg_rows,
+    .counts = pg_counts,
     .list_open = "{",
     .list_close = "}",
 };
@@ -277,5 +284,5 @@ static const sqlcore_driver_t pgsql = {
 
 int pgsql_open(const sqlcore_config_t *cfg, lease_store_t **out, char *err, size_t errlen)
 {
-    return sqlcore_open(&pgsql, &lease4, cfg, out, err, errlen);
+    return sqlcore_open(&pgsql, &lease4, &pg_lease6, cfg, out, err, errlen);
 }

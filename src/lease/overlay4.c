@@ -23,9 +23,15 @@ void overlay4_fini(overlay4_t *o)
     o->list = NULL;
 }
 
-static unsigned bucket(uint32_t addr)
+static unsigned bucket(const lease_key_t *k)
 {
-    return (addr * 2654435761u) >> 20; /* 12 bits */
+    uint32_t h = k->addr.v4;
+    if (k->family == LEASE_V6) {
+        h = 2166136261u ^ k->type;
+        for (int i = 0; i < 16; i++)
+            h = (h ^ k->addr.v6.s6_addr[i]) * 16777619u;
+    }
+    return (h * 2654435761u) >> 20; /* 12 bits */
 }
 
 /* ---- the client indexes: [0] by client-id, [1] by hardware address, of present leases ---- */
@@ -44,9 +50,11 @@ static const uint8_t *client_id_of(const lease_t *l, int kind, size_t *len)
     return kind ? l->hwaddr : l->client_id;
 }
 
+/* Only v4 leases are indexed by client: v6 clients are looked up by DUID and IAID in the
+ * database (the overlay answers v6 lookups by key). */
 static void client_link(overlay4_t *o, overlay4_entry_t *p)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && p->lease.family == LEASE_V4; k++) {
         size_t len;
         const uint8_t *id = client_id_of(&p->lease, k, &len);
         if (!len)
@@ -59,7 +67,7 @@ static void client_link(overlay4_t *o, overlay4_entry_t *p)
 
 static void client_unlink(overlay4_t *o, overlay4_entry_t *p)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && p->lease.family == LEASE_V4; k++) {
         size_t len;
         const uint8_t *id = client_id_of(&p->lease, k, &len);
         if (!len)
@@ -83,22 +91,22 @@ static bool client_match(const lease_t *l, const overlay4_key_t *k)
 /* ---- entries by address ------------------------------------------------------------------ */
 
 /* The owner holds the lock. */
-overlay4_entry_t *overlay4_find(overlay4_t *o, uint32_t addr)
+overlay4_entry_t *overlay4_find(overlay4_t *o, const lease_key_t *key)
 {
-    for (overlay4_entry_t *p = o->buckets[bucket(addr)]; p; p = p->next)
-        if (p->addr == addr)
+    for (overlay4_entry_t *p = o->buckets[bucket(key)]; p; p = p->next)
+        if (!lease_key_cmp(&p->key, key))
             return p;
     return NULL;
 }
 
-overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, uint32_t addr)
+overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, const lease_key_t *key)
 {
-    overlay4_entry_t *p = overlay4_find(o, addr);
+    overlay4_entry_t *p = overlay4_find(o, key);
     if (p)
         return p;
     p = xcalloc(1, sizeof *p);
-    p->addr = addr;
-    unsigned b = bucket(addr);
+    p->key = *key;
+    unsigned b = bucket(key);
     p->next = o->buckets[b];
     o->buckets[b] = p;
     p->lnext = o->list;
@@ -110,7 +118,7 @@ overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, uint32_t addr)
 
 void overlay4_remove(overlay4_t *o, overlay4_entry_t *p)
 {
-    overlay4_entry_t **pp = &o->buckets[bucket(p->addr)];
+    overlay4_entry_t **pp = &o->buckets[bucket(&p->key)];
     while (*pp != p)
         pp = &(*pp)->next;
     *pp = p->next;
@@ -133,27 +141,40 @@ static void count_delta(overlay4_delta_t *d, int k, const lease_t *l)
     bool counted = l && (l->state == LEASE_STATE_DEFAULT || l->state == LEASE_STATE_DECLINED);
     d->subnet[k] = counted ? l->subnet_id : 0;
     d->state[k] = counted ? (int)l->state : -1;
+    d->type[k] = counted ? l->type : 0;
+    if (l)
+        d->family = l->family;
 }
 
-static void pending_add(overlay4_t *o, uint32_t subnet, int state, int64_t n)
+/* Pending counts order by family, subnet, type (the order of the counts queries). */
+static int pending_cmp(const overlay4_pending_t *p, uint8_t family, uint32_t subnet, uint8_t type)
+{
+    if (p->family != family)
+        return p->family < family ? -1 : 1;
+    if (p->subnet_id != subnet)
+        return p->subnet_id < subnet ? -1 : 1;
+    return p->type < type ? -1 : p->type > type;
+}
+
+static void pending_add(overlay4_t *o, uint8_t family, uint32_t subnet, uint8_t type, int state, int64_t n)
 {
     if (state < 0)
         return;
     size_t lo = 0, hi = o->npending;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (o->pending[mid].subnet_id < subnet)
+        if (pending_cmp(&o->pending[mid], family, subnet, type) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == o->npending || o->pending[lo].subnet_id != subnet) {
+    if (lo == o->npending || pending_cmp(&o->pending[lo], family, subnet, type)) {
         if (o->npending == o->cap_pending) {
             o->cap_pending = o->cap_pending ? 2 * o->cap_pending : 16;
             o->pending = xrealloc(o->pending, o->cap_pending * sizeof *o->pending);
         }
         memmove(&o->pending[lo + 1], &o->pending[lo], (o->npending - lo) * sizeof *o->pending);
-        o->pending[lo] = (overlay4_pending_t){.subnet_id = subnet};
+        o->pending[lo] = (overlay4_pending_t){.family = family, .subnet_id = subnet, .type = type};
         o->npending++;
     }
     o->pending[lo].n[state] += n;
@@ -161,15 +182,16 @@ static void pending_add(overlay4_t *o, uint32_t subnet, int state, int64_t n)
 
 void overlay4_settle(overlay4_t *o, const overlay4_delta_t *d)
 {
-    pending_add(o, d->subnet[0], d->state[0], 1);
-    pending_add(o, d->subnet[1], d->state[1], -1);
+    pending_add(o, d->family, d->subnet[0], d->type[0], d->state[0], 1);
+    pending_add(o, d->family, d->subnet[1], d->type[1], d->state[1], -1);
     o->settled++;
 }
 
 int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const lease_t *old, bool *conditional,
                    int64_t *cond_expire, overlay4_delta_t *delta)
 {
-    overlay4_entry_t *p = overlay4_find(o, l->addr.v4);
+    lease_key_t key = lease_key_of(l);
+    overlay4_entry_t *p = overlay4_find(o, &key);
     if (p && p->stale)
         p = NULL; /* after a failure the database decides */
     if (op == OVERLAY4_ADD && p && p->present)
@@ -181,9 +203,9 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
     *cond_expire = seen ? overlay4_db_expire(seen) : 0;
     count_delta(delta, 0, seen);
     count_delta(delta, 1, op == OVERLAY4_DEL ? NULL : l);
-    pending_add(o, delta->subnet[0], delta->state[0], -1);
-    pending_add(o, delta->subnet[1], delta->state[1], 1);
-    p = overlay4_find_or_add(o, l->addr.v4);
+    pending_add(o, delta->family, delta->subnet[0], delta->type[0], delta->state[0], -1);
+    pending_add(o, delta->family, delta->subnet[1], delta->type[1], delta->state[1], 1);
+    p = overlay4_find_or_add(o, &key);
     p->ops++;
     if (p->present)
         client_unlink(o, p);
@@ -196,10 +218,10 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
     return 0;
 }
 
-void overlay4_end(overlay4_t *o, uint32_t addr, bool failed)
+void overlay4_end(overlay4_t *o, const lease_key_t *key, bool failed)
 {
     pthread_mutex_lock(o->lock);
-    overlay4_entry_t *p = overlay4_find(o, addr);
+    overlay4_entry_t *p = overlay4_find(o, key);
     if (p) {
         if (failed)
             p->stale = true;
@@ -209,10 +231,10 @@ void overlay4_end(overlay4_t *o, uint32_t addr, bool failed)
     pthread_mutex_unlock(o->lock);
 }
 
-int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out)
+int overlay4_addr(overlay4_t *o, const lease_key_t *key, lease_t *out)
 {
     pthread_mutex_lock(o->lock);
-    overlay4_entry_t *p = overlay4_find(o, addr);
+    overlay4_entry_t *p = overlay4_find(o, key);
     int r = 0;
     if (p && !p->stale) {
         r = p->present ? 1 : -1;
@@ -228,7 +250,8 @@ int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_ke
     pthread_mutex_lock(o->lock);
     const lease_t *best = NULL;
     if (db_found) {
-        overlay4_entry_t *p = overlay4_find(o, db->addr.v4);
+        lease_key_t key = lease_key_of(db);
+        overlay4_entry_t *p = overlay4_find(o, &key);
         if (!p || p->stale)
             best = db;
         else if (p->present && client_match(&p->lease, k))

@@ -1,6 +1,9 @@
-/* The overlay of queued writes shared by the SQL lease stores: for each address with writes that
- * are queued but not yet committed, the state after them, so that the store's own lookups see
- * its writes at once (read-your-writes) while the commit thread batches them.
+/* The overlay of queued writes shared by the SQL lease stores: for each lease key (lease.h:
+ * family, v6 type, address) with writes that are queued but not yet committed, the state after
+ * them, so that the store's own lookups see its writes at once (read-your-writes) while the
+ * commit thread batches them. One overlay serves both families (the "4" in its name is
+ * historical: it began as lease4's); only its client indexes (overlay4_client, the DISCOVER path
+ * of sqlbatch4/sqlcache4) are v4's.
  *
  * Contract:
  * - The overlay does no locking of its own: every function is called with the owning store's lock
@@ -24,7 +27,7 @@
 #define OVERLAY4_BUCKETS 4096
 
 typedef struct overlay4_entry {
-    uint32_t addr;
+    lease_key_t key;
     unsigned ops;              /* queued writes not yet committed */
     bool present;              /* a lease exists after them */
     bool stale;                /* one of them failed */
@@ -34,16 +37,20 @@ typedef struct overlay4_entry {
     struct overlay4_entry *lprev, *lnext;        /* all entries */
 } overlay4_entry_t;
 
-/* What a queued write changes in the per-subnet counts that Kea's triggers keep (lease4_stat:
- * leases in the default and declined states): the counted lease it replaces ([0]) and the one it
- * leaves ([1]); state -1: none counted. */
+/* What a queued write changes in the per-subnet counts that Kea's triggers keep (lease4_stat,
+ * lease6_stat per type: leases in the default and declined states): the counted lease it
+ * replaces ([0]) and the one it leaves ([1]); state -1: none counted. */
 typedef struct overlay4_delta {
+    uint8_t family;
+    uint8_t type[2];
     uint32_t subnet[2];
     int state[2];
 } overlay4_delta_t;
 
-/* The counts that queued writes not yet settled will add, per subnet (n[0] default, n[1] declined). */
+/* The counts that queued writes not yet settled will add, per family, subnet and type (n[0]
+ * default, n[1] declined); sorted in that order. */
 typedef struct overlay4_pending {
+    uint8_t family, type;
     uint32_t subnet_id;
     int64_t n[2];
 } overlay4_pending_t;
@@ -80,8 +87,8 @@ void overlay4_init(overlay4_t *o, pthread_mutex_t *lock);
 void overlay4_fini(overlay4_t *o);
 
 /* Lock held. */
-overlay4_entry_t *overlay4_find(overlay4_t *o, uint32_t addr);
-overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, uint32_t addr);
+overlay4_entry_t *overlay4_find(overlay4_t *o, const lease_key_t *key);
+overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, const lease_key_t *key);
 void overlay4_remove(overlay4_t *o, overlay4_entry_t *e);
 
 /* Lock held. Checks a write of l against the queued state of its address and records it (the
@@ -98,15 +105,15 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
  * commit thread before the write's completion): its counts are no longer pending. */
 void overlay4_settle(overlay4_t *o, const overlay4_delta_t *delta);
 
-/* Takes the lock. One queued write of addr finished; a failed one leaves the address to the
+/* Takes the lock. One queued write of key finished; a failed one leaves the key to the
  * database (stale) until its other queued writes finish. */
-void overlay4_end(overlay4_t *o, uint32_t addr, bool failed);
+void overlay4_end(overlay4_t *o, const lease_key_t *key, bool failed);
 
-/* Lookup by address: 1 = answered with a lease (copied into out), -1 = answered "no lease",
+/* Lookup by key: 1 = answered with a lease (copied into out), -1 = answered "no lease",
  * 0 = not known here: ask the database. Takes the lock. */
-int overlay4_addr(overlay4_t *o, uint32_t addr, lease_t *out);
+int overlay4_addr(overlay4_t *o, const lease_key_t *key, lease_t *out);
 
-/* Merges the overlay into a by-client lookup: db (when db_found) is what the database said and is
+/* v4 only. Merges the overlay into a by-client lookup: db (when db_found) is what the database said and is
  * freed here; the queued state of that address replaces it, and any queued lease of the client
  * with a later cltt wins. Returns 0 with *out set, or NST_ENOENT. Takes the lock. */
 int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_key_t *k, lease_t *out);
@@ -114,21 +121,23 @@ int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_ke
 /* overlay4_reads.c: reads of the main loop that see the queued writes without waiting for them.
  * Each takes the lock. */
 
-/* Merges the queued state into list, the database's answer to get4_expired(now, max): a row whose
- * address has queued writes takes their state (and goes if that is no longer expired, or
- * reclaimed), queued expired leases the database has not yet are added; by expiry, at most max
- * (0: no limit). */
-void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max);
+/* Merges the queued state of family's leases into list, the database's answer to the expired
+ * leases of family (now, max): a row whose key has queued writes takes their state (and goes if
+ * that is no longer expired, or reclaimed), queued expired leases the database has not yet are
+ * added; by expiry, at most max (0: no limit). */
+void overlay4_expired(overlay4_t *o, enum lease_family family, lease_list_t *list, int64_t now, size_t max);
 
-/* The database's per-subnet counts, as counts4() gives them, read without waiting for the queue. */
+/* The database's per-subnet (v6: and type) counts of one family, sorted so, read without waiting
+ * for the queue. */
 typedef int (*overlay4_count_fn)(void *ctx, lease_subnet_counts_t **out, size_t *n);
-/* query's counts plus those pending in queued writes. The query is repeated (up to 3 times in all)
+/* query's counts (of family) plus those pending in family's queued writes. The query is repeated (up to 3 times in all)
  * when writes settled while it ran, since their commit may or may not be in its answer; past that
  * (a commit thread busy all along) the answer can be off by the writes that settled meanwhile. */
-int overlay4_counts(overlay4_t *o, overlay4_count_fn query, void *ctx, lease_subnet_counts_t **out, size_t *n);
+int overlay4_counts(overlay4_t *o, enum lease_family family, overlay4_count_fn query, void *ctx, lease_subnet_counts_t **out, size_t *n);
 
-/* The addresses with queued writes, in decimal separated by commas, between open and close
- * (e.g. "{", "}" for a PostgreSQL array); malloc'd. */
-char *overlay4_queued_list(overlay4_t *o, const char *open, const char *close);
+/* The addresses of family with queued writes (v4 in decimal, v6 as text: their forms in Kea's
+ * lease4 and lease6 tables), separated by commas, between open and close (e.g. "{", "}" for a
+ * PostgreSQL array); malloc'd. */
+char *overlay4_queued_list(overlay4_t *o, enum lease_family family, const char *open, const char *close);
 
 #endif

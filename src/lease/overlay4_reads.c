@@ -1,5 +1,6 @@
 /* Reads of the SQL lease stores that see the queued writes without waiting for their commit
  * (see overlay4.h). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,24 @@ static int by_expiry(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool listed(const lease_list_t *list, uint32_t addr)
+static bool listed(const lease_list_t *list, const lease_key_t *key)
 {
-    for (size_t i = 0; i < list->count; i++)
-        if (list->items[i].addr.v4 == addr)
+    for (size_t i = 0; i < list->count; i++) {
+        lease_key_t k = lease_key_of(&list->items[i]);
+        if (!lease_key_cmp(&k, key))
             return true;
+    }
     return false;
 }
 
-void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max)
+void overlay4_expired(overlay4_t *o, enum lease_family family, lease_list_t *list, int64_t now, size_t max)
 {
     pthread_mutex_lock(o->lock);
     size_t k = 0;
     for (size_t i = 0; i < list->count; i++) {
         lease_t *l = &list->items[i];
-        overlay4_entry_t *p = overlay4_find(o, l->addr.v4);
+        lease_key_t key = lease_key_of(l);
+        overlay4_entry_t *p = overlay4_find(o, &key);
         if (p && !p->stale) {
             lease_free(l);
             if (!p->present || !reclaimable(&p->lease, now))
@@ -43,7 +47,8 @@ void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max
     }
     list->count = k;
     for (overlay4_entry_t *p = o->list; p; p = p->lnext)
-        if (!p->stale && p->present && reclaimable(&p->lease, now) && !listed(list, p->addr))
+        if (p->key.family == family && !p->stale && p->present && reclaimable(&p->lease, now) &&
+            !listed(list, &p->key))
             lease_list_push(list, &p->lease);
     pthread_mutex_unlock(o->lock);
     if (list->count > 1)
@@ -52,21 +57,29 @@ void overlay4_expired(overlay4_t *o, lease_list_t *list, int64_t now, size_t max
         lease_free(&list->items[--list->count]);
 }
 
+static int cmp_counts(const lease_subnet_counts_t *d, const overlay4_pending_t *p)
+{
+    if (d->subnet_id != p->subnet_id)
+        return d->subnet_id < p->subnet_id ? -1 : 1;
+    return d->type < p->type ? -1 : d->type > p->type;
+}
+
 static uint64_t plus(uint64_t base, int64_t n)
 {
     return n < 0 && (uint64_t)-n > base ? 0 : base + (uint64_t)n;
 }
 
-/* db (sorted by subnet) plus pending (sorted by subnet), into a new array. */
+/* db (sorted by subnet and type) plus pending (of the same family, sorted so), into a new array. */
 static lease_subnet_counts_t *merge(const lease_subnet_counts_t *db, size_t ndb, const overlay4_pending_t *p,
                                     size_t np, size_t *n)
 {
     lease_subnet_counts_t *c = xcalloc(ndb + np + 1, sizeof *c);
     size_t i = 0, j = 0, k = 0;
     while (i < ndb || j < np) {
-        bool take_db = i < ndb && (j == np || db[i].subnet_id <= p[j].subnet_id);
-        bool take_p = j < np && (i == ndb || p[j].subnet_id <= db[i].subnet_id);
-        lease_subnet_counts_t v = take_db ? db[i++] : (lease_subnet_counts_t){.subnet_id = p[j].subnet_id};
+        int order = i == ndb ? 1 : j == np ? -1 : cmp_counts(&db[i], &p[j]);
+        bool take_db = order <= 0, take_p = order >= 0;
+        lease_subnet_counts_t v =
+            take_db ? db[i++] : (lease_subnet_counts_t){.subnet_id = p[j].subnet_id, .type = p[j].type};
         if (take_p) {
             v.assigned = plus(v.assigned, p[j].n[0]);
             v.declined = plus(v.declined, p[j].n[1]);
@@ -79,17 +92,19 @@ static lease_subnet_counts_t *merge(const lease_subnet_counts_t *db, size_t ndb,
     return c;
 }
 
-int overlay4_counts(overlay4_t *o, overlay4_count_fn query, void *ctx, lease_subnet_counts_t **out, size_t *n)
+int overlay4_counts(overlay4_t *o, enum lease_family family, overlay4_count_fn query, void *ctx,
+                    lease_subnet_counts_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
     for (int attempt = 0;; attempt++) {
         pthread_mutex_lock(o->lock);
         uint64_t seq = o->settled;
-        size_t np = o->npending;
-        overlay4_pending_t *p = xmalloc((np + 1) * sizeof *p);
-        if (np)
-            memcpy(p, o->pending, np * sizeof *p);
+        overlay4_pending_t *p = xmalloc((o->npending + 1) * sizeof *p);
+        size_t np = 0;
+        for (size_t i = 0; i < o->npending; i++)
+            if (o->pending[i].family == family)
+                p[np++] = o->pending[i];
         pthread_mutex_unlock(o->lock);
         lease_subnet_counts_t *db = NULL;
         size_t ndb = 0;
@@ -106,17 +121,26 @@ int overlay4_counts(overlay4_t *o, overlay4_count_fn query, void *ctx, lease_sub
     }
 }
 
-char *overlay4_queued_list(overlay4_t *o, const char *open, const char *close)
+char *overlay4_queued_list(overlay4_t *o, enum lease_family family, const char *open, const char *close)
 {
     pthread_mutex_lock(o->lock);
     size_t count = 0;
     for (overlay4_entry_t *p = o->list; p; p = p->lnext)
         count++;
-    size_t cap = strlen(open) + strlen(close) + 11 * count + 1, len = 0;
+    size_t cap = strlen(open) + strlen(close) + (INET6_ADDRSTRLEN + 1) * count + 1, len = 0;
     char *s = xmalloc(cap);
     len += (size_t)snprintf(s, cap, "%s", open);
-    for (overlay4_entry_t *p = o->list; p; p = p->lnext)
-        len += (size_t)snprintf(s + len, cap - len, "%s%u", p == o->list ? "" : ",", p->addr);
+    size_t first = len;
+    for (overlay4_entry_t *p = o->list; p; p = p->lnext) {
+        if (p->key.family != family)
+            continue;
+        char text[INET6_ADDRSTRLEN];
+        if (family == LEASE_V6)
+            inet_ntop(AF_INET6, &p->key.addr.v6, text, sizeof text);
+        else
+            snprintf(text, sizeof text, "%u", p->key.addr.v4);
+        len += (size_t)snprintf(s + len, cap - len, "%s%s", len == first ? "" : ",", text);
+    }
     snprintf(s + len, cap - len, "%s", close);
     pthread_mutex_unlock(o->lock);
     return s;

@@ -13,7 +13,7 @@ static sqlcore_t *S(lease_store_t *st) { return (sqlcore_t *)st; }
 static int queue(sqlcore_t *s, enum overlay4_op kind, const lease_t *l, const lease_t *old, lease_commit_cb cb,
                  void *arg)
 {
-    if (l->family != s->v4->family)
+    if (!sqlcore_table(s, l->family))
         return NST_EINVAL;
     if (kind != OVERLAY4_DEL && s->drv->check) {
         int r = s->drv->check(s, l);
@@ -25,7 +25,8 @@ static int queue(sqlcore_t *s, enum overlay4_op kind, const lease_t *l, const le
     lease_dup(&w->lease, l);
     w->cb = cb;
     w->arg = arg;
-    sqlcache4_forget(&s->recent, l);
+    if (l->family == LEASE_V4)
+        sqlcache4_forget(&s->recent, l);
     pthread_mutex_lock(&s->lock);
     int r = overlay4_begin(&s->ov, kind, l, old, &w->conditional, &w->cond_expire, &w->delta);
     if (r) {
@@ -77,12 +78,13 @@ int sqlcore_flush(lease_store_t *st)
 /* Completes a write: overlay bookkeeping, then its callback (no lock held). */
 static void complete(sqlcore_t *s, sqlcore_write_t *w)
 {
-    uint32_t a = w->lease.addr.v4;
-    overlay4_end(&s->ov, a, w->result != 0);
+    lease_key_t key = lease_key_of(&w->lease);
+    overlay4_end(&s->ov, &key, w->result != 0);
+    char a[INET6_ADDRSTRLEN];
+    sqlcore_key_text(&key, a);
     if (w->result && w->result != NST_EIO)
         sqlcore_report(s, 6, w->result == NST_EEXIST ? "ADD_ADDR_TAKEN" : "UPDATE_CONFLICT",
-                       "lease for %u.%u.%u.%u not written: %s", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-                       w->result == NST_EEXIST ? "the address is leased by another server"
+                       "lease for %s not written: %s", a, w->result == NST_EEXIST ? "the address is leased by another server"
                                                : "the lease changed in the database since it was read");
     if (w->cb)
         w->cb(w->arg, w->result);

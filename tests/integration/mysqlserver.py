@@ -236,6 +236,18 @@ class MysqlServer:
         return ["-h", self.host, "-P", str(self.port), "-u", user, "-p", password, "-n", db]
 
 
+def serve(port):
+    """A module fixture's body: a started server (skips the test when none can run), stopped after."""
+    import pytest
+    why = binaries_missing()
+    if why:
+        pytest.skip(why)
+    srv = MysqlServer(port=port)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
 def free_port(ports=range(3401, 3411)):
     """First port of `ports` nothing listens on at 127.0.0.1, else None."""
     import socket

@@ -72,6 +72,17 @@ def available():
     return True, ""
 
 
+def serve(port):
+    """A module fixture's body: a started server (skips the test when none can run), stopped after."""
+    import pytest
+    ok, why = available()
+    if not ok:
+        pytest.skip(why)
+    srv = PgServer(port=port).start()
+    yield srv
+    srv.stop()
+
+
 class PgError(RuntimeError):
     """A psql invocation failed; .stderr holds the server's message."""
 

@@ -32,6 +32,7 @@ from lookahead import check_burst_of_discovers, check_sustained_load
 import sqlchecks
 from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
+KEA6 = shutil.which("kea-dhcp6") or "/usr/sbin/kea-dhcp6"
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
 PORTS = range(3420, 3430)
 
@@ -505,27 +506,34 @@ class Kea:
     """Debian's kea-dhcp4 2.2 on the same lease database (over TCP, outside the namespace), with
     the lease commands hook; it serves no interface: it is only asked over its control socket."""
 
-    def __init__(self, my, tz=None):
+    def __init__(self, my, tz=None, db="kea", family=4):
         self.dir = tempfile.mkdtemp(prefix="nst-kea-")
         self.sock = os.path.join(self.dir, "ctrl.sock")
         self.log = os.path.join(self.dir, "kea.log")
-        cfg = {"Dhcp4": {
+        common = {
             "interfaces-config": {"interfaces": []},
             "control-socket": {"socket-type": "unix", "socket-name": self.sock},
-            "lease-database": {"type": "mysql", "name": "kea", "host": "127.0.0.1", "port": my.port,
+            "lease-database": {"type": "mysql", "name": db, "host": "127.0.0.1", "port": my.port,
                                "user": "kea", "password": "kea"},
             "hooks-libraries": [{"library": HOOK}],
             "valid-lifetime": 600, "max-valid-lifetime": 100000,
-            "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}],
-            "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": self.log}]}],
-        }}
+            "loggers": [{"name": f"kea-dhcp{family}", "severity": "INFO", "output_options": [{"output": self.log}]}],
+        }
+        if family == 6:  # tests/integration/test_sql_lease6.py
+            cfg = {"Dhcp6": dict(common, **{"data-directory": self.dir}, subnet6=[{"id": 7, "subnet": "2001:db8:1::/64",
+                                                   "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}],
+                                                   "pd-pools": [{"prefix": "2001:db8:8000::", "prefix-len": 48,
+                                                                 "delegated-len": 64}]}])}
+        else:
+            cfg = {"Dhcp4": dict(common, subnet4=[{"id": 1, "subnet": "192.0.2.0/24",
+                                                   "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}])}
         conf = os.path.join(self.dir, "kea.json")
         with open(conf, "w") as f:
             json.dump(cfg, f)
         env = dict(os.environ, KEA_PIDFILE_DIR=self.dir, KEA_LOCKFILE_DIR=self.dir)
         if tz:
             env["TZ"] = tz
-        self.proc = subprocess.Popen([KEA, "-c", conf], env=env, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([KEA if family == 4 else KEA6, "-c", conf], env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -1,4 +1,5 @@
 /* overlay4's reads that do not wait for the queue: expired leases, counts, queued addresses. */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,13 @@ static void test_expired_merge(void **state)
     overlay4_init(&o, &lock);
     overlay4_delta_t d;
     lease_list_t none = {0};
-    overlay4_expired(&o, &none, 1000, 0); /* nothing anywhere */
+    overlay4_expired(&o, LEASE_V4, &none, 1000, 0); /* nothing anywhere */
     assert_int_equal(none.count, 0);
     lease_subnet_counts_t *c;
     size_t n;
     fake.calls = 0;
     fake.settle_during_first = NULL;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0); /* nothing pending */
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0); /* nothing pending */
     assert_int_equal(n, 2);
     free(c);
     lease_t renewed, reclaimed, fresh, untouched, again, db_renewed, db_reclaimed;
@@ -82,18 +83,18 @@ static void test_expired_merge(void **state)
     lease_list_push(&list, &db_renewed);
     lease_list_push(&list, &untouched);
     lease_list_push(&list, &again);
-    overlay4_expired(&o, &list, 1000, 0);
+    overlay4_expired(&o, LEASE_V4, &list, 1000, 0);
     assert_int_equal(list.count, 3);
     assert_int_equal(list.items[0].addr.v4, 0x0a000005);
     assert_int_equal(list.items[1].addr.v4, 0x0a000003);
     assert_int_equal(list.items[2].addr.v4, 0x0a000004);
-    overlay4_expired(&o, &list, 1000, 2);
+    overlay4_expired(&o, LEASE_V4, &list, 1000, 2);
     assert_int_equal(list.count, 2);
     lease_list_free(&list);
-    char *q = overlay4_queued_list(&o, "{", "}");
+    char *q = overlay4_queued_list(&o, LEASE_V4, "{", "}");
     assert_string_equal(q, "{167772163,167772162,167772161}"); /* newest first */
     free(q);
-    q = overlay4_queued_list(&o, "", "");
+    q = overlay4_queued_list(&o, LEASE_V4, "", "");
     assert_non_null(strstr(q, "167772161"));
     free(q);
     lease_t *all[] = {&renewed, &reclaimed, &fresh, &untouched, &again, &db_renewed, &db_reclaimed};
@@ -134,7 +135,7 @@ static void test_counts_with_queued_writes(void **state)
     fake.settle_during_first = NULL;
     lease_subnet_counts_t *c;
     size_t n;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     assert_int_equal(fake.calls, 1);
     assert_int_equal(n, 3);
     expect(&c[0], 1, 4, 2);
@@ -144,7 +145,7 @@ static void test_counts_with_queued_writes(void **state)
     /* the add of subnet 2 settles during the first query: asked twice, then without it */
     fake.calls = 0;
     fake.settle_during_first = &d_add;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     assert_int_equal(fake.calls, 2);
     assert_int_equal(n, 2);
     expect(&c[0], 1, 4, 2);
@@ -156,11 +157,83 @@ static void test_counts_with_queued_writes(void **state)
     pthread_mutex_unlock(&lock);
     fake.calls = 0;
     fake.settle_during_first = NULL;
-    assert_int_equal(overlay4_counts(&o, fake_counts, NULL, &c, &n), 0);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, fake_counts, NULL, &c, &n), 0);
     expect(&c[0], 1, 5, 1);       /* the reclaimed lease's add and update cancel out */
     expect(&c[1], 3, 2, 0);
     free(c);
     lease_t *all[] = {&add, &before, &declined, &gone, &exp, &reclaimed};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        lease_free(all[i]);
+    overlay4_fini(&o);
+}
+
+static int no_counts(void *ctx, lease_subnet_counts_t **out, size_t *n)
+{
+    (void)ctx;
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+
+/* One overlay holds both families: a v6 lease whose first address bytes equal a v4 address's
+ * is its own entry, answers by its key (type included), counts per family, subnet and type, and
+ * lists its address as text. */
+static void test_v6_beside_v4(void **state)
+{
+    (void)state;
+    overlay4_t o;
+    overlay4_init(&o, &lock);
+    overlay4_delta_t d4, d6, dpd;
+    lease_t v4, na, pd, got;
+    mk(&v4, 0x20010db8, 1, LEASE_STATE_DEFAULT, 500);
+    lease_init(&na, LEASE_V6);
+    inet_pton(AF_INET6, "2001:db8::1", &na.addr.v6);
+    na.subnet_id = 1;
+    na.valid_lft = 100;
+    na.cltt = 500;
+    lease_dup(&pd, &na);
+    inet_pton(AF_INET6, "2001:db8:8000::", &pd.addr.v6);
+    pd.type = LEASE6_PD;
+    pd.prefix_len = 56;
+    pthread_mutex_lock(&lock);
+    put(&o, OVERLAY4_ADD, &v4, NULL, &d4);
+    put(&o, OVERLAY4_ADD, &na, NULL, &d6);
+    put(&o, OVERLAY4_ADD, &pd, NULL, &dpd);
+    pthread_mutex_unlock(&lock);
+    lease_key_t k = lease_key_of(&na);
+    assert_int_equal(overlay4_addr(&o, &k, &got), 1);
+    assert_int_equal(got.family, LEASE_V6);
+    lease_free(&got);
+    k.type = LEASE6_TA;
+    assert_int_equal(overlay4_addr(&o, &k, &got), 0); /* another type: not known here */
+    k = lease_key_of(&v4);
+    assert_int_equal(overlay4_addr(&o, &k, &got), 1);
+    assert_int_equal(got.family, LEASE_V4);
+    lease_free(&got);
+
+    lease_subnet_counts_t *c;
+    size_t n;
+    assert_int_equal(overlay4_counts(&o, LEASE_V6, no_counts, NULL, &c, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(c[0].subnet_id == 1 && c[0].type == LEASE6_NA && c[0].assigned == 1);
+    assert_true(c[1].subnet_id == 1 && c[1].type == LEASE6_PD && c[1].assigned == 1);
+    free(c);
+    assert_int_equal(overlay4_counts(&o, LEASE_V4, no_counts, NULL, &c, &n), 0);
+    assert_true(n == 1 && c[0].type == 0 && c[0].assigned == 1);
+    free(c);
+
+    char *q = overlay4_queued_list(&o, LEASE_V6, "{", "}");
+    assert_true(!strcmp(q, "{2001:db8:8000::,2001:db8::1}") || !strcmp(q, "{2001:db8::1,2001:db8:8000::}"));
+    free(q);
+    q = overlay4_queued_list(&o, LEASE_V4, "", "");
+    assert_string_equal(q, "536939960");
+    free(q);
+    lease_list_t exp = {0};
+    overlay4_expired(&o, LEASE_V6, &exp, 1000, 0);
+    assert_int_equal(exp.count, 2);
+    assert_int_equal(exp.items[0].family, LEASE_V6);
+    lease_list_free(&exp);
+    lease_t *all[] = {&v4, &na, &pd};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         lease_free(all[i]);
     overlay4_fini(&o);
@@ -171,6 +244,7 @@ int test_overlay4_run(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expired_merge),
         cmocka_unit_test(test_counts_with_queued_writes),
+        cmocka_unit_test(test_v6_beside_v4),
     };
     return cmocka_run_group_tests_name("overlay4", tests, NULL, NULL);
 }

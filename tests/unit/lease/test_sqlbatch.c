@@ -227,17 +227,17 @@ static void test_overlay_client_index(void **state)
     assert_int_equal(overlay4_begin(&o, OVERLAY4_DEL, &l2, NULL, &cond, &exp, &d), 0);
     assert_int_equal(overlay4_client(&o, NULL, false, &by2, &out), NST_ENOENT);
     for (int i = 0; i < 3; i++)
-        overlay4_end(&o, 0x0a000001, false);
-    assert_null(overlay4_find(&o, 0x0a000001));
+        overlay4_end(&o, &(lease_key_t){.family = LEASE_V4, .addr.v4 = 0x0a000001}, false);
+    assert_null(overlay4_find(&o, &(lease_key_t){.family = LEASE_V4, .addr.v4 = 0x0a000001}));
     /* a failed write makes the entry stale: the database's row answers */
     lease_t y;
     tl_lease(&y, 0x0a000300, 1, 5000);
     assert_int_equal(overlay4_begin(&o, OVERLAY4_ADD, &y, NULL, &cond, &exp, &d), 0);
     assert_int_equal(overlay4_begin(&o, OVERLAY4_UPDATE, &y, &y, &cond, &exp, &d), 0);
-    overlay4_end(&o, 0x0a000300, true);
+    overlay4_end(&o, &(lease_key_t){.family = LEASE_V4, .addr.v4 = 0x0a000300}, true);
     assert_int_equal(overlay4_client(&o, NULL, false, &by1, &out), NST_ENOENT);
-    overlay4_end(&o, 0x0a000300, false);
-    assert_null(overlay4_find(&o, 0x0a000300));
+    overlay4_end(&o, &(lease_key_t){.family = LEASE_V4, .addr.v4 = 0x0a000300}, false);
+    assert_null(overlay4_find(&o, &(lease_key_t){.family = LEASE_V4, .addr.v4 = 0x0a000300}));
     lease_free(&y);
     lease_free(&l);
     lease_free(&l2);

@@ -173,7 +173,7 @@ static lease_store_t *open_fake(tl_reports_t *rep)
     sqlcore_config_t cfg = {.db = &fake_db, .lost = lost_cb, .report = tl_report, .report_arg = rep};
     lease_store_t *s = NULL;
     char err[256];
-    assert_int_equal(sqlcore_open(&fake_driver, &fake_table, &cfg, &s, err, sizeof err), 0);
+    assert_int_equal(sqlcore_open(&fake_driver, &fake_table, NULL, &cfg, &s, err, sizeof err), 0);
     assert_string_equal(s->ops->type, "fake");
     return s;
 }

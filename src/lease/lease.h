@@ -187,7 +187,9 @@ typedef struct lease_query {
  * what their tables hold). */
 typedef struct lease_store_ops {
     const char *type;   /* "memfile", "postgresql", "mysql" */
-    /* Insert a new lease; NST_EEXIST if its key is taken. */
+    /* Insert a new lease; NST_EEXIST if its key is taken. A store that queues its writes (SQL) may
+     * learn that only when it commits: it then returns 0 and the callback gets the error. The
+     * same holds for update's and del's NST_ENOENT. */
     int (*add)(lease_store_t *s, const lease_t *l, lease_commit_cb cb, void *arg);
     /* Replace an existing lease (same key); NST_ENOENT if absent. old, when not NULL, is
      * the lease as the caller read it: a store shared with other servers (SQL) updates only if

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import mysqlserver
-from conftest import KEA, Lan, Server, basic_config, wait_for
+from conftest import KEA, Lan, Server, ask, basic_config, wait_for
 from test_clients import perfdhcp
 from test_protocol import dora
 from lookahead import check_burst_of_discovers, check_sustained_load
@@ -556,17 +556,7 @@ class Kea:
             return ""
 
     def cmd(self, command, args=None):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(20)
-            s.connect(self.sock)
-            s.sendall(json.dumps({"command": command, **({"arguments": args} if args else {})}).encode())
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        return json.loads(data)
+        return ask(self.sock, command, args or None, timeout=20)
 
     def stop(self):
         if self.proc.poll() is None:

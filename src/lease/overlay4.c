@@ -116,8 +116,27 @@ overlay4_entry_t *overlay4_find_or_add(overlay4_t *o, const lease_key_t *key)
     return p;
 }
 
+/* Records, for overlay4_client_since(), that an entry touching l's client buckets ended. */
+static void ended_lease(overlay4_t *o, const lease_t *l)
+{
+    for (int k = 0; k < 2 && l->family == LEASE_V4; k++) {
+        size_t len;
+        const uint8_t *id = client_id_of(l, k, &len);
+        if (len)
+            o->ended_in[k][client_bucket(id, len, l->subnet_id)] = o->ended;
+    }
+}
+
 void overlay4_remove(overlay4_t *o, overlay4_entry_t *p)
 {
+    o->ended++;
+    for (int k = 0; k < 2; k++)
+        if (p->before[k] >= 0)
+            o->ended_in[k][p->before[k]] = o->ended;
+    if (p->before_unknown)
+        o->ended_any = o->ended;
+    if (p->present)
+        ended_lease(o, &p->lease);
     overlay4_entry_t **pp = &o->buckets[bucket(&p->key)];
     while (*pp != p)
         pp = &(*pp)->next;
@@ -206,7 +225,16 @@ int overlay4_begin(overlay4_t *o, enum overlay4_op op, const lease_t *l, const l
     pending_add(o, delta->family, delta->subnet[0], delta->type[0], delta->state[0], -1);
     pending_add(o, delta->family, delta->subnet[1], delta->type[1], delta->state[1], 1);
     p = overlay4_find_or_add(o, &key);
-    p->ops++;
+    if (p->ops++ == 0 || p->stale) { /* the database row this entry hides */
+        p->before[0] = p->before[1] = -1;
+        p->before_unknown = !seen && op != OVERLAY4_ADD;
+        for (int k = 0; k < 2 && seen && seen->family == LEASE_V4; k++) {
+            size_t len;
+            const uint8_t *id = client_id_of(seen, k, &len);
+            if (len)
+                p->before[k] = (int16_t)client_bucket(id, len, seen->subnet_id);
+        }
+    }
     if (p->present)
         client_unlink(o, p);
     p->present = op != OVERLAY4_DEL;
@@ -243,6 +271,24 @@ int overlay4_addr(overlay4_t *o, const lease_key_t *key, lease_t *out)
     }
     pthread_mutex_unlock(o->lock);
     return r;
+}
+
+uint64_t overlay4_client_mark(overlay4_t *o)
+{
+    pthread_mutex_lock(o->lock);
+    uint64_t m = o->ended;
+    pthread_mutex_unlock(o->lock);
+    return m;
+}
+
+bool overlay4_client_since(overlay4_t *o, const overlay4_key_t *k, size_t n, uint64_t mark)
+{
+    pthread_mutex_lock(o->lock);
+    bool changed = o->ended_any > mark;
+    for (size_t i = 0; i < n && !changed; i++)
+        changed = k[i].len && o->ended_in[k[i].hw][client_bucket(k[i].id, k[i].len, k[i].subnet)] > mark;
+    pthread_mutex_unlock(o->lock);
+    return changed;
 }
 
 int overlay4_client(overlay4_t *o, lease_t *db, bool db_found, const overlay4_key_t *k, lease_t *out)

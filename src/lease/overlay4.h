@@ -32,6 +32,8 @@ typedef struct overlay4_entry {
     bool present;              /* a lease exists after them */
     bool stale;                /* one of them failed */
     lease_t lease;             /* when present */
+    int16_t before[2];         /* v4: client buckets of the row before its first write (-1: none) */
+    bool before_unknown;       /* that row's client is not known (an update without old) */
     struct overlay4_entry *next;                 /* hash chain by address */
     struct overlay4_entry *by[2];                /* chains by client-id / hardware address of lease */
     struct overlay4_entry *lprev, *lnext;        /* all entries */
@@ -63,6 +65,9 @@ typedef struct overlay4 {
     overlay4_pending_t *pending;   /* sorted by subnet */
     size_t npending, cap_pending;
     uint64_t settled;              /* writes settled so far (see overlay4_settle) */
+    /* Entries ended so far, and the count at which one touching a client bucket (by client-id,
+     * by hardware address) or one of unknown client last ended (see overlay4_client_since). */
+    uint64_t ended, ended_any, ended_in[2][OVERLAY4_BUCKETS];
 } overlay4_t;
 
 /* A by-client lookup: the leases of subnet whose client-id (hw false) or hardware address (hw
@@ -112,6 +117,14 @@ void overlay4_end(overlay4_t *o, const lease_key_t *key, bool failed);
 /* Lookup by key: 1 = answered with a lease (copied into out), -1 = answered "no lease",
  * 0 = not known here: ask the database. Takes the lock. */
 int overlay4_addr(overlay4_t *o, const lease_key_t *key, lease_t *out);
+
+/* v4 only. A client lookup reads the database, then merges the overlay: a write queued before the
+ * read and committed after it, whose entry ended before the merge, would be in neither. So a
+ * lookup takes overlay4_client_mark() before its read, and reads again while
+ * overlay4_client_since() says an entry that can change its answer (one whose lease, before or
+ * after its writes, was the client's in one of k[0..n-1]'s buckets) ended since. Takes the lock. */
+uint64_t overlay4_client_mark(overlay4_t *o);
+bool overlay4_client_since(overlay4_t *o, const overlay4_key_t *k, size_t n, uint64_t mark);
 
 /* v4 only. Merges the overlay into a by-client lookup: db (when db_found) is what the database said and is
  * freed here; the queued state of that address replaces it, and any queued lease of the client

@@ -113,16 +113,25 @@ int sqlbatch4_client_subnet(const sqlbatch4_store_t *st, const lease_client_quer
     sqlbatch4_req_t req = {.key = {cidlen ? cid : NULL, cidlen, hwlen ? hw : NULL, hwlen, subnet_id},
                            .also_addr = also_addr};
     sqlcache4_answer_t *ans = &req.ans;
+    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     bool kept = flags & LEASE_LOOKUP_SELECTING ? sqlcache4_take(st->recent, &req.key, also_addr, ans)
                                                : sqlcache4_ahead_take(st->id, &req.key, also_addr, ans);
-    if (!kept && sqlbatch4_lookup(st->lookups, &req, st->query, st->ctx))
-        return NST_EIO;
+    /* A fresh read sees every write of this server queued before it (overlay4_client_mark); a
+     * kept answer may be stale by one committed since, which conditional writes catch
+     * (sqlcache4.h). */
+    for (int attempt = 0; !kept; attempt++) {
+        uint64_t mark = overlay4_client_mark(st->ov);
+        if (sqlbatch4_lookup(st->lookups, &req, st->query, st->ctx))
+            return NST_EIO;
+        if (attempt == 3 || !overlay4_client_since(st->ov, keys, 2, mark))
+            break;
+        sqlcache4_answer_free(ans);
+    }
     if (flags & LEASE_LOOKUP_OFFER)
         sqlcache4_put(st->recent, &req.key, ans);
     sqlcache4_prefetch_set(st->id, ans);
     if (ans->also_found)
         lease_free(&ans->also);
-    overlay4_key_t keys[2] = {{cid, cidlen, subnet_id, false}, {hw, hwlen, subnet_id, true}};
     for (int k = 0; k < 2; k++) {
         if (!(k == 0 ? cidlen : hwlen)) {
             if (ans->have[k])

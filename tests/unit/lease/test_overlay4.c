@@ -239,12 +239,58 @@ static void test_v6_beside_v4(void **state)
     overlay4_fini(&o);
 }
 
+static void end(overlay4_t *o, const lease_t *l)
+{
+    lease_key_t k = lease_key_of(l);
+    overlay4_end(o, &k, false);
+}
+
+/* A client lookup that read the database before a write committed learns that an entry touching
+ * its client ended since its mark (the write is in neither the read nor the overlay), by its
+ * lease after the writes, by the row before them (a delete), or for any client (an update whose
+ * old row is unknown); an entry of another client does not disturb it. */
+static void test_client_since(void **state)
+{
+    (void)state;
+    overlay4_t o;
+    overlay4_init(&o, &lock);
+    overlay4_delta_t d;
+    lease_t a, b;
+    mk(&a, 0x0a000001, 1, LEASE_STATE_DEFAULT, 100);
+    mk(&b, 0x0a000002, 1, LEASE_STATE_DEFAULT, 100);
+    overlay4_key_t ka = {a.hwaddr, 6, 1, true}, kb = {b.hwaddr, 6, 1, true};
+    overlay4_key_t kas[2] = {{NULL, 0, 1, false}, ka};
+
+    uint64_t m = overlay4_client_mark(&o);
+    put(&o, OVERLAY4_ADD, &a, NULL, &d);
+    assert_false(overlay4_client_since(&o, kas, 2, m)); /* queued: the merge still sees it */
+    end(&o, &a);
+    assert_true(overlay4_client_since(&o, kas, 2, m));
+    assert_false(overlay4_client_since(&o, &kb, 1, m));
+    assert_false(overlay4_client_since(&o, kas, 2, overlay4_client_mark(&o)));
+
+    m = overlay4_client_mark(&o);
+    put(&o, OVERLAY4_DEL, &b, NULL, &d); /* the row the lookup read was b's */
+    end(&o, &b);
+    assert_true(overlay4_client_since(&o, &kb, 1, m));
+    assert_false(overlay4_client_since(&o, &ka, 1, m));
+
+    m = overlay4_client_mark(&o);
+    put(&o, OVERLAY4_UPDATE, &a, NULL, &d);
+    end(&o, &a);
+    assert_true(overlay4_client_since(&o, &kb, 1, m));
+    lease_free(&a);
+    lease_free(&b);
+    overlay4_fini(&o);
+}
+
 int test_overlay4_run(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expired_merge),
         cmocka_unit_test(test_counts_with_queued_writes),
         cmocka_unit_test(test_v6_beside_v4),
+        cmocka_unit_test(test_client_since),
     };
     return cmocka_run_group_tests_name("overlay4", tests, NULL, NULL);
 }

@@ -199,8 +199,13 @@ static void defer(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
 static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
 {
     if (s->core.workers) {
-        for (int i = 0; i < n; i++)
-            workers4_submit(s->core.workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+        for (int i = 0; i < n; i++) {
+            int t = pkt4_peek_type(pk[i].data, pk[i].len);
+            if ((t == 0 || t == PKT4_DISCOVER) && pk[i].age_ms > RX_STALE_MS)
+                srv4_drop_stale(s, ifc, pk[i].age_ms); /* it waited in the socket (srv_core_rx_room) */
+            else
+                workers4_submit(s->core.workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+        }
         return;
     }
     srv4_iface_t *ifcs[RX_BATCH];
@@ -225,13 +230,38 @@ static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
     handle_run(s, ifcs, fresh, nf);
 }
 
+/* How many packets the next receive takes: a batch, or what the workers' queue has room for
+ * (0: full; the receive events are off until it has room: srv_core_rx_room). */
+static unsigned rx_room(srv4_t *s)
+{
+    size_t room = srv_core_rx_room(&s->core);
+    return room < RX_BATCH ? (unsigned)room : RX_BATCH;
+}
+
+void srv4_rx_enable(srv4_t *s, bool on)
+{
+    for (size_t i = 0; i < s->iface_count; i++) {
+        struct event *ev[2] = {s->ifaces[i].ev_pkt, s->ifaces[i].ev_udp};
+        for (int k = 0; k < 2; k++)
+            if (ev[k]) {
+                if (on)
+                    event_add(ev[k], NULL);
+                else
+                    event_del(ev[k]);
+            }
+    }
+}
+
 static void rx_packet(evutil_socket_t fd, void *arg)
 {
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
     for (int round = 0; round < RX_MAX_ROUNDS; round++) {
+        unsigned room = rx_room(s);
+        if (!room)
+            return;
         rx_prepare(true);
-        int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(fd, g_rx->msgs, room, MSG_DONTWAIT, NULL);
         if (n <= 0) {
             rx_pace(s, 0);
             if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -262,13 +292,16 @@ static void rx_udp(evutil_socket_t fd, void *arg)
     srv4_iface_t *ifc = arg;
     srv4_t *s = ifc->srv;
     for (int round = 0; round < RX_MAX_ROUNDS; round++) {
+        unsigned room = rx_room(s);
+        if (!room)
+            return;
         rx_prepare(true);
         struct sockaddr_in from[RX_BATCH];
         for (int i = 0; i < RX_BATCH; i++) {
             g_rx->msgs[i].msg_hdr.msg_name = &from[i];
             g_rx->msgs[i].msg_hdr.msg_namelen = sizeof from[i];
         }
-        int n = recvmmsg(fd, g_rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(fd, g_rx->msgs, room, MSG_DONTWAIT, NULL);
         if (n <= 0) {
             rx_pace(s, 0);
             return;

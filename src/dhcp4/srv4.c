@@ -371,12 +371,18 @@ static workq_t *fam_start_workers(srv_core_t *c, unsigned threads, unsigned queu
     return workers4_start(SRV4_OF(c), threads, queue_size, paused);
 }
 
+static void fam_rx_enable(srv_core_t *c, bool on)
+{
+    srv4_rx_enable(SRV4_OF(c), on);
+}
+
 const srv_family_t srv4_family = {
     .root = "Dhcp4", .service = "DHCPv4", .prefix = "DHCP4", .realm = CTRL_HTTP_DEFAULT_REALM_DHCP4,
     .daemon = "kea-dhcp4",
     .load_file = fam_load_file, .load_api = fam_load_api, .apply = fam_apply, .free_cfg = fam_free_cfg,
     .view = fam_view, .running = fam_running, .lease_reconnect = fam_lease_reconnect,
     .hosts_db = fam_hosts_db, .start_workers = fam_start_workers, .complete = srv4_reply_complete,
+    .rx_enable = fam_rx_enable,
 };
 
 int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)

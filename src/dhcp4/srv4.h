@@ -180,6 +180,8 @@ void srv4_reply_complete(srv_core_t *c, srv_done_t *d);
 /* Sockets (io4.c). */
 int srv4_open_sockets(srv4_t *s, const cfg4_t *cfg, char *err, size_t errlen);
 void srv4_close_sockets(srv4_t *s);
+/* Turns the receive events of the open sockets off or back on (srv_family_t.rx_enable). */
+void srv4_rx_enable(srv4_t *s, bool on);
 int srv4_send(srv4_t *s, srv4_reply_t *r);
 /* The interface of the current socket set with this index, or NULL. */
 srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex);

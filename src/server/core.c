@@ -242,6 +242,43 @@ void srv_core_watch_signals(srv_core_t *c)
 
 /* ---- lifecycle ---- */
 
+/* ---- receive hold: the sockets' buffers wait while the workers' queue is full ---- */
+
+static void rx_wake(void *arg) /* a worker thread */
+{
+    srv_core_t *c = arg;
+    event_active(c->ev_rx_room, EV_READ, 0);
+}
+
+static void on_rx_room(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv_core_t *c = arg;
+    if (!c->rx_held)
+        return;
+    c->rx_held = false;
+    event_del(c->ev_rx_room);
+    c->fam->rx_enable(c, true);
+}
+
+size_t srv_core_rx_room(srv_core_t *c)
+{
+    if (!c->workers || !c->fam->rx_enable)
+        return SIZE_MAX;
+    size_t n = workq_room(c->workers, rx_wake, c);
+    if (!n && !c->rx_held) {
+        c->rx_held = true;
+        c->rx_holds++;
+        c->fam->rx_enable(c, false);
+        struct timeval tv = {0, SRV_RX_HOLD_MAX_MS * 1000};
+        event_add(c->ev_rx_room, &tv);
+        LOG_DEBUG(NLOG_PACKETS, NLOG_DBG_PKT_HANDLING, "DHCPSRV_RX_HOLD",
+                  "the packet queue is full: not receiving until the workers free room");
+    }
+    return n;
+}
+
 void srv_core_init(srv_core_t *c, struct event_base *base, const srv_family_t *fam, const char *config_path)
 {
     c->fam = fam;
@@ -255,6 +292,7 @@ void srv_core_init(srv_core_t *c, struct event_base *base, const srv_family_t *f
     }
     pthread_mutex_init(&c->done_lock, NULL);
     c->ev_completions = event_new(base, -1, 0, on_completions, c);
+    c->ev_rx_room = event_new(base, -1, 0, on_rx_room, c);
     srv_dbrec_init(&c->dbrec, base, fam->prefix, &rec_ops, c);
     c->ctrl = ctrl_new(base, srv_report_to_log, (void *)(intptr_t)NLOG_COMMANDS);
     ctrl_set_guard(c->ctrl, guard_enter, guard_leave, c);
@@ -281,6 +319,8 @@ void srv_core_fini(srv_core_t *c)
             event_free(c->ev_sigs[i]);
     if (c->ev_completions)
         event_free(c->ev_completions);
+    if (c->ev_rx_room)
+        event_free(c->ev_rx_room);
     srv_dbrec_fini(&c->dbrec);
     pthread_mutex_destroy(&c->done_lock);
     if (c->pid_path) {

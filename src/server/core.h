@@ -106,6 +106,9 @@ typedef struct srv_family {
     hostdb_t *(*hosts_db)(srv_core_t *c, size_t i);
     /* Starts the family's worker queue on core.gens (workq_start with its ops). */
     workq_t *(*start_workers)(srv_core_t *c, unsigned threads, unsigned queue_size, bool paused);
+    /* Main loop: turns the family's packet receive events off or back on (srv_core_rx_room);
+     * optional (without it the receiver is never held). */
+    void (*rx_enable)(srv_core_t *c, bool on);
     /* Main loop: finishes something queued with srv_core_defer. */
     void (*complete)(srv_core_t *c, srv_done_t *d);
 } srv_family_t;
@@ -131,6 +134,9 @@ struct srv_core {
     pthread_mutex_t done_lock;
     srv_done_t *done_head;
     struct event *ev_completions, *ev_sigs[3];
+    struct event *ev_rx_room;    /* ends a receive hold (srv_core_rx_room) */
+    bool rx_held;
+    uint64_t rx_holds;           /* receive holds so far */
 };
 
 /* Creates the control channel (events to srv_report_to_log on the commands logger, the workers'
@@ -140,6 +146,16 @@ void srv_core_init(srv_core_t *c, struct event_base *base, const srv_family_t *f
 void srv_core_stop(srv_core_t *c);
 void srv_core_fini(srv_core_t *c);
 
+/* Receive hold (main thread). A burst the main thread reads at once (after a reload's parse, say)
+ * would overflow the workers' queue, which then drops packets; the sockets' buffers can hold them
+ * instead. So the family asks before each receive how many packets it may take: SIZE_MAX without
+ * workers; 0 when their queue is full, and then its receive events are off (family->rx_enable)
+ * until a worker has freed a quarter of the queue, or SRV_RX_HOLD_MAX_MS passed (the queue stays
+ * full: the workers are paused, say), when they are back on. Under lasting overload the backlog
+ * so waits in the socket, where it ages: the family drops requests that start an exchange when
+ * they are too old to answer, as it does without workers. */
+#define SRV_RX_HOLD_MAX_MS 100
+size_t srv_core_rx_room(srv_core_t *c);
 /* Any thread. */
 bool srv_core_serving(const srv_core_t *c);
 void srv_core_shutdown(srv_core_t *c, int code);

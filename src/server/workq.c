@@ -36,6 +36,8 @@ struct workq {
     bool stop;
     pthread_mutex_t cmu;
     client_t *clients[CLIENT_BUCKETS];
+    void (*wake)(void *arg);  /* workq_room's wake-up, pending (NULL: none) */
+    void *wake_arg;
 };
 
 /* A worker's generation: kept between packets, renewed when another was published. */
@@ -136,6 +138,18 @@ static workq_job_t *take(workq_t *w, int c)
     return job;
 }
 
+/* Lock held: the wake-up workq_room() asked for, once a quarter of the queue is free (or the
+ * queue stops); called by the caller after unlocking. */
+static void (*room_wake(workq_t *w, void **arg))(void *)
+{
+    void (*fn)(void *) = w->wake;
+    if (!fn || (!w->stop && w->cap - (w->count[0] + w->count[1]) < (w->cap + 3) / 4))
+        return NULL;
+    *arg = w->wake_arg;
+    w->wake = NULL;
+    return fn;
+}
+
 /* Lock held, released while the run is handled: up to WORKQ_AHEAD_MAX NEW packets looked up
  * together. */
 static void run_ahead(workq_t *w, held_t *held, void *scratch)
@@ -145,7 +159,11 @@ static void run_ahead(workq_t *w, held_t *held, void *scratch)
     while (w->count[WORKQ_NEW] && n < WORKQ_AHEAD_MAX)
         run[n++] = take(w, WORKQ_NEW);
     w->busy++;
+    void *wake_arg;
+    void (*wake)(void *) = room_wake(w, &wake_arg);
     pthread_mutex_unlock(&w->mu);
+    if (wake)
+        wake(wake_arg);
     gen_t *g = current(w, held);
     for (size_t i = 0; i < n; i++)
         w->ops->prefetch(w->ctx, g, scratch, run[i]);
@@ -172,7 +190,11 @@ static void *worker_main(void *arg)
         } else {
             workq_job_t *job = take(w, w->count[WORKQ_ONGOING] ? WORKQ_ONGOING : WORKQ_NEW);
             w->busy++;
+            void *wake_arg;
+            void (*wake)(void *) = room_wake(w, &wake_arg);
             pthread_mutex_unlock(&w->mu);
+            if (wake)
+                wake(wake_arg);
             run_job(w, &held, scratch, job);
         }
         pthread_mutex_lock(&w->mu);
@@ -219,7 +241,11 @@ void workq_stop(workq_t *w)
     pthread_mutex_lock(&w->mu);
     w->stop = true;
     pthread_cond_broadcast(&w->cv_work);
+    void *wake_arg;
+    void (*wake)(void *) = room_wake(w, &wake_arg);
     pthread_mutex_unlock(&w->mu);
+    if (wake)
+        wake(wake_arg);
     for (unsigned i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);
     for (int c = 0; c < 2; c++)
@@ -296,6 +322,18 @@ void workq_resume(workq_t *w)
     if (w->paused > 0 && --w->paused == 0)
         pthread_cond_broadcast(&w->cv_work);
     pthread_mutex_unlock(&w->mu);
+}
+
+size_t workq_room(workq_t *w, void (*wake)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t free = w->cap - (w->count[0] + w->count[1]);
+    if (!free) {
+        w->wake = wake;
+        w->wake_arg = arg;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return free;
 }
 
 unsigned workq_threads(const workq_t *w) { return w ? w->nthreads : 0; }

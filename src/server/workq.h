@@ -74,6 +74,11 @@ void workq_pause(workq_t *w);
 void workq_resume(workq_t *w);
 unsigned workq_threads(const workq_t *w);
 size_t workq_capacity(const workq_t *w);
+/* Room for a receiver that would rather wait than see packets dropped: the free slots of the
+ * queue now; 0 also arranges wake(arg) (once, on a worker thread or workq_stop's caller) when a
+ * quarter of the queue is free again, so that the receiver can stop reading its sockets (whose
+ * buffers hold the packets) until then. A later call replaces the pending wake-up. */
+size_t workq_room(workq_t *w, void (*wake)(void *arg), void *arg);
 /* Packets waiting in the queue now. */
 size_t workq_queued(workq_t *w);
 

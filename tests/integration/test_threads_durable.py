@@ -106,3 +106,19 @@ def test_durable_mode_acks_only_stored_leases(lan, server):
     srv.proc.wait()
     rows = [l for l in open(srv.lease_file).read().splitlines()[1:] if l]
     assert len({r.split(",")[0] for r in rows}) == recv
+
+
+def test_burst_waits_in_the_socket_instead_of_overflowing_the_queue(lan, server):
+    """48 DISCOVERs found queued at once (the server was stopped while they came, as after a long
+    reload) with a packet queue of 4: the main thread reads no more than the queue has room for
+    and leaves the rest in the socket's buffer, so every client gets its OFFER and nothing is
+    dropped (reading them all at once would drop 40)."""
+    cfg = load_config()
+    cfg["Dhcp4"]["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 1,
+                                       "packet-queue-size": 4}
+    srv = server(cfg)
+    clients = [{"chaddr": f"02:00:00:00:07:{i:02x}", "xid": 0x7000 + i, "options": []} for i in range(48)]
+    replies = lan.pkt.burst("discover", clients, timeout=5, stop_pid=srv.proc.pid)
+    got = {r["xid"] for r in replies}
+    assert len(got) == 48, (len(got), srv.stat("pkt4-receive-drop"), srv.log()[-2000:])
+    assert srv.stat("pkt4-receive-drop") == 0

@@ -202,6 +202,45 @@ static void test_pause_keeps_packets_and_orders_classes(void **state)
     one_gen_end(&o);
 }
 
+static atomic_int woken;
+
+static void on_room(void *arg)
+{
+    atomic_fetch_add(&woken, *(int *)arg);
+}
+
+/* A receiver told the queue is full (room 0) is woken once, when a worker has freed a quarter
+ * of it, not before; with room left it is told how much and no wake-up is arranged. */
+static void test_room_wakes_receiver(void **state)
+{
+    fam_t f = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    one_gen_t o;
+    one_gen(&o);
+    int one = 1;
+    atomic_store(&woken, 0);
+    workq_t *w = workq_start(&fops, &f, &o.slot, 1, 8, true);
+    assert_int_equal(workq_room(w, on_room, &one), 8);
+    for (int i = 0; i < 8; i++)
+        submit(w, 'N', i, i);
+    assert_int_equal(workq_room(w, on_room, &one), 0);
+    usleep(20000);
+    assert_int_equal(atomic_load(&woken), 0); /* paused: nothing freed */
+    workq_resume(w);
+    wait_processed(&f, 8);
+    assert_int_equal(atomic_load(&woken), 1);
+    assert_int_equal(workq_room(w, on_room, &one), 8);
+    submit(w, 'N', 1, 9);
+    wait_processed(&f, 9);
+    assert_int_equal(atomic_load(&woken), 1); /* no wake-up was asked for */
+    workq_pause(w);
+    for (int i = 0; i < 8; i++)
+        submit(w, 'N', i, i);
+    assert_int_equal(workq_room(w, on_room, &one), 0);
+    workq_stop(w); /* stopping wakes a held receiver too */
+    assert_int_equal(atomic_load(&woken), 2);
+    one_gen_end(&o);
+}
+
 /* A client's packets never run at the same time; a newer waiting packet supersedes an older one. */
 static void test_one_packet_per_client_in_flight(void **state)
 {
@@ -282,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_generation_lives_until_its_last_reference),
         cmocka_unit_test(test_pause_keeps_packets_and_orders_classes),
         cmocka_unit_test(test_one_packet_per_client_in_flight),
+        cmocka_unit_test(test_room_wakes_receiver),
         cmocka_unit_test(test_generation_swap_under_concurrent_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,7 +160,7 @@ class Server:
 
     def start(self, wait=True, extra_args=()):
         self.write_config()
-        env = dict(os.environ, KEA_PIDFILE_DIR=self.dir, KEA_LOCKFILE_DIR=self.dir)
+        env = dict(os.environ, KEA_PIDFILE_DIR=self.dir, KEA_LOCKFILE_DIR=self.dir, **getattr(self, "extra_env", {}))
         self.out = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.lan.in_srv(self.binary, "-c", self.conf_path, *extra_args),
                                      stdout=self.out, stderr=subprocess.STDOUT, env=env)

@@ -2,7 +2,8 @@
 rows written by Debian's kea-dhcp6 itself (perfdhcp -6 with IA_NA and IA_PD in network namespaces,
 and lease commands) read back through the store (nestor-admin lease-dump -6) field for field as
 Kea's lease6-get-all shows them; rows the store writes (nestor-admin lease-upload -6) read by
-kea-dhcp6 (lease6-get-all); lease6_stat as Kea's triggers keep it; stats-recount for v6. The same on MariaDB."""
+kea-dhcp6 (lease6-get-all); lease6_stat as Kea's triggers keep it; stats-recount for v6. The same
+on MariaDB, with kea-dhcp6 in the namespace as well."""
 import json
 import os
 import shutil
@@ -14,7 +15,6 @@ import pytest
 import mysqlserver
 import pgsqlserver
 from conftest import BUILD
-from test_mysql_leases import Kea as KeaMy
 from test_csv6_kea import HOOK, KEA6, PERFDHCP, Kea6, as_kea_shows, check, ipv6_up, perfdhcp
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
@@ -153,8 +153,8 @@ def test_kea_rows_read_through_the_store_and_ours_read_by_kea(lan, pg, workdir):
     assert stat_rows(pg, db2) == counted_rows(pg, db2)
 
 
-# ---- MariaDB: Kea 2.2 runs outside the namespace over TCP (no socket parameter), so its rows
-# come from the lease commands ----------------------------------------------------------------
+# ---- MariaDB: kea-dhcp6 in the server namespace reaches the server's socket (Kea 2.2 has no
+# socket parameter: libmariadb takes it from MYSQL_UNIX_PORT for host "localhost") ------------
 
 MY_PORT = 3447
 
@@ -162,6 +162,21 @@ MY_PORT = 3447
 @pytest.fixture(scope="module")
 def my():
     yield from mysqlserver.serve(MY_PORT)
+
+
+class KeaMy6(Kea6):
+    """kea-dhcp6 on a MariaDB lease database (over the server's socket)."""
+
+    def __init__(self, lan, workdir, my, db):
+        self.my, self.db = my, db
+        self.extra_env = {"MYSQL_UNIX_PORT": my.sock}
+        super().__init__(lan, workdir)
+
+    def complete(self, config):
+        config = super().complete(config)
+        config["Dhcp6"]["lease-database"] = {"type": "mysql", "name": self.db, "host": "localhost",
+                                             "user": "kea", "password": "kea"}
+        return config
 
 
 def my_admin(*args, db):
@@ -176,17 +191,22 @@ def my_fresh(my):
     return name
 
 
-def test_mysql_kea_rows_read_through_the_store_and_ours_read_by_kea(my, workdir):
+def test_mysql_kea_rows_read_through_the_store_and_ours_read_by_kea(lan, my, workdir):
     db = my_fresh(my)
-    kea = KeaMy(my, db=db, family=6)
+    ipv6_up(lan)
+    kea = KeaMy6(lan, workdir, my, db)
+    kea.start()
     try:
+        r1 = perfdhcp(lan, "-r", "50", "-n", "10", "-R", "10")
+        r2 = perfdhcp(lan, "-e", "address-and-prefix", "-r", "50", "-n", "6", "-R", "6",
+                      "-b", "mac=00:0c:01:02:0b:00")
         leases = [{"ip-address": f"2001:db8:1::{i:x}", "duid": f"00:03:00:01:00:00:00:00:00:{i:02x}",
                    "iaid": i * 1000003, "subnet-id": 7, "hw-address": f"0a:00:00:00:00:{i:02x}" if i % 2 else "",
                    "hostname": "h,%d.example" % i if i % 3 else "", "valid-lft": 3000 + i,
                    "preferred-lft": 2000 + i, "fqdn-fwd": bool(i % 3 and i % 2), "fqdn-rev": bool(i % 3 and i % 5),
                    "user-context": {"n": i} if i % 4 == 0 else None, "state": 1 if i % 7 == 0 else 0}
                   for i in range(1, 15)]
-        leases += [{"ip-address": f"2001:db8:80{i:02x}::", "type": "IA_PD", "prefix-len": 56 + i,
+        leases += [{"ip-address": f"2001:db8:90{i:02x}::", "type": "IA_PD", "prefix-len": 56 + i,
                     "duid": "0a:0b:0c", "iaid": 4294967295 - i, "subnet-id": 7} for i in range(4)]
         for l in leases:
             r = kea.cmd("lease6-add", {k: v for k, v in l.items() if v not in ("", None)})
@@ -194,6 +214,11 @@ def test_mysql_kea_rows_read_through_the_store_and_ours_read_by_kea(my, workdir)
         theirs = kea.cmd("lease6-get-all")["arguments"]["leases"]
     finally:
         kea.stop()
+    by_perfdhcp = [l for l in theirs if l["subnet-id"] == 7 and l["ip-address"] not in
+                   {x["ip-address"] for x in leases}]
+    assert sum(l["type"] == "IA_PD" for l in by_perfdhcp) >= 5 and \
+        sum(l["type"] == "IA_NA" for l in by_perfdhcp) >= 12, (len(by_perfdhcp), r1.stdout[-600:], r2.stdout[-600:])
+    leases += by_perfdhcp
     assert len(theirs) == len(leases)
     out = os.path.join(workdir, "dump.csv")
     r = my_admin("lease-dump", "-6", "-o", out, "-y", db=db)
@@ -211,7 +236,8 @@ def test_mysql_kea_rows_read_through_the_store_and_ours_read_by_kea(my, workdir)
     assert diff == [] and len(a) == len(b), diff[:8]
     stat = "SELECT subnet_id, lease_type, state, leases FROM lease6_stat WHERE leases > 0 ORDER BY 1, 2, 3"
     assert my.sql(stat, db=db2) == my.sql(stat, db=db)
-    kea2 = KeaMy(my, db=db2, family=6)
+    kea2 = KeaMy6(lan, tempfile.mkdtemp(dir=workdir), my, db2)
+    kea2.start()
     try:
         back = kea2.cmd("lease6-get-all")["arguments"]["leases"]
     finally:

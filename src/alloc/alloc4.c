@@ -12,15 +12,48 @@
 #include "common/errcode.h"
 #include "common/util.h"
 
-uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested)
+static uint32_t bounded(uint32_t dflt, uint32_t min, uint32_t max, uint32_t requested)
 {
     if (!requested)
-        return s->life.valid;
-    if (requested < s->life.valid_min)
-        return s->life.valid_min;
-    if (requested > s->life.valid_max)
-        return s->life.valid_max;
+        return dflt;
+    if (requested < min)
+        return min;
+    if (requested > max)
+        return max;
     return requested;
+}
+
+uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested)
+{
+    return bounded(s->life.valid, s->life.valid_min, s->life.valid_max, requested);
+}
+
+uint32_t alloc4_req_valid_lft(const cfg_subnet4_t *s, const alloc4_req_t *req)
+{
+    const cfg_class_t *k = req->life_class;
+    if (k && k->has_valid)
+        return bounded(k->valid, k->valid_min, k->valid_max, req->requested_lft);
+    return alloc4_valid_lft(s, req->requested_lft);
+}
+
+bool alloc4_subnet_allowed(const alloc4_req_t *req, const cfg_subnet4_t *s)
+{
+    if (s->cls.client_class <= 0)
+        return true;
+    return req->classes && cls_set_has(req->classes, s->cls.client_class);
+}
+
+static bool pool_allowed(const alloc4_req_t *req, const cfg_pool4_t *p)
+{
+    return p->cls.client_class <= 0 || (req->classes && cls_set_has(req->classes, p->cls.client_class));
+}
+
+bool alloc4_in_allowed_pool(const alloc4_req_t *req, const cfg_subnet4_t *s, uint32_t addr)
+{
+    for (size_t i = 0; i < s->pool_count; i++)
+        if (addr >= s->pools[i].first && addr <= s->pools[i].last)
+            return pool_allowed(req, &s->pools[i]);
+    return false;
 }
 
 /* Kea's rule (Dhcpv4Srv::setTeeTimes): a configured timer wins, else a calculated one
@@ -600,11 +633,12 @@ uint32_t alloc4_pick(alloc4_t *a, const cfg_subnet4_t *s, const alloc4_req_t *re
         uint32_t addr = t_claim.addr;
         t_claim.addr = 0;
         bool edge = s->prefix_len < 31 && (addr == s->prefix || addr == (s->prefix | ~s->mask));
-        if (!edge && addr != skip && alloc4_addr_usable(a, s, addr, req, NULL, NULL, f))
+        if (!edge && addr != skip && alloc4_in_allowed_pool(req, s, addr) &&
+            alloc4_addr_usable(a, s, addr, req, NULL, NULL, f))
             return addr;
     }
     for (size_t k = 0; k < s->pool_count && !f->failed; k++) {
-        if (pool_known_full(&st->full[k], req->now))
+        if (!pool_allowed(req, &s->pools[k]) || pool_known_full(&st->full[k], req->now))
             continue;
         int64_t earliest;
         uint32_t found = scan_pool(a, s, k, req, skip, &earliest, f);

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "config/cfg4.h"
+#include "config/classify.h"
 #include "hosts/hosts4.h"
 #include "hosts/hostmgr.h"
 #include "lease/lease.h"
@@ -69,6 +70,14 @@ typedef struct alloc4_req {
     uint32_t requested_lft;        /* option 51; 0 = none */
     const char *hostname;          /* option 12 (NUL-terminated), NULL = none */
     int64_t now;
+    /* Client classification: the packet's classes (NULL: none; subnets and pools with a
+     * client-class are then skipped, except ALL's), the first of its classes with a
+     * valid-lifetime (NULL: the subnet's), and the reservation when the caller looked it up
+     * already (host_known; host NULL: none) so that the engine does not ask again. */
+    const cls_set_t *classes;
+    const cfg_class_t *life_class;
+    const cfg_host4_t *host;
+    bool host_known;
 } alloc4_req_t;
 
 /* The first failure of one allocation's lookups (a lease or hosts database error, not "nothing
@@ -155,6 +164,16 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
 
 /* The lifetimes a lease gets in a subnet, given the client's requested lifetime (0 = none). */
 uint32_t alloc4_valid_lft(const cfg_subnet4_t *s, uint32_t requested);
+/* The same for a request: its class's valid-lifetime (Kea: the first class that sets one) wins
+ * over the subnet's. */
+uint32_t alloc4_req_valid_lft(const cfg_subnet4_t *s, const alloc4_req_t *req);
+/* Whether the client of req may use subnet s / the pool holding addr in s (client-class). */
+bool alloc4_subnet_allowed(const alloc4_req_t *req, const cfg_subnet4_t *s);
+bool alloc4_in_allowed_pool(const alloc4_req_t *req, const cfg_subnet4_t *s, uint32_t addr);
+/* The reservation for this client in its subnet or, failing that, in another subnet of its
+ * shared network (what the engine itself looks up); *where gets the reservation's subnet. */
+const cfg_host4_t *alloc4_host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where,
+                                   alloc4_fail_t *f);
 /* T1/T2 for a lease; returns false for each timer that must not be sent. */
 void alloc4_timers(const cfg_subnet4_t *s, uint32_t valid, uint32_t *t1, bool *send_t1,
                    uint32_t *t2, bool *send_t2);

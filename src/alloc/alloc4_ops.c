@@ -41,12 +41,12 @@ void alloc4_stats_bind_global(alloc4_t *a)
 static const cfg_subnet4_t *subnet_for(const alloc4_req_t *req, uint32_t addr)
 {
     const cfg_subnet4_t *s = req->subnet;
-    if ((addr & s->mask) == s->prefix)
+    if ((addr & s->mask) == s->prefix && alloc4_subnet_allowed(req, s))
         return s;
     if (s->network)
         for (size_t i = 0; i < s->network->subnet_count; i++) {
             const cfg_subnet4_t *o = s->network->subnets[i];
-            if ((addr & o->mask) == o->prefix)
+            if ((addr & o->mask) == o->prefix && alloc4_subnet_allowed(req, o))
                 return o;
         }
     return NULL;
@@ -63,7 +63,7 @@ static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const c
     l->hwtype = 1;
     if (req->client_id_len)
         lease_set_client_id(l, req->client_id, req->client_id_len);
-    l->valid_lft = alloc4_valid_lft(s, req->requested_lft);
+    l->valid_lft = alloc4_req_valid_lft(s, req);
     l->cltt = req->now;
     const char *hn = host && host->hostname ? host->hostname : req->hostname;
     if (hn && *hn)
@@ -72,14 +72,14 @@ static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const c
 
 /* Whether addr may be given out in s for this client: in a pool, or reserved to it, or (with
  * out-of-pool reservations) its reservation. */
-static bool addr_allowed(const cfg_subnet4_t *s, uint32_t addr, const cfg_host4_t *host)
+static bool addr_allowed(const cfg_subnet4_t *s, uint32_t addr, const cfg_host4_t *host, const alloc4_req_t *req)
 {
     if (host && host->ipv4 == addr)
         return true;
-    return cfg_subnet4_in_pool(s, addr);
+    return alloc4_in_allowed_pool(req, s, addr);
 }
 
-static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where,
+const cfg_host4_t *alloc4_host_for(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t **where,
                                    alloc4_fail_t *f)
 {
     const cfg_subnet4_t *s = req->subnet;
@@ -96,7 +96,7 @@ static const cfg_host4_t *host_for(alloc4_t *a, const alloc4_req_t *req, const c
 static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
 {
     const cfg_subnet4_t *hs;
-    const cfg_host4_t *host = host_for(a, req, &hs, &out->fail);
+    const cfg_host4_t *host = req->host_known ? req->host : alloc4_host_for(a, req, &hs, &out->fail);
     out->host = host;
     if (host && host->ipv4) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
@@ -112,7 +112,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     if (alloc4_find_client_lease(a, req, LEASE_LOOKUP_OFFER, &cur, &cs, &out->fail)) {
         uint32_t addr = cur.addr.v4;
         lease_free(&cur);
-        if (addr_allowed(cs, addr, host) && alloc4_addr_usable(a, cs, addr, req, host, NULL, &out->fail)) {
+        if (addr_allowed(cs, addr, host, req) && alloc4_addr_usable(a, cs, addr, req, host, NULL, &out->fail)) {
             build_lease(cs, req, host, addr, &out->lease);
             out->subnet = cs;
             return ALLOC4_OK;
@@ -120,7 +120,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     }
     if (req->hint) {
         const cfg_subnet4_t *s = subnet_for(req, req->hint);
-        if (s && addr_allowed(s, req->hint, host) && alloc4_addr_usable(a, s, req->hint, req, host, NULL, &out->fail)) {
+        if (s && addr_allowed(s, req->hint, host, req) && alloc4_addr_usable(a, s, req->hint, req, host, NULL, &out->fail)) {
             build_lease(s, req, host, req->hint, &out->lease);
             out->subnet = s;
             return ALLOC4_OK;
@@ -130,6 +130,8 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
     size_t n = s->network ? s->network->subnet_count : 1;
     for (size_t i = 0; i < n; i++) {
         const cfg_subnet4_t *t = s->network ? s->network->subnets[i] : s;
+        if (!alloc4_subnet_allowed(req, t))
+            continue;
         uint32_t addr = alloc4_pick(a, t, req, 0, &out->fail);
         if (addr) {
             build_lease(t, req, host, addr, &out->lease);
@@ -348,7 +350,7 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
         return ALLOC4_NAK;
     }
     const cfg_subnet4_t *hs;
-    const cfg_host4_t *host = host_for(a, req, &hs, &out->fail);
+    const cfg_host4_t *host = req->host_known ? req->host : alloc4_host_for(a, req, &hs, &out->fail);
     out->host = host;
     if (out->fail.failed)
         return failed(out, -1);
@@ -359,9 +361,15 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
             return ALLOC4_NAK;
         }
     }
-    if (!addr_allowed(s, addr, host) && !(have && cur_addr == addr)) {
-        out->why = "requested address is outside the pools";
-        return ALLOC4_NAK;
+    if (!addr_allowed(s, addr, host, req)) {
+        /* The client keeps a lease left outside the pools (a pool was shrunk), not one in a pool
+         * its classes no longer admit (Kea's inPool with the client's classes). */
+        bool kept = have && cur_addr == addr && !cfg_subnet4_in_pool(s, addr);
+        if (!kept) {
+            out->why = cfg_subnet4_in_pool(s, addr) ? "requested address is in a pool the client's classes do not allow"
+                                                    : "requested address is outside the pools";
+            return ALLOC4_NAK;
+        }
     }
     pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
     pthread_mutex_lock(lk);

@@ -48,10 +48,11 @@ typedef struct cfg_optset {
 /* The option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint16_t code);
 
-/* The option sets that apply to one answer, most specific first (host, class, pool, subnet,
- * shared network, global); each level keeps its own set and an option is resolved when it is
- * looked up, so no level holds copies of another's. NULL entries are skipped. */
-#define CFG_OPT_LEVELS 6
+/* The option sets that apply to one answer, most specific first (Kea's order: host, pool,
+ * subnet, shared network, the packet's classes in the order they were assigned, global); each
+ * level keeps its own set and an option is resolved when it is looked up, so no level holds
+ * copies of another's. NULL entries are skipped. */
+#define CFG_OPT_LEVELS 40
 typedef struct cfg_optlevels {
     const cfg_optset_t *set[CFG_OPT_LEVELS];
 } cfg_optlevels_t;
@@ -84,13 +85,23 @@ typedef struct cfg_host4 {
     char *server_hostname;
     char *boot_file_name;
     cfg_optset_t options;
+    char **classes;           /* client-classes: names (also of classes not in the dictionary) */
+    size_t class_count;
 } cfg_host4_t;
 
 /* ---- subnets, pools, shared networks -------------------------------------------------------- */
 
+/* A level's class restriction and required classes (indexes into cfg4_t.classes). */
+typedef struct cfg_class_use {
+    int32_t client_class;     /* "client-class": only members may use the level; -1: anyone */
+    uint16_t *required;       /* "require-client-classes", in order */
+    size_t required_count;
+} cfg_class_use_t;
+
 typedef struct cfg_pool4 {
     uint32_t first, last;     /* inclusive */
     cfg_optset_t options;
+    cfg_class_use_t cls;
 } cfg_pool4_t;
 
 /* Parameters that can be set globally, per shared network and per subnet. */
@@ -124,6 +135,7 @@ typedef struct cfg_subnet4 {
     uint32_t *relay_addrs;    /* relay.ip-addresses */
     size_t relay_count;
     cfg_optset_t options;     /* the subnet's own option-data (its network's and the global ones stay there) */
+    cfg_class_use_t cls;      /* client-class: its own, else its shared network's */
     struct cfg_network4 *network; /* NULL when not in a shared network */
 } cfg_subnet4_t;
 
@@ -133,6 +145,7 @@ typedef struct cfg_network4 {
     uint32_t *relay_addrs;
     size_t relay_count;
     cfg_optset_t options;
+    cfg_class_use_t cls;
     cfg_subnet4_t **subnets;  /* borrowed pointers into cfg4_t.subnets */
     size_t subnet_count;
 } cfg_network4_t;
@@ -157,6 +170,7 @@ typedef struct cfg4 {
 
     optdef_registry_t *optdefs;   /* standard + option-def */
     cfg_optset_t options;         /* global option-data */
+    struct cfg_classes *classes;  /* client-classes and every class name used (config/cfg_class.h) */
 
     cfg_subnet4_t *subnets;       /* sorted by id */
     size_t subnet_count;

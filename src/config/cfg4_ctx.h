@@ -70,6 +70,14 @@ void cfg_host4_free(cfg_host4_t *h);
 void cfg_subnet4_free(cfg_subnet4_t *s);
 void cfg_network4_free(cfg_network4_t *n);
 
+/* cfg4_class.c: client-classes into p->cfg->classes (before anything refers to a class); a
+ * level's "client-class" (an index, -1 when absent or empty) and a list of class names
+ * ("require-client-classes") as indexes; both add names the dictionary does not hold yet. */
+int cfg4_parse_classes(pctx_t *p, json_t *d4);
+int cfg4_class_ref(pctx_t *p, json_t *obj, const char *key, int32_t *out);
+int cfg4_class_refs(pctx_t *p, json_t *obj, const char *key, uint16_t **out, size_t *count);
+int cfg4_parse_class_use(pctx_t *p, json_t *obj, cfg_class_use_t *out);
+
 /* Shared keys for the inheritable lifetime parameters and their parser. */
 extern const char *const cfg4_life_keys[];
 int cfg4_parse_life(pctx_t *p, json_t *obj, cfg_lifetimes_t *life);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/cfg4_ctx.h"
+#include "config/cfg_class.h"
 
 static const char *const top_keys[] = {"Dhcp4", "Dhcp6", "DhcpDdns", "Control-agent", "Netconf", NULL};
 
@@ -14,7 +15,8 @@ static const char *const dhcp4_keys[] = {
     "authoritative", "decline-probation-period", "next-server",
     "server-hostname", "boot-file-name", "reservations-global", "reservations-in-subnet",
     "reservations-out-of-pool", "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime",
-    "renew-timer", "rebind-timer", "calculate-tee-times", "t1-percent", "t2-percent", "allocator", NULL,
+    "renew-timer", "rebind-timer", "calculate-tee-times", "t1-percent", "t2-percent", "allocator",
+    "client-classes", NULL,
 };
 
 static int parse_host_ids(pctx_t *p, json_t *list)
@@ -111,6 +113,8 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
         pctx_pop(p, old);
     }
     if (!r)
+        r = cfg4_parse_classes(p, d);
+    if (!r)
         r = cfg4_parse_subnets(p, d);
     return r;
 }
@@ -181,6 +185,9 @@ void cfg4_free(cfg4_t *c)
     for (size_t i = 0; i < c->host_count; i++)
         cfg_host4_free(&c->hosts[i]);
     free(c->hosts);
+    if (c->classes)
+        cfg_classes_free(c->classes);
+    free(c->classes);
     jsonsrc_free(c->src);
     free(c);
 }

@@ -21,7 +21,8 @@ static const char *const common_keys[] = {
     "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime", "renew-timer", "rebind-timer",
     "calculate-tee-times", "t1-percent", "t2-percent", "allocator", "match-client-id", "authoritative",
     "next-server", "server-hostname", "boot-file-name", "reservations-global",
-    "reservations-in-subnet", "reservations-out-of-pool", "interface", "relay", "option-data", NULL,
+    "reservations-in-subnet", "reservations-out-of-pool", "interface", "relay", "option-data",
+    "client-class", "require-client-classes", NULL,
 };
 
 static bool key_in(const char *key, const char *const *list)
@@ -133,7 +134,7 @@ static uint32_t mask_of(uint8_t len) { return len ? ~0u << (32 - len) : 0; }
 
 static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
 {
-    static const char *const keys[] = {"pool", "option-data", NULL};
+    static const char *const keys[] = {"pool", "option-data", "client-class", "require-client-classes", NULL};
     if (!json_is_object(o))
         return pctx_fail(p, NULL, "a pools entry must be a map");
     int r = pctx_check_keys(p, o, "pools entry", keys);
@@ -179,6 +180,8 @@ static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
         r = cfg4_parse_options(p, opts, &out->options);
         pctx_pop(p, old);
     }
+    if (!r)
+        r = cfg4_parse_class_use(p, o, &out->cls);
     free(text);
     return r;
 }
@@ -301,9 +304,10 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
             for (size_t k = 0; !r && k < s->pool_count; k++)
                 if (pool->first <= s->pools[k].last && s->pools[k].first <= pool->last)
                     r = pctx_fail(p, "pool", "pool overlaps with another pool of subnet %u", s->id);
-            if (r)
+            if (r) {
                 cfg_optset_free(&pool->options);
-            else
+                free(pool->cls.required);
+            } else
                 s->total_addresses += (uint64_t)pool->last - pool->first + 1, s->pool_count++;
             pctx_pop(p, o2);
             if (r)
@@ -318,6 +322,8 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
         r = cfg4_parse_options(p, list, &s->options);
         pctx_pop(p, old);
     }
+    if (!r)
+        r = cfg4_parse_class_use(p, o, &s->cls);
     return r;
 }
 
@@ -346,6 +352,8 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
             cfg_subnet4_free(s);
         } else {
             s->network = net;
+            if (net && s->cls.client_class < 0)
+                s->cls.client_class = net->cls.client_class; /* inherited, as Kea's networks do */
             c->subnet_count++;
         }
         pctx_pop(p, o2);
@@ -392,6 +400,8 @@ static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
             r = cfg4_parse_options(p, l2, &n->options);
             pctx_pop(p, o3);
         }
+        if (!r)
+            r = cfg4_parse_class_use(p, o, &n->cls);
         if (!r) {
             n->interface = inh.interface ? xstrdup(inh.interface) : NULL;
             inh.relay = n->relay_addrs;
@@ -478,7 +488,7 @@ int cfg4_parse_host(pctx_t *p, json_t *h, uint32_t subnet_id, cfg_host4_t *out)
 {
     static const char *const keys[] = {"hw-address", "duid", "circuit-id", "client-id", "flex-id",
                                        "ip-address", "hostname", "next-server", "server-hostname",
-                                       "boot-file-name", "option-data", NULL};
+                                       "boot-file-name", "option-data", "client-classes", NULL};
     if (!json_is_object(h))
         return pctx_fail(p, NULL, "a reservations entry must be a map");
     int r = pctx_check_keys(p, h, "reservations entry", keys);
@@ -535,11 +545,32 @@ int cfg4_parse_host(pctx_t *p, json_t *h, uint32_t subnet_id, cfg_host4_t *out)
         r = cfg4_parse_options(p, list, &out->options);
         pctx_pop(p, old);
     }
+    if (!r)
+        r = pctx_get_list(p, h, "client-classes", &list);
+    if (!r && list) {
+        out->classes = xcalloc(json_array_size(list) + 1, sizeof *out->classes);
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            const char *name = json_string_value(v);
+            if (!name || !*name) {
+                size_t old = pctx_push(p, "client-classes");
+                pctx_push_idx(p, i);
+                r = pctx_fail(p, NULL, "client-classes entries must be non-empty strings");
+                pctx_pop(p, old);
+                break;
+            }
+            out->classes[out->class_count++] = xstrdup(name);
+        }
+    }
     return r;
 }
 
 void cfg_host4_free(cfg_host4_t *h)
 {
+    for (size_t i = 0; i < h->class_count; i++)
+        free(h->classes[i]);
+    free(h->classes);
     free(h->hostname);
     free(h->server_hostname);
     free(h->boot_file_name);
@@ -548,14 +579,17 @@ void cfg_host4_free(cfg_host4_t *h)
 
 void cfg_subnet4_free(cfg_subnet4_t *s)
 {
-    for (size_t i = 0; i < s->pool_count; i++)
+    for (size_t i = 0; i < s->pool_count; i++) {
         cfg_optset_free(&s->pools[i].options);
+        free(s->pools[i].cls.required);
+    }
     free(s->pools);
     free(s->server_hostname);
     free(s->boot_file_name);
     free(s->interface);
     free(s->relay_addrs);
     cfg_optset_free(&s->options);
+    free(s->cls.required);
 }
 
 void cfg_network4_free(cfg_network4_t *n)
@@ -564,6 +598,7 @@ void cfg_network4_free(cfg_network4_t *n)
     free(n->interface);
     free(n->relay_addrs);
     cfg_optset_free(&n->options);
+    free(n->cls.required);
     free(n->subnets);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dhcp4/class4.h"
 #include "dhcp4/reply4.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
@@ -41,6 +42,31 @@ static void drop(srv4_t *s, const pkt4_t *q, const char *id, const char *why)
         nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 15, id, "%s: dropping %s: %s", who,
                    pkt4_msg_name(q->msg_type), why);
     }
+}
+
+/* A packet in the class DROP: dropped and counted before any other work (Kea's
+ * DHCP4_PACKET_DROP_0010). */
+static void drop_class(srv4_t *s, const pkt4_t *q)
+{
+    stat_add(s->st.drop, 1);
+    if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 15)) {
+        char who[160];
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_PACKETS, NLOG_DEBUG, 15, "DHCP4_PACKET_DROP_0010",
+                   "%s: dropping %s: it is a member of the special class DROP", who, pkt4_msg_name(q->msg_type));
+    }
+}
+
+/* The selected subnet if the packet's classes admit it; else the first of its shared network's
+ * subnets that they admit (Kea's selection skips subnets the client's classes do not allow). */
+static const cfg_subnet4_t *allowed_subnet(const cfg_subnet4_t *s, const cls_set_t *cls)
+{
+    if (!s || cls_allows(cls, s->cls.client_class))
+        return s;
+    for (size_t i = 0; s->network && i < s->network->subnet_count; i++)
+        if (cls_allows(cls, s->network->subnets[i]->cls.client_class))
+            return s->network->subnets[i];
+    return NULL;
 }
 
 /* Subnet selection in Kea's order: the relay agent's link-selection sub-option (RFC 3527), or
@@ -145,7 +171,7 @@ static bool in_scope(const srv4_t *s, const pkt4_t *q)
 }
 
 static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const char *id,
-                     const char *why)
+                     const char *why, const class4_t *cl)
 {
     if (nlog_enabled(NLOG_PACKETS, NLOG_INFO, 0)) {
         char who[160], ci[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
@@ -155,18 +181,45 @@ static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pk
         nlog_write(NLOG_PACKETS, NLOG_INFO, 0, id, "%s: sending DHCPNAK, client sent ciaddr %s, requested-ip-address %s: %s",
                    who, ip4str(q->hdr.ciaddr, ci), ip4str(req, ra), why);
     }
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_NAK, NULL);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_NAK, NULL, cl ? &cl->set : NULL);
     if (r)
         srv4_reply_done(r, 0);
 }
 
+/* Kea's steps 8-10 before an allocation: with classes in the configuration, the reservation is
+ * looked up first (and handed to the engine), KNOWN or UNKNOWN and the reservation's classes are
+ * assigned, the classes that depend on them evaluated, and a packet now in DROP dropped; the
+ * request then carries the classes. false: the packet was dropped. */
+static bool classify_host(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, alloc4_req_t *req, class4_t *cl)
+{
+    req->classes = &cl->set;
+    if (!class4_needs_host(cl))
+        return true;
+    alloc4_fail_t fail = {0};
+    const cfg_subnet4_t *where;
+    req->host = alloc4_host_for(rt->alloc, req, &where, &fail);
+    req->host_known = true;
+    if (fail.failed) {
+        drop(s, q, "DHCP4_PACKET_DROP_0007", fail.why);
+        return false;
+    }
+    if (class4_host(cl, req->host)) {
+        drop_class(s, q);
+        return false;
+    }
+    req->life_class = class4_first(&cl->set, cl->dict, CLASS4_VALID);
+    return true;
+}
+
 static void on_discover(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q,
-                        const cfg_subnet4_t *subnet)
+                        const cfg_subnet4_t *subnet, class4_t *cl)
 {
     char hostname[256];
     alloc4_req_t req;
     alloc4_result_t res;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
+    if (!classify_host(s, rt, q, &req, cl))
+        return;
     int st = alloc4_offer(rt->alloc, &req, &res);
     if (st == ALLOC4_STORE_ERROR) /* a database could not be read: no answer rather than a guess */
         return drop(s, q, "DHCP4_PACKET_DROP_0007", res.why ? res.why : "the lease store failed");
@@ -181,18 +234,21 @@ static void on_discover(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const
         return;
     }
     log_lease(s, q, "DHCP4_LEASE_ADVERT", "will be advertised for", res.lease.addr.v4, res.lease.valid_lft);
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_OFFER, &res);
+    class4_required(cl, res.subnet, res.lease.addr.v4);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_OFFER, &res, &cl->set);
     alloc4_result_free(&res);
     if (r)
         srv4_reply_done(r, 0);
 }
 
 static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q,
-                       const cfg_subnet4_t *subnet, uint32_t dst_ip)
+                       const cfg_subnet4_t *subnet, uint32_t dst_ip, class4_t *cl)
 {
     char hostname[256];
     alloc4_req_t req;
     fill_req(&req, q, subnet, hostname, sizeof hostname);
+    if (!classify_host(s, rt, q, &req, cl))
+        return;
     bool has_sid = pkt4_has_opt(q, PKT4_OPT_SERVER_ID);
     bool has_req = pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR);
     enum alloc4_request_kind kind;
@@ -226,7 +282,8 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     switch (st) {
     case ALLOC4_OK:
         log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
-        if (!reply4_build(r, rt->cfg, q, PKT4_ACK, &res)) {
+        class4_required(cl, res.subnet, res.lease.addr.v4);
+        if (!reply4_build(r, rt->cfg, q, PKT4_ACK, &res, &cl->set)) {
             srv4_reply_done(r, NST_EINVAL);
             break;
         }
@@ -234,7 +291,8 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
         break;
     case ALLOC4_NAK:
         reply4_discard(r);
-        send_nak(s, rt, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why);
+        send_nak(s, rt, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why,
+                 cl);
         break;
     case ALLOC4_SILENT:
         reply4_discard(r);
@@ -286,9 +344,9 @@ static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cf
     }
 }
 
-static void on_inform(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q)
+static void on_inform(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const class4_t *cl)
 {
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_ACK, NULL);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_ACK, NULL, &cl->set);
     if (r)
         srv4_reply_done(r, 0);
 }
@@ -342,6 +400,9 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
         if (!ours)
             return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
     }
+    class4_t cl;
+    if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip))
+        return drop_class(s, q);
     if (!in_scope(s, q))
         return drop(s, q, "HA_BUFFER4_RECEIVE_NOT_FOR_US", "client is in the partner's scope");
     if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 40)) {
@@ -351,20 +412,20 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
                    who, pkt4_msg_name(t), t, ip4str(src_ip, src), ifc->name);
     }
     if (t == PKT4_INFORM)
-        return on_inform(s, rt, ifc, q);
+        return on_inform(s, rt, ifc, q, &cl);
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
-    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = allowed_subnet(select_subnet(rt->cfg, ifc, q, src_ip), &cl.set);
     if (!subnet) {
         if (t == PKT4_REQUEST && rt->cfg->authoritative && q->hdr.giaddr == 0 &&
             pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))
-            return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client");
+            return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client", &cl);
         return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
     }
     switch (t) {
-    case PKT4_DISCOVER: on_discover(s, rt, ifc, q, subnet); break;
-    case PKT4_REQUEST: on_request(s, rt, ifc, q, subnet, dst_ip); break;
+    case PKT4_DISCOVER: on_discover(s, rt, ifc, q, subnet, &cl); break;
+    case PKT4_REQUEST: on_request(s, rt, ifc, q, subnet, dst_ip, &cl); break;
     case PKT4_RELEASE: on_release(s, rt, q, subnet); break;
     case PKT4_DECLINE: on_decline(s, rt, q, subnet); break;
     default: break;

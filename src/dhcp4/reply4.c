@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "dhcp4/class4.h"
 #include "log/log.h"
 
 static void reply_last(srv_hold_t *h, bool failed);
@@ -59,15 +60,23 @@ static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
     return NULL;
 }
 
-/* The option levels of a reply, most specific first: host, (classes: none yet), pool, subnet,
- * shared network, global. */
+/* The option levels of a reply, most specific first, in Kea's order: host reservation, pool,
+ * subnet, shared network, the packet's classes (in the order they were assigned), global. */
 static void option_levels(cfg_optlevels_t *lv, const cfg4_t *cfg, const alloc4_result_t *res,
-                          const cfg_subnet4_t *subnet)
+                          const cfg_subnet4_t *subnet, const cls_set_t *cls)
 {
     const cfg_pool4_t *pool = res ? pool_of(res->subnet, res->lease.addr.v4) : NULL;
-    *lv = (cfg_optlevels_t){{res && res->host ? &res->host->options : NULL, NULL, pool ? &pool->options : NULL,
-                             subnet ? &subnet->options : NULL,
-                             subnet && subnet->network ? &subnet->network->options : NULL, &cfg->options}};
+    size_t n = 0;
+    memset(lv, 0, sizeof *lv);
+    lv->set[n++] = res && res->host ? &res->host->options : NULL;
+    lv->set[n++] = pool ? &pool->options : NULL;
+    lv->set[n++] = subnet ? &subnet->options : NULL;
+    lv->set[n++] = subnet && subnet->network ? &subnet->network->options : NULL;
+    const cfg_classes_t *d = cfg->classes;
+    for (size_t i = 0; cls && d && i < cls->n && n + 1 < CFG_OPT_LEVELS; i++)
+        if (d->items[cls->order[i]].options.count)
+            lv->set[n++] = &d->items[cls->order[i]].options;
+    lv->set[n] = &cfg->options;
 }
 
 static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
@@ -149,7 +158,8 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
     r->dst_ip = yiaddr;
 }
 
-bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res)
+bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res,
+                  const cls_set_t *cls)
 {
     const cfg_subnet4_t *subnet = res ? res->subnet : NULL;
     const cfg_host4_t *host = res ? res->host : NULL;
@@ -174,9 +184,18 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
     if (pkt4_out_init(&o, payload, cap, &h))
         return false;
     if (type != PKT4_NAK && subnet) {
-        uint32_t ns = host && host->next_server ? host->next_server : subnet->next_server;
-        const char *sn = host && host->server_hostname ? host->server_hostname : subnet->server_hostname;
-        const char *bf = host && host->boot_file_name ? host->boot_file_name : subnet->boot_file_name;
+        /* Kea's order: the subnet's values, overridden by the first class that sets each, then
+         * by the reservation's. */
+        const cfg_class_t *kn = cls ? class4_first(cls, cfg->classes, CLASS4_NEXT_SERVER) : NULL,
+                          *ks = cls ? class4_first(cls, cfg->classes, CLASS4_SERVER_HOSTNAME) : NULL,
+                          *kb = cls ? class4_first(cls, cfg->classes, CLASS4_BOOT_FILE) : NULL;
+        uint32_t ns = host && host->next_server ? host->next_server : kn ? kn->next_server : subnet->next_server;
+        const char *sn = host && host->server_hostname ? host->server_hostname
+                         : ks                          ? ks->server_hostname
+                                                       : subnet->server_hostname;
+        const char *bf = host && host->boot_file_name ? host->boot_file_name
+                         : kb                         ? kb->boot_file_name
+                                                      : subnet->boot_file_name;
         if (ns)
             pkt4_out_set_siaddr(&o, ns);
         if (sn)
@@ -189,7 +208,7 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
         opt_subnet = q->hdr.ciaddr ? cfg4_subnet_containing(cfg, q->hdr.ciaddr)
                                    : cfg4_subnet_containing(cfg, r->iface->addr);
     cfg_optlevels_t lv;
-    option_levels(&lv, cfg, res, opt_subnet);
+    option_levels(&lv, cfg, res, opt_subnet, cls);
     optw_t w = {.o = &o};
     put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
     /* A configured dhcp-server-identifier wins over the interface address (as in Kea). */
@@ -233,10 +252,10 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
 }
 
 srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
-                           const alloc4_result_t *res)
+                           const alloc4_result_t *res, const cls_set_t *cls)
 {
     srv4_reply_t *r = reply4_alloc(s, ifc);
-    if (!reply4_build(r, cfg, q, type, res)) {
+    if (!reply4_build(r, cfg, q, type, res, cls)) {
         reply4_discard(r);
         return NULL;
     }

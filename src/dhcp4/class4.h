@@ -1,0 +1,40 @@
+/* DHCPv4's classification of a packet (internal to the daemon): the class set of one packet,
+ * built in Kea's steps around the packet path (proc4.c).
+ *
+ * Contract: a class4_t lives on the stack of the thread that processes the packet, for the
+ * generation it is processed with; it borrows the query and that generation's configuration.
+ *   class4_begin     ALL, VENDOR_CLASS_<option 60>, then the classes that need no host lookup;
+ *   class4_host      after the host lookup: KNOWN (with the reservation's classes) or UNKNOWN,
+ *                    then the classes that depend on them;
+ *   class4_required  after allocation: the classes required by the shared network, the subnet
+ *                    and the pool of the address, in that order.
+ * class4_begin and class4_host return true when the packet is in DROP (the caller drops it).
+ * Without client classes in the configuration each step costs a few stores. */
+#ifndef NESTOR_DHCP4_CLASS4_H
+#define NESTOR_DHCP4_CLASS4_H
+
+#include "config/cfg_class.h"
+#include "dhcp4/srv4.h"
+#include "config/classify.h"
+
+typedef struct class4 {
+    cls_set_t set;
+    const cfg_classes_t *dict;
+    const pkt4_t *q;
+    const srv4_iface_t *ifc;
+    uint32_t src_ip, dst_ip;
+    eval_pkt_t view;
+} class4_t;
+
+bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
+                  uint32_t dst_ip);
+/* Whether the configuration's classes need the host lookup before allocation (KNOWN/UNKNOWN or
+ * a reservation's classes are used). */
+bool class4_needs_host(const class4_t *c);
+bool class4_host(class4_t *c, const cfg_host4_t *host);
+void class4_required(class4_t *c, const cfg_subnet4_t *subnet, uint32_t addr);
+/* The first class of the packet (in assignment order) that sets the field, or NULL. */
+enum class4_field { CLASS4_NEXT_SERVER, CLASS4_SERVER_HOSTNAME, CLASS4_BOOT_FILE, CLASS4_VALID };
+const cfg_class_t *class4_first(const cls_set_t *s, const cfg_classes_t *d, enum class4_field f);
+
+#endif

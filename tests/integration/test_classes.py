@@ -1,0 +1,149 @@
+"""Client classification (Kea 2.2's client-classes) through real sockets, with scapy clients in
+the client namespace: classes by expression and by vendor class, their options and boot fields,
+KNOWN/UNKNOWN pools, DROP, required classes, class-restricted subnets of a shared network, class
+lifetimes, and configuration errors that point at the expression."""
+import json
+import os
+import subprocess
+
+from conftest import NESTOR, basic_config, subnet_config
+
+PRL = ["param_req_list", [1, 3, 6, 15, 51, 54, 66, 67]]
+
+
+def discover(lan, mac, xid, options=()):
+    offers = lan.pkt.dhcp("discover", chaddr=mac, xid=xid, flags=0x8000, options=[PRL, *options])
+    assert len(offers) <= 1, offers
+    return offers[0] if offers else None
+
+
+def dora(lan, mac, xid, options=()):
+    o = discover(lan, mac, xid, options)
+    assert o, "no OFFER"
+    acks = lan.pkt.dhcp("request", chaddr=mac, xid=xid + 1, flags=0x8000,
+                        options=[PRL, ["server_id", o["options"]["server_id"]], ["requested_addr", o["yiaddr"]],
+                                 *options])
+    assert len(acks) == 1, acks
+    return o, acks[0]
+
+
+def test_pxe_class_by_vendor_option_sets_boot_fields_and_options(lan, server):
+    cfg = basic_config(**{"client-classes": [
+        {"name": "pxe", "test": "substring(option[60].hex, 0, 9) == 'PXEClient'",
+         "next-server": "192.0.2.5", "server-hostname": "tftp.example", "boot-file-name": "pxelinux.0",
+         "option-data": [{"name": "tftp-server-name", "data": "192.0.2.5"}]}]})
+    server(cfg)
+    o, a = dora(lan, "02:00:00:00:20:01", 0x2001, [["vendor_class_id", "PXEClient:Arch:00000:UNDI:002001"]])
+    for r in (o, a):
+        assert r["siaddr"] == "192.0.2.5" and r["file"] == "pxelinux.0" and r["sname"] == "tftp.example", r
+        assert r["options"].get("tftp_server_name") in (b"192.0.2.5", "192.0.2.5"), r["options"]
+    o2 = discover(lan, "02:00:00:00:20:02", 0x2011, [["vendor_class_id", "MSFT 5.0"]])
+    assert o2["siaddr"] == "0.0.0.0" and o2["file"] == "" and "tftp_server_name" not in o2["options"], o2
+
+
+def test_vendor_class_builtin_and_option_precedence(lan, server):
+    """VENDOR_CLASS_<option 60> is assigned without a test; a class option wins over the global
+    one and loses to the subnet's (Kea's order: host, pool, subnet, shared network, class, global)."""
+    sub = subnet_config()
+    sub["option-data"] = [o for o in sub["option-data"] if o["name"] != "domain-name"]
+    sub["option-data"].append({"name": "time-servers", "data": "192.0.2.7"})
+    cfg = basic_config(**{
+        "subnet4": [sub],
+        "option-data": [{"name": "domain-name", "data": "global.example"},
+                        {"name": "log-servers", "data": "192.0.2.9"}],
+        "client-classes": [{"name": "VENDOR_CLASS_docsis3.0",
+                            "option-data": [{"name": "domain-name", "data": "cm.example"},
+                                            {"name": "time-servers", "data": "192.0.2.8"}]}]})
+    server(cfg)
+    prl = [["param_req_list", [1, 3, 4, 6, 7, 15]]]
+    cm = discover(lan, "02:00:00:00:21:01", 0x2101, [["vendor_class_id", "docsis3.0"], *prl])
+    pc = discover(lan, "02:00:00:00:21:02", 0x2102, prl)
+    assert "cm.example" in str(cm["options"]["domain"]) and "global.example" in str(pc["options"]["domain"])
+    assert cm["options"]["time_server"] == "192.0.2.7" == pc["options"]["time_server"]   # subnet wins
+    assert cm["options"]["log_server"] == "192.0.2.9"                                    # global still there
+
+
+def test_known_and_unknown_clients_get_their_pools(lan, server):
+    sub = subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.109", "client-class": "KNOWN"},
+                               {"pool": "192.0.2.150 - 192.0.2.159", "client-class": "UNKNOWN"}],
+                        reservations=[{"hw-address": "02:00:00:00:22:01", "hostname": "known-one"}])
+    cfg = basic_config(**{"subnet4": [sub], "client-classes": [{"name": "unused", "test": "pkt4.hlen == 6"}]})
+    server(cfg)
+    _, known = dora(lan, "02:00:00:00:22:01", 0x2201)
+    _, unknown = dora(lan, "02:00:00:00:22:02", 0x2211)
+    assert 100 <= int(known["yiaddr"].split(".")[3]) <= 109, known
+    assert 150 <= int(unknown["yiaddr"].split(".")[3]) <= 159, unknown
+
+
+def test_drop_class_drops_and_counts(lan, server):
+    cfg = basic_config(**{"client-classes": [
+        {"name": "DROP", "test": "pkt4.mac == 0x020000002301 or relay4[1].hex == 'evil'"}]})
+    srv = server(cfg)
+    assert discover(lan, "02:00:00:00:23:01", 0x2301) is None
+    assert srv.stat("pkt4-receive-drop") == 1
+    assert discover(lan, "02:00:00:00:23:02", 0x2311) is not None
+    assert srv.stat("pkt4-receive-drop") == 1
+
+
+def test_required_class_of_a_pool_is_evaluated_after_allocation(lan, server):
+    sub = subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.199", "require-client-classes": ["pool-extra"]}])
+    cfg = basic_config(**{"subnet4": [sub], "client-classes": [
+        {"name": "pool-extra", "test": "member('ALL')", "only-if-required": True,
+         "option-data": [{"name": "log-servers", "data": "192.0.2.44"}]},
+        {"name": "never", "test": "member('ALL')", "only-if-required": True,
+         "option-data": [{"name": "cookie-servers", "data": "192.0.2.45"}]}]})
+    server(cfg)
+    o = discover(lan, "02:00:00:00:24:01", 0x2401, [["param_req_list", [1, 7, 8]]])
+    assert o["options"]["log_server"] == "192.0.2.44", o["options"]
+    assert "cookie_server" not in o["options"], o["options"]
+
+
+def test_class_restricted_subnets_of_a_shared_network(lan, server):
+    a = subnet_config(id=1, subnet="192.0.2.0/24", pools=[{"pool": "192.0.2.100 - 192.0.2.109"}],
+                      **{"client-class": "lab"})
+    b = {"id": 2, "subnet": "10.20.0.0/24", "pools": [{"pool": "10.20.0.10 - 10.20.0.19"}]}
+    cfg = basic_config(**{"subnet4": [], "shared-networks": [{"name": "net", "interface": lan.srv_if,
+                                                              "subnet4": [a, b]}],
+                          "client-classes": [{"name": "lab", "test": "option[60].text == 'lab'"}]})
+    server(cfg)
+    lab = discover(lan, "02:00:00:00:25:01", 0x2501, [["vendor_class_id", "lab"]])
+    other = discover(lan, "02:00:00:00:25:02", 0x2511)
+    assert lab["yiaddr"].startswith("192.0.2.10"), lab
+    assert other["yiaddr"].startswith("10.20.0.1"), other
+
+
+def test_class_valid_lifetime(lan, server):
+    cfg = basic_config(**{"client-classes": [
+        {"name": "short", "test": "option[60].exists", "valid-lifetime": 300, "min-valid-lifetime": 200,
+         "max-valid-lifetime": 400}]})
+    server(cfg)
+    o = discover(lan, "02:00:00:00:26:01", 0x2601, [["vendor_class_id", "x"]])
+    assert o["options"]["lease_time"] == 300
+    o = discover(lan, "02:00:00:00:26:02", 0x2611, [["vendor_class_id", "x"], ["lease_time", 9999]])
+    assert o["options"]["lease_time"] == 400
+    o = discover(lan, "02:00:00:00:26:03", 0x2621)
+    assert o["options"]["lease_time"] == 600
+
+
+def check(tmp_path, cfg):
+    path = os.path.join(tmp_path, "c.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    return subprocess.run([NESTOR, "-t", path], capture_output=True, text=True)
+
+
+def test_bad_expression_is_reported_with_its_class_and_column(tmp_path):
+    r = check(str(tmp_path), basic_config(**{"client-classes": [
+        {"name": "ok", "test": "option[60].exists"},
+        {"name": "bad", "test": "option[60].text == 'a' and"}]}))
+    assert r.returncode == 1
+    assert "client class 'bad'" in r.stderr and "column" in r.stderr and ":" in r.stderr, r.stderr
+    r = check(str(tmp_path), basic_config(**{"client-classes": [
+        {"name": "first", "test": "member('second')"}, {"name": "second", "test": "option[60].exists"}]}))
+    assert r.returncode == 1 and "second" in r.stderr, r.stderr
+    r = check(str(tmp_path), basic_config(**{"client-classes": [{"name": "a"}, {"name": "a"}]}))
+    assert r.returncode == 1 and "defined twice" in r.stderr, r.stderr
+    r = check(str(tmp_path), basic_config(**{"client-classes": [
+        {"name": "a", "test": "member('KNOWN')"}, {"name": "b", "test": "member('a') and member('VENDOR_CLASS_x')"},
+        {"name": "VENDOR_CLASS_x", "option-data": [{"name": "domain-name", "data": "x.example"}]}]}))
+    assert r.returncode == 0, r.stderr

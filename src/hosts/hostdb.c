@@ -194,9 +194,9 @@ void hostdb_host4_free(hostdb_host4_t *h)
     }
     free(h->h.options.items);
     free(h->optx);
-    for (size_t i = 0; i < h->class_count; i++)
-        free(h->classes[i]);
-    free(h->classes);
+    for (size_t i = 0; i < h->h.class_count; i++)
+        free(h->h.classes[i]);
+    free(h->h.classes);
     free(h->user_context);
     free(h);
 }
@@ -235,6 +235,12 @@ hostdb_host4_t *hostdb_host4_from_cfg(const cfg_host4_t *c, uint64_t host_id)
     h->h.next_server = c->next_server;
     h->h.server_hostname = xstrdup_opt(c->server_hostname);
     h->h.boot_file_name = xstrdup_opt(c->boot_file_name);
+    if (c->class_count) {
+        h->h.classes = xcalloc(c->class_count, sizeof *h->h.classes);
+        for (size_t i = 0; i < c->class_count; i++)
+            h->h.classes[i] = xstrdup(c->classes[i]);
+        h->h.class_count = c->class_count;
+    }
     for (size_t i = 0; i < c->options.count; i++) {
         const cfg_option_t *o = &c->options.items[i];
         hostdb_host4_add_option(h, o->code, o->always_send, o->data, o->len, NULL, NULL);
@@ -246,11 +252,11 @@ hostdb_host4_t *hostdb_host4_from_cfg(const cfg_host4_t *c, uint64_t host_id)
 
 void hostdb_host4_set_classes(hostdb_host4_t *h, const char *text)
 {
-    for (size_t i = 0; i < h->class_count; i++)
-        free(h->classes[i]);
-    free(h->classes);
-    h->classes = NULL;
-    h->class_count = 0;
+    for (size_t i = 0; i < h->h.class_count; i++)
+        free(h->h.classes[i]);
+    free(h->h.classes);
+    h->h.classes = NULL;
+    h->h.class_count = 0;
     if (!text)
         return;
     const char *p = text;
@@ -264,8 +270,8 @@ void hostdb_host4_set_classes(hostdb_host4_t *h, const char *text)
         while (b > a && isspace((unsigned char)b[-1]))
             b--;
         if (b > a) {
-            h->classes = xrealloc(h->classes, (h->class_count + 1) * sizeof *h->classes);
-            h->classes[h->class_count++] = xstrndup(a, (size_t)(b - a));
+            h->h.classes = xrealloc(h->h.classes, (h->h.class_count + 1) * sizeof *h->h.classes);
+            h->h.classes[h->h.class_count++] = xstrndup(a, (size_t)(b - a));
         }
         p = *end ? end + 1 : end;
     }
@@ -274,15 +280,15 @@ void hostdb_host4_set_classes(hostdb_host4_t *h, const char *text)
 char *hostdb_host4_classes_text(const hostdb_host4_t *h)
 {
     size_t n = 1;
-    for (size_t i = 0; i < h->class_count; i++)
-        n += strlen(h->classes[i]) + 1;
+    for (size_t i = 0; i < h->h.class_count; i++)
+        n += strlen(h->h.classes[i]) + 1;
     char *s = xmalloc(n), *p = s;
     *p = 0;
-    for (size_t i = 0; i < h->class_count; i++) {
+    for (size_t i = 0; i < h->h.class_count; i++) {
         if (i)
             *p++ = ',';
-        size_t l = strlen(h->classes[i]);
-        memcpy(p, h->classes[i], l + 1);
+        size_t l = strlen(h->h.classes[i]);
+        memcpy(p, h->h.classes[i], l + 1);
         p += l;
     }
     return s;

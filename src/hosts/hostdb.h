@@ -64,8 +64,6 @@ typedef struct hostdb_optx {
 typedef struct hostdb_host4 {
     cfg_host4_t h;
     uint64_t host_id;         /* hosts.host_id; config-file hosts: position in the file, from 1 */
-    char **classes;           /* dhcp4_client_classes in order (owned) */
-    size_t class_count;
     char *user_context;       /* JSON map text, NULL = none */
     hostdb_optx_t *optx;      /* parallel to h.options.items; NULL = no details */
 } hostdb_host4_t;

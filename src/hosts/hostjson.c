@@ -95,8 +95,8 @@ json_t *hostjson_from_host(const hostdb_host4_t *h, const optdef_registry_t *def
     json_object_set_new(j, "server-hostname", json_string(c->server_hostname ? c->server_hostname : ""));
     json_object_set_new(j, "boot-file-name", json_string(c->boot_file_name ? c->boot_file_name : ""));
     json_t *classes = json_array();
-    for (size_t i = 0; i < h->class_count; i++)
-        json_array_append_new(classes, json_string(h->classes[i]));
+    for (size_t i = 0; i < h->h.class_count; i++)
+        json_array_append_new(classes, json_string(h->h.classes[i]));
     json_object_set_new(j, "client-classes", classes);
     json_t *opts = json_array();
     for (size_t i = 0; i < c->options.count; i++)
@@ -292,8 +292,8 @@ static int parse_fields(json_t *res, const optdef_registry_t *defs, hostdb_host4
             if (!json_is_string(c) || !json_string_length(c) || strchr(json_string_value(c), ','))
                 return errf(err, errlen, NST_EINVAL, "'client-classes' must be a list of non-empty class names "
                             "without commas");
-            h->classes = xrealloc(h->classes, (h->class_count + 1) * sizeof *h->classes);
-            h->classes[h->class_count++] = xstrdup(json_string_value(c));
+            h->h.classes = xrealloc(h->h.classes, (h->h.class_count + 1) * sizeof *h->h.classes);
+            h->h.classes[h->h.class_count++] = xstrdup(json_string_value(c));
         }
         char *text = hostdb_host4_classes_text(h);
         size_t tl = strlen(text);

@@ -114,7 +114,7 @@ static void test_reservation_add_arguments(void **state)
     assert_string_equal(h->h.server_hostname, "hal9000");
     assert_string_equal(h->h.boot_file_name, "/dev/null");
     assert_null(h->h.hostname);
-    assert_int_equal(h->class_count, 2);
+    assert_int_equal(h->h.class_count, 2);
     assert_string_equal(h->user_context, "{\"comment\":\"lab\"}");
     assert_int_equal(h->h.options.count, 2);
     assert_int_equal(h->h.options.items[0].code, 6);

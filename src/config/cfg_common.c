@@ -238,8 +238,8 @@ static int parse_hooks(pctx_t *p, json_t *list)
             const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
             if (!strcmp(base, "libdhcp_lease_cmds.so")) {
                 p->common->hook_lease_cmds = true;
-            } else if (!strcmp(base, "libdhcp_host_cmds.so")) {
-                /* the reservation-* commands are built in */
+            } else if (!strcmp(base, "libdhcp_host_cmds.so") || !strcmp(base, "libdhcp_class_cmds.so")) {
+                /* the reservation-* and class-* commands are built in */
             } else if (!strcmp(base, "libdhcp_ha.so")) {
                 p->common->hook_ha = true;
                 p->common->hook_ha_params = json_object_get(h, "parameters");
@@ -247,8 +247,8 @@ static int parse_hooks(pctx_t *p, json_t *list)
             } else {
                 r = pctx_fail(p, "library",
                               "'library' '%s' is not supported: Nestor loads no external hooks; "
-                              "only libdhcp_lease_cmds.so, libdhcp_host_cmds.so and libdhcp_ha.so "
-                              "(in any directory) are accepted, as names of built-in features", lib);
+                              "only libdhcp_lease_cmds.so, libdhcp_host_cmds.so, libdhcp_class_cmds.so and "
+                              "libdhcp_ha.so (in any directory) are accepted, as names of built-in features", lib);
             }
         }
         free(lib);

@@ -15,6 +15,7 @@
 #include "common/fspath.h"
 #include "common/util.h"
 #include "config/cfg_db.h"
+#include "server/class_cmds.h"
 #include "server/core.h"
 #include "server/srvlog.h"
 #include "stats/stats.h"
@@ -316,4 +317,5 @@ void srv_cmds_register(srv_core_t *c)
         ctrl_register_ex(c->ctrl, beside[i].name, beside[i].fn, c, CTRL_CMD_CONCURRENT);
     for (const struct stats_cmd *s = stats_cmds; s->name; s++)
         ctrl_register(c->ctrl, s->name, s->fn, NULL);
+    srv_class_cmds_register(c);
 }

@@ -7,6 +7,7 @@ import os
 import subprocess
 
 from conftest import NESTOR, basic_config, subnet_config
+from test_control import HTTP_PORT, in_srv_http, with_http
 
 PRL = ["param_req_list", [1, 3, 6, 15, 51, 54, 66, 67]]
 
@@ -147,3 +148,43 @@ def test_bad_expression_is_reported_with_its_class_and_column(tmp_path):
         {"name": "a", "test": "member('KNOWN')"}, {"name": "b", "test": "member('a') and member('VENDOR_CLASS_x')"},
         {"name": "VENDOR_CLASS_x", "option-data": [{"name": "domain-name", "data": "x.example"}]}]}))
     assert r.returncode == 0, r.stderr
+
+
+def test_class_commands_over_the_socket_and_http(lan, server):
+    cfg = basic_config(**{
+        "hooks-libraries": [{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_class_cmds.so"}],
+        "client-classes": [{"name": "lab", "test": "option[60].text == 'lab'"}],
+        "subnet4": [subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.199", "client-class": "lab"}])]})
+    srv = server(with_http(cfg))
+    r = srv.cmd("class-list")
+    assert r["result"] == 0 and r["arguments"]["client-classes"] == [{"name": "lab"}], r
+    code, ans = in_srv_http(lan, HTTP_PORT, "class-get", {"name": "lab"}, user="admin", password="s3cret")
+    assert code == 200 and ans[0]["result"] == 0, ans
+    assert ans[0]["arguments"]["client-classes"][0]["only-if-required"] is False
+    assert discover(lan, "02:00:00:00:27:01", 0x2701) is None          # not in lab: no pool
+    add = {"client-classes": [{"name": "gold", "test": "option[60].text == 'gold'",
+                               "option-data": [{"name": "domain-name", "data": "gold.example"}]}]}
+    assert srv.cmd("class-add", add) == {"result": 0, "text": "Class 'gold' added."}
+    assert srv.cmd("class-add", add)["result"] == 1                   # a duplicate
+    r = srv.cmd("class-get", {"name": "gold"})
+    assert r["result"] == 0 and r["arguments"]["client-classes"][0]["test"] == "option[60].text == 'gold'", r
+    assert r["arguments"]["client-classes"][0]["next-server"] == "0.0.0.0"
+    assert srv.cmd("class-get", {"name": "nope"})["result"] == 3
+    # update: lab now matches everyone, so the client gets the pool
+    upd = {"client-classes": [{"name": "lab", "test": "member('ALL')"}]}
+    assert srv.cmd("class-update", upd) == {"result": 0, "text": "Class 'lab' updated."}
+    assert discover(lan, "02:00:00:00:27:01", 0x2711) is not None
+    g = discover(lan, "02:00:00:00:27:02", 0x2721, [["vendor_class_id", "gold"], ["param_req_list", [15]]])
+    assert "gold.example" in str(g["options"]["domain"]), g
+    # in use by a pool: refused; an unused class goes
+    r = srv.cmd("class-del", {"name": "lab"})
+    assert r["result"] == 1 and "pool" in r["text"], r
+    assert srv.cmd("class-del", {"name": "gold"}) == {"result": 0, "text": "Class 'gold' deleted."}
+    assert srv.cmd("class-del", {"name": "gold"})["result"] == 3
+    assert [k["name"] for k in srv.cmd("config-get")["arguments"]["Dhcp4"]["client-classes"]] == ["lab"]
+    # a bad test is refused and changes nothing
+    bad = {"client-classes": [{"name": "bad", "test": "option[60].text =="}]}
+    r = srv.cmd("class-add", bad)
+    assert r["result"] == 1 and "column" in r["text"], r
+    assert srv.cmd("class-list")["arguments"]["client-classes"] == [{"name": "lab"}]
+    assert srv.cmd("class-add", {"client-classes": []})["result"] == 1

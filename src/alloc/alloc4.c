@@ -439,8 +439,8 @@ bool alloc4_find_client_lease(alloc4_t *a, const alloc4_req_t *req, unsigned fla
 
 static hosts4_client_ids_t client_ids(const alloc4_req_t *req)
 {
-    hosts4_client_ids_t ids = {req->hwaddr, req->hwaddr_len, req->client_id, req->client_id_len,
-                               req->circuit_id, req->circuit_id_len};
+    hosts4_client_ids_t ids = {req->hwaddr,     req->hwaddr_len,     req->client_id, req->client_id_len,
+                               req->circuit_id, req->circuit_id_len, req->flex_id,   req->flex_id_len};
     return ids;
 }
 

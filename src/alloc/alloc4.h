@@ -66,6 +66,8 @@ typedef struct alloc4_req {
     uint8_t client_id_len;
     const uint8_t *circuit_id;     /* option 82 sub-option 1, NULL = none */
     uint8_t circuit_id_len;
+    const uint8_t *flex_id;        /* flex-id's identifier, NULL = none */
+    uint8_t flex_id_len;
     uint32_t hint;                 /* requested address (option 50) or ciaddr; 0 = none */
     uint32_t requested_lft;        /* option 51; 0 = none */
     const char *hostname;          /* option 12 (NUL-terminated), NULL = none */

@@ -171,6 +171,8 @@ typedef struct cfg4 {
     optdef_registry_t *optdefs;   /* standard + option-def */
     cfg_optset_t options;         /* global option-data */
     struct cfg_classes *classes;  /* client-classes and every class name used (config/cfg_class.h) */
+    struct eval *flex_id;         /* flex-id's identifier-expression (libdhcp_flex_id.so), NULL: none */
+    bool flex_replace_client_id;  /* flex-id's replace-client-id */
 
     cfg_subnet4_t *subnets;       /* sorted by id */
     size_t subnet_count;

@@ -38,6 +38,18 @@ static int class_index(void *arg, const char *name, unsigned *index)
     return 0;
 }
 
+int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *text, enum eval_want want,
+                      eval_t **out)
+{
+    names_ctx_t nc = {p, p->cfg->classes};
+    eval_names_t names = {.family = 4, .option_code = option_code, .class_index = class_index, .ctx = &nc};
+    char e[512];
+    *out = NULL;
+    if (eval_compile(text, want, &names, out, e, sizeof e))
+        return pctx_fail(p, key, "%s: expression '%s': %s", what, text, e);
+    return 0;
+}
+
 /* Whether the class's test needs the host lookup first (KNOWN / UNKNOWN, or a class that does). */
 static bool after_host(const cfg_classes_t *d, const eval_t *test)
 {
@@ -86,12 +98,10 @@ static int parse_class(pctx_t *p, json_t *o, cfg_classes_t *d)
     d->order[d->norder++] = (uint16_t)idx;
     r = pctx_get_str(p, o, "test", &test);
     if (!r && test) {
-        names_ctx_t nc = {p, d};
-        eval_names_t names = {.family = 4, .option_code = option_code, .class_index = class_index, .ctx = &nc};
-        char e[512];
+        char what[CFG_CLASS_NAME_MAX + 32];
+        snprintf(what, sizeof what, "client class '%s'", k->name);
         eval_t *ev = NULL;
-        if (eval_compile(test, EVAL_BOOL, &names, &ev, e, sizeof e))
-            r = pctx_fail(p, "test", "client class '%s': expression '%s': %s", d->items[idx].name, test, e);
+        r = cfg4_compile_expr(p, "test", what, test, EVAL_BOOL, &ev);
         k = &d->items[idx]; /* interning built-in names may have moved the array */
         k->test = ev;
         if (!r)

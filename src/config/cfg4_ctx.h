@@ -15,6 +15,7 @@
 #include "common/errcode.h"
 #include "common/util.h"
 #include "config/cfg4.h"
+#include "eval/eval.h"
 
 typedef struct pctx {
     jsonsrc_t *src;
@@ -77,6 +78,13 @@ int cfg4_parse_classes(pctx_t *p, json_t *d4);
 int cfg4_class_ref(pctx_t *p, json_t *obj, const char *key, int32_t *out);
 int cfg4_class_refs(pctx_t *p, json_t *obj, const char *key, uint16_t **out, size_t *count);
 int cfg4_parse_class_use(pctx_t *p, json_t *obj, cfg_class_use_t *out);
+/* The expressions of the built-in hooks flex-id (and its options), compiled with the
+ * configuration's option names and classes: after cfg4_parse_classes. */
+int cfg4_parse_flex(pctx_t *p);
+/* Compiles one expression of the configuration (option names of dhcp4 and its option-def,
+ * classes defined so far); errors name what (e.g. "client class 'x'") and the column. */
+int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *text, enum eval_want want,
+                      eval_t **out);
 
 /* Shared keys for the inheritable lifetime parameters and their parser. */
 extern const char *const cfg4_life_keys[];

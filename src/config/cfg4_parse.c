@@ -38,8 +38,6 @@ static int parse_host_ids(pctx_t *p, json_t *list)
         if (t < 0)
             r = pctx_fail(p, NULL, "invalid host reservation identifier %s%s%s (expected hw-address, duid, circuit-id, client-id or flex-id)",
                           s ? "'" : "", s ? s : "(not a string)", s ? "'" : "");
-        else if (t == HOST_ID_FLEX_ID)
-            r = pctx_fail(p, NULL, "the flex-id identifier needs the flex_id hook, which Nestor does not provide yet");
         else if (seen[t])
             r = pctx_fail(p, NULL, "duplicate host reservation identifier '%s'", s);
         pctx_pop(p, o2);
@@ -115,6 +113,8 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
     if (!r)
         r = cfg4_parse_classes(p, d);
     if (!r)
+        r = cfg4_parse_flex(p);
+    if (!r)
         r = cfg4_parse_subnets(p, d);
     return r;
 }
@@ -185,6 +185,7 @@ void cfg4_free(cfg4_t *c)
     for (size_t i = 0; i < c->host_count; i++)
         cfg_host4_free(&c->hosts[i]);
     free(c->hosts);
+    eval_free(c->flex_id);
     if (c->classes)
         cfg_classes_free(c->classes);
     free(c->classes);

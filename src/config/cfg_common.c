@@ -238,6 +238,10 @@ static int parse_hooks(pctx_t *p, json_t *list)
             const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
             if (!strcmp(base, "libdhcp_lease_cmds.so")) {
                 p->common->hook_lease_cmds = true;
+            } else if (!strcmp(base, "libdhcp_flex_id.so")) {
+                p->common->hook_flex_id = h; /* compiled with the family's names (cfg4_flex.c) */
+            } else if (!strcmp(base, "libdhcp_flex_option.so")) {
+                p->common->hook_flex_option = h;
             } else if (!strcmp(base, "libdhcp_host_cmds.so") || !strcmp(base, "libdhcp_class_cmds.so")) {
                 /* the reservation-* and class-* commands are built in */
             } else if (!strcmp(base, "libdhcp_ha.so")) {
@@ -247,8 +251,9 @@ static int parse_hooks(pctx_t *p, json_t *list)
             } else {
                 r = pctx_fail(p, "library",
                               "'library' '%s' is not supported: Nestor loads no external hooks; "
-                              "only libdhcp_lease_cmds.so, libdhcp_host_cmds.so, libdhcp_class_cmds.so and "
-                              "libdhcp_ha.so (in any directory) are accepted, as names of built-in features", lib);
+                              "only libdhcp_lease_cmds.so, libdhcp_host_cmds.so, libdhcp_class_cmds.so, "
+                              "libdhcp_flex_id.so, libdhcp_flex_option.so and libdhcp_ha.so (in any directory) "
+                              "are accepted, as names of built-in features", lib);
             }
         }
         free(lib);

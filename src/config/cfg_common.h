@@ -75,6 +75,8 @@ typedef struct cfg_common {
     json_t *control_sockets;      /* borrowed: "control-sockets" (Kea 2.7+) */
     bool hook_lease_cmds, hook_ha;/* Kea hook libraries mapped to built-ins */
     json_t *hook_ha_params;       /* borrowed: libdhcp_ha.so parameters */
+    json_t *hook_flex_id;         /* borrowed: libdhcp_flex_id.so's entry (NULL: not configured) */
+    json_t *hook_flex_option;     /* borrowed: libdhcp_flex_option.so's entry */
 } cfg_common_t;
 
 /* The keys of a Dhcp4 / Dhcp6 map that cfg_common_parse reads (NULL-terminated). */

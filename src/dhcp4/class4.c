@@ -111,16 +111,18 @@ static void log_classes(const class4_t *c)
 bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
                   uint32_t dst_ip)
 {
+    c->cfg = cfg;
     c->dict = cfg->classes;
     c->q = q;
     c->ifc = ifc;
     c->src_ip = src_ip;
     c->dst_ip = dst_ip;
+    c->flex_len = 0;
     cls_set_init(&c->set);
-    if (!c->dict || c->dict->count == CFG_CLASS_BUILTIN_COUNT)
-        return false; /* no class is defined or used */
     c->view = (eval_pkt_t){.family = 4, .pkt = q, .arg = c, .option = v_option, .relay_option = v_relay_option,
                            .field = v_field, .in_class = v_in_class};
+    if (!c->dict || c->dict->count == CFG_CLASS_BUILTIN_COUNT)
+        return false; /* no class is defined or used */
     size_t n;
     const uint8_t *vc = pkt4_opt(q, PKT4_OPT_VENDOR_CLASS, &n);
     if (vc && n && n <= CFG_CLASS_NAME_MAX - 13) {
@@ -176,4 +178,19 @@ const cfg_class_t *class4_first(const cls_set_t *s, const cfg_classes_t *d, enum
             return k;
     }
     return NULL;
+}
+
+void class4_flex(class4_t *c, alloc4_req_t *req)
+{
+    size_t n = 0;
+    if (!c->cfg->flex_id || eval_string(c->cfg->flex_id, &c->view, c->flex + 1, CFG_HOST_ID_MAX, &n) || !n)
+        return;
+    c->flex_len = n;
+    req->flex_id = c->flex + 1;
+    req->flex_id_len = (uint8_t)n;
+    if (c->cfg->flex_replace_client_id) {
+        c->flex[0] = 0;
+        req->client_id = c->flex;
+        req->client_id_len = (uint8_t)(n + 1);
+    }
 }

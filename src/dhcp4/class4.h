@@ -13,19 +13,28 @@
 #ifndef NESTOR_DHCP4_CLASS4_H
 #define NESTOR_DHCP4_CLASS4_H
 
+#include "alloc/alloc4.h"
 #include "config/cfg_class.h"
 #include "dhcp4/srv4.h"
 #include "config/classify.h"
 
 typedef struct class4 {
     cls_set_t set;
+    const cfg4_t *cfg;
     const cfg_classes_t *dict;
     const pkt4_t *q;
     const srv4_iface_t *ifc;
     uint32_t src_ip, dst_ip;
     eval_pkt_t view;
+    uint8_t flex[1 + CFG_HOST_ID_MAX]; /* 0, then flex-id's identifier (replace-client-id) */
+    size_t flex_len;
 } class4_t;
 
+/* flex-id: evaluates identifier-expression (when configured) for the host lookup; with
+ * replace-client-id the client is then known by 0x00 + that identifier instead of its client
+ * identifier, as Kea's flex_id hook does (an empty identifier changes nothing). Call after
+ * class4_begin; req points into c. */
+void class4_flex(class4_t *c, alloc4_req_t *req);
 bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
                   uint32_t dst_ip);
 /* Whether the configuration's classes need the host lookup before allocation (KNOWN/UNKNOWN or

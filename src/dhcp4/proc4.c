@@ -108,7 +108,7 @@ static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *i
 }
 
 static void fill_req(alloc4_req_t *r, const pkt4_t *q, const cfg_subnet4_t *subnet, char *hostname,
-                     size_t hncap)
+                     size_t hncap, class4_t *cl)
 {
     memset(r, 0, sizeof *r);
     r->subnet = subnet;
@@ -139,6 +139,8 @@ static void fill_req(alloc4_req_t *r, const pkt4_t *q, const cfg_subnet4_t *subn
             r->hostname = hostname;
     }
     r->now = now_epoch();
+    if (cl)
+        class4_flex(cl, r);
 }
 
 static void log_lease(srv4_t *s, const pkt4_t *q, const char *id, const char *fmt_tail,
@@ -217,7 +219,7 @@ static void on_discover(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const
     char hostname[256];
     alloc4_req_t req;
     alloc4_result_t res;
-    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    fill_req(&req, q, subnet, hostname, sizeof hostname, cl);
     if (!classify_host(s, rt, q, &req, cl))
         return;
     int st = alloc4_offer(rt->alloc, &req, &res);
@@ -246,7 +248,7 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
 {
     char hostname[256];
     alloc4_req_t req;
-    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    fill_req(&req, q, subnet, hostname, sizeof hostname, cl);
     if (!classify_host(s, rt, q, &req, cl))
         return;
     bool has_sid = pkt4_has_opt(q, PKT4_OPT_SERVER_ID);
@@ -311,22 +313,22 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     alloc4_result_free(&res);
 }
 
-static void on_release(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet)
+static void on_release(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet, class4_t *cl)
 {
     char hostname[256];
     alloc4_req_t req;
-    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    fill_req(&req, q, subnet, hostname, sizeof hostname, cl);
     if (alloc4_release(rt->alloc, &req, q->hdr.ciaddr) == ALLOC4_OK)
         log_lease(s, q, "DHCP4_RELEASE", "was released properly", q->hdr.ciaddr, 0);
     else
         drop(s, q, "DHCP4_RELEASE_FAIL_WRONG_CLIENT", "no lease of this client for the released address");
 }
 
-static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet)
+static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet, class4_t *cl)
 {
     char hostname[256];
     alloc4_req_t req;
-    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    fill_req(&req, q, subnet, hostname, sizeof hostname, cl);
     uint32_t addr;
     if (!pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &addr))
         return drop(s, q, "DHCP4_DECLINE_FAIL", "DHCPDECLINE without requested-ip-address");
@@ -426,8 +428,8 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
     switch (t) {
     case PKT4_DISCOVER: on_discover(s, rt, ifc, q, subnet, &cl); break;
     case PKT4_REQUEST: on_request(s, rt, ifc, q, subnet, dst_ip, &cl); break;
-    case PKT4_RELEASE: on_release(s, rt, q, subnet); break;
-    case PKT4_DECLINE: on_decline(s, rt, q, subnet); break;
+    case PKT4_RELEASE: on_release(s, rt, q, subnet, &cl); break;
+    case PKT4_DECLINE: on_decline(s, rt, q, subnet, &cl); break;
     default: break;
     }
 }
@@ -445,7 +447,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
         return;
     char hostname[256];
     alloc4_req_t req;
-    fill_req(&req, q, subnet, hostname, sizeof hostname);
+    fill_req(&req, q, subnet, hostname, sizeof hostname, NULL);
     alloc4_prefetch_add(rt->alloc, &req);
 }
 

@@ -71,27 +71,9 @@ size_t hostmgr_client_ids(const cfg4_t *cfg, const hosts4_client_ids_t *ids, hos
 {
     size_t n = 0;
     for (size_t i = 0; i < cfg->host_id_count && n < HOST_ID__COUNT; i++) {
-        const uint8_t *b = NULL;
-        size_t len = 0;
-        switch (cfg->host_id_order[i]) {
-        case HOST_ID_HWADDR:
-            b = ids->hwaddr, len = ids->hwaddr_len;
-            break;
-        case HOST_ID_CLIENT_ID:
-            b = ids->client_id, len = ids->client_id_len;
-            break;
-        case HOST_ID_DUID:
-            /* RFC 4361 §6.1: type 255, 4-byte IAID, then the DUID. */
-            if (ids->client_id_len > 5 && ids->client_id[0] == 255)
-                b = ids->client_id + 5, len = ids->client_id_len - 5;
-            break;
-        case HOST_ID_CIRCUIT_ID:
-            b = ids->circuit_id, len = ids->circuit_id_len;
-            break;
-        default:
-            break;
-        }
-        if (b && len > 0 && len <= CFG_HOST_ID_MAX)
+        const uint8_t *b;
+        size_t len;
+        if (hosts4_client_id(ids, cfg->host_id_order[i], &b, &len))
             out[n++] = (hostdb_id_t){cfg->host_id_order[i], (uint8_t)len, b};
     }
     return n;

@@ -104,31 +104,36 @@ const cfg_host4_t *hosts4_find_addr(const hosts4_t *h, uint32_t subnet_id, uint3
     return NULL;
 }
 
+bool hosts4_client_id(const hosts4_client_ids_t *ids, int t, const uint8_t **id, size_t *len)
+{
+    *id = NULL;
+    *len = 0;
+    switch (t) {
+    case HOST_ID_HWADDR: *id = ids->hwaddr, *len = ids->hwaddr_len; break;
+    case HOST_ID_CLIENT_ID: *id = ids->client_id, *len = ids->client_id_len; break;
+    case HOST_ID_DUID:
+        /* RFC 4361 §6.1: type 255, 4-byte IAID, then the DUID. */
+        if (ids->client_id_len > 5 && ids->client_id[0] == 255)
+            *id = ids->client_id + 5, *len = ids->client_id_len - 5;
+        break;
+    case HOST_ID_CIRCUIT_ID: *id = ids->circuit_id, *len = ids->circuit_id_len; break;
+    case HOST_ID_FLEX_ID: *id = ids->flex_id, *len = ids->flex_id_len; break;
+    default: break;
+    }
+    return *id && *len > 0 && *len <= CFG_HOST_ID_MAX;
+}
+
 const cfg_host4_t *hosts4_find_client(const hosts4_t *h, const cfg4_t *cfg, uint32_t subnet_id,
                                       const hosts4_client_ids_t *ids)
 {
     if (!h || !h->count)
         return NULL;
     for (size_t i = 0; i < cfg->host_id_count; i++) {
+        const uint8_t *id;
+        size_t len;
         const cfg_host4_t *r = NULL;
-        switch (cfg->host_id_order[i]) {
-        case HOST_ID_HWADDR:
-            r = hosts4_find_id(h, subnet_id, HOST_ID_HWADDR, ids->hwaddr, ids->hwaddr_len);
-            break;
-        case HOST_ID_CLIENT_ID:
-            r = hosts4_find_id(h, subnet_id, HOST_ID_CLIENT_ID, ids->client_id, ids->client_id_len);
-            break;
-        case HOST_ID_DUID:
-            /* RFC 4361 §6.1: type 255, 4-byte IAID, then the DUID. */
-            if (ids->client_id_len > 5 && ids->client_id[0] == 255)
-                r = hosts4_find_id(h, subnet_id, HOST_ID_DUID, ids->client_id + 5, ids->client_id_len - 5);
-            break;
-        case HOST_ID_CIRCUIT_ID:
-            r = hosts4_find_id(h, subnet_id, HOST_ID_CIRCUIT_ID, ids->circuit_id, ids->circuit_id_len);
-            break;
-        default:
-            break;
-        }
+        if (hosts4_client_id(ids, cfg->host_id_order[i], &id, &len))
+            r = hosts4_find_id(h, subnet_id, cfg->host_id_order[i], id, len);
         if (r)
             return r;
     }

@@ -26,7 +26,13 @@ typedef struct hosts4_client_ids {
     size_t client_id_len;
     const uint8_t *circuit_id;  /* option 82 sub-option 1 */
     size_t circuit_id_len;
+    const uint8_t *flex_id;     /* flex-id's identifier-expression value */
+    size_t flex_id_len;
 } hosts4_client_ids_t;
+
+/* The client's identifier of type t (enum cfg_host_id_type) as reservations hold it (duid: the
+ * DUID inside an RFC 4361 client identifier); false when the client has none. */
+bool hosts4_client_id(const hosts4_client_ids_t *ids, int t, const uint8_t **id, size_t *len);
 
 hosts4_t *hosts4_build(const cfg4_t *cfg);
 void hosts4_free(hosts4_t *h);

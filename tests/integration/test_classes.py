@@ -188,3 +188,24 @@ def test_class_commands_over_the_socket_and_http(lan, server):
     assert r["result"] == 1 and "column" in r["text"], r
     assert srv.cmd("class-list")["arguments"]["client-classes"] == [{"name": "lab"}]
     assert srv.cmd("class-add", {"client-classes": []})["result"] == 1
+
+
+def test_flex_id_reservation_and_replace_client_id(lan, server):
+    """flex-id (libdhcp_flex_id.so, built in): a reservation by an identifier made of the vendor
+    class option; with replace-client-id the lease is known by 0x00 + that identifier."""
+    cfg = basic_config(**{
+        "hooks-libraries": [{"library": "libdhcp_flex_id.so",
+                             "parameters": {"identifier-expression": "substring(option[60].hex, 0, 4)",
+                                            "replace-client-id": True}}],
+        "host-reservation-identifiers": ["flex-id", "hw-address"],
+        "subnet4": [subnet_config(reservations=[{"flex-id": "'port'", "ip-address": "192.0.2.50"},
+                                                {"flex-id": "01:02:03", "ip-address": "192.0.2.51"}])]})
+    srv = server(cfg)
+    _, a = dora(lan, "02:00:00:00:28:01", 0x2801, [["vendor_class_id", "port-1234"]])
+    assert a["yiaddr"] == "192.0.2.50", a
+    lease = srv.cmd("lease4-get", {"ip-address": "192.0.2.50"})["arguments"]
+    assert lease["client-id"] == "00:70:6f:72:74", lease
+    o = discover(lan, "02:00:00:00:28:02", 0x2811, [["vendor_class_id", "hex:010203ff"]])
+    assert o["yiaddr"] == "192.0.2.51", o
+    o = discover(lan, "02:00:00:00:28:03", 0x2821)                   # empty identifier: no reservation
+    assert o["yiaddr"] not in ("192.0.2.50", "192.0.2.51"), o

@@ -256,7 +256,7 @@ static const uint8_t CID_C[6] = {2, 0, 0, 0, 0, 0xcc};
 
 static hosts4_client_ids_t ids_of(const uint8_t *mac, const uint8_t *cid)
 {
-    hosts4_client_ids_t ids = {mac, mac ? 6 : 0, cid, cid ? 6 : 0, NULL, 0};
+    hosts4_client_ids_t ids = {.hwaddr = mac, .hwaddr_len = mac ? 6 : 0, .client_id = cid, .client_id_len = cid ? 6 : 0};
     return ids;
 }
 

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errcode.h"
+#include "log/log.h"
+
 void cls_set_init(cls_set_t *s)
 {
     memset(s->bits, 0, sizeof s->bits);
@@ -29,8 +32,13 @@ void cls_set_add_names(cls_set_t *s, const cfg_classes_t *d, char *const *names,
 static void test(const cfg_class_t *k, int index, cls_set_t *s, const eval_pkt_t *view)
 {
     bool match = false;
-    if (k->test && eval_bool(k->test, view, &match) == 0 && match)
+    int r = k->test ? eval_bool(k->test, view, &match) : NST_EINVAL;
+    if (r == 0 && match)
         cls_set_add(s, index);
+    if (nlog_enabled(NLOG_EVAL, NLOG_DEBUG, NLOG_DBG_TRACE))
+        nlog_write(NLOG_EVAL, NLOG_DEBUG, NLOG_DBG_TRACE, "EVAL_RESULT",
+                   r ? "the test of class %s could not be evaluated: the class is not assigned"
+                     : "the test of class %s evaluated to %s", k->name, match ? "true" : "false");
 }
 
 void classify_run(const cfg_classes_t *d, cls_set_t *s, const eval_pkt_t *view, bool late)

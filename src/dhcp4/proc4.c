@@ -313,10 +313,15 @@ bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, siz
 }
 
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
-                 uint32_t src_ip, uint32_t dst_ip)
+                 uint32_t src_ip, uint32_t dst_ip, const uint8_t *src_mac)
 {
-    if (srv4_parse(s, ifc, q, buf, len, src_ip))
-        srv4_process(s, s->rt, ifc, q, src_ip, dst_ip);
+    if (!srv4_parse(s, ifc, q, buf, len, src_ip))
+        return;
+    if (src_mac) {
+        q->has_remote_mac = true;
+        memcpy(q->remote_mac, src_mac, 6);
+    }
+    srv4_process(s, s->rt, ifc, q, src_ip, dst_ip);
 }
 
 void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,

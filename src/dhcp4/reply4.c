@@ -129,10 +129,14 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
         return;
     }
     if (q->hdr.ciaddr) {
-        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." The
-         * client has that address, so the kernel routes and resolves it (a renewing client may
-         * sit behind a router: its hardware address is not on this link). */
-        r->raw = false;
+        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." Read
+         * on the packet socket, the reply goes as a frame to the request's source hardware
+         * address, as Kea's raw (LPF) path does: no ARP, which a client may not answer (the
+         * frame came from the client, or from the router in front of it). Read on a UDP socket
+         * (UDP mode), the kernel routes and resolves ciaddr. */
+        r->raw = raw && q->has_remote_mac;
+        if (r->raw)
+            memcpy(r->dst_mac, q->remote_mac, 6);
         r->dst_ip = q->hdr.ciaddr;
         return;
     }

@@ -195,20 +195,14 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     fill_req(&req, q, subnet, hostname, sizeof hostname);
     bool has_sid = pkt4_has_opt(q, PKT4_OPT_SERVER_ID);
     bool has_req = pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR);
-    enum alloc4_request_kind kind;
-    /* RFC 2131 §4.3.2: the client's state follows from server-id, requested-ip and ciaddr. */
-    if (has_sid) {
-        if (!has_req)
-            return drop(s, q, "DHCP4_PACKET_DROP_0005", "SELECTING request without requested-ip-address");
-        kind = REQ_SELECTING;
-    } else if (has_req && !q->hdr.ciaddr) {
-        kind = REQ_INIT_REBOOT;
-    } else if (q->hdr.ciaddr) {
+    /* RFC 2131 §4.3.2: the client's state follows from server-id, requested-ip and ciaddr. As
+     * Kea, the address asked for is option 50, else ciaddr, else none (the engine then finds
+     * one: reservation, lease, new address, or a NAK). */
+    if (!has_req)
         req.hint = q->hdr.ciaddr;
-        kind = dst_ip == 0xffffffffu ? REQ_REBINDING : REQ_RENEWING;
-    } else {
-        return drop(s, q, "DHCP4_PACKET_DROP_0005", "request carries neither requested-ip-address nor ciaddr");
-    }
+    enum alloc4_request_kind kind = has_sid   ? REQ_SELECTING
+                                    : has_req ? REQ_INIT_REBOOT
+                                    : dst_ip == 0xffffffffu ? REQ_REBINDING : REQ_RENEWING;
     if (kind == REQ_INIT_REBOOT && nlog_enabled(NLOG_LEASES, NLOG_DEBUG, 50)) {
         char who[160], ip[INET_ADDRSTRLEN];
         pkt4_describe(q, who, sizeof who);
@@ -235,6 +229,16 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     case ALLOC4_NAK:
         reply4_discard(r);
         send_nak(s, rt, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why);
+        break;
+    case ALLOC4_UNKNOWN_ADDR:
+        reply4_discard(r);
+        if (nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 55)) {
+            char who[160], ci[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 55, "DHCP4_UNKNOWN_ADDRESS_REQUESTED",
+                       "%s: client sent ciaddr %s, requested-ip-address %s; the address is in none of the pools: no reply",
+                       who, ip4str(q->hdr.ciaddr, ci), has_req ? ip4str(req.hint, ra) : "(no address)");
+        }
         break;
     case ALLOC4_SILENT:
         reply4_discard(r);
@@ -362,8 +366,9 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
     const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
     if (!subnet) {
-        if (t == PKT4_REQUEST && rt->cfg->authoritative && q->hdr.giaddr == 0 &&
-            pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))
+        /* Kea: a broadcast from the link that no subnet serves is not accepted; a relayed or
+         * unicast REQUEST reaches the engine, which NAKs it. */
+        if (t == PKT4_REQUEST && (q->hdr.giaddr || dst_ip != 0xffffffffu))
             return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client");
         return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
     }

@@ -56,3 +56,85 @@ def test_renewal_in_udp_mode_goes_through_the_kernel(lan, server):
         flush_neighbours(lan)
         r = renew(lan, mac, "192.0.2.160", 0xe111)
     assert len(r) == 1 and r[0]["msgtype"] == 5 and r[0]["dst"] == "192.0.2.160"
+
+
+HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"
+
+
+@pytest.fixture(params=["nestor", "kea"])
+def impl(request, lan):
+    """Factory: impl(config) starts Nestor, or Debian's kea-dhcp4 2.2 with the lease_cmds hook,
+    on the same configuration: a test run on both proves that Nestor answers as Kea does."""
+    started = []
+
+    def make(config):
+        if request.param == "kea":
+            if not os.path.exists(KEA) or not os.path.exists(HOOK):
+                pytest.skip("kea-dhcp4 2.2 with lease_cmds is not installed")
+            config["Dhcp4"]["hooks-libraries"] = [{"library": HOOK}]
+            s = Server(lan, config, binary=KEA, name="kea")
+        else:
+            s = Server(lan, config)
+        started.append(s)
+        return s.start()
+    yield make
+    for s in started:
+        s.stop()
+
+
+def request(lan, mac, xid, options=(), **kw):
+    return lan.pkt.dhcp("request", chaddr=mac, xid=xid, flags=0x8000, options=list(options), **kw)
+
+
+def test_request_without_address_is_answered(lan, impl):
+    """A REQUEST with neither option 50 nor ciaddr: Kea's engine gives the client's reserved
+    address, else its lease, else a new address, else a NAK."""
+    cfg = basic_config()
+    cfg["Dhcp4"]["subnet4"][0]["pools"] = [{"pool": "192.0.2.100 - 192.0.2.101"}]
+    cfg["Dhcp4"]["subnet4"][0]["reservations"] = [{"hw-address": "02:00:00:00:e2:01", "ip-address": "192.0.2.20"}]
+    srv = impl(cfg)
+    sid = [["server_id", lan.server_ip]]
+    r = request(lan, "02:00:00:00:e2:01", 0xe201, sid)
+    assert len(r) == 1 and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == "192.0.2.20", srv.log()
+    _, ack = dora(lan, mac="02:00:00:00:e2:02", xid=0xe211)
+    r = request(lan, "02:00:00:00:e2:02", 0xe213)                    # no server-id either
+    assert len(r) == 1 and r[0]["msgtype"] == 5 and r[0]["yiaddr"] == ack["yiaddr"]
+    r = request(lan, "02:00:00:00:e2:03", 0xe221, sid)               # a new client: a new address
+    assert len(r) == 1 and r[0]["msgtype"] == 5 and r[0]["yiaddr"] in ("192.0.2.100", "192.0.2.101")
+    assert r[0]["yiaddr"] != ack["yiaddr"]
+    lease = srv.cmd("lease4-get", {"ip-address": r[0]["yiaddr"]})
+    assert lease["result"] == 0 and lease["arguments"]["hw-address"] == "02:00:00:00:e2:03"
+    r = request(lan, "02:00:00:00:e2:04", 0xe231, sid)               # pools exhausted: NAK
+    assert len(r) == 1 and r[0]["msgtype"] == 6
+
+
+def test_selecting_request_outside_the_pools_is_ignored(lan, impl):
+    srv = impl(basic_config())
+    sid = [["server_id", lan.server_ip]]
+    for xid, addr in ((0xe301, "192.0.2.50"), (0xe303, "10.99.0.5")):   # in the subnet / in no subnet
+        r = request(lan, "02:00:00:00:e3:01", xid, [*sid, ["requested_addr", addr]], timeout=1)
+        assert r == [], (addr, r)
+    # an address of the pools held by another client is still NAKed
+    _, ack = dora(lan, mac="02:00:00:00:e3:02", xid=0xe311)
+    r = request(lan, "02:00:00:00:e3:01", 0xe321, [*sid, ["requested_addr", ack["yiaddr"]]])
+    assert len(r) == 1 and r[0]["msgtype"] == 6
+    assert srv.cmd("version-get")["result"] == 0
+
+
+@pytest.mark.parametrize("authoritative", [True, False])
+def test_init_reboot_of_unknown_client(lan, impl, authoritative):
+    """INIT-REBOOT (option 50, no server-id) from a client without a lease: NAK when
+    authoritative, no reply otherwise, whether the address is in the subnet or not."""
+    srv = impl(basic_config(authoritative=authoritative))
+    for xid, addr in ((0xe401, "192.0.2.150"), (0xe403, "10.99.0.5")):
+        r = request(lan, "02:00:00:00:e4:01", xid, [["requested_addr", addr]], timeout=1)
+        if authoritative:
+            assert len(r) == 1 and r[0]["msgtype"] == 6 and r[0]["dst"] == "255.255.255.255", (addr, r)
+        else:
+            assert r == [], (addr, r)
+    # a known client asking for another address than its lease's is NAKed either way
+    _, ack = dora(lan, mac="02:00:00:00:e4:02", xid=0xe411)
+    other = "192.0.2.177" if ack["yiaddr"] != "192.0.2.177" else "192.0.2.178"
+    r = request(lan, "02:00:00:00:e4:02", 0xe421, [["requested_addr", other]])
+    assert len(r) == 1 and r[0]["msgtype"] == 6
+    assert srv.cmd("version-get")["result"] == 0

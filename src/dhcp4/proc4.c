@@ -45,10 +45,12 @@ static void drop(srv4_t *s, const pkt4_t *q, const char *id, const char *why)
 
 /* Subnet selection in Kea's order: the relay agent's link-selection sub-option (RFC 3527), or
  * without option 82 the subnet-selection option (RFC 3011); then giaddr (relay ip-addresses
- * first); then ciaddr; then a unicast source address; then the receiving interface. */
+ * first); then, for a packet not sent to the broadcast address (Kea's selectSubnet4), ciaddr, else
+ * its source address; then the receiving interface. */
 static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *ifc, const pkt4_t *q,
-                                          uint32_t src_ip)
+                                          uint32_t src_ip, uint32_t dst_ip)
 {
+    bool unicast = dst_ip != 0xffffffffu;
     uint32_t sel;
     pkt4_rai_t rai;
     if (pkt4_rai_get(q, &rai) == 0) {
@@ -64,9 +66,9 @@ static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *i
                     return &c->subnets[i];
         return cfg4_subnet_containing(c, q->hdr.giaddr);
     }
-    if (q->hdr.ciaddr)
+    if (q->hdr.ciaddr && unicast)
         return cfg4_subnet_containing(c, q->hdr.ciaddr);
-    if (src_ip && src_ip != 0xffffffffu)
+    if (src_ip && unicast)
         return cfg4_subnet_containing(c, src_ip);
     for (size_t i = 0; i < c->subnet_count; i++) {
         const cfg_subnet4_t *s = &c->subnets[i];
@@ -364,7 +366,7 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
-    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, dst_ip);
     if (!subnet) {
         /* Kea: a broadcast from the link that no subnet serves is not accepted; a relayed or
          * unicast REQUEST reaches the engine, which NAKs it. */
@@ -389,7 +391,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
         pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !in_scope(s, q))
         return;
-    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, 0xffffffffu); /* a DISCOVER: broadcast, mostly */
     if (!subnet)
         return;
     char hostname[256];

@@ -138,3 +138,33 @@ def test_init_reboot_of_unknown_client(lan, impl, authoritative):
     r = request(lan, "02:00:00:00:e4:02", 0xe421, [["requested_addr", other]])
     assert len(r) == 1 and r[0]["msgtype"] == 6
     assert srv.cmd("version-get")["result"] == 0
+
+
+def test_ciaddr_selects_the_subnet_of_unicast_packets_only(lan, impl):
+    """Kea's selectSubnet4: ciaddr (and the source address) choose the subnet only when the
+    packet was not sent to the broadcast address; a broadcast is served by its interface's."""
+    cfg = basic_config()
+    cfg["Dhcp4"]["subnet4"].append({"id": 2, "subnet": "198.51.100.0/24",
+                                    "pools": [{"pool": "198.51.100.20 - 198.51.100.30"}]})
+    srv = impl(cfg)
+    r = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e5:01", xid=0xe501, flags=0x8000, ciaddr="198.51.100.25")
+    assert len(r) == 1 and r[0]["msgtype"] == 2, srv.log()
+    assert r[0]["yiaddr"].startswith("192.0.2.")
+
+
+def test_request_goes_to_the_overlapping_subnet_whose_pool_holds_it(lan, impl):
+    """Overlapping subnets in one shared network: a REQUEST for an address of the second
+    subnet's pool is checked against that subnet (Kea's inAllowedPool), not NAKed by the first."""
+    cfg = {"Dhcp4": {"valid-lifetime": 600, "shared-networks": [{
+        "name": "lan", "interface": lan.srv_if,
+        "subnet4": [
+            {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.100"}]},
+            {"id": 2, "subnet": "192.0.2.128/25", "pools": [{"pool": "192.0.2.200 - 192.0.2.201"}]},
+        ]}]}}
+    srv = impl(cfg)
+    _, a1 = dora(lan, mac="02:00:00:00:e6:01", xid=0xe601)
+    assert a1["yiaddr"] == "192.0.2.100"
+    _, a2 = dora(lan, mac="02:00:00:00:e6:02", xid=0xe611)
+    assert a2["msgtype"] == 5 and a2["yiaddr"] in ("192.0.2.200", "192.0.2.201"), srv.log()
+    lease = srv.cmd("lease4-get", {"ip-address": a2["yiaddr"]})
+    assert lease["arguments"]["subnet-id"] == 2

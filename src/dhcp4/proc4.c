@@ -361,8 +361,13 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
         nlog_write(NLOG_PACKETS, NLOG_DEBUG, 40, "DHCP4_PACKET_RECEIVED", "%s: %s (type %u) received from %s on interface %s",
                    who, pkt4_msg_name(t), t, ip4str(src_ip, src), ifc->name);
     }
-    if (t == PKT4_INFORM)
+    if (t == PKT4_INFORM) {
+        /* Kea's acceptDirectRequest: a direct INFORM with neither ciaddr nor a source address
+         * leaves nowhere to answer. */
+        if (!q->hdr.giaddr && !q->hdr.ciaddr && !src_ip)
+            return drop(s, q, "DHCP4_PACKET_DROP_0002", "DHCPINFORM from 0.0.0.0 without ciaddr");
         return on_inform(s, rt, ifc, q);
+    }
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");

@@ -170,7 +170,9 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
     h.secs = 0;
     h.yiaddr = type == PKT4_NAK || !res ? 0 : res->lease.addr.v4;
     h.siaddr = 0;
-    if (type == PKT4_NAK)
+    /* RFC 2131 table 3 (and Kea): ciaddr is the client's in an ACK (renewing, rebinding,
+     * INFORM), 0 in an OFFER and a NAK. */
+    if (type != PKT4_ACK)
         h.ciaddr = 0;
     memset(h.sname, 0, sizeof h.sname);
     memset(h.file, 0, sizeof h.file);

@@ -155,12 +155,10 @@ def test_ciaddr_selects_the_subnet_of_unicast_packets_only(lan, impl):
 def test_request_goes_to_the_overlapping_subnet_whose_pool_holds_it(lan, impl):
     """Overlapping subnets in one shared network: a REQUEST for an address of the second
     subnet's pool is checked against that subnet (Kea's inAllowedPool), not NAKed by the first."""
-    cfg = {"Dhcp4": {"valid-lifetime": 600, "shared-networks": [{
-        "name": "lan", "interface": lan.srv_if,
-        "subnet4": [
-            {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.100"}]},
-            {"id": 2, "subnet": "192.0.2.128/25", "pools": [{"pool": "192.0.2.200 - 192.0.2.201"}]},
-        ]}]}}
+    wide = subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.100"}])
+    narrow = subnet_config(id=2, subnet="192.0.2.128/25", pools=[{"pool": "192.0.2.200 - 192.0.2.201"}])
+    cfg = basic_config(subnet4=[])
+    cfg["Dhcp4"]["shared-networks"] = [{"name": "lan", "interface": lan.srv_if, "subnet4": [wide, narrow]}]
     srv = impl(cfg)
     _, a1 = dora(lan, mac="02:00:00:00:e6:01", xid=0xe601)
     assert a1["yiaddr"] == "192.0.2.100"
@@ -168,3 +166,23 @@ def test_request_goes_to_the_overlapping_subnet_whose_pool_holds_it(lan, impl):
     assert a2["msgtype"] == 5 and a2["yiaddr"] in ("192.0.2.200", "192.0.2.201"), srv.log()
     lease = srv.cmd("lease4-get", {"ip-address": a2["yiaddr"]})
     assert lease["arguments"]["subnet-id"] == 2
+
+
+def test_offer_carries_ciaddr_zero(lan, impl):
+    """RFC 2131 table 3: ciaddr is 0 in an OFFER, whatever the DISCOVER carried."""
+    impl(basic_config())
+    r = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e7:01", xid=0xe701, flags=0x8000, ciaddr="192.0.2.150")
+    assert len(r) == 1 and r[0]["msgtype"] == 2
+    assert r[0]["ciaddr"] == "0.0.0.0"
+
+
+def test_inform_without_ciaddr_from_no_address_is_dropped(lan, impl):
+    """Kea's acceptDirectRequest: a direct INFORM with ciaddr 0 from 0.0.0.0 gets no reply (and
+    counts as dropped); with a source address it is answered."""
+    srv = impl(basic_config())
+    r = lan.pkt.dhcp("inform", chaddr="02:00:00:00:e8:01", xid=0xe801, timeout=1)
+    assert r == []
+    assert wait_for(lambda: srv.stat("pkt4-receive-drop") == 1, timeout=3)
+    r = lan.pkt.dhcp("inform", chaddr="02:00:00:00:e8:01", xid=0xe803, src="192.0.2.77",
+                     dst=lan.server_ip, dst_mac=lan.srv_mac)
+    assert len(r) == 1 and r[0]["msgtype"] == 5 and r[0]["ciaddr"] == "0.0.0.0"

@@ -151,6 +151,7 @@ typedef struct cfg4 {
     uint32_t next_server;
     char *server_hostname, *boot_file_name;
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
+    bool ip_reservations_unique;  /* false: several reservations may name one address (Kea) */
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;

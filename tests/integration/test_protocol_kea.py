@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import KEA, Server, basic_config, sh, subnet_config, wait_for
+from conftest import KEA, NESTOR, Server, basic_config, sh, subnet_config, wait_for
 from test_protocol import dora
 
 
@@ -205,3 +205,32 @@ def test_sigterm_exits_at_once_and_stop_start_works(lan, server):
         srv.start()                      # at once, the same configuration and PID file
     assert min(times) < 0.15, times
     assert len(srv.cmd("lease4-get-all")["arguments"]["leases"]) == 1
+
+
+def check_config(binary, cfg, tmpdir):
+    path = os.path.join(tmpdir, "check.json")
+    with open(path, "w") as f:
+        import json
+        json.dump(cfg, f)
+    return sh(binary, "-t", path, check=False)
+
+
+def test_ip_reservations_unique(lan, impl, tmp_path):
+    """ip-reservations-unique (global, default true): two reservations of one address in a
+    subnet are a configuration error unless it is false; then the first client to take the
+    address keeps it and the other gets a pool address (a reservation conflict), as Kea."""
+    cfg = basic_config()
+    cfg["Dhcp4"]["subnet4"][0]["reservations"] = [
+        {"hw-address": "02:00:00:00:ea:01", "ip-address": "192.0.2.20"},
+        {"hw-address": "02:00:00:00:ea:02", "ip-address": "192.0.2.20"}]
+    for binary in (NESTOR, KEA):
+        if os.path.exists(binary):
+            r = check_config(binary, cfg, str(tmp_path))
+            assert r.returncode == 1, (binary, r.stdout, r.stderr)
+            assert binary == KEA or "duplicate reservation for address 192.0.2.20" in r.stderr
+    cfg["Dhcp4"]["ip-reservations-unique"] = False
+    srv = impl(cfg)
+    _, a = dora(lan, mac="02:00:00:00:ea:01", xid=0xea01)
+    assert a["yiaddr"] == "192.0.2.20"
+    _, b = dora(lan, mac="02:00:00:00:ea:02", xid=0xea11)
+    assert b["yiaddr"] != "192.0.2.20" and b["yiaddr"].startswith("192.0.2.1")

@@ -234,3 +234,12 @@ def test_ip_reservations_unique(lan, impl, tmp_path):
     assert a["yiaddr"] == "192.0.2.20"
     _, b = dora(lan, mac="02:00:00:00:ea:02", xid=0xea11)
     assert b["yiaddr"] != "192.0.2.20" and b["yiaddr"].startswith("192.0.2.1")
+
+
+def test_lease4_get_all_argument_errors(lan, impl):
+    """lease4-get-all: arguments without 'subnets' are an error (1), as Kea 2.2's lease_cmds."""
+    srv = impl(basic_config())
+    assert srv.cmd("lease4-get-all", {})["result"] == 1
+    assert srv.cmd("lease4-get-all", {"subnets": 1})["result"] == 1
+    assert srv.cmd("lease4-get-all")["result"] == 3
+    assert srv.cmd("lease4-get-all", {"subnets": [1]})["result"] == 3

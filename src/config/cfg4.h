@@ -36,7 +36,10 @@ typedef struct cfg_option {
     bool never_send;
     uint16_t len;
     char *space;              /* option space, owned; NULL: the family's standard space */
-    uint8_t *data;            /* encoded value, owned */
+    uint8_t *data;            /* what is sent, owned: the encoded value, followed, for an option
+                               * of the standard space whose definition encapsulates a space, by
+                               * that space's options of the same level (cfg_optencap.h) */
+    uint32_t vendor_id;       /* enterprise id when space is "vendor-<id>", else 0 */
 } cfg_option_t;
 
 /* An ordered set of options of one configuration level, at most one per space and code. */
@@ -47,6 +50,9 @@ typedef struct cfg_optset {
 
 /* The option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint16_t code);
+/* The option of code in vendor space "vendor-<vendor_id>" (vendor_id > 0), or NULL. */
+const cfg_option_t *cfg_optset_find_vendor(const cfg_optset_t *set, uint32_t vendor_id,
+                                           uint16_t code);
 
 /* The option sets that apply to one answer, most specific first (host, class, pool, subnet,
  * shared network, global); each level keeps its own set and an option is resolved when it is
@@ -58,6 +64,9 @@ typedef struct cfg_optlevels {
 
 /* The most specific option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code);
+/* The most specific option of code in vendor space "vendor-<vendor_id>", or NULL. */
+const cfg_option_t *cfg_optlevels_find_vendor(const cfg_optlevels_t *lv, uint32_t vendor_id,
+                                              uint16_t code);
 
 /* ---- host reservations ---------------------------------------------------------------------- */
 

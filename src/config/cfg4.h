@@ -11,7 +11,10 @@
  *   new reference-counted generation (server/gen.h) while packets still being served keep theirs.
  * - Inherited parameters (global -> shared network -> subnet) are resolved at parse time: every
  *   cfg_subnet4_t carries its effective values. Options are the exception: each level keeps its
- *   own option-data, resolved per lookup (cfg_optlevels_t).
+ *   own option-data, resolved per lookup (cfg_optlevels_t). Option-data may name any option
+ *   space; an option of "dhcp4" whose definition encapsulates a space holds, in its data, the
+ *   sub-options of that space configured at the same level (cfg_optencap.h, as Kea 2.2); options
+ *   of "vendor-<id>" spaces are sent inside option 125 by the daemon.
  * - Addresses are uint32_t in host byte order.
  */
 #ifndef NESTOR_CONFIG_CFG4_H

@@ -8,6 +8,8 @@
  *   copies of everything added to it. Building a registry is single-threaded; once built, lookups
  *   are read-only and may run from many threads at once. optdef_registry_free() frees it whole.
  * - Definitions returned by lookups live as long as the registry (standard ones: forever).
+ *   Lookups follow Kea 2.2's order (standard, custom, last-resort; optdef_resolve_*: a client
+ *   class's own definitions first).
  * - Encoding and formatting are pure functions over caller buffers (optdef_encode_csv() uses one
  *   temporary heap copy of its text, freed before it returns); they never write past the given
  *   capacity. Errors: NST_EMALFORMED with a message in err naming the bad

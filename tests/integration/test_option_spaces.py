@@ -137,7 +137,9 @@ def test_pxe_option43_suboptions_as_kea(lan):
                # a reservation's option 43 (hex sub-options plus the reservation's own)
                {"mac": "02:00:00:00:43:03", "options": PXE_CLIENT},
                # a reserved address in the second pool: the pool's option 43
-               {"mac": "02:00:00:00:43:04", "options": PXE_CLIENT}]
+               {"mac": "02:00:00:00:43:04", "options": PXE_CLIENT},
+               # Kea does not echo the client's option 60: sent only when asked for (or always-send)
+               {"mac": "02:00:00:00:43:05", "options": [PXE_CLIENT[0], ["param_req_list", [1, 43]]]}]
     ours, kea = both(lan, pxe_config(), queries)
     got = same_options(ours, kea, [43, 60, 66, 67])
     # scapy decodes option 43 as vendor-specific information
@@ -150,6 +152,7 @@ def test_pxe_option43_suboptions_as_kea(lan):
     assert suboptions(got[2][43]) == [(6, b"\x0b"), (10, b"\x00Hos")]
     assert ours[3]["yiaddr"] == "192.0.2.170"
     assert suboptions(got[3][43]) == [(10, b"\x05pool prompt")]
+    assert 60 not in got[4] and got[4][43] == got[0][43]
 
 
 def test_custom_space_encapsulated_and_nested_as_kea(lan):

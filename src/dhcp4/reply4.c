@@ -33,6 +33,7 @@ void reply4_discard(srv4_reply_t *r)
 typedef struct optw {
     pkt4_out_t *o;
     uint8_t done[32];           /* bitmap of codes written */
+    const cfg_option_t *vivso;  /* option 125 to send, completed with its sub-options last */
 } optw_t;
 
 static bool written(const optw_t *w, uint8_t c) { return w->done[c >> 3] & (1u << (c & 7)); }
@@ -47,8 +48,19 @@ static void put(optw_t *w, uint8_t code, const void *data, size_t len)
 
 static void put_cfg(optw_t *w, const cfg_option_t *o)
 {
-    if (o && !o->never_send && o->code <= UINT8_MAX)
+    if (o && o->code == PKT4_OPT_VIVSO && !o->never_send && !w->vivso)
+        w->vivso = o;
+    else if (o && !o->never_send && o->code <= UINT8_MAX)
         put(w, (uint8_t)o->code, o->data, o->len);
+}
+
+/* Option 125 (RFC 3925): the configured one and/or the vendor sub-options, as Kea sends them. */
+static void put_vivso(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q)
+{
+    uint8_t buf[4 + 1 + UINT8_MAX];
+    int n = reply4_vivso(lv, q, w->vivso, buf, sizeof buf);
+    if (n > 0)
+        put(w, PKT4_OPT_VIVSO, buf, (size_t)n);
 }
 
 static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
@@ -101,6 +113,8 @@ static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
         for (size_t i = 0; lv->set[k] && i < lv->set[k]->count; i++)
             if (lv->set[k]->items[i].always_send && !lv->set[k]->items[i].space)
                 put_cfg(w, cfg_optlevels_find(lv, lv->set[k]->items[i].code));
+    if (subnet) /* Kea adds vendor options only for a client with a subnet */
+        put_vivso(w, lv, q);
     if (res && res->host && res->host->hostname && pkt4_has_opt(q, PKT4_OPT_HOST_NAME))
         put(w, PKT4_OPT_HOST_NAME, res->host->hostname, strlen(res->host->hostname));
 }

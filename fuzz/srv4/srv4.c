@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint32_t src[] = {0, 0xc0000264, 0x0a0a0a01, 0xc6336405};
     static const uint32_t dst[] = {0xffffffffu, 0xc0000201, 0xc0000201, 0xc0000201};
     unsigned pick = data[0] & 3;
-    srv4_handle(&srv, &iface, srv.rx, data + 1, size - 1, src[pick], dst[pick]);
+    srv4_handle(&srv, &iface, srv.rx, data + 1, size - 1, src[pick], dst[pick], NULL);
     srv_core_completions_run(&srv.core);
     return 0;
 }

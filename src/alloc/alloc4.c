@@ -500,8 +500,9 @@ static bool reserved_for_other(alloc4_t *a, const cfg_subnet4_t *s, uint32_t add
 {
     if (!s->reservations_in_subnet || (s->reservations_out_of_pool && cfg_subnet4_in_pool(s, addr)))
         return false;
-    /* The client's own reservation of addr in s: reservations are unique per address and subnet
-     * (ip-reservations-unique), so nobody else holds it. */
+    /* The client's own reservation of addr in s: the address is not reserved for another, also
+     * when ip-reservations-unique is false and others reserve it too (Kea's addressReserved: the
+     * first to lease it keeps it, the others meet a reservation conflict). */
     if (own && own->ipv4 == addr && own->subnet_id == s->id)
         return false;
     hosts4_client_ids_t ids = client_ids(req);

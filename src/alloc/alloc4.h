@@ -49,6 +49,8 @@ enum alloc4_status {
     ALLOC4_NO_ADDRESS,   /* pools exhausted: no reply (counted as an allocation failure) */
     ALLOC4_SILENT,       /* RFC 2131: no reply (e.g. non-authoritative INIT-REBOOT, unknown lease) */
     ALLOC4_STORE_ERROR,  /* the lease store failed: no reply */
+    ALLOC4_UNKNOWN_ADDR, /* REQUEST for an address in none of the pools of the client's network
+                          * (and not its reservation): no reply, as Kea (not a NAK) */
 };
 
 enum alloc4_request_kind {  /* RFC 2131 §4.3.2 client states in DHCPREQUEST */
@@ -151,6 +153,14 @@ void alloc4_prefetch_add(alloc4_t *a, const alloc4_req_t *req);
 /* Returns how many were looked up (0 also when the lookup failed: each then asks alone). */
 size_t alloc4_prefetch_run(alloc4_t *a);
 void alloc4_prefetch_end(void);
+/* REQUEST, as Kea 2.2's engine (Dhcpv4Srv::assignLease, AllocEngine::requestLease4): req->hint
+ * is option 50, else ciaddr, else 0. INIT-REBOOT: a client without a lease in the network gets
+ * ALLOC4_SILENT unless the selected subnet is authoritative (then ALLOC4_NAK), a known one
+ * ALLOC4_NAK when its lease is for another address. No address named: the client's reserved
+ * address, else its lease, else a new address, else ALLOC4_NAK. An address in another client's
+ * lease or reserved for another: ALLOC4_NAK; in none of the pools (and not the client's
+ * reservation): ALLOC4_UNKNOWN_ADDR. The lease goes to the subnet of the network whose pool holds
+ * the address. Taking a new address drops the client's previous lease. */
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out);
 /* RELEASE: deletes the client's lease for addr. Returns ALLOC4_OK or ALLOC4_SILENT when the

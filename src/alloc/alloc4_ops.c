@@ -37,19 +37,24 @@ void alloc4_stats_bind_global(alloc4_t *a)
     a->g_res_conflicts = stats_declare("v4-reservation-conflicts");
 }
 
-/* The subnet of the selected one's shared network (or the subnet itself) that contains addr. */
+/* The subnet of the selected one's shared network (or the subnet itself, looked at first) that
+ * holds addr: one whose pool holds it (as Kea's allocation engine moves a request to the subnet
+ * whose pool holds its address, which matters when subnets of a network overlap), else one whose
+ * prefix holds it (an out-of-pool reservation). */
 static const cfg_subnet4_t *subnet_for(const alloc4_req_t *req, uint32_t addr)
 {
-    const cfg_subnet4_t *s = req->subnet;
-    if ((addr & s->mask) == s->prefix && alloc4_subnet_allowed(req, s))
-        return s;
-    if (s->network)
-        for (size_t i = 0; i < s->network->subnet_count; i++) {
-            const cfg_subnet4_t *o = s->network->subnets[i];
-            if ((addr & o->mask) == o->prefix && alloc4_subnet_allowed(req, o))
-                return o;
-        }
-    return NULL;
+    const cfg_subnet4_t *s = req->subnet, *by_prefix = NULL;
+    size_t n = s->network ? s->network->subnet_count : 0;
+    for (size_t i = 0; i <= n; i++) {
+        const cfg_subnet4_t *o = i ? s->network->subnets[i - 1] : s;
+        if ((i && o == s) || !alloc4_subnet_allowed(req, o))
+            continue;
+        if (cfg_subnet4_in_pool(o, addr))
+            return o;
+        if (!by_prefix && (addr & o->mask) == o->prefix)
+            by_prefix = o;
+    }
+    return by_prefix;
 }
 
 static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const cfg_host4_t *host,
@@ -320,6 +325,76 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
     pthread_mutex_unlock(lk);
 }
 
+/* REQUEST: gives addr in s (may be NULL: in no subnet of the network) to the client, under the
+ * address's lock: NAK when another client holds it or it is reserved for another, Kea's silence
+ * (ALLOC4_UNKNOWN_ADDR) when it is in none of the pools and not the client's reservation. */
+static int request_addr(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t *s, uint32_t addr,
+                        const cfg_host4_t *host, lease_commit_cb cb, void *arg, alloc4_result_t *out)
+{
+    pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
+    pthread_mutex_lock(lk);
+    lease_t prev = {0};
+    bool usable = !s || alloc4_addr_usable(a, s, addr, req, host, &prev, &out->fail);
+    int st = ALLOC4_OK;
+    if (out->fail.failed) {
+        st = failed(out, -1); /* decided on nothing the databases could not tell */
+    } else if (!usable) {
+        out->why = "requested address is in use by another client";
+        st = ALLOC4_NAK;
+    } else if (!s || !addr_allowed(s, addr, host, req)) {
+        out->why = "requested address is in none of the pools";
+        st = ALLOC4_UNKNOWN_ADDR;
+    } else {
+        build_lease(s, req, host, addr, &out->lease);
+        out->subnet = s;
+        int r = commit(a, s, &out->lease, &prev, req, cb, arg);
+        if (r) {
+            out->why = r == NST_EEXIST ? "requested address was taken concurrently" : "the lease store failed";
+            st = r == NST_EEXIST ? ALLOC4_NAK : ALLOC4_STORE_ERROR;
+            lease_free(&out->lease);
+        }
+    }
+    pthread_mutex_unlock(lk);
+    lease_free(&prev);
+    return st;
+}
+
+/* REQUEST naming no address (neither option 50 nor ciaddr) from a client without a reserved
+ * address: its lease when it has one in the pools, else a new one (Kea's allocateUnreservedLease4),
+ * else NAK. */
+static int request_any(alloc4_t *a, const alloc4_req_t *req, const cfg_host4_t *host, bool have,
+                       uint32_t cur_addr, lease_commit_cb cb, void *arg, alloc4_result_t *out)
+{
+    if (have) {
+        const cfg_subnet4_t *cs = subnet_for(req, cur_addr);
+        if (cs && addr_allowed(cs, cur_addr, host, req))
+            return request_addr(a, req, cs, cur_addr, host, cb, arg, out);
+    }
+    const cfg_subnet4_t *s = req->subnet;
+    size_t n = s->network ? s->network->subnet_count : 1;
+    for (size_t i = 0; i < n && !out->fail.failed; i++) {
+        const cfg_subnet4_t *t = s->network ? s->network->subnets[i] : s;
+        if (!alloc4_subnet_allowed(req, t))
+            continue;
+        uint32_t skip = 0;
+        for (int tries = 0; tries < 8 && !out->fail.failed; tries++) {
+            uint32_t addr = alloc4_pick(a, t, req, skip, &out->fail);
+            if (!addr)
+                break;
+            int st = request_addr(a, req, t, addr, host, cb, arg, out);
+            if (st != ALLOC4_NAK)
+                return st;
+            skip = addr; /* taken meanwhile: the next one */
+        }
+    }
+    if (out->fail.failed)
+        return failed(out, -1);
+    stat_add(a->g_fail, 1);
+    stat_add(s->network ? a->g_fail_network : a->g_fail_subnet, 1);
+    out->why = "no address available in the pools";
+    return ALLOC4_NAK;
+}
+
 int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kind kind,
                    lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
@@ -335,25 +410,27 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
     uint32_t cur_addr = have ? cur.addr.v4 : 0;
     if (have)
         lease_free(&cur);
-    const cfg_subnet4_t *s = subnet_for(req, addr);
-    if (!s) {
-        /* RFC 2131 §4.3.2: the client is on the wrong network. */
-        out->why = "requested address is not in the client's subnet";
-        return ALLOC4_NAK;
-    }
-    if (kind == REQ_INIT_REBOOT && !have && !s->authoritative) {
-        out->why = "no lease known for the client (not authoritative)";
-        return ALLOC4_SILENT;
-    }
-    if (kind != REQ_SELECTING && have && cur_addr != addr) {
-        out->why = "the client's lease is for a different address";
-        return ALLOC4_NAK;
+    if (kind == REQ_INIT_REBOOT) {
+        /* Kea: a client without a lease in the network is answered only by an authoritative
+         * server (with a NAK); a known one is NAKed when its notion of its address is wrong. */
+        if (!have && !req->subnet->authoritative) {
+            out->why = "no lease known for the client (not authoritative)";
+            return ALLOC4_SILENT;
+        }
+        if (!have || cur_addr != addr) {
+            out->why = have ? "the client's lease is for a different address" : "no lease known for the client";
+            return ALLOC4_NAK;
+        }
     }
     const cfg_subnet4_t *hs;
     const cfg_host4_t *host = req->host_known ? req->host : alloc4_host_for(a, req, &hs, &out->fail);
     out->host = host;
     if (out->fail.failed)
         return failed(out, -1);
+    if (!addr && host && host->ipv4)
+        addr = host->ipv4; /* no address named: the reserved one */
+    if (!addr)
+        return request_any(a, req, host, have, cur_addr, cb, arg, out);
     if (host && host->ipv4 && host->ipv4 != addr) {
         const cfg_subnet4_t *rs = subnet_for(req, host->ipv4);
         if (rs && alloc4_addr_usable(a, rs, host->ipv4, req, host, NULL, &out->fail)) {
@@ -361,46 +438,10 @@ int alloc4_request(alloc4_t *a, const alloc4_req_t *req, enum alloc4_request_kin
             return ALLOC4_NAK;
         }
     }
-    if (!addr_allowed(s, addr, host, req)) {
-        /* The client keeps a lease left outside the pools (a pool was shrunk), not one in a pool
-         * its classes no longer admit (Kea's inPool with the client's classes). */
-        bool kept = have && cur_addr == addr && !cfg_subnet4_in_pool(s, addr);
-        if (!kept) {
-            out->why = cfg_subnet4_in_pool(s, addr) ? "requested address is in a pool the client's classes do not allow"
-                                                    : "requested address is outside the pools";
-            return ALLOC4_NAK;
-        }
-    }
-    pthread_mutex_t *lk = alloc4_addr_lock(a, addr);
-    pthread_mutex_lock(lk);
-    lease_t prev;
-    bool usable = alloc4_addr_usable(a, s, addr, req, host, &prev, &out->fail);
-    if (!usable || out->fail.failed) {
-        pthread_mutex_unlock(lk);
-        lease_free(&prev);
-        if (out->fail.failed)
-            return failed(out, -1); /* decided on nothing the databases could not tell */
-        out->why = "requested address is in use by another client";
-        return ALLOC4_NAK;
-    }
-    build_lease(s, req, host, addr, &out->lease);
-    out->subnet = s;
-    int r = commit(a, s, &out->lease, &prev, req, cb, arg);
-    pthread_mutex_unlock(lk);
-    lease_free(&prev);
-    if (r == NST_EEXIST) {
-        out->why = "requested address was taken concurrently";
-        lease_free(&out->lease);
-        return ALLOC4_NAK;
-    }
-    if (r) {
-        out->why = "the lease store failed";
-        lease_free(&out->lease);
-        return ALLOC4_STORE_ERROR;
-    }
-    if (have && cur_addr != addr)
+    int st = request_addr(a, req, subnet_for(req, addr), addr, host, cb, arg, out);
+    if (st == ALLOC4_OK && have && cur_addr != addr)
         drop_old_lease(a, req, cur_addr);
-    return ALLOC4_OK;
+    return st;
 }
 
 static int release_locked(alloc4_t *a, const alloc4_req_t *req, uint32_t addr);

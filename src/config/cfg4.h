@@ -11,7 +11,10 @@
  *   new reference-counted generation (server/gen.h) while packets still being served keep theirs.
  * - Inherited parameters (global -> shared network -> subnet) are resolved at parse time: every
  *   cfg_subnet4_t carries its effective values. Options are the exception: each level keeps its
- *   own option-data, resolved per lookup (cfg_optlevels_t).
+ *   own option-data, resolved per lookup (cfg_optlevels_t). Option-data may name any option
+ *   space; an option of "dhcp4" whose definition encapsulates a space holds, in its data, the
+ *   sub-options of that space configured at the same level (cfg_optencap.h, as Kea 2.2); options
+ *   of "vendor-<id>" spaces are sent inside option 125 by the daemon.
  * - Addresses are uint32_t in host byte order.
  */
 #ifndef NESTOR_CONFIG_CFG4_H
@@ -36,7 +39,10 @@ typedef struct cfg_option {
     bool never_send;
     uint16_t len;
     char *space;              /* option space, owned; NULL: the family's standard space */
-    uint8_t *data;            /* encoded value, owned */
+    uint8_t *data;            /* what is sent, owned: the encoded value, followed, for an option
+                               * of the standard space whose definition encapsulates a space, by
+                               * that space's options of the same level (cfg_optencap.h) */
+    uint32_t vendor_id;       /* enterprise id when space is "vendor-<id>", else 0 */
 } cfg_option_t;
 
 /* An ordered set of options of one configuration level, at most one per space and code. */
@@ -47,6 +53,9 @@ typedef struct cfg_optset {
 
 /* The option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optset_find(const cfg_optset_t *set, uint16_t code);
+/* The option of code in vendor space "vendor-<vendor_id>" (vendor_id > 0), or NULL. */
+const cfg_option_t *cfg_optset_find_vendor(const cfg_optset_t *set, uint32_t vendor_id,
+                                           uint16_t code);
 
 /* The option sets that apply to one answer, most specific first (Kea's order: host, pool,
  * subnet, shared network, the packet's classes in the order they were assigned, global); each
@@ -59,6 +68,9 @@ typedef struct cfg_optlevels {
 
 /* The most specific option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code);
+/* The most specific option of code in vendor space "vendor-<vendor_id>", or NULL. */
+const cfg_option_t *cfg_optlevels_find_vendor(const cfg_optlevels_t *lv, uint32_t vendor_id,
+                                              uint16_t code);
 
 /* ---- host reservations ---------------------------------------------------------------------- */
 
@@ -164,6 +176,7 @@ typedef struct cfg4 {
     uint32_t next_server;
     char *server_hostname, *boot_file_name;
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
+    bool ip_reservations_unique;  /* false: several reservations may name one address (Kea) */
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;

@@ -134,18 +134,21 @@ static int parse_class(pctx_t *p, json_t *o, cfg_classes_t *d)
         r = pctx_fail(p, "valid-lifetime", "client class '%s': valid-lifetime %u is not between min-valid-lifetime %u "
                       "and max-valid-lifetime %u", k->name, k->valid, k->valid_min, k->valid_max);
     json_t *list;
+    /* the class's own definitions (option 43 and the private options 224-254) come first: its
+     * option-data is encoded with them */
+    if (!r)
+        r = pctx_get_list(p, o, "option-def", &list);
+    if (!r && list && json_array_size(list)) {
+        k->optdefs = optdef_registry_new();
+        r = cfg4_parse_option_defs_into(p, list, k->optdefs, true);
+    }
     if (!r)
         r = pctx_get_list(p, o, "option-data", &list);
     if (!r && list) {
         size_t old = pctx_push(p, "option-data");
-        r = cfg4_parse_options(p, list, &k->options);
+        r = cfg4_parse_options_local(p, list, &k->options, k->optdefs);
         pctx_pop(p, old);
     }
-    if (!r)
-        r = pctx_get_list(p, o, "option-def", &list);
-    if (!r && list && json_array_size(list))
-        r = pctx_fail(p, "option-def", "client class '%s': option-def inside a class is a Kea 2.2 parameter that "
-                      "Nestor does not support yet", k->name);
     return r;
 }
 

@@ -60,8 +60,18 @@ int pctx_get_list(pctx_t *p, json_t *obj, const char *key, json_t **out);
 bool cfg_parse_ipv4(const char *text, uint32_t *out);
 
 /* cfg4_options.c */
+/* The global option-def list into p->cfg->optdefs (created here, also when list is NULL). */
 int cfg4_parse_option_defs(pctx_t *p, json_t *list);
+/* An option-def list into reg, with Kea's syntax and checks. class_scope: a client class's list,
+ * where Kea allows only what optdef_class_may_define() says (dhcp4 43 and 224..254). */
+int cfg4_parse_option_defs_into(pctx_t *p, json_t *list, optdef_registry_t *reg, bool class_scope);
+/* One level's option-data list into *out (any space; options encapsulating a space get that
+ * space's options of this same list, cfg_optencap.h). Definitions are looked up as Kea does:
+ * local first (a client class's own option-def registry, which is how a class redefines option
+ * 43; NULL elsewhere), then the standard ones, then the global option-def, then last-resort.
+ * On failure *out may hold part of the list: the caller frees it with cfg_optset_free(). */
 int cfg4_parse_options(pctx_t *p, json_t *list, cfg_optset_t *out);
+int cfg4_parse_options_local(pctx_t *p, json_t *list, cfg_optset_t *out, const optdef_registry_t *local);
 void cfg_optset_free(cfg_optset_t *s);
 
 /* cfg4_subnet.c */

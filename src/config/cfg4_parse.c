@@ -16,7 +16,7 @@ static const char *const dhcp4_keys[] = {
     "server-hostname", "boot-file-name", "reservations-global", "reservations-in-subnet",
     "reservations-out-of-pool", "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime",
     "renew-timer", "rebind-timer", "calculate-tee-times", "t1-percent", "t2-percent", "allocator",
-    "client-classes", NULL,
+    "ip-reservations-unique", "client-classes", NULL,
 };
 
 static int parse_host_ids(pctx_t *p, json_t *list)
@@ -61,6 +61,7 @@ static void set_defaults(cfg4_t *c)
     c->echo_client_id = true;
     c->decline_probation_period = 86400;
     c->reservations_in_subnet = true;
+    c->ip_reservations_unique = true;
     static const uint8_t ids[] = {HOST_ID_HWADDR, HOST_ID_DUID, HOST_ID_CIRCUIT_ID, HOST_ID_CLIENT_ID};
     memcpy(c->host_id_order, ids, sizeof ids);
     c->host_id_count = ARRAY_SIZE(ids);
@@ -99,6 +100,8 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
         r = pctx_get_bool(p, d, "reservations-in-subnet", &c->reservations_in_subnet);
     if (!r)
         r = pctx_get_bool(p, d, "reservations-out-of-pool", &c->reservations_out_of_pool);
+    if (!r)
+        r = pctx_get_bool(p, d, "ip-reservations-unique", &c->ip_reservations_unique);
     if (!r)
         r = pctx_get_list(p, d, "option-def", &m);
     if (!r)

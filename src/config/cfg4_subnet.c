@@ -206,7 +206,7 @@ static int add_host(pctx_t *p, json_t *h, uint32_t subnet_id)
             return pctx_fail(p, NULL, "duplicate reservation: another reservation in the same %s uses this %s",
                              subnet_id ? "subnet" : "global scope", cfg_host_id_name(o->id_type));
         }
-        if (host->ipv4 && o->ipv4 == host->ipv4) {
+        if (host->ipv4 && o->ipv4 == host->ipv4 && c->ip_reservations_unique) {
             cfg_host4_free(host);
             return pctx_fail(p, "ip-address", "duplicate reservation for address %s in the same %s",
                              json_string_value(json_object_get(h, "ip-address")),

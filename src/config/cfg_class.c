@@ -65,6 +65,7 @@ void cfg_classes_free(cfg_classes_t *c)
         free(k->name);
         eval_free(k->test);
         cfg_optset_free(&k->options);
+        optdef_registry_free(k->optdefs);
         free(k->server_hostname);
         free(k->boot_file_name);
     }

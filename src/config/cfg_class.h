@@ -38,6 +38,7 @@ typedef struct cfg_class {
     bool only_if_required;
     bool after_host;          /* the test depends on KNOWN/UNKNOWN, directly or through member() */
     cfg_optset_t options;
+    optdef_registry_t *optdefs; /* the class's option-def (DHCPv4: 43, 224-254), NULL: none */
     /* DHCPv4 fixed fields (0 / NULL: not set) */
     uint32_t next_server;
     char *server_hostname, *boot_file_name;

@@ -115,7 +115,14 @@ typedef struct rx_pkt {
     size_t len;
     uint32_t src, dst;
     uint32_t age_ms;          /* how long it waited in the socket (0: not known) */
+    bool has_mac;             /* received on the packet socket: mac is the frame's source */
+    uint8_t mac[6];
 } rx_pkt_t;
+
+static const uint8_t *pk_mac(const rx_pkt_t *p)
+{
+    return p->has_mac ? p->mac : NULL;
+}
 
 /* A DISCOVER that waited longer than this in the socket is dropped unanswered (counted): the
  * server is behind, its client has been waiting for a while and will ask again, and the time is
@@ -165,7 +172,7 @@ static void handle_run(srv4_t *s, srv4_iface_t *const *ifc, const rx_pkt_t *pk, 
         srv4_prefetch_run(s, s->rt);
     }
     for (int i = 0; i < n; i++)
-        srv4_handle(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+        srv4_handle(s, ifc[i], s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst, pk_mac(&pk[i]));
     if (ahead)
         srv4_prefetch_end(s);
 }
@@ -187,7 +194,9 @@ static void defer(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
     size_t len = p->len < RX_FRAME_MAX ? p->len : RX_FRAME_MAX;
     memcpy(g_defer->data[i], p->data, len);
     g_defer->ifc[i] = ifc;
-    g_defer->pk[i] = (rx_pkt_t){g_defer->data[i], len, p->src, p->dst, p->age_ms};
+    g_defer->pk[i] = *p;
+    g_defer->pk[i].data = g_defer->data[i];
+    g_defer->pk[i].len = len;
     if (g_defer->n == DEFER_MAX)
         flush_deferred(s);
 }
@@ -204,7 +213,7 @@ static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
             if ((t == 0 || t == PKT4_DISCOVER) && pk[i].age_ms > RX_STALE_MS)
                 srv4_drop_stale(s, ifc, pk[i].age_ms); /* it waited in the socket (srv_core_rx_room) */
             else
-                workers4_submit(s->core.workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+                workers4_submit(s->core.workers, ifc, pk[i].data, pk[i].len, pk[i].src, pk[i].dst, pk_mac(&pk[i]));
         }
         return;
     }
@@ -219,7 +228,7 @@ static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
             ifcs[nf] = ifc;
             fresh[nf++] = pk[i];
         } else {
-            srv4_handle(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst);
+            srv4_handle(s, ifc, s->rx, pk[i].data, pk[i].len, pk[i].src, pk[i].dst, pk_mac(&pk[i]));
         }
     }
     if (g_pace.busy && srv4_lookahead(s)) {
@@ -279,7 +288,8 @@ static void rx_packet(evutil_socket_t fd, void *arg)
             if (frame_parse_udp4_ex(g_rx->data[i], g_rx->msgs[i].msg_len, parse_flags(&g_rx->msgs[i].msg_hdr), &f) != 0 ||
                 f.dst_port != s->server_port)
                 continue;
-            pk[k++] = (rx_pkt_t){f.payload, f.payload_len, f.src_ip, f.dst_ip, rx_age_ms(&g_rx->msgs[i].msg_hdr)};
+            pk[k] = (rx_pkt_t){f.payload, f.payload_len, f.src_ip, f.dst_ip, rx_age_ms(&g_rx->msgs[i].msg_hdr), true, {0}};
+            memcpy(pk[k++].mac, f.src_mac, 6);
         }
         deliver(s, ifc, pk, k);
         if (!rx_pace(s, n))
@@ -314,7 +324,7 @@ static void rx_udp(evutil_socket_t fd, void *arg)
                 if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
                     dst = ntohl(((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr.s_addr);
             pk[i] = (rx_pkt_t){g_rx->data[i], g_rx->msgs[i].msg_len, ntohl(from[i].sin_addr.s_addr), dst,
-                               rx_age_ms(&g_rx->msgs[i].msg_hdr)};
+                               rx_age_ms(&g_rx->msgs[i].msg_hdr), false, {0}};
         }
         deliver(s, ifc, pk, n);
         if (!rx_pace(s, n))
@@ -409,7 +419,7 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     }
     struct sock_filter code[FRAME_BPF_UDP4_BCAST_LEN];
     struct sock_fprog prog = {.len = FRAME_BPF_UDP4_BCAST_LEN, .filter = code};
-    frame_bpf_udp4_dport_bcast(s->server_port, &prog);
+    frame_bpf_udp4_dport_bcast(s->server_port, f->addr, &prog);
     struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = f->ifindex};
     int big = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
@@ -428,11 +438,12 @@ static int open_packet(srv4_t *s, srv4_iface_t *f, char *err, size_t errlen)
     return 0;
 }
 
-/* Opens the UDP socket of f and, in raw mode, its packet socket, then filters limited
- * broadcasts out of the UDP socket (raw mode receives each request once: limited broadcasts,
- * from clients without an address, through the packet socket; unicast, from relays and renewing
- * clients, through the UDP socket, as it crosses the IP stack anyway). On failure every socket
- * opened here is closed again. */
+/* Opens the UDP socket of f and, in raw mode, its packet socket, then filters out of the UDP
+ * socket what the packet socket takes (raw mode receives each request once: limited broadcasts,
+ * from clients without an address, and unicast to the interface address from clients on the
+ * link (giaddr 0), whose replies go to the frame's source MAC, through the packet socket; the
+ * rest, from relays, through the UDP socket, as it crosses the IP stack anyway). On failure
+ * every socket opened here is closed again. */
 static int open_iface_sockets(srv4_t *s, srv4_iface_t *f, bool raw, char *err, size_t errlen)
 {
     int r = open_udp(s, f, err, errlen);
@@ -441,7 +452,7 @@ static int open_iface_sockets(srv4_t *s, srv4_iface_t *f, bool raw, char *err, s
     if (!r && raw) {
         struct sock_filter code[FRAME_BPF_DROP_BCAST_LEN];
         struct sock_fprog prog = {.len = FRAME_BPF_DROP_BCAST_LEN, .filter = code};
-        frame_bpf_drop_limited_bcast(&prog);
+        frame_bpf_drop_limited_bcast(f->addr, &prog);
         if (setsockopt(f->udp_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog)) {
             snprintf(err, errlen, "cannot filter the UDP socket on %s: %s", f->name, strerror(errno));
             r = NST_EIO;

@@ -370,6 +370,8 @@ static json_t *cmd_get_all(ctrl_reply_t *reply, const char *name, json_t *args, 
     lease_list_t list = {0};
     int err = 0;
     json_t *subs = json_object_get(args, "subnets");
+    if (args && !subs) /* Kea: arguments given must name the subnets */
+        return cmd_answer(CMD_ERROR, "'subnets' parameter not specified", NULL);
     if (subs) {
         if (!json_is_array(subs))
             return cmd_answer(CMD_ERROR, "'subnets' parameter must be a list", NULL);

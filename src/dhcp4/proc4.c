@@ -71,10 +71,12 @@ static const cfg_subnet4_t *allowed_subnet(const cfg_subnet4_t *s, const cls_set
 
 /* Subnet selection in Kea's order: the relay agent's link-selection sub-option (RFC 3527), or
  * without option 82 the subnet-selection option (RFC 3011); then giaddr (relay ip-addresses
- * first); then ciaddr; then a unicast source address; then the receiving interface. */
+ * first); then, for a packet not sent to the broadcast address (Kea's selectSubnet4), ciaddr, else
+ * its source address; then the receiving interface. */
 static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *ifc, const pkt4_t *q,
-                                          uint32_t src_ip)
+                                          uint32_t src_ip, uint32_t dst_ip)
 {
+    bool unicast = dst_ip != 0xffffffffu;
     uint32_t sel;
     pkt4_rai_t rai;
     if (pkt4_rai_get(q, &rai) == 0) {
@@ -90,9 +92,9 @@ static const cfg_subnet4_t *select_subnet(const cfg4_t *c, const srv4_iface_t *i
                     return &c->subnets[i];
         return cfg4_subnet_containing(c, q->hdr.giaddr);
     }
-    if (q->hdr.ciaddr)
+    if (q->hdr.ciaddr && unicast)
         return cfg4_subnet_containing(c, q->hdr.ciaddr);
-    if (src_ip && src_ip != 0xffffffffu)
+    if (src_ip && unicast)
         return cfg4_subnet_containing(c, src_ip);
     for (size_t i = 0; i < c->subnet_count; i++) {
         const cfg_subnet4_t *s = &c->subnets[i];
@@ -253,20 +255,14 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
         return;
     bool has_sid = pkt4_has_opt(q, PKT4_OPT_SERVER_ID);
     bool has_req = pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR);
-    enum alloc4_request_kind kind;
-    /* RFC 2131 §4.3.2: the client's state follows from server-id, requested-ip and ciaddr. */
-    if (has_sid) {
-        if (!has_req)
-            return drop(s, q, "DHCP4_PACKET_DROP_0005", "SELECTING request without requested-ip-address");
-        kind = REQ_SELECTING;
-    } else if (has_req && !q->hdr.ciaddr) {
-        kind = REQ_INIT_REBOOT;
-    } else if (q->hdr.ciaddr) {
+    /* RFC 2131 §4.3.2: the client's state follows from server-id, requested-ip and ciaddr. As
+     * Kea, the address asked for is option 50, else ciaddr, else none (the engine then finds
+     * one: reservation, lease, new address, or a NAK). */
+    if (!has_req)
         req.hint = q->hdr.ciaddr;
-        kind = dst_ip == 0xffffffffu ? REQ_REBINDING : REQ_RENEWING;
-    } else {
-        return drop(s, q, "DHCP4_PACKET_DROP_0005", "request carries neither requested-ip-address nor ciaddr");
-    }
+    enum alloc4_request_kind kind = has_sid   ? REQ_SELECTING
+                                    : has_req ? REQ_INIT_REBOOT
+                                    : dst_ip == 0xffffffffu ? REQ_REBINDING : REQ_RENEWING;
     if (kind == REQ_INIT_REBOOT && nlog_enabled(NLOG_LEASES, NLOG_DEBUG, 50)) {
         char who[160], ip[INET_ADDRSTRLEN];
         pkt4_describe(q, who, sizeof who);
@@ -295,6 +291,16 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
         reply4_discard(r);
         send_nak(s, rt, ifc, q, kind == REQ_INIT_REBOOT ? "DHCP4_PACKET_NAK_0002" : "DHCP4_PACKET_NAK_0004", res.why,
                  cl);
+        break;
+    case ALLOC4_UNKNOWN_ADDR:
+        reply4_discard(r);
+        if (nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 55)) {
+            char who[160], ci[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 55, "DHCP4_UNKNOWN_ADDRESS_REQUESTED",
+                       "%s: client sent ciaddr %s, requested-ip-address %s; the address is in none of the pools: no reply",
+                       who, ip4str(q->hdr.ciaddr, ci), has_req ? ip4str(req.hint, ra) : "(no address)");
+        }
         break;
     case ALLOC4_SILENT:
         reply4_discard(r);
@@ -373,10 +379,15 @@ bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, siz
 }
 
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
-                 uint32_t src_ip, uint32_t dst_ip)
+                 uint32_t src_ip, uint32_t dst_ip, const uint8_t *src_mac)
 {
-    if (srv4_parse(s, ifc, q, buf, len, src_ip))
-        srv4_process(s, s->rt, ifc, q, src_ip, dst_ip);
+    if (!srv4_parse(s, ifc, q, buf, len, src_ip))
+        return;
+    if (src_mac) {
+        q->has_remote_mac = true;
+        memcpy(q->remote_mac, src_mac, 6);
+    }
+    srv4_process(s, s->rt, ifc, q, src_ip, dst_ip);
 }
 
 void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
@@ -413,15 +424,21 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
         nlog_write(NLOG_PACKETS, NLOG_DEBUG, 40, "DHCP4_PACKET_RECEIVED", "%s: %s (type %u) received from %s on interface %s",
                    who, pkt4_msg_name(t), t, ip4str(src_ip, src), ifc->name);
     }
-    if (t == PKT4_INFORM)
+    if (t == PKT4_INFORM) {
+        /* Kea's acceptDirectRequest: a direct INFORM with neither ciaddr nor a source address
+         * leaves nowhere to answer. */
+        if (!q->hdr.giaddr && !q->hdr.ciaddr && !src_ip)
+            return drop(s, q, "DHCP4_PACKET_DROP_0002", "DHCPINFORM from 0.0.0.0 without ciaddr");
         return on_inform(s, rt, ifc, q, &cl);
+    }
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
-    const cfg_subnet4_t *subnet = allowed_subnet(select_subnet(rt->cfg, ifc, q, src_ip), &cl.set);
+    const cfg_subnet4_t *subnet = allowed_subnet(select_subnet(rt->cfg, ifc, q, src_ip, dst_ip), &cl.set);
     if (!subnet) {
-        if (t == PKT4_REQUEST && rt->cfg->authoritative && q->hdr.giaddr == 0 &&
-            pkt4_has_opt(q, PKT4_OPT_REQUESTED_ADDR) && !pkt4_has_opt(q, PKT4_OPT_SERVER_ID))
+        /* Kea: a broadcast from the link that no subnet serves is not accepted; a relayed or
+         * unicast REQUEST reaches the engine, which NAKs it. */
+        if (t == PKT4_REQUEST && (q->hdr.giaddr || dst_ip != 0xffffffffu))
             return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client", &cl);
         return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
     }
@@ -442,7 +459,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
         pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !in_scope(s, q))
         return;
-    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip);
+    const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, 0xffffffffu); /* a DISCOVER: broadcast, mostly */
     if (!subnet)
         return;
     char hostname[256];

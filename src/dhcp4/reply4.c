@@ -34,6 +34,7 @@ void reply4_discard(srv4_reply_t *r)
 typedef struct optw {
     pkt4_out_t *o;
     uint8_t done[32];           /* bitmap of codes written */
+    const cfg_option_t *vivso;  /* option 125 to send, completed with its sub-options last */
 } optw_t;
 
 static bool written(const optw_t *w, uint8_t c) { return w->done[c >> 3] & (1u << (c & 7)); }
@@ -48,8 +49,19 @@ static void put(optw_t *w, uint8_t code, const void *data, size_t len)
 
 static void put_cfg(optw_t *w, const cfg_option_t *o)
 {
-    if (o && !o->never_send && o->code <= UINT8_MAX)
+    if (o && o->code == PKT4_OPT_VIVSO && !o->never_send && !w->vivso)
+        w->vivso = o;
+    else if (o && !o->never_send && o->code <= UINT8_MAX)
         put(w, (uint8_t)o->code, o->data, o->len);
+}
+
+/* Option 125 (RFC 3925): the configured one and/or the vendor sub-options, as Kea sends them. */
+static void put_vivso(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q)
+{
+    uint8_t buf[4 + 1 + UINT8_MAX];
+    int n = reply4_vivso(lv, q, w->vivso, buf, sizeof buf);
+    if (n > 0)
+        put(w, PKT4_OPT_VIVSO, buf, (size_t)n);
 }
 
 static const cfg_pool4_t *pool_of(const cfg_subnet4_t *s, uint32_t addr)
@@ -110,6 +122,8 @@ static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
         for (size_t i = 0; lv->set[k] && i < lv->set[k]->count; i++)
             if (lv->set[k]->items[i].always_send && !lv->set[k]->items[i].space)
                 put_cfg(w, cfg_optlevels_find(lv, lv->set[k]->items[i].code));
+    if (subnet) /* Kea adds vendor options only for a client with a subnet */
+        put_vivso(w, lv, q);
     if (res && res->host && res->host->hostname && pkt4_has_opt(q, PKT4_OPT_HOST_NAME))
         put(w, PKT4_OPT_HOST_NAME, res->host->hostname, strlen(res->host->hostname));
 }
@@ -138,10 +152,14 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
         return;
     }
     if (q->hdr.ciaddr) {
-        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." The
-         * client has that address, so the kernel routes and resolves it (a renewing client may
-         * sit behind a router: its hardware address is not on this link). */
-        r->raw = false;
+        /* "... if the 'ciaddr' field is nonzero, then the server unicasts ... to 'ciaddr'." Read
+         * on the packet socket, the reply goes as a frame to the request's source hardware
+         * address, as Kea's raw (LPF) path does: no ARP, which a client may not answer (the
+         * frame came from the client, or from the router in front of it). Read on a UDP socket
+         * (UDP mode), the kernel routes and resolves ciaddr. */
+        r->raw = raw && q->has_remote_mac;
+        if (r->raw)
+            memcpy(r->dst_mac, q->remote_mac, 6);
         r->dst_ip = q->hdr.ciaddr;
         return;
     }
@@ -176,7 +194,9 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
     h.secs = 0;
     h.yiaddr = type == PKT4_NAK || !res ? 0 : res->lease.addr.v4;
     h.siaddr = 0;
-    if (type == PKT4_NAK)
+    /* RFC 2131 table 3 (and Kea): ciaddr is the client's in an ACK (renewing, rebinding,
+     * INFORM), 0 in an OFFER and a NAK. */
+    if (type != PKT4_ACK)
         h.ciaddr = 0;
     memset(h.sname, 0, sizeof h.sname);
     memset(h.file, 0, sizeof h.file);

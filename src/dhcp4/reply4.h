@@ -16,6 +16,15 @@ void reply4_discard(srv4_reply_t *r);
  * (NULL: none; their options and fixed fields apply). Returns false if it does not fit. */
 bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res,
                   const cls_set_t *cls);
+/* reply4_vendor.c: the payload of option 125 for a reply, as Kea 2.2 builds it: the vendor is
+ * that of `configured` (the option 125 the reply carries because the client asked for it or it
+ * is always-send; NULL when none), else that of the client's option 125; its sub-options are the
+ * ones the client's DOCSIS ORO asks for (vendor 4491) and every always-send option of space
+ * "vendor-<id>", each from the most specific level of lv, in code order, after those the
+ * configured option already holds. Returns the payload length written to out, or 0 when no
+ * option 125 is to be sent (no vendor, or nothing to send). */
+int reply4_vivso(const cfg_optlevels_t *lv, const pkt4_t *q, const cfg_option_t *configured, uint8_t *out,
+                 size_t cap);
 /* alloc + build; NULL on failure. */
 srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
                            const alloc4_result_t *res, const cls_set_t *cls);

@@ -141,9 +141,10 @@ static inline bool srv4_service_enabled(const srv4_t *s) { return srv_core_servi
 
 /* Packet path (proc4.c): handles one received DHCP payload = srv4_parse + srv4_process.
  * srv4_parse counts the packet and parses it into q (false: dropped and counted);
- * srv4_process takes the packet from acceptance to reply. */
+ * srv4_process takes the packet from acceptance to reply. src_mac: the source hardware address
+ * of the frame (packet socket; q->remote_mac), NULL for a datagram read from a UDP socket. */
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
-                 uint32_t src_ip, uint32_t dst_ip);
+                 uint32_t src_ip, uint32_t dst_ip, const uint8_t *src_mac);
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
 void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
                   uint32_t dst_ip);

@@ -7,6 +7,8 @@
 
 typedef struct meta4 {
     uint32_t src_ip, dst_ip;
+    bool has_mac;             /* the frame's source MAC (packet socket) */
+    uint8_t mac[6];
 } meta4_t;
 
 static const meta4_t *meta_of(const workq_job_t *job)
@@ -27,9 +29,15 @@ static enum workq_class peek_class(const uint8_t *payload, size_t len)
 
 static bool parse(void *ctx, void *scratch, const workq_job_t *job, bool quiet)
 {
-    if (quiet)
-        return pkt4_parse(scratch, job->data, job->len) == 0;
-    return srv4_parse(ctx, job->iface, scratch, job->data, job->len, meta_of(job)->src_ip);
+    pkt4_t *q = scratch;
+    const meta4_t *m = meta_of(job);
+    bool ok = quiet ? pkt4_parse(q, job->data, job->len) == 0
+                    : srv4_parse(ctx, job->iface, q, job->data, job->len, m->src_ip);
+    if (ok && m->has_mac) {
+        q->has_remote_mac = true;
+        memcpy(q->remote_mac, m->mac, 6);
+    }
+    return ok;
 }
 
 /* The key that serialises a client's packets: 'c' + client-id, else 'h' + htype + chaddr. */
@@ -114,8 +122,10 @@ workq_t *workers4_start(srv4_t *s, unsigned threads, unsigned queue_size, bool p
 }
 
 void workers4_submit(workq_t *w, srv4_iface_t *ifc, const uint8_t *payload, size_t len, uint32_t src_ip,
-                     uint32_t dst_ip)
+                     uint32_t dst_ip, const uint8_t *src_mac)
 {
-    meta4_t m = {src_ip, dst_ip};
+    meta4_t m = {src_ip, dst_ip, src_mac != NULL, {0}};
+    if (src_mac)
+        memcpy(m.mac, src_mac, 6);
     workq_submit(w, ifc, &m, sizeof m, payload, len);
 }

@@ -18,7 +18,8 @@
 
 /* threads 0 = one per CPU. Starts paused when paused is true. */
 workq_t *workers4_start(srv4_t *s, unsigned threads, unsigned queue_size, bool paused);
+/* src_mac: the frame's source hardware address (packet socket), NULL when received on UDP. */
 void workers4_submit(workq_t *w, srv4_iface_t *ifc, const uint8_t *payload, size_t len, uint32_t src_ip,
-                     uint32_t dst_ip);
+                     uint32_t dst_ip, const uint8_t *src_mac);
 
 #endif

@@ -243,6 +243,8 @@ hostdb_host4_t *hostdb_host4_from_cfg(const cfg_host4_t *c, uint64_t host_id)
     }
     for (size_t i = 0; i < c->options.count; i++) {
         const cfg_option_t *o = &c->options.items[i];
+        if (o->space) /* host options of other spaces are not shown (hostjson: dhcp4 only) */
+            continue;
         hostdb_host4_add_option(h, o->code, o->always_send, o->data, o->len, NULL, NULL);
         h->h.options.items[h->h.options.count - 1].never_send = o->never_send;
     }

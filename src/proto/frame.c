@@ -196,40 +196,50 @@ int frame_bpf_udp4_dport(uint16_t port, struct sock_fprog *out)
     return 0;
 }
 
-int frame_bpf_udp4_dport_bcast(uint16_t port, struct sock_fprog *out)
+int frame_bpf_udp4_dport_bcast(uint16_t port, uint32_t direct_addr, struct sock_fprog *out)
 {
     if (!out || !out->filter || out->len < FRAME_BPF_UDP4_BCAST_LEN)
         return NST_ENOSPACE;
-    /* Index 12 drops, index 11 accepts the whole frame. */
+    /* 0.0.0.0 is never a destination worth taking: compare with the broadcast address again. */
+    uint32_t direct = direct_addr ? direct_addr : 0xffffffffu;
+    /* Index 15 drops, index 14 accepts the whole frame. */
     const struct sock_filter prog[FRAME_BPF_UDP4_BCAST_LEN] = {
         /* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                  /* ethertype */
-        /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FRAME_ETHERTYPE_IPV4, 0, 10),
+        /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FRAME_ETHERTYPE_IPV4, 0, 13),
         /* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, FRAME_ETH_HLEN + 9), /* IP protocol */
-        /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP_NUM, 0, 8),
-        /* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, FRAME_ETH_HLEN + 16), /* IP destination */
-        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 0, 6),
-        /* 6 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, FRAME_ETH_HLEN + 6), /* flags + offset */
-        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, IP_FLAG_MF | IP_OFFSET_MASK, 4, 0),
-        /* 8 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, FRAME_ETH_HLEN),    /* X = IHL * 4 */
-        /* 9 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, FRAME_ETH_HLEN + 2), /* UDP dest port */
-        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
-        /* 11 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-        /* 12 */ BPF_STMT(BPF_RET | BPF_K, 0),
+        /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP_NUM, 0, 11),
+        /* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, FRAME_ETH_HLEN + 6), /* flags + offset */
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, IP_FLAG_MF | IP_OFFSET_MASK, 9, 0),
+        /* 6 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, FRAME_ETH_HLEN),    /* X = IHL * 4 */
+        /* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, FRAME_ETH_HLEN + 2), /* UDP dest port */
+        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 6),
+        /* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, FRAME_ETH_HLEN + 16), /* IP destination */
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 3, 0),
+        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, direct, 0, 3),
+        /* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_IND, FRAME_ETH_HLEN + FRAME_UDP_HLEN + FRAME_DHCP_GIADDR_OFF),
+        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),    /* giaddr 0: not relayed */
+        /* 14 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+        /* 15 */ BPF_STMT(BPF_RET | BPF_K, 0),
     };
     memcpy(out->filter, prog, sizeof prog);
     out->len = FRAME_BPF_UDP4_BCAST_LEN;
     return 0;
 }
 
-int frame_bpf_drop_limited_bcast(struct sock_fprog *out)
+int frame_bpf_drop_limited_bcast(uint32_t direct_addr, struct sock_fprog *out)
 {
     if (!out || !out->filter || out->len < FRAME_BPF_DROP_BCAST_LEN)
         return NST_ENOSPACE;
+    uint32_t direct = direct_addr ? direct_addr : 0xffffffffu;
+    /* A UDP socket's filter sees the datagram from its UDP header, the IP header at SKF_NET_OFF. */
     const struct sock_filter prog[FRAME_BPF_DROP_BCAST_LEN] = {
         /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 16), /* IP destination */
-        /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 1, 0),
-        /* 2 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-        /* 3 */ BPF_STMT(BPF_RET | BPF_K, 0),
+        /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 4, 0),
+        /* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, direct, 0, 2),
+        /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, FRAME_UDP_HLEN + FRAME_DHCP_GIADDR_OFF),
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),     /* giaddr 0: the packet socket's */
+        /* 5 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+        /* 6 */ BPF_STMT(BPF_RET | BPF_K, 0),
     };
     memcpy(out->filter, prog, sizeof prog);
     out->len = FRAME_BPF_DROP_BCAST_LEN;

@@ -72,20 +72,27 @@ uint16_t frame_csum_fold(uint32_t sum);
  * NST_ENOSPACE (storage missing or too small). Thread-safe: writes only the caller's storage. */
 int frame_bpf_udp4_dport(uint16_t port, struct sock_fprog *out);
 
-/* Number of instructions frame_bpf_udp4_dport_bcast() writes. */
-#define FRAME_BPF_UDP4_BCAST_LEN 13
+/* Offset of giaddr in a DHCP message (RFC 2131 §2): zero when the message is not relayed. */
+#define FRAME_DHCP_GIADDR_OFF 24
 
-/* As frame_bpf_udp4_dport(), but accepting only frames whose IPv4 destination is the limited
- * broadcast address 255.255.255.255 (what clients without an address send). A server that
- * also listens on a UDP socket receives its unicast traffic there, through the IP stack it
- * crosses anyway, instead of a second copy on the packet socket. */
-int frame_bpf_udp4_dport_bcast(uint16_t port, struct sock_fprog *out);
+/* Number of instructions frame_bpf_udp4_dport_bcast() writes. */
+#define FRAME_BPF_UDP4_BCAST_LEN 16
+
+/* As frame_bpf_udp4_dport(), but accepting only the frames a raw DHCP server reads on its packet
+ * socket: IPv4 destination the limited broadcast address 255.255.255.255 (clients without an
+ * address), or direct_addr (host order; 0: none) when the message's giaddr is zero (a client on
+ * the link unicasting to the server: renewing, releasing; its frame carries the client's
+ * hardware address, to which the reply goes, as Kea's LPF path does). A server that also listens
+ * on a UDP socket receives the rest there (relays' unicast, other local addresses), through the
+ * IP stack it crosses anyway, instead of a second copy on the packet socket. */
+int frame_bpf_udp4_dport_bcast(uint16_t port, uint32_t direct_addr, struct sock_fprog *out);
 
 /* Number of instructions frame_bpf_drop_limited_bcast() writes. */
-#define FRAME_BPF_DROP_BCAST_LEN 4
+#define FRAME_BPF_DROP_BCAST_LEN 7
 
-/* A filter for a UDP socket (it sees the IP header at SKF_NET_OFF) that drops datagrams sent to
- * 255.255.255.255 and accepts the rest: the complement of frame_bpf_udp4_dport_bcast(). */
-int frame_bpf_drop_limited_bcast(struct sock_fprog *out);
+/* A filter for a UDP socket (it sees the datagram from its UDP header, the IP header at
+ * SKF_NET_OFF) that drops what frame_bpf_udp4_dport_bcast(port, direct_addr) accepts and
+ * accepts the rest: each request is received once. */
+int frame_bpf_drop_limited_bcast(uint32_t direct_addr, struct sock_fprog *out);
 
 #endif

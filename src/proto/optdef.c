@@ -163,8 +163,9 @@ static const optdef_t *std_by_name(const char *space, const char *name)
     return NULL;
 }
 
-/* The definitions Kea refuses to let option-def override: its standard spaces only (the vendor
- * alias "vendor-4491" is looked up after custom definitions, so it may be overridden). */
+/* The definitions Kea refuses to let option-def override: its standard spaces only. A custom
+ * definition in the vendor alias "vendor-4491" is accepted but, as in Kea, found only for codes
+ * the DOCSIS table does not define. */
 static bool is_std_space(const char *space)
 {
     return strcmp(space, OPTDEF_SPACE_DHCP4) == 0 || strcmp(space, OPTDEF_SPACE_DOCSIS4_STD) == 0;
@@ -202,34 +203,56 @@ const optdef_t *optdef_custom_at(const optdef_registry_t *reg, size_t i)
     return reg && i < reg->count ? reg->defs[i] : NULL;
 }
 
-const optdef_t *optdef_find_by_code(const optdef_registry_t *reg, const char *space, uint16_t code)
+/* A custom definition of reg by name (when name is set) or by code. */
+static const optdef_t *custom_find(const optdef_registry_t *reg, const char *space, const char *name,
+                                   uint16_t code)
 {
-    if (!space)
-        return NULL;
-    for (size_t i = 0; reg && i < reg->count; i++)
-        if (reg->defs[i]->code == code && strcmp(reg->defs[i]->space, space) == 0)
-            return reg->defs[i];
-    const optdef_t *d = std_by_code(space, code);
-    if (!d && code == optdef_last_resort_43.code && strcmp(space, OPTDEF_SPACE_DHCP4) == 0)
+    for (size_t i = 0; reg && i < reg->count; i++) {
+        const optdef_t *d = reg->defs[i];
+        if ((name ? strcmp(d->name, name) == 0 : d->code == code) && strcmp(d->space, space) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+/* Kea 2.2 OptionDataParser::findOptionDefinition order: the local definitions, the standard
+ * ones (a vendor space's included), the custom ones, the last-resort one. */
+static const optdef_t *resolve(const optdef_registry_t *local, const optdef_registry_t *reg,
+                               const char *space, const char *name, uint16_t code)
+{
+    const optdef_t *d = custom_find(local, space, name, code);
+    if (!d)
+        d = name ? std_by_name(space, name) : std_by_code(space, code);
+    if (!d)
+        d = custom_find(reg, space, name, code);
+    if (!d && strcmp(space, OPTDEF_SPACE_DHCP4) == 0
+        && (name ? strcmp(name, optdef_last_resort_43.name) == 0 : code == optdef_last_resort_43.code))
         d = &optdef_last_resort_43;
     return d;
+}
+
+const optdef_t *optdef_resolve_by_code(const optdef_registry_t *local, const optdef_registry_t *reg,
+                                       const char *space, uint16_t code)
+{
+    return space ? resolve(local, reg, space, NULL, code) : NULL;
+}
+
+const optdef_t *optdef_resolve_by_name(const optdef_registry_t *local, const optdef_registry_t *reg,
+                                       const char *space, const char *name)
+{
+    return space && name ? resolve(local, reg, space, name, 0) : NULL;
+}
+
+const optdef_t *optdef_find_by_code(const optdef_registry_t *reg, const char *space, uint16_t code)
+{
+    return optdef_resolve_by_code(NULL, reg, space, code);
 }
 
 const optdef_t *optdef_find_by_name(const optdef_registry_t *reg, const char *space,
                                     const char *name)
 {
-    if (!space || !name)
-        return NULL;
-    for (size_t i = 0; reg && i < reg->count; i++)
-        if (strcmp(reg->defs[i]->name, name) == 0 && strcmp(reg->defs[i]->space, space) == 0)
-            return reg->defs[i];
-    const optdef_t *d = std_by_name(space, name);
-    if (!d && strcmp(name, optdef_last_resort_43.name) == 0
-        && strcmp(space, OPTDEF_SPACE_DHCP4) == 0)
-        d = &optdef_last_resort_43;
-    return d;
+    return optdef_resolve_by_name(NULL, reg, space, name);
 }
-
 
 /* Splits Kea's "record-types" list (comma separated, blanks trimmed, empty items skipped) into
  * def->fields, with Kea's addRecordField() checks. */

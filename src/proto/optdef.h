@@ -8,6 +8,8 @@
  *   copies of everything added to it. Building a registry is single-threaded; once built, lookups
  *   are read-only and may run from many threads at once. optdef_registry_free() frees it whole.
  * - Definitions returned by lookups live as long as the registry (standard ones: forever).
+ *   Lookups follow Kea 2.2's order (standard, custom, last-resort; optdef_resolve_*: a client
+ *   class's own definitions first).
  * - Encoding and formatting are pure functions over caller buffers (optdef_encode_csv() uses one
  *   temporary heap copy of its text, freed before it returns); they never write past the given
  *   capacity. Errors: NST_EMALFORMED with a message in err naming the bad
@@ -89,13 +91,21 @@ int optdef_registry_define(optdef_registry_t *reg, const char *name, int64_t cod
                            const char *type, const char *record_types, const char *space,
                            bool array, const char *encapsulate, char *err, size_t errlen);
 
-/* Lookups: custom definitions of the space first, then standard ones, then (in "dhcp4") the
- * last-resort definition of option 43. reg may be NULL (standard definitions only).
- * Return NULL when nothing matches. */
+/* Lookups in Kea 2.2's order: standard definitions of the space (a vendor space's, e.g.
+ * "vendor-4491", included), then custom ones, then (in "dhcp4") the last-resort definition of
+ * option 43. reg may be NULL (standard definitions only). Return NULL when nothing matches. */
 const optdef_t *optdef_find_by_name(const optdef_registry_t *reg, const char *space,
                                     const char *name);
 const optdef_t *optdef_find_by_code(const optdef_registry_t *reg, const char *space,
                                     uint16_t code);
+/* The same with a layer of local definitions looked up before everything else: a client
+ * class's option-def (Kea allows only "dhcp4" code 43 and 224..254 there), which is how a class
+ * redefines option 43 for its own option-data and for decoding a member's option 43. local and
+ * reg may be NULL; only their custom definitions are consulted. */
+const optdef_t *optdef_resolve_by_name(const optdef_registry_t *local, const optdef_registry_t *reg,
+                                       const char *space, const char *name);
+const optdef_t *optdef_resolve_by_code(const optdef_registry_t *local, const optdef_registry_t *reg,
+                                       const char *space, uint16_t code);
 /* Custom definitions in order of addition: i in [0, optdef_custom_count(reg)). */
 size_t optdef_custom_count(const optdef_registry_t *reg);
 const optdef_t *optdef_custom_at(const optdef_registry_t *reg, size_t i);
@@ -107,6 +117,23 @@ const optdef_t *optdef_std_at(const char *space, size_t i);
 /* Whether a string is a valid Kea option space / option name: letters, digits, '-' and '_',
  * not empty, not starting or ending with '-' or '_'. */
 bool optdef_valid_name(const char *name);
+
+/* ---- option spaces (optdef_encap.c) -------------------------------------------------------- */
+
+/* The enterprise id of a vendor space "vendor-<id>" (Kea: a decimal number, 1..2^32-1, leading
+ * zeros allowed), 0 for any other space. Options of vendor spaces travel in option 125 (v4). */
+uint32_t optdef_vendor_id(const char *space);
+/* Whether options of this definition carry the options of its encapsulated space after their
+ * own value (Kea: every non-array type but binary and string, when "encapsulate" is set). */
+bool optdef_carries_suboptions(const optdef_t *def);
+/* Whether a client class may define this option (Kea 2.2: "dhcp4" code 43 and 224..254, the
+ * options whose unpacking waits for classification). */
+bool optdef_class_may_define(const char *space, uint16_t code);
+/* Bytes of an option's own value at the start of its data (the rest are its sub-options), as
+ * Kea splits them: none for empty, the fields' sizes (domain names, prefixes and tuples by their
+ * encoded length), the rest for strings and binary. NST_EMALFORMED when the data is too short
+ * for the value ("option buffer truncated"). */
+int optdef_value_len(const optdef_t *def, const uint8_t *data, size_t len);
 
 /* ---- encoding ------------------------------------------------------------------------------- */
 

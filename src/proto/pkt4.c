@@ -88,6 +88,7 @@ int pkt4_parse(pkt4_t *p, const uint8_t *buf, size_t len)
 {
     reset_options(p);
     p->wire_len = 0;
+    p->has_remote_mac = false;
     if (len < PKT4_MIN_LEN)
         return NST_ETRUNCATED;
     if (len > PKT4_MAX_LEN)

@@ -138,6 +138,11 @@ typedef struct pkt4 {
     uint16_t opt_len[256];        /* concatenated length of each code */
     uint8_t opt_present[256 / 8]; /* bitmap of codes present */
     uint8_t data[PKT4_MAX_LEN];   /* concatenated option data */
+    /* Link-layer source of the frame the message came in (Kea's remote hardware address): set
+     * by the receiver after pkt4_parse(), which clears has_remote_mac; absent for messages read
+     * from a UDP socket. */
+    bool has_remote_mac;
+    uint8_t remote_mac[6];
 } pkt4_t;
 
 /* Parses a DHCP message of len bytes (RFC 2131 §2-§4.1, RFC 2132, RFC 3396).

@@ -41,6 +41,15 @@ void srv_core_shutdown(srv_core_t *c, int code)
     event_base_loopexit(c->base, &tv);
 }
 
+/* A signal: nobody waits for an answer, so the loop ends now and the process exits once its
+ * stores are flushed (a `stop; start` script finds the old process gone). */
+static void shutdown_now(srv_core_t *c, int code)
+{
+    c->exit_code = code;
+    atomic_store(&c->disabled[SRV_ORIGIN_USER], true);
+    event_base_loopbreak(c->base);
+}
+
 /* ---- database recovery (dbrecover.h): the family names the databases ---- */
 
 static const cfg_db_t *rec_lease_params(void *arg)
@@ -228,7 +237,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         return;
     }
     srv_log(p, NLOG_DHCPSRV, NLOG_INFO, "SHUTDOWN", "received signal %d, shutting down", (int)sig);
-    srv_core_shutdown(c, 0);
+    shutdown_now(c, 0);
 }
 
 void srv_core_watch_signals(srv_core_t *c)

@@ -39,7 +39,8 @@
  *   control channel closed, the generation dropped), then the family closes its sockets and
  *   stores, then srv_core_fini (events, the PID file removed).
  *   srv_core_shutdown stops serving at once and leaves the loop 200 ms later, so that the answer
- *   to a shutdown command still goes out.
+ *   to a shutdown command still goes out; SIGTERM and SIGINT leave it at once (the process exits
+ *   as soon as its stores are flushed).
  * - The process (daemon.c): srv_core_run loads the configuration file (fatal <P>_CONFIG_LOAD_FAIL),
  *   creates Kea's PID file $KEA_PIDFILE_DIR (default: the build's pid-dir)/<config name>.<daemon>.pid
  *   (refusing to start while the PID it names runs: <P>_ALREADY_RUNNING), applies the

@@ -7,7 +7,8 @@ imported once per test module. Requests:
    "ciaddr": IP, "giaddr": IP, "flags": N, "src": IP, "dst": IP, "dst_mac": MAC, "timeout": S,
    "want": N, "raw_options": HEX}
      -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
-                      "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value}}]}
+                      "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value},
+                      "options_hex": the options field as sent (hex)}]}
   {"op": "burst", "iface": IF, "msg": TYPE, "clients": [{"chaddr": MAC, "xid": N, "options": [...]}...],
    "timeout": S, "stop_pid": PID}  -> {"replies": [...]}   (one message per client, sent back to back;
    every reply to one of their xids; with stop_pid that process is stopped (SIGSTOP) while they are
@@ -62,6 +63,7 @@ def parse_reply(p):
         "file": b.file.rstrip(b"\0").decode(errors="replace"),
         "dst": p[IP].dst, "dst_mac": p[Ether].dst, "src": p[IP].src, "dport": p[UDP].dport,
         "options": decode_opts(p[DHCP].options),
+        "options_hex": bytes(p[DHCP]).hex(),
     }
 
 

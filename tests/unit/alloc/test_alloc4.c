@@ -131,15 +131,19 @@ static void test_request_conflicts(void **state)
     /* nor renew it */
     request(f, b, 0x0a00000a, REQ_RENEWING, &st);
     assert_int_equal(st, ALLOC4_NAK);
-    /* INIT-REBOOT into another network */
+    /* INIT-REBOOT without a known lease, not authoritative: silence (Kea), whatever it asks */
     request(f, b, 0x0b000001, REQ_INIT_REBOOT, &st);
-    assert_int_equal(st, ALLOC4_NAK);
-    /* INIT-REBOOT without a known lease, not authoritative: silence */
+    assert_int_equal(st, ALLOC4_SILENT);
     request(f, b, 0x0a00000c, REQ_INIT_REBOOT, &st);
     assert_int_equal(st, ALLOC4_SILENT);
-    /* outside the pools */
-    request(f, b, 0x0a000064, REQ_SELECTING, &st);
+    /* INIT-REBOOT of a known client into another network: NAK */
+    request(f, a, 0x0b000001, REQ_INIT_REBOOT, &st);
     assert_int_equal(st, ALLOC4_NAK);
+    /* outside the pools, or outside the subnet: no reply (Kea), not a NAK */
+    request(f, b, 0x0a000064, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_UNKNOWN_ADDR);
+    request(f, b, 0x0b000001, REQ_SELECTING, &st);
+    assert_int_equal(st, ALLOC4_UNKNOWN_ADDR);
     /* reserved for someone else */
     request(f, b, 0x0a00000b, REQ_SELECTING, &st);
     assert_int_equal(st, ALLOC4_NAK);

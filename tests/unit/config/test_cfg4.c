@@ -152,6 +152,17 @@ static void test_errors_name_parameter_and_position(void **state)
     expect_error("{\"Dhcp4\": {\"valid-lifetime\": 10, \"min-valid-lifetime\": 20}}", "must lie between");
     expect_error("{\"Dhcp6\": {}}", "Missing mandatory Dhcp4");
     expect_error("{\"Dhcp4\": {\"shared-networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}}", "used twice");
+    expect_error("{\"Dhcp4\": {\"shared-networks\": [{\"name\": \"\"}]}}", "non-empty 'name'");
+    expect_error("{\"Dhcp4\": {\"shared-networks\": [{\"subnet4\": []}]}}", "non-empty 'name'");
+    /* ip-reservations-unique: one address reserved twice in a subnet only when it is false */
+#define TWICE "\"reservations\": [{\"hw-address\": \"aa:bb\", \"ip-address\": \"10.0.0.5\"}, " \
+              "{\"hw-address\": \"aa:cc\", \"ip-address\": \"10.0.0.5\"}]"
+    expect_error("{\"Dhcp4\": {" TWICE "}}", "duplicate reservation for address 10.0.0.5");
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"ip-reservations-unique\": false, " TWICE "}}");
+    assert_false(c->ip_reservations_unique);
+    assert_int_equal(c->host_count, 2);
+    cfg4_free(c);
+#undef TWICE
 }
 
 static void test_hooks_map_to_builtins(void **state)

@@ -160,7 +160,7 @@ static int relay_receives(uint32_t *yiaddr)
 
 static void handle(const uint8_t *p, size_t len)
 {
-    srv4_handle(&srv, &ifaces[0], srv.rx, p, len, RELAY, ifaces[0].addr);
+    srv4_handle(&srv, &ifaces[0], srv.rx, p, len, RELAY, ifaces[0].addr, NULL);
     srv_core_completions_run(&srv.core);
 }
 

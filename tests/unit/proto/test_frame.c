@@ -2,6 +2,7 @@
  * small classic-BPF interpreter covering the instructions it uses). */
 #include "test_proto.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "common/errcode.h"
@@ -269,6 +270,13 @@ static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t 
                 return 0;
             A = (uint32_t)(pkt[off] << 8 | pkt[off + 1]);
             break;
+        case BPF_LD | BPF_W | BPF_ABS:
+        case BPF_LD | BPF_W | BPF_IND:
+            off = k + ((i->code & BPF_IND) == BPF_IND ? X : 0);
+            if (off + 4 > len)
+                return 0;
+            A = (uint32_t)pkt[off] << 24 | (uint32_t)pkt[off + 1] << 16 | (uint32_t)pkt[off + 2] << 8 | pkt[off + 3];
+            break;
         case BPF_LD | BPF_B | BPF_ABS:
             if (k + 1 > len)
                 return 0;
@@ -351,6 +359,67 @@ static void test_bpf(void **state)
     assert_int_equal(bpf_run(ins, prog.len, fr0, n), 0);
 }
 
+/* The packet socket's filter takes limited broadcasts and direct (giaddr 0) unicast to the
+ * interface address; the UDP socket's filter (run here on the datagram from its UDP header, as
+ * the kernel does, with the IP destination given through a copy of the header in front) drops
+ * exactly those. */
+static void test_bpf_direct(void **state)
+{
+    (void)state;
+    struct sock_filter ins[FRAME_BPF_UDP4_BCAST_LEN], uins[FRAME_BPF_DROP_BCAST_LEN];
+    struct sock_fprog prog = {.len = FRAME_BPF_UDP4_BCAST_LEN, .filter = ins};
+    struct sock_fprog uprog = {.len = FRAME_BPF_DROP_BCAST_LEN, .filter = uins};
+    const uint32_t me = 0xc0000201;
+    assert_int_equal(frame_bpf_udp4_dport_bcast(67, me, &prog), 0);
+    assert_int_equal(frame_bpf_drop_limited_bcast(me, &uprog), 0);
+    for (size_t i = 0; i < prog.len; i++)
+        if (BPF_CLASS(ins[i].code) == BPF_JMP)
+            assert_true(i + 1 + ins[i].jt < prog.len && i + 1 + ins[i].jf < prog.len);
+    for (size_t i = 0; i < uprog.len; i++)
+        if (BPF_CLASS(uins[i].code) == BPF_JMP)
+            assert_true(i + 1 + uins[i].jt < uprog.len && i + 1 + uins[i].jf < uprog.len);
+    /* The UDP filter's SKF_NET_OFF load, rewritten to read the IP destination at the end of the
+     * datagram copy below. */
+    uint8_t fr[1600], dg[1600];
+    struct { uint32_t dst, giaddr; bool pkt; } cases[] = {
+        {0xffffffff, 0, true},           /* client without an address */
+        {0xffffffff, 0x0a0a0a01, true},  /* relay broadcasting (odd, but one copy) */
+        {me, 0, true},                   /* renewing client on the link */
+        {me, 0x0a0a0a01, false},         /* relay unicasting to us */
+        {0xc0000202, 0, false},          /* another local address */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        frame_udp4_t f = spec(300);
+        f.dst_port = 67;
+        f.dst_ip = cases[c].dst;
+        for (int b = 0; b < 4; b++)
+            payload[FRAME_DHCP_GIADDR_OFF + b] = (uint8_t)(cases[c].giaddr >> (24 - 8 * b));
+        size_t n = (size_t)frame_build_udp4(fr, sizeof fr, &f);
+        assert_int_equal(bpf_run(ins, prog.len, fr, n) != 0, cases[c].pkt);
+        /* with IP options too */
+        uint8_t fo[1600];
+        size_t m = with_ip_options(fo, fr, n);
+        assert_int_equal(bpf_run(ins, prog.len, fo, m) != 0, cases[c].pkt);
+        /* UDP socket: the datagram from its UDP header, then the IP destination appended */
+        size_t dl = n - FRAME_ETH_HLEN - FRAME_IP4_HLEN;
+        memcpy(dg, fr + FRAME_ETH_HLEN + FRAME_IP4_HLEN, dl);
+        memcpy(dg + dl, fr + FRAME_ETH_HLEN + 16, 4);
+        struct sock_filter u[FRAME_BPF_DROP_BCAST_LEN];
+        memcpy(u, uins, sizeof u);
+        assert_int_equal(u[0].k, (uint32_t)SKF_NET_OFF + 16);
+        u[0].k = (uint32_t)dl;
+        assert_int_equal(bpf_run(u, uprog.len, dg, dl + 4) != 0, !cases[c].pkt);
+    }
+    /* No interface address: broadcasts only, as before. */
+    assert_int_equal(frame_bpf_udp4_dport_bcast(67, 0, &prog), 0);
+    frame_udp4_t f = spec(300);
+    f.dst_port = 67;
+    f.dst_ip = 0;
+    memset(payload + FRAME_DHCP_GIADDR_OFF, 0, 4);
+    size_t n = (size_t)frame_build_udp4(fr, sizeof fr, &f);
+    assert_int_equal(bpf_run(ins, prog.len, fr, n), 0);
+}
+
 int test_frame_run(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +430,7 @@ int test_frame_run(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_ip_options),
         cmocka_unit_test(test_bpf),
+        cmocka_unit_test(test_bpf_direct),
     };
     return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

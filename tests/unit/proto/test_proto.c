@@ -7,5 +7,6 @@ int main(void)
     failed += test_pkt4_run();
     failed += test_frame_run();
     failed += test_optdef_run();
+    failed += test_optspace_run();
     return failed;
 }

@@ -11,5 +11,6 @@
 int test_pkt4_run(void);
 int test_frame_run(void);
 int test_optdef_run(void);
+int test_optspace_run(void);
 
 #endif

@@ -72,6 +72,20 @@ const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code)
 const cfg_option_t *cfg_optlevels_find_vendor(const cfg_optlevels_t *lv, uint32_t vendor_id,
                                               uint16_t code);
 
+/* flex-option (Kea's libdhcp_flex_option.so, built in): an action on one option of every reply,
+ * computed from the query. add: the expression's value when the reply has no such option;
+ * supersede: the value replaces it (or is added); remove: the option goes when the expression
+ * is true. Empty values and false do nothing; client_class (>= 0) guards the entry. */
+enum cfg_flexopt_action { CFG_FLEXOPT_ADD, CFG_FLEXOPT_SUPERSEDE, CFG_FLEXOPT_REMOVE };
+typedef struct cfg_flexopt {
+    uint16_t code;
+    uint8_t action;             /* enum cfg_flexopt_action */
+    bool csv;                   /* the value is text encoded with the option's definition */
+    const struct optdef *def;   /* that definition (csv), borrowed from the registry */
+    struct eval *expr;
+    int32_t client_class;       /* -1: every query */
+} cfg_flexopt_t;
+
 /* ---- host reservations ---------------------------------------------------------------------- */
 
 enum cfg_host_id_type {      /* Kea's Host::IdentifierType values */
@@ -185,6 +199,8 @@ typedef struct cfg4 {
     cfg_optset_t options;         /* global option-data */
     struct cfg_classes *classes;  /* client-classes and every class name used (config/cfg_class.h) */
     struct eval *flex_id;         /* flex-id's identifier-expression (libdhcp_flex_id.so), NULL: none */
+    struct cfg_flexopt *flexopts; /* flex-option's entries (libdhcp_flex_option.so), in order */
+    size_t flexopt_count;
     bool flex_replace_client_id;  /* flex-id's replace-client-id */
 
     cfg_subnet4_t *subnets;       /* sorted by id */

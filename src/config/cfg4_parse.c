@@ -189,6 +189,9 @@ void cfg4_free(cfg4_t *c)
         cfg_host4_free(&c->hosts[i]);
     free(c->hosts);
     eval_free(c->flex_id);
+    for (size_t i = 0; i < c->flexopt_count; i++)
+        eval_free(c->flexopts[i].expr);
+    free(c->flexopts);
     if (c->classes)
         cfg_classes_free(c->classes);
     free(c->classes);

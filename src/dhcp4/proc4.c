@@ -185,7 +185,7 @@ static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pk
         nlog_write(NLOG_PACKETS, NLOG_INFO, 0, id, "%s: sending DHCPNAK, client sent ciaddr %s, requested-ip-address %s: %s",
                    who, ip4str(q->hdr.ciaddr, ci), ip4str(req, ra), why);
     }
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_NAK, NULL, cl ? &cl->set : NULL);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_NAK, NULL, cl);
     if (r)
         srv4_reply_done(r, 0);
 }
@@ -239,7 +239,7 @@ static void on_discover(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const
     }
     log_lease(s, q, "DHCP4_LEASE_ADVERT", "will be advertised for", res.lease.addr.v4, res.lease.valid_lft);
     class4_required(cl, res.subnet, res.lease.addr.v4);
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_OFFER, &res, &cl->set);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_OFFER, &res, cl);
     alloc4_result_free(&res);
     if (r)
         srv4_reply_done(r, 0);
@@ -281,7 +281,7 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     case ALLOC4_OK:
         log_lease(s, q, "DHCP4_LEASE_ALLOC", "has been allocated for", res.lease.addr.v4, res.lease.valid_lft);
         class4_required(cl, res.subnet, res.lease.addr.v4);
-        if (!reply4_build(r, rt->cfg, q, PKT4_ACK, &res, &cl->set)) {
+        if (!reply4_build(r, rt->cfg, q, PKT4_ACK, &res, cl)) {
             srv4_reply_done(r, NST_EINVAL);
             break;
         }
@@ -354,7 +354,7 @@ static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cf
 
 static void on_inform(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const class4_t *cl)
 {
-    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_ACK, NULL, &cl->set);
+    srv4_reply_t *r = reply4_start(s, rt->cfg, ifc, q, PKT4_ACK, NULL, cl);
     if (r)
         srv4_reply_done(r, 0);
 }

@@ -35,6 +35,7 @@ typedef struct optw {
     pkt4_out_t *o;
     uint8_t done[32];           /* bitmap of codes written */
     const cfg_option_t *vivso;  /* option 125 to send, completed with its sub-options last */
+    const reply4_flex_t *flex;  /* flex-option's plan (NULL: none) */
 } optw_t;
 
 static bool written(const optw_t *w, uint8_t c) { return w->done[c >> 3] & (1u << (c & 7)); }
@@ -43,8 +44,23 @@ static void put(optw_t *w, uint8_t code, const void *data, size_t len)
 {
     if (written(w, code))
         return;
+    const reply4_flex_entry_t *f = w->flex ? reply4_flex_find(w->flex, code) : NULL;
+    if (f && f->state == REPLY4_FLEX_REMOVED)
+        return;
+    if (f && f->state == REPLY4_FLEX_VALUE)
+        data = f->val, len = f->len;
     if (pkt4_out_opt(w->o, code, data, len) == 0)
         w->done[code >> 3] |= (uint8_t)(1u << (code & 7));
+}
+
+/* flex-option's values for options the reply did not carry (add, supersede). */
+static void put_flex(optw_t *w)
+{
+    for (size_t i = 0; w->flex && i < w->flex->n; i++) {
+        const reply4_flex_entry_t *f = &w->flex->e[i];
+        if (f->state == REPLY4_FLEX_ORIG_OR || f->state == REPLY4_FLEX_VALUE)
+            put(w, f->code, f->val, f->len);
+    }
 }
 
 static void put_cfg(optw_t *w, const cfg_option_t *o)
@@ -177,8 +193,9 @@ static void choose_destination(srv4_reply_t *r, const pkt4_t *q, uint8_t type, u
 }
 
 bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res,
-                  const cls_set_t *cls)
+                  const class4_t *cl)
 {
+    const cls_set_t *cls = cl ? &cl->set : NULL;
     const cfg_subnet4_t *subnet = res ? res->subnet : NULL;
     const cfg_host4_t *host = res ? res->host : NULL;
     uint8_t *payload = r->frame + FRAME_UDP4_HLEN;
@@ -229,7 +246,12 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
                                    : cfg4_subnet_containing(cfg, r->iface->addr);
     cfg_optlevels_t lv;
     option_levels(&lv, cfg, res, opt_subnet, cls);
+    reply4_flex_t flex;
     optw_t w = {.o = &o};
+    if (cfg->flexopt_count && cl) {
+        reply4_flex_plan(&flex, cfg, cl);
+        w.flex = &flex;
+    }
     put(&w, PKT4_OPT_MSG_TYPE, &type, 1);
     /* A configured dhcp-server-identifier wins over the interface address (as in Kea). */
     const cfg_option_t *sid_opt = cfg_optlevels_find(&lv, PKT4_OPT_SERVER_ID);
@@ -257,6 +279,7 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
     const uint8_t *rai = pkt4_opt(q, PKT4_OPT_RAI, &len);
     if (rai && len) /* RFC 3046 §2.2: echo the relay agent information (also to L2 snoopers) */
         put(&w, PKT4_OPT_RAI, rai, len);
+    put_flex(&w);
     int n = pkt4_out_finish(&o);
     if (n <= 0)
         return false;
@@ -272,10 +295,10 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
 }
 
 srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
-                           const alloc4_result_t *res, const cls_set_t *cls)
+                           const alloc4_result_t *res, const class4_t *cl)
 {
     srv4_reply_t *r = reply4_alloc(s, ifc);
-    if (!reply4_build(r, cfg, q, type, res, cls)) {
+    if (!reply4_build(r, cfg, q, type, res, cl)) {
         reply4_discard(r);
         return NULL;
     }

@@ -6,7 +6,7 @@
 #ifndef NESTOR_DHCP4_REPLY4_H
 #define NESTOR_DHCP4_REPLY4_H
 
-#include "config/classify.h"
+#include "dhcp4/class4.h"
 #include "dhcp4/srv4.h"
 
 srv4_reply_t *reply4_alloc(srv4_t *s, srv4_iface_t *ifc);
@@ -15,7 +15,7 @@ void reply4_discard(srv4_reply_t *r);
  * INFORM), from cfg (the generation the packet is processed with) and the packet's classes cls
  * (NULL: none; their options and fixed fields apply). Returns false if it does not fit. */
 bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t type, const alloc4_result_t *res,
-                  const cls_set_t *cls);
+                  const class4_t *cl);
 /* reply4_vendor.c: the payload of option 125 for a reply, as Kea 2.2 builds it: the vendor is
  * that of `configured` (the option 125 the reply carries because the client asked for it or it
  * is always-send; NULL when none), else that of the client's option 125; its sub-options are the
@@ -27,6 +27,25 @@ int reply4_vivso(const cfg_optlevels_t *lv, const pkt4_t *q, const cfg_option_t 
                  size_t cap);
 /* alloc + build; NULL on failure. */
 srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, const pkt4_t *q, uint8_t type,
-                           const alloc4_result_t *res, const cls_set_t *cls);
+                           const alloc4_result_t *res, const class4_t *cl);
+
+/* reply4_flex.c: flex-option's actions for one reply, decided before its options are written
+ * (each configured entry in order, on the query's view): per option code, the configured option
+ * is kept (ORIG), kept or else the value added (ORIG_OR: add), replaced or added (VALUE:
+ * supersede), or left out (REMOVED: remove). Values live in the plan. */
+#define REPLY4_FLEX_MAX 32
+enum reply4_flex_state { REPLY4_FLEX_ORIG, REPLY4_FLEX_ORIG_OR, REPLY4_FLEX_VALUE, REPLY4_FLEX_REMOVED };
+typedef struct reply4_flex_entry {
+    uint8_t code, state;
+    uint16_t len;
+    const uint8_t *val;
+} reply4_flex_entry_t;
+typedef struct reply4_flex {
+    size_t n, used;
+    reply4_flex_entry_t e[REPLY4_FLEX_MAX];
+    uint8_t buf[4096];
+} reply4_flex_t;
+void reply4_flex_plan(reply4_flex_t *f, const cfg4_t *cfg, const class4_t *cl);
+const reply4_flex_entry_t *reply4_flex_find(const reply4_flex_t *f, uint8_t code);
 
 #endif

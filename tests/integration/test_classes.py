@@ -209,3 +209,23 @@ def test_flex_id_reservation_and_replace_client_id(lan, server):
     assert o["yiaddr"] == "192.0.2.51", o
     o = discover(lan, "02:00:00:00:28:03", 0x2821)                   # empty identifier: no reservation
     assert o["yiaddr"] not in ("192.0.2.50", "192.0.2.51"), o
+
+
+def test_flex_option_add_supersede_remove(lan, server):
+    cfg = basic_config(**{
+        "client-classes": [{"name": "pxe", "test": "option[60].exists"}],
+        "hooks-libraries": [{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_flex_option.so",
+                             "parameters": {"options": [
+                                 {"code": 67, "add": "ifelse(option[host-name].exists, "
+                                                     "concat(option[host-name].text, '.boot'), '')"},
+                                 {"name": "domain-name", "supersede": "'flex.example'", "client-class": "pxe"},
+                                 {"code": 3, "remove": "option[60].exists"},
+                                 {"name": "time-servers", "csv-format": True, "supersede": "'192.0.2.9'"}]}}]})
+    server(cfg)
+    a = discover(lan, "02:00:00:00:29:01", 0x2901, [["hostname", "pc1"]])
+    assert a["options"]["boot-file-name"] in (b"pc1.boot", "pc1.boot"), a["options"]
+    assert "example.org" in str(a["options"]["domain"]) and a["options"]["router"] == "192.0.2.1"
+    assert a["options"]["time_server"] == "192.0.2.9"
+    b = discover(lan, "02:00:00:00:29:02", 0x2911, [["vendor_class_id", "x"]])
+    assert "boot-file-name" not in b["options"], b["options"]
+    assert "flex.example" in str(b["options"]["domain"]) and "router" not in b["options"], b["options"]

@@ -517,17 +517,17 @@ def test_database_reservation_classes_drive_known_pools_and_class_options(lan, s
     KNOWN: the class's options reach it, and a pool for KNOWN clients serves it."""
     db.insert_host("kea", "0200000000c1", 1, "NULL", "classy", [])   # classes 'lab,printers'
     cfg = config(db.cfg(), **{"client-classes": [
-        {"name": "lab", "option-data": [{"name": "domain-name", "data": "lab.example"}]},
-        {"name": "printers", "option-data": [{"name": "domain-name", "data": "printers.example"},
-                                              {"name": "log-servers", "data": "192.0.2.66"}]}]})
+        {"name": "lab", "option-data": [{"name": "cookie-servers", "data": "192.0.2.65"}]},
+        {"name": "printers", "option-data": [{"name": "cookie-servers", "data": "192.0.2.66"},
+                                              {"name": "log-servers", "data": "192.0.2.67"}]}]})
     cfg["Dhcp4"]["subnet4"][0]["pools"] = [{"pool": "192.0.2.100 - 192.0.2.109", "client-class": "KNOWN"},
                                            {"pool": "192.0.2.150 - 192.0.2.159", "client-class": "UNKNOWN"}]
     server(cfg)
-    prl = ["param_req_list", [1, 3, 6, 7, 15]]
+    prl = ["param_req_list", [1, 3, 6, 7, 8, 15]]
     _, ack = dora(lan, mac="02:00:00:00:00:c1", xid=0xc101, options=[prl])
     assert 100 <= int(ack["yiaddr"].split(".")[3]) <= 109, ack
-    assert ack["options"]["domain"] == "lab.example"          # the first class wins
-    assert ack["options"]["log_server"] == "192.0.2.66"
+    assert ack["options"]["cookie_server"] == "192.0.2.65"    # the first class wins
+    assert ack["options"]["log_server"] == "192.0.2.67"
     _, other = dora(lan, mac="02:00:00:00:00:c2", xid=0xc201, options=[prl])
     assert 150 <= int(other["yiaddr"].split(".")[3]) <= 159, other
-    assert other["options"]["domain"] == "example.org"
+    assert "cookie_server" not in other["options"]

@@ -2,7 +2,10 @@
  * acceptance, subnet selection, allocation against an in-memory memfile store, reply
  * construction — for a server with reservations, a shared network, relays and options. The
  * fake interface has no sockets, so replies are built but their send fails harmlessly. The
- * first input byte picks the receiving address pair (broadcast, unicast, relay). */
+ * first input byte picks the receiving address pair (broadcast, unicast, relay). The
+ * configuration is rich in client classes (tests over options, relay sub-options, vendor options,
+ * the hardware address; KNOWN/UNKNOWN pools, DROP, required classes, class options, flex-id and
+ * flex-option), so that every packet also runs the expression engine. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,24 @@ static const char config[] =
     "                   {\"name\": \"domain-search\", \"data\": \"a.example, b.example\", \"always-send\": true}],\n"
     " \"reservations\": [{\"hw-address\": \"02:00:00:00:00:01\", \"ip-address\": \"192.0.2.7\", \"hostname\": \"g\"}],\n"
     " \"reservations-global\": true,\n"
-    " \"subnet4\": [{\"id\": 1, \"subnet\": \"192.0.2.0/24\", \"pools\": [{\"pool\": \"192.0.2.10 - 192.0.2.40\"}],\n"
+    " \"host-reservation-identifiers\": [\"hw-address\", \"flex-id\", \"client-id\", \"circuit-id\"],\n"
+    " \"hooks-libraries\": [{\"library\": \"libdhcp_flex_id.so\", \"parameters\": {\"identifier-expression\":\n"
+    "     \"concat(substring(relay4[1].hex, 0, 4), hexstring(pkt4.mac, ':'))\", \"replace-client-id\": true}},\n"
+    "   {\"library\": \"libdhcp_flex_option.so\", \"parameters\": {\"options\": [\n"
+    "     {\"code\": 67, \"add\": \"ifelse(option[12].exists, concat(option[12].text, '.boot'), '')\"},\n"
+    "     {\"code\": 3, \"remove\": \"member('voip')\"}]}}],\n"
+    " \"client-classes\": [\n"
+    "   {\"name\": \"pxe\", \"test\": \"substring(option[60].hex, 0, 9) == 'PXEClient'\", \"next-server\": \"192.0.2.3\",\n"
+    "    \"boot-file-name\": \"pxelinux.0\", \"option-data\": [{\"name\": \"tftp-server-name\", \"data\": \"t\"}]},\n"
+    "   {\"name\": \"voip\", \"test\": \"vendor[4491].exists or vendor-class[*].exists or option[43].option[1].exists\"},\n"
+    "   {\"name\": \"rack\", \"test\": \"relay4[1].exists and split(relay4[2].text, '/', 2) == 'x'\"},\n"
+    "   {\"name\": \"late\", \"test\": \"member('KNOWN') or uint8totext(pkt4.hlen) == '6'\", \"valid-lifetime\": 300},\n"
+    "   {\"name\": \"req\", \"test\": \"ifelse(pkt4.msgtype == 0x00000003, 'true', 'false') == 'true'\", \"only-if-required\": true,\n"
+    "    \"option-data\": [{\"name\": \"log-servers\", \"data\": \"192.0.2.4\"}]},\n"
+    "   {\"name\": \"DROP\", \"test\": \"pkt4.mac == 0x0200000000ff and member('UNKNOWN')\"}],\n"
+    " \"subnet4\": [{\"id\": 1, \"subnet\": \"192.0.2.0/24\", \"require-client-classes\": [\"req\"],\n"
+    "   \"pools\": [{\"pool\": \"192.0.2.10 - 192.0.2.20\", \"client-class\": \"KNOWN\"},\n"
+    "             {\"pool\": \"192.0.2.21 - 192.0.2.40\", \"client-class\": \"UNKNOWN\"}],\n"
     "   \"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\"}],\n"
     "   \"reservations\": [{\"client-id\": \"01:02:00:00:00:00:02\", \"ip-address\": \"192.0.2.8\",\n"
     "                       \"boot-file-name\": \"pxe\", \"next-server\": \"192.0.2.2\"},\n"

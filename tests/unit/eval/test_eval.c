@@ -164,6 +164,33 @@ void ev_err(int family, enum eval_want want, const char *text, const char *prefi
     assert_true(strncmp(err, prefix, strlen(prefix)) == 0);
 }
 
+void ev_all(const eval_pkt_t *v, bool want, const char *const *texts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool b = ev_bool(v, texts[i]);
+        if (b != want)
+            print_error("\"%s\" is %s\n", texts[i], b ? "true" : "false");
+        assert_true(b == want);
+    }
+}
+
+void ev_str_all(const eval_pkt_t *v, const ev_str_case_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char out[4096];
+        ev_str(v, c[i].text, out, sizeof out);
+        if (strcmp(out, c[i].want) != 0)
+            print_error("\"%s\" is \"%s\", wanted \"%s\"\n", c[i].text, out, c[i].want);
+        assert_string_equal(out, c[i].want);
+    }
+}
+
+void ev_err_all(const ev_err_case_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ev_err(c[i].family, c[i].want, c[i].text, c[i].prefix);
+}
+
 int main(void)
 {
     int failed = 0;

@@ -51,6 +51,28 @@ int ev_rc(const eval_pkt_t *v, enum eval_want want, const char *text);
 /* Asserts that text does not compile for family, with an error starting with prefix. */
 void ev_err(int family, enum eval_want want, const char *text, const char *prefix);
 
+/* Asserts that each boolean expression gives want on v (naming the one that does not). */
+void ev_all(const eval_pkt_t *v, bool want, const char *const *texts, size_t n);
+#define EV_LIST(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
+#define EV_TRUE(v, ...) ev_all((v), true, EV_LIST(__VA_ARGS__))
+#define EV_FALSE(v, ...) ev_all((v), false, EV_LIST(__VA_ARGS__))
+
+/* String expressions and the values they give on v (text without NUL bytes). */
+typedef struct ev_str_case {
+    const char *text, *want;
+} ev_str_case_t;
+void ev_str_all(const eval_pkt_t *v, const ev_str_case_t *c, size_t n);
+#define EV_STRS(v, ...) ev_str_all((v), (const ev_str_case_t[]){__VA_ARGS__}, sizeof((const ev_str_case_t[]){__VA_ARGS__}) / sizeof(ev_str_case_t))
+
+/* Compile errors: each text fails for its family with an error starting with prefix. */
+typedef struct ev_err_case {
+    int family;
+    enum eval_want want;
+    const char *text, *prefix;
+} ev_err_case_t;
+void ev_err_all(const ev_err_case_t *c, size_t n);
+#define EV_ERRS(...) ev_err_all((const ev_err_case_t[]){__VA_ARGS__}, sizeof((const ev_err_case_t[]){__VA_ARGS__}) / sizeof(ev_err_case_t))
+
 #define assert_str_value(v, text, want)                                                            \
     do {                                                                                           \
         char buf_[4096];                                                                           \

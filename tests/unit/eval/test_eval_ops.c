@@ -33,25 +33,27 @@ static void test_substring(void **state)
 {
     (void)state;
     /* The ARM's examples. */
-    assert_true(ev_bool(&V4, "substring('foobar', 0, 6) == 'foobar'"));
-    assert_true(ev_bool(&V4, "substring('foobar', 3, 3) == 'bar'"));
-    assert_true(ev_bool(&V4, "substring('foobar', 3, all) == 'bar'"));
-    assert_true(ev_bool(&V4, "substring('foobar', 1, 4) == 'ooba'"));
-    assert_true(ev_bool(&V4, "substring('foobar', -5, 4) == 'ooba'"));
-    assert_true(ev_bool(&V4, "substring('foobar', -1, -3) == 'oba'"));
-    assert_true(ev_bool(&V4, "substring('foobar', 4, -2) == 'ob'"));
-    assert_true(ev_bool(&V4, "substring('foobar', 10, 2) == ''"));
+    EV_TRUE(&V4,
+            "substring('foobar', 0, 6) == 'foobar'",
+            "substring('foobar', 3, 3) == 'bar'",
+            "substring('foobar', 3, all) == 'bar'",
+            "substring('foobar', 1, 4) == 'ooba'",
+            "substring('foobar', -5, 4) == 'ooba'",
+            "substring('foobar', -1, -3) == 'oba'",
+            "substring('foobar', 4, -2) == 'ob'",
+            "substring('foobar', 10, 2) == ''");
     /* Edges as Kea computes them. */
-    assert_str_value(&V4, "substring('foobar', 6, 1)", "");
-    assert_str_value(&V4, "substring('foobar', -6, all)", "foobar");
-    assert_str_value(&V4, "substring('foobar', -7, 1)", "");
-    assert_str_value(&V4, "substring('foobar', 5, 10)", "r");
-    assert_str_value(&V4, "substring('foobar', 0, 0)", "");
-    assert_str_value(&V4, "substring('foobar', 2, -5)", "fo");          /* clipped at the start */
-    assert_str_value(&V4, "substring('foobar', 0, -1)", "");
-    assert_str_value(&V4, "substring('foobar', 5, -2147483648)", "fooba");
-    assert_str_value(&V4, "substring('foobar', 1, 2147483647)", "oobar");
-    assert_str_value(&V4, "substring('', 0, all)", "");
+    EV_STRS(&V4,
+            {"substring('foobar', 6, 1)", ""},
+            {"substring('foobar', -6, all)", "foobar"},
+            {"substring('foobar', -7, 1)", ""},
+            {"substring('foobar', 5, 10)", "r"},
+            {"substring('foobar', 0, 0)", ""},
+            {"substring('foobar', 2, -5)", "fo"}, /* clipped at the start */
+            {"substring('foobar', 0, -1)", ""},
+            {"substring('foobar', 5, -2147483648)", "fooba"},
+            {"substring('foobar', 1, 2147483647)", "oobar"},
+            {"substring('', 0, all)", ""});
     /* Arguments Kea cannot read as an int fail the evaluation, unless the string is empty. */
     assert_int_equal(ev_rc(&V4, EVAL_STRING, "substring('abc', 3000000000, 1)"), NST_EINVAL);
     assert_int_equal(ev_rc(&V4, EVAL_STRING, "substring('abc', 0, -3000000000)"), NST_EINVAL);
@@ -101,21 +103,23 @@ static void test_split(void **state)
 {
     (void)state;
     /* The ARM's examples. */
-    assert_true(ev_bool(&V4, "split('one.two..four', '.', 1) == 'one'"));
-    assert_true(ev_bool(&V4, "split('one.two..four', '.', 2) == 'two'"));
-    assert_true(ev_bool(&V4, "split('one.two..four', '.', 3) == ''"));
-    assert_true(ev_bool(&V4, "split('one.two..four', '.', 4) == 'four'"));
-    assert_true(ev_bool(&V4, "split('one.two..four', '.', 5) == ''"));
+    EV_TRUE(&V4,
+            "split('one.two..four', '.', 1) == 'one'",
+            "split('one.two..four', '.', 2) == 'two'",
+            "split('one.two..four', '.', 3) == ''",
+            "split('one.two..four', '.', 4) == 'four'",
+            "split('one.two..four', '.', 5) == ''");
     assert_str_value(&V4, "split('foo.bar', '.', 2)", "bar");
     /* Any of the delimiters splits; adjacent ones are not merged. */
-    assert_str_value(&V4, "split('a,b;c', ',;', 3)", "c");
-    assert_str_value(&V4, "split('a,;c', ',;', 2)", "");
-    assert_str_value(&V4, "split('.a.', '.', 1)", "");
-    assert_str_value(&V4, "split('.a.', '.', 3)", "");
-    assert_str_value(&V4, "split('.a.', '.', 2)", "a");
-    assert_str_value(&V4, "split('abc', '.', 1)", "abc");
-    assert_str_value(&V4, "split('abc', '.', 0)", "");
-    assert_str_value(&V4, "split('abc', '.', -1)", "");
+    EV_STRS(&V4,
+            {"split('a,b;c', ',;', 3)", "c"},
+            {"split('a,;c', ',;', 2)", ""},
+            {"split('.a.', '.', 1)", ""},
+            {"split('.a.', '.', 3)", ""},
+            {"split('.a.', '.', 2)", "a"},
+            {"split('abc', '.', 1)", "abc"},
+            {"split('abc', '.', 0)", ""},
+            {"split('abc', '.', -1)", ""});
     /* Empty value: empty; no delimiters: the value itself, whatever the field. */
     assert_str_value(&V4, "split('', '.', 1)", "");
     assert_str_value(&V4, "split('a.b', '', 7)", "a.b");
@@ -129,15 +133,16 @@ static void test_concat_ifelse_hexstring(void **state)
     assert_true(ev_bool(&V4, "concat('foo', 'bar') == 'foobar'"));
     assert_str_value(&V4, "concat('', '')", "");
     assert_str_value(&V4, "'a' + 0x00 + 'b'", "a\0b");
-    assert_str_value(&V4, "ifelse('foo' == 'bar', 'us', 'them')", "them");
-    assert_str_value(&V4, "ifelse('foo' == 'foo', 'us', 'them')", "us");
-    assert_str_value(&V4, "ifelse(option[230].exists, option[230].hex, 'none')", "none");
-    assert_str_value(&V4, "hexstring(0x0a1b2c3e, ':')", "0a:1b:2c:3e");
-    assert_str_value(&V4, "hexstring(0x0a1b2c3e, '-')", "0a-1b-2c-3e");
-    assert_str_value(&V4, "hexstring(0x0a1b2c3e, '')", "0a1b2c3e");
-    assert_str_value(&V4, "hexstring(0xff, ':')", "ff");
-    assert_str_value(&V4, "hexstring('', ':')", "");
-    assert_str_value(&V4, "hexstring('AB', ' :: ')", "41 :: 42");
+    EV_STRS(&V4,
+            {"ifelse('foo' == 'bar', 'us', 'them')", "them"},
+            {"ifelse('foo' == 'foo', 'us', 'them')", "us"},
+            {"ifelse(option[230].exists, option[230].hex, 'none')", "none"},
+            {"hexstring(0x0a1b2c3e, ':')", "0a:1b:2c:3e"},
+            {"hexstring(0x0a1b2c3e, '-')", "0a-1b-2c-3e"},
+            {"hexstring(0x0a1b2c3e, '')", "0a1b2c3e"},
+            {"hexstring(0xff, ':')", "ff"},
+            {"hexstring('', ':')", ""},
+            {"hexstring('AB', ' :: ')", "41 :: 42"});
     /* Computed values are cut at EVAL_VALUE_MAX. */
     char text[1200] = "hexstring('";
     for (int i = 0; i < 400; i++)
@@ -151,25 +156,27 @@ static void test_concat_ifelse_hexstring(void **state)
 static void test_totext(void **state)
 {
     (void)state;
-    assert_str_value(&V4, "addrtotext(192.10.0.1)", "192.10.0.1");
-    assert_str_value(&V4, "addrtotext(2003:db8::)", "2003:db8::");
-    assert_str_value(&V4, "addrtotext(0xc0000201)", "192.0.2.1");
-    assert_str_value(&V4, "addrtotext(::ffff:1.2.3.4)", "::ffff:1.2.3.4");
-    assert_str_value(&V4, "addrtotext('')", "");
+    EV_STRS(&V4,
+            {"addrtotext(192.10.0.1)", "192.10.0.1"},
+            {"addrtotext(2003:db8::)", "2003:db8::"},
+            {"addrtotext(0xc0000201)", "192.0.2.1"},
+            {"addrtotext(::ffff:1.2.3.4)", "::ffff:1.2.3.4"},
+            {"addrtotext('')", ""});
     assert_int_equal(ev_rc(&V4, EVAL_STRING, "addrtotext(0x010203)"), NST_EINVAL);
-    assert_str_value(&V4, "int8totext(0xff)", "-1");
-    assert_str_value(&V4, "int8totext(0x80)", "-128");
-    assert_str_value(&V4, "int8totext(0x7f)", "127");
-    assert_str_value(&V4, "uint8totext(0xff)", "255");
-    assert_str_value(&V4, "int16totext(0xffff)", "-1");
-    assert_str_value(&V4, "int16totext(0x8000)", "-32768");
-    assert_str_value(&V4, "int16totext(0x1234)", "4660");
-    assert_str_value(&V4, "uint16totext(0xffff)", "65535");
-    assert_str_value(&V4, "int32totext(0xffffffff)", "-1");
-    assert_str_value(&V4, "int32totext(0x80000000)", "-2147483648");
-    assert_str_value(&V4, "uint32totext(4294967295)", "4294967295");
-    assert_str_value(&V4, "uint32totext(0)", "0");
-    assert_str_value(&V4, "uint32totext(123)", "123");
+    EV_STRS(&V4,
+            {"int8totext(0xff)", "-1"},
+            {"int8totext(0x80)", "-128"},
+            {"int8totext(0x7f)", "127"},
+            {"uint8totext(0xff)", "255"},
+            {"int16totext(0xffff)", "-1"},
+            {"int16totext(0x8000)", "-32768"},
+            {"int16totext(0x1234)", "4660"},
+            {"uint16totext(0xffff)", "65535"},
+            {"int32totext(0xffffffff)", "-1"},
+            {"int32totext(0x80000000)", "-2147483648"},
+            {"uint32totext(4294967295)", "4294967295"},
+            {"uint32totext(0)", "0"},
+            {"uint32totext(123)", "123"});
     /* Empty stays empty; any other size than the conversion reads fails, as in Kea — the ARM's
      * uint8totext(255) among them (an integer literal is 4 bytes). */
     static const char *const empty[] = {"int8totext('')", "int16totext('')", "int32totext('')",
@@ -220,12 +227,14 @@ static void test_v6(void **state)
     assert_true(ev_bool(&v, "relay6[-1].option[37].exists"));      /* the view resolves -1 */
     assert_false(ev_bool(&v, "relay6[5].option[18].exists"));
     assert_str_value(&v, "relay6[5].option[18].hex", "");
-    assert_true(ev_bool(&v, "relay6[0].peeraddr == 2001::1"));
-    assert_true(ev_bool(&v, "relay6[1].linkaddr == fe80::2"));
-    assert_true(ev_bool(&v, "relay6[-2].peeraddr == 2001::1"));
-    assert_str_value(&v, "addrtotext(relay6[-1].linkaddr)", "fe80::2");
-    assert_str_value(&v, "relay6[2].peeraddr", "");
-    assert_str_value(&v, "relay6[-3].linkaddr", "");
+    EV_TRUE(&v,
+            "relay6[0].peeraddr == 2001::1",
+            "relay6[1].linkaddr == fe80::2",
+            "relay6[-2].peeraddr == 2001::1");
+    EV_STRS(&v,
+            {"addrtotext(relay6[-1].linkaddr)", "fe80::2"},
+            {"relay6[2].peeraddr", ""},
+            {"relay6[-3].linkaddr", ""});
     assert_true(ev_bool(&v, "pkt6.msgtype == 1"));
     assert_true(ev_bool(&v, "pkt6.transid == 0x00123456"));
     assert_str_value(&v, "uint32totext(pkt6.transid)", "1193046");
@@ -233,17 +242,19 @@ static void test_v6(void **state)
     assert_true(ev_bool(&v, "vendor[4491].exists"));
     assert_true(ev_bool(&v, "vendor[*].exists and vendor[0].exists"));
     assert_false(ev_bool(&v, "vendor[4492].exists"));
-    assert_true(ev_bool(&v, "vendor.enterprise == 4491"));
-    assert_true(ev_bool(&v, "vendor[4491].option[1].hex == 'abc'"));
-    assert_true(ev_bool(&v, "vendor[4491].option[256].text == 'z'"));
+    EV_TRUE(&v,
+            "vendor.enterprise == 4491",
+            "vendor[4491].option[1].hex == 'abc'",
+            "vendor[4491].option[256].text == 'z'");
     assert_false(ev_bool(&v, "vendor[4491].option[2].exists"));
-    assert_true(ev_bool(&v, "vendor-class[4491].exists"));
-    assert_true(ev_bool(&v, "vendor-class.enterprise == 4491"));
-    assert_true(ev_bool(&v, "vendor-class[4491].data == 'd3'"));
-    assert_true(ev_bool(&v, "vendor-class[4491].data[1] == ''"));      /* an empty tuple */
-    assert_true(ev_bool(&v, "vendor-class[4491].data[2] == 'x'"));
-    assert_true(ev_bool(&v, "vendor-class[4491].data[3] == ''"));
-    assert_true(ev_bool(&v, "option[300].option[1].hex == 'hi'"));
+    EV_TRUE(&v,
+            "vendor-class[4491].exists",
+            "vendor-class.enterprise == 4491",
+            "vendor-class[4491].data == 'd3'",
+            "vendor-class[4491].data[1] == ''", /* an empty tuple */
+            "vendor-class[4491].data[2] == 'x'",
+            "vendor-class[4491].data[3] == ''",
+            "option[300].option[1].hex == 'hi'");
     assert_false(ev_bool(&v, "option[300].option[2].exists"));
     /* Fields the view does not have are empty. */
     assert_str_value(&v, "pkt.iface", "");
@@ -263,15 +274,17 @@ static void test_absent(void **state)
     assert_str_value(&V4, "relay4[1].hex", "");
     assert_false(ev_bool(&V4, "vendor[*].exists"));
     assert_false(ev_bool(&V4, "vendor[4491].option[1].exists"));
-    assert_str_value(&V4, "vendor[4491].option[1].hex", "");
-    assert_str_value(&V4, "vendor[4491].option[0].hex", "");
-    assert_str_value(&V4, "vendor.enterprise", "");
+    EV_STRS(&V4,
+            {"vendor[4491].option[1].hex", ""},
+            {"vendor[4491].option[0].hex", ""},
+            {"vendor.enterprise", ""});
     assert_false(ev_bool(&V4, "vendor-class[*].exists"));
     assert_str_value(&V4, "vendor-class.enterprise", "");
     assert_str_value(&V4, "vendor-class[0].data", "");
-    assert_false(ev_bool(&V4, "member('foo')"));
-    assert_false(ev_bool(&V4, "known"));
-    assert_false(ev_bool(&V4, "unknown"));
+    EV_FALSE(&V4,
+            "member('foo')",
+            "known",
+            "unknown");
     assert_str_value(&V4, "pkt4.mac", "");
     /* A view without callbacks at all. */
     eval_pkt_t bare = {.family = 4};

@@ -26,21 +26,24 @@ static void test_literals(void **state)
 {
     (void)state;
     /* The ARM's table of values: 0x5a7d is 'Z}', 10.0.0.1 is 0x0a000001, 123 is 0x0000007b. */
-    assert_true(ev_bool(&V4, "0x5a7d == 'Z}'"));
-    assert_true(ev_bool(&V4, "0X5A7D == 'Z}'"));
-    assert_true(ev_bool(&V4, "10.0.0.1 == 0x0a000001"));
-    assert_true(ev_bool(&V4, "123 == 0x0000007b"));
+    EV_TRUE(&V4,
+            "0x5a7d == 'Z}'",
+            "0X5A7D == 'Z}'",
+            "10.0.0.1 == 0x0a000001",
+            "123 == 0x0000007b");
     assert_false(ev_bool(&V4, "123 == 0x7b"));
     /* Odd hex digit counts get a leading 0. */
-    assert_true(ev_bool(&V4, "0x1 == 0x01"));
-    assert_true(ev_bool(&V4, "0x123 == 0x0123"));
-    assert_true(ev_bool(&V4, "0 == 0x00000000"));
-    assert_true(ev_bool(&V4, "4294967295 == 0xffffffff"));
-    assert_true(ev_bool(&V4, "007 == 7"));
+    EV_TRUE(&V4,
+            "0x1 == 0x01",
+            "0x123 == 0x0123",
+            "0 == 0x00000000",
+            "4294967295 == 0xffffffff",
+            "007 == 7");
     /* IPv6 and IPv4-mapped literals are 16 bytes. */
-    assert_true(ev_bool(&V4, "::1 == 0x00000000000000000000000000000001"));
-    assert_true(ev_bool(&V4, "2001:db8::1 == 0x20010db8000000000000000000000001"));
-    assert_true(ev_bool(&V4, "::ffff:1.2.3.4 == 0x00000000000000000000ffff01020304"));
+    EV_TRUE(&V4,
+            "::1 == 0x00000000000000000000000000000001",
+            "2001:db8::1 == 0x20010db8000000000000000000000001",
+            "::ffff:1.2.3.4 == 0x00000000000000000000ffff01020304");
     /* Strings: anything but a quote or a newline, no escapes; blanks and newlines between
      * tokens. */
     assert_str_value(&V4, "'a b\t\"c\\'", "a b\t\"c\\");
@@ -61,11 +64,12 @@ static void test_precedence(void **state)
     assert_true(ev_bool(&V4, "not 'a' == 'b'"));           /* == binds tighter than not */
     assert_true(ev_bool(&V4, "((((" T "))))"));
     /* + binds tighter than ==, and parentheses group strings too. */
-    assert_true(ev_bool(&V4, "'a' + 'b' == 'ab'"));
-    assert_true(ev_bool(&V4, "'ab' == 'a' + 'b'"));
-    assert_true(ev_bool(&V4, "('a') == 'a'"));
-    assert_true(ev_bool(&V4, "('a' + 'b') + ('c') == 'abc'"));
-    assert_true(ev_bool(&V4, "'abc' + 'def' + 'ghi' + 'jkl' + '...' == 'abcdefghijkl...'"));
+    EV_TRUE(&V4,
+            "'a' + 'b' == 'ab'",
+            "'ab' == 'a' + 'b'",
+            "('a') == 'a'",
+            "('a' + 'b') + ('c') == 'abc'",
+            "'abc' + 'def' + 'ghi' + 'jkl' + '...' == 'abcdefghijkl...'");
     assert_str_value(&V4, "concat(concat(concat(concat('abc', 'def'), 'ghi'), 'jkl'), '...')",
                      "abcdefghijkl...");
     assert_str_value(&V4, "concat('abc', concat('def', concat('ghi', concat('jkl', '...'))))",
@@ -83,34 +87,37 @@ static void test_lexing(void **state)
     ev_err(4, EVAL_BOOL, "option[all].exists", "column 8: unknown option name 'all'");
     ev_err(4, EVAL_BOOL, "option[host-name-].exists", "column 8: invalid character 'h'");
     /* Keywords match as prefixes, as in Kea's scanner. */
-    ev_err(4, EVAL_BOOL, "options[1].exists", "column 7: invalid character 's'");
-    ev_err(4, EVAL_BOOL, "'a' = 'b'", "column 5: invalid character '='");
-    ev_err(4, EVAL_BOOL, "'a' == \"b\"", "column 8: invalid character '\"'");
-    ev_err(4, EVAL_BOOL, "'a' == 'b\\x01", "column 8: unterminated string");
-    ev_err(4, EVAL_BOOL, "'a\nb' == 'a'", "column 1: unterminated string");
-    ev_err(4, EVAL_BOOL, "'a' == \x01", "column 8: invalid byte 0x01");
+    EV_ERRS(
+        {4, EVAL_BOOL, "options[1].exists", "column 7: invalid character 's'"},
+        {4, EVAL_BOOL, "'a' = 'b'", "column 5: invalid character '='"},
+        {4, EVAL_BOOL, "'a' == \"b\"", "column 8: invalid character '\"'"},
+        {4, EVAL_BOOL, "'a' == 'b\\x01", "column 8: unterminated string"},
+        {4, EVAL_BOOL, "'a\nb' == 'a'", "column 1: unterminated string"},
+        {4, EVAL_BOOL, "'a' == \x01", "column 8: invalid byte 0x01"});
     assert_true(ev_bool(&V4, "'\x01\x7f\xff' == 0x017fff"));     /* strings hold any byte */
-    ev_err(4, EVAL_BOOL, "0x == 'a'", "column 2: invalid character 'x'");
-    ev_err(4, EVAL_BOOL, "1.2.3.256 == 'a'", "column 1: '1.2.3.256' is not an IP address");
-    ev_err(4, EVAL_BOOL, "1:2:3:4:5:6:7:8:9 == 'a'", "column 1: '1:2:3:4:5:6:7:8:9' is not an IP");
-    ev_err(4, EVAL_BOOL, "99999999999999999999 == 'a'", "column 1: integer 99999999999999999999 is too large");
-    ev_err(4, EVAL_BOOL, "- 1 == 'a'", "column 1: invalid character '-'");
+    EV_ERRS(
+        {4, EVAL_BOOL, "0x == 'a'", "column 2: invalid character 'x'"},
+        {4, EVAL_BOOL, "1.2.3.256 == 'a'", "column 1: '1.2.3.256' is not an IP address"},
+        {4, EVAL_BOOL, "1:2:3:4:5:6:7:8:9 == 'a'", "column 1: '1:2:3:4:5:6:7:8:9' is not an IP"},
+        {4, EVAL_BOOL, "99999999999999999999 == 'a'", "column 1: integer 99999999999999999999 is too large"},
+        {4, EVAL_BOOL, "- 1 == 'a'", "column 1: invalid character '-'"});
 }
 
 static void test_type_errors(void **state)
 {
     (void)state;
-    ev_err(4, EVAL_BOOL, "'a'", "column 1: a string expression where a boolean is needed");
-    ev_err(4, EVAL_BOOL, "option[12].hex", "column 1: a string expression where a boolean is needed");
-    ev_err(4, EVAL_STRING, T, "column 1: a boolean expression where a string is needed");
-    ev_err(4, EVAL_STRING, "option[12].exists", "column 1: a boolean expression where a string");
-    ev_err(4, EVAL_BOOL, "not 'a'", "column 5: a string expression where a boolean is needed");
-    ev_err(4, EVAL_BOOL, "'a' + (" T ") == 'c'", "column 7: a boolean expression where a string");
-    ev_err(4, EVAL_BOOL, T " and 'x'", "column 16: a string expression where a boolean");
-    ev_err(4, EVAL_BOOL, "(" T ") == 'a'", "column 1: a boolean expression where a string");
-    ev_err(4, EVAL_STRING, "substring(" T ", 0, 1)", "column 11: a boolean expression where a string");
-    ev_err(4, EVAL_STRING, "ifelse('a', 'b', 'c')", "column 8: a string expression where a boolean");
-    ev_err(4, EVAL_BOOL, "option[12].exists == " T, "column 1: a boolean expression where a string");
+    EV_ERRS(
+        {4, EVAL_BOOL, "'a'", "column 1: a string expression where a boolean is needed"},
+        {4, EVAL_BOOL, "option[12].hex", "column 1: a string expression where a boolean is needed"},
+        {4, EVAL_STRING, T, "column 1: a boolean expression where a string is needed"},
+        {4, EVAL_STRING, "option[12].exists", "column 1: a boolean expression where a string"},
+        {4, EVAL_BOOL, "not 'a'", "column 5: a string expression where a boolean is needed"},
+        {4, EVAL_BOOL, "'a' + (" T ") == 'c'", "column 7: a boolean expression where a string"},
+        {4, EVAL_BOOL, T " and 'x'", "column 16: a string expression where a boolean"},
+        {4, EVAL_BOOL, "(" T ") == 'a'", "column 1: a boolean expression where a string"},
+        {4, EVAL_STRING, "substring(" T ", 0, 1)", "column 11: a boolean expression where a string"},
+        {4, EVAL_STRING, "ifelse('a', 'b', 'c')", "column 8: a string expression where a boolean"},
+        {4, EVAL_BOOL, "option[12].exists == " T, "column 1: a boolean expression where a string"});
 }
 
 static void test_syntax_errors(void **state)
@@ -125,23 +132,24 @@ static void test_syntax_errors(void **state)
     ev_err(4, EVAL_BOOL, "'a' == 'b' == 'c'",
            "column 12: expected an operator or the end of the expression after 'b', found '=='");
     ev_err(4, EVAL_BOOL, "substring('abc', 0, 1, 2) == 'a'", "column 22: expected ')' after '1', found ','");
-    ev_err(4, EVAL_BOOL, "substring('abc', 'x', 1) == 'a'", "column 18: expected start (an integer)");
-    ev_err(4, EVAL_BOOL, "substring('abc', 0, 'x') == 'a'", "column 21: expected length (an integer or 'all')");
-    ev_err(4, EVAL_BOOL, "split('a', '.', all) == 'a'", "column 17: expected field number");
-    ev_err(4, EVAL_BOOL, "(" T, "column 12: expected ')' after 'a', found the end");
-    ev_err(4, EVAL_BOOL, "option[12].hexa == 'a'", "column 15: invalid character 'a'");
-    ev_err(4, EVAL_BOOL, "option[12].foo", "column 12: invalid character 'f'");
-    ev_err(4, EVAL_BOOL, "option[12].len", "column 12: expected 'hex', 'text', 'exists' or 'option'");
-    ev_err(4, EVAL_BOOL, "option[12].option[host-name].exists", "column 19: expected option code (an integer)");
-    ev_err(4, EVAL_BOOL, "relay4[1].option[1].exists", "column 11: expected 'hex', 'text' or 'exists'");
-    ev_err(4, EVAL_BOOL, "pkt.mac == 'a'", "column 5: expected 'iface', 'src', 'dst' or 'len'");
-    ev_err(4, EVAL_BOOL, "pkt4.iface == 'a'", "column 6: expected a pkt4 field");
-    ev_err(6, EVAL_BOOL, "pkt6.mac == 'a'", "column 6: expected 'msgtype' or 'transid'");
-    ev_err(4, EVAL_BOOL, "vendor.exists", "column 8: expected 'enterprise'");
-    ev_err(4, EVAL_BOOL, "vendor[1].data == 'a'", "column 11: expected 'exists' or 'option'");
-    ev_err(4, EVAL_BOOL, "vendor-class[1].option[1].exists", "column 17: expected 'exists' or 'data'");
-    ev_err(4, EVAL_BOOL, "vendor[-].exists", "column 8: invalid character '-'");
-    ev_err(4, EVAL_BOOL, "member(foo)", "column 8: invalid character 'f'");
+    EV_ERRS(
+        {4, EVAL_BOOL, "substring('abc', 'x', 1) == 'a'", "column 18: expected start (an integer)"},
+        {4, EVAL_BOOL, "substring('abc', 0, 'x') == 'a'", "column 21: expected length (an integer or 'all')"},
+        {4, EVAL_BOOL, "split('a', '.', all) == 'a'", "column 17: expected field number"},
+        {4, EVAL_BOOL, "(" T, "column 12: expected ')' after 'a', found the end"},
+        {4, EVAL_BOOL, "option[12].hexa == 'a'", "column 15: invalid character 'a'"},
+        {4, EVAL_BOOL, "option[12].foo", "column 12: invalid character 'f'"},
+        {4, EVAL_BOOL, "option[12].len", "column 12: expected 'hex', 'text', 'exists' or 'option'"},
+        {4, EVAL_BOOL, "option[12].option[host-name].exists", "column 19: expected option code (an integer)"},
+        {4, EVAL_BOOL, "relay4[1].option[1].exists", "column 11: expected 'hex', 'text' or 'exists'"},
+        {4, EVAL_BOOL, "pkt.mac == 'a'", "column 5: expected 'iface', 'src', 'dst' or 'len'"},
+        {4, EVAL_BOOL, "pkt4.iface == 'a'", "column 6: expected a pkt4 field"},
+        {6, EVAL_BOOL, "pkt6.mac == 'a'", "column 6: expected 'msgtype' or 'transid'"},
+        {4, EVAL_BOOL, "vendor.exists", "column 8: expected 'enterprise'"},
+        {4, EVAL_BOOL, "vendor[1].data == 'a'", "column 11: expected 'exists' or 'option'"},
+        {4, EVAL_BOOL, "vendor-class[1].option[1].exists", "column 17: expected 'exists' or 'data'"},
+        {4, EVAL_BOOL, "vendor[-].exists", "column 8: invalid character '-'"},
+        {4, EVAL_BOOL, "member(foo)", "column 8: invalid character 'f'"});
     ev_err(4, EVAL_BOOL, "member(1)", "column 8: expected a class name in quotes after '(', found '1'");
     ev_err(4, EVAL_BOOL, "== 'a'", "column 1: expected an expression, found '=='");
     ev_err(4, EVAL_BOOL, "'a' == 'a' and", "column 15: expected an expression after 'and'");
@@ -153,15 +161,16 @@ static void test_ranges(void **state)
     (void)state;
     ev_err(4, EVAL_BOOL, "option[256].exists", "column 8: option code 256 is out of range 0..255");
     assert_false(ev_bool(&V6, "option[65535].exists"));
-    ev_err(6, EVAL_BOOL, "option[65536].exists", "column 8: option code 65536 is out of range 0..65535");
-    ev_err(4, EVAL_BOOL, "option[-1].exists", "column 8: option code -1 is out of range 0..255");
-    ev_err(4, EVAL_BOOL, "option[1].option[256].exists", "column 18: option code 256 is out of range");
-    ev_err(4, EVAL_BOOL, "relay4[256].exists", "column 8: option code 256 is out of range");
-    ev_err(4, EVAL_BOOL, "vendor[4294967296].exists", "column 8: enterprise id 4294967296 is out of range");
-    ev_err(4, EVAL_BOOL, "vendor[-1].exists", "column 8: enterprise id -1 is out of range");
-    ev_err(4, EVAL_BOOL, "vendor-class[1].data[256] == 'a'", "column 22: data index 256 is out of range 0..255");
-    ev_err(6, EVAL_BOOL, "relay6[32].option[1].exists", "column 8: nest level 32 is out of range -32..31");
-    ev_err(6, EVAL_BOOL, "relay6[-33].option[1].exists", "column 8: nest level -33 is out of range");
+    EV_ERRS(
+        {6, EVAL_BOOL, "option[65536].exists", "column 8: option code 65536 is out of range 0..65535"},
+        {4, EVAL_BOOL, "option[-1].exists", "column 8: option code -1 is out of range 0..255"},
+        {4, EVAL_BOOL, "option[1].option[256].exists", "column 18: option code 256 is out of range"},
+        {4, EVAL_BOOL, "relay4[256].exists", "column 8: option code 256 is out of range"},
+        {4, EVAL_BOOL, "vendor[4294967296].exists", "column 8: enterprise id 4294967296 is out of range"},
+        {4, EVAL_BOOL, "vendor[-1].exists", "column 8: enterprise id -1 is out of range"},
+        {4, EVAL_BOOL, "vendor-class[1].data[256] == 'a'", "column 22: data index 256 is out of range 0..255"},
+        {6, EVAL_BOOL, "relay6[32].option[1].exists", "column 8: nest level 32 is out of range -32..31"},
+        {6, EVAL_BOOL, "relay6[-33].option[1].exists", "column 8: nest level -33 is out of range"});
     assert_false(ev_bool(&V6, "relay6[-32].option[1].exists"));
     assert_false(ev_bool(&V6, "relay6[31].option[1].exists"));
     /* Integer literals are unsigned 32-bit: Kea's int8totext(-1) example does not compile. */
@@ -177,11 +186,12 @@ static void test_names(void **state)
     (void)state;
     eval_t *e = NULL;
     char err[128];
-    ev_err(4, EVAL_BOOL, "option[foo].exists", "column 8: unknown option name 'foo'");
-    ev_err(6, EVAL_BOOL, "option[host-name].exists", "column 8: unknown option name 'host-name'");
-    ev_err(4, EVAL_BOOL, "option[client-id].exists", "column 8: unknown option name 'client-id'");
-    ev_err(4, EVAL_BOOL, "member('nope')", "column 8: class 'nope' is not defined (before this class)");
-    ev_err(4, EVAL_BOOL, "'a' == 'a' and member('')", "column 23: class '' is not defined");
+    EV_ERRS(
+        {4, EVAL_BOOL, "option[foo].exists", "column 8: unknown option name 'foo'"},
+        {6, EVAL_BOOL, "option[host-name].exists", "column 8: unknown option name 'host-name'"},
+        {4, EVAL_BOOL, "option[client-id].exists", "column 8: unknown option name 'client-id'"},
+        {4, EVAL_BOOL, "member('nope')", "column 8: class 'nope' is not defined (before this class)"},
+        {4, EVAL_BOOL, "'a' == 'a' and member('')", "column 23: class '' is not defined"});
     /* Without resolvers every name is unknown. */
     eval_names_t bare = {.family = 4};
     assert_int_equal(eval_compile("option[host-name].exists", EVAL_BOOL, &bare, &e, err, sizeof err),
@@ -199,12 +209,13 @@ static void test_names(void **state)
 static void test_families(void **state)
 {
     (void)state;
-    ev_err(6, EVAL_BOOL, "relay4[1].exists", "column 1: relay4 can only be used in DHCPv4");
-    ev_err(6, EVAL_BOOL, "'a' == 'b' or pkt4.mac == 'a'", "column 15: pkt4 can only be used in DHCPv4");
-    ev_err(4, EVAL_BOOL, "relay6[0].option[1].exists", "column 1: relay6 can only be used in DHCPv6");
-    ev_err(4, EVAL_BOOL, "relay6[0].peeraddr == ::1", "column 1: relay6 can only be used in DHCPv6");
-    ev_err(4, EVAL_BOOL, "pkt6.msgtype == 1", "column 1: pkt6 can only be used in DHCPv6");
-    ev_err(4, EVAL_STRING, "pkt6.transid", "column 1: pkt6 can only be used in DHCPv6");
+    EV_ERRS(
+        {6, EVAL_BOOL, "relay4[1].exists", "column 1: relay4 can only be used in DHCPv4"},
+        {6, EVAL_BOOL, "'a' == 'b' or pkt4.mac == 'a'", "column 15: pkt4 can only be used in DHCPv4"},
+        {4, EVAL_BOOL, "relay6[0].option[1].exists", "column 1: relay6 can only be used in DHCPv6"},
+        {4, EVAL_BOOL, "relay6[0].peeraddr == ::1", "column 1: relay6 can only be used in DHCPv6"},
+        {4, EVAL_BOOL, "pkt6.msgtype == 1", "column 1: pkt6 can only be used in DHCPv6"},
+        {4, EVAL_STRING, "pkt6.transid", "column 1: pkt6 can only be used in DHCPv6"});
     /* Both families share the rest. */
     static const char *const shared[] = {
         "pkt.iface == 'eth0'", "pkt.src == 10.0.0.1", "pkt.dst == ::1", "pkt.len == 300",

@@ -54,16 +54,18 @@ static void test_options(void **state)
 {
     (void)state;
     packet(pxe, sizeof pxe);
-    assert_true(ev_bool(&V, "option[60].text == 'PXEClient:Arch:00000:UNDI:002001'"));
-    assert_true(ev_bool(&V, "substring(option[60].hex,0,9) == 'PXEClient'"));
-    assert_true(ev_bool(&V, "option[vendor-class-identifier].exists"));
+    EV_TRUE(&V,
+            "option[60].text == 'PXEClient:Arch:00000:UNDI:002001'",
+            "substring(option[60].hex,0,9) == 'PXEClient'",
+            "option[vendor-class-identifier].exists");
     assert_false(ev_bool(&V, "option[vendor-class-identifier].text == 'PXEClient'"));
-    assert_true(ev_bool(&V, "option[93].hex == 0x0009"));                      /* ARM */
-    assert_true(ev_bool(&V, "option[host-name].text == 'host'"));
-    assert_true(ev_bool(&V, "option[61].hex == 0x01aabbccddeeff"));
-    assert_true(ev_bool(&V, "substring(option[61].hex,0,3) == 0x01aabb"));
-    assert_true(ev_bool(&V, "uint8totext(substring(option[61].hex,0,1)) == '1'"));
-    assert_true(ev_bool(&V, "uint16totext(option[93].hex) == '9'"));
+    EV_TRUE(&V,
+            "option[93].hex == 0x0009", /* ARM */
+            "option[host-name].text == 'host'",
+            "option[61].hex == 0x01aabbccddeeff",
+            "substring(option[61].hex,0,3) == 0x01aabb",
+            "uint8totext(substring(option[61].hex,0,1)) == '1'",
+            "uint16totext(option[93].hex) == '9'");
     assert_false(ev_bool(&V, "option[77].exists"));
     assert_true(ev_bool(&V, "option[53].hex == 0x01"));
     assert_false(ev_bool(&V, "option[0].exists or option[255].exists"));
@@ -79,10 +81,11 @@ static void test_relay4(void **state)
 {
     (void)state;
     packet(pxe, sizeof pxe);
-    assert_true(ev_bool(&V, "relay4[1].hex == 'eth0/1'"));
-    assert_true(ev_bool(&V, "relay4[1].text == 'eth0/1'"));
-    assert_true(ev_bool(&V, "relay4[2].hex == 0x0a0b"));
-    assert_true(ev_bool(&V, "relay4[9].exists and relay4[9].hex == ''"));
+    EV_TRUE(&V,
+            "relay4[1].hex == 'eth0/1'",
+            "relay4[1].text == 'eth0/1'",
+            "relay4[2].hex == 0x0a0b",
+            "relay4[9].exists and relay4[9].hex == ''");
     assert_false(ev_bool(&V, "relay4[3].exists"));
     assert_str_value(&V, "relay4[3].hex", "");
     assert_true(ev_bool(&V, "option[82].option[2].hex == 0x0a0b"));
@@ -106,13 +109,15 @@ static void test_option43(void **state)
     static const uint8_t opts[] = {53, 1, 1, 43, 14, 6, 1, 8, 0, 10, 4, 0, 'P', 'X', 'E', 255, 9, 1,
                                    'z', 255};
     packet(opts, sizeof opts);
-    assert_true(ev_bool(&V, "option[43].option[6].hex == 0x08"));
-    assert_true(ev_bool(&V, "option[43].option[10].hex == 0x00505845"));
-    assert_true(ev_bool(&V, "substring(option[43].option[10].text, 1, all) == 'PXE'"));
-    assert_true(ev_bool(&V, "option[43].option[6].exists"));
-    assert_false(ev_bool(&V, "option[43].option[9].exists"));               /* after the end */
-    assert_false(ev_bool(&V, "option[43].option[7].exists"));
-    assert_false(ev_bool(&V, "option[44].option[6].exists"));
+    EV_TRUE(&V,
+            "option[43].option[6].hex == 0x08",
+            "option[43].option[10].hex == 0x00505845",
+            "substring(option[43].option[10].text, 1, all) == 'PXE'",
+            "option[43].option[6].exists");
+    EV_FALSE(&V,
+            "option[43].option[9].exists", /* after the end */
+            "option[43].option[7].exists",
+            "option[44].option[6].exists");
     assert_str_value(&V, "option[43].option[7].hex", "");
 }
 
@@ -130,16 +135,18 @@ static void test_vendor(void **state)
 {
     (void)state;
     packet(vendor, sizeof vendor);
-    assert_true(ev_bool(&V, "vendor[*].exists"));
-    assert_true(ev_bool(&V, "vendor[0].exists"));
-    assert_true(ev_bool(&V, "vendor[4491].exists"));
+    EV_TRUE(&V,
+            "vendor[*].exists",
+            "vendor[0].exists",
+            "vendor[4491].exists");
     assert_false(ev_bool(&V, "vendor[3561].exists"));
     assert_true(ev_bool(&V, "vendor.enterprise == 4491"));
     assert_true(ev_bool(&V, "vendor.enterprise == 0x0000118b"));
     assert_str_value(&V, "uint32totext(vendor.enterprise)", "4491");
-    assert_true(ev_bool(&V, "vendor[4491].option[1].exists"));
-    assert_true(ev_bool(&V, "vendor[4491].option[1].hex == 'docsis3.0'"));
-    assert_true(ev_bool(&V, "vendor[*].option[2].hex == 0x02"));
+    EV_TRUE(&V,
+            "vendor[4491].option[1].exists",
+            "vendor[4491].option[1].hex == 'docsis3.0'",
+            "vendor[*].option[2].hex == 0x02");
     assert_false(ev_bool(&V, "vendor[4491].option[3].exists"));
     assert_false(ev_bool(&V, "vendor[3561].option[1].exists"));
     assert_str_value(&V, "vendor[3561].option[1].hex", "");
@@ -150,13 +157,14 @@ static void test_vendor(void **state)
     assert_true(ev_bool(&V, "vendor-class[*].exists"));
     assert_true(ev_bool(&V, "vendor-class[4491].exists"));
     assert_false(ev_bool(&V, "vendor-class[3561].exists"));
-    assert_true(ev_bool(&V, "vendor-class.enterprise == 4491"));
-    assert_true(ev_bool(&V, "vendor-class[4491].data == 'docsis3.0'"));
-    assert_true(ev_bool(&V, "vendor-class[4491].data[0] == 'docsis3.0'"));
-    assert_true(ev_bool(&V, "vendor-class[*].data[1] == 'xy'"));
-    assert_true(ev_bool(&V, "vendor-class[4491].data[2] == ''"));
-    assert_true(ev_bool(&V, "vendor-class[3561].data[1] == ''"));
-    assert_true(ev_bool(&V, "substring(vendor-class[4491].data,0,6) == 'docsis'"));
+    EV_TRUE(&V,
+            "vendor-class.enterprise == 4491",
+            "vendor-class[4491].data == 'docsis3.0'",
+            "vendor-class[4491].data[0] == 'docsis3.0'",
+            "vendor-class[*].data[1] == 'xy'",
+            "vendor-class[4491].data[2] == ''",
+            "vendor-class[3561].data[1] == ''",
+            "substring(vendor-class[4491].data,0,6) == 'docsis'");
 }
 
 static void test_vendor_malformed(void **state)
@@ -191,20 +199,22 @@ static void test_fields(void **state)
     packet(pxe, sizeof pxe);
     assert_true(ev_bool(&V, "pkt4.mac == 0xaabbccddeeff"));
     assert_str_value(&V, "hexstring(pkt4.mac, ':')", "aa:bb:cc:dd:ee:ff");
-    assert_true(ev_bool(&V, "pkt4.hlen == 6"));
-    assert_true(ev_bool(&V, "pkt4.hlen == 0x00000006"));
-    assert_true(ev_bool(&V, "pkt4.htype == 1"));
-    assert_true(ev_bool(&V, "pkt4.ciaddr == 192.0.2.55"));
-    assert_true(ev_bool(&V, "pkt4.giaddr == 10.1.2.3"));
-    assert_true(ev_bool(&V, "pkt4.yiaddr == 0.0.0.0"));
-    assert_true(ev_bool(&V, "pkt4.siaddr == 192.0.2.1"));
-    assert_true(ev_bool(&V, "pkt4.msgtype == 1"));
-    assert_true(ev_bool(&V, "pkt4.transid == 0x1234abcd"));
+    EV_TRUE(&V,
+            "pkt4.hlen == 6",
+            "pkt4.hlen == 0x00000006",
+            "pkt4.htype == 1",
+            "pkt4.ciaddr == 192.0.2.55",
+            "pkt4.giaddr == 10.1.2.3",
+            "pkt4.yiaddr == 0.0.0.0",
+            "pkt4.siaddr == 192.0.2.1",
+            "pkt4.msgtype == 1",
+            "pkt4.transid == 0x1234abcd");
     assert_str_value(&V, "uint32totext(pkt4.transid)", "305441741");
     assert_str_value(&V, "addrtotext(pkt4.giaddr)", "10.1.2.3");
-    assert_true(ev_bool(&V, "pkt.iface == 'eth1'"));
-    assert_true(ev_bool(&V, "pkt.src == 10.1.2.3"));
-    assert_true(ev_bool(&V, "pkt.dst == 192.0.2.1"));
+    EV_TRUE(&V,
+            "pkt.iface == 'eth1'",
+            "pkt.src == 10.1.2.3",
+            "pkt.dst == 192.0.2.1");
     /* Kea's length: the 236-byte header and each option's 2 + data bytes (no cookie, end, pad). */
     assert_str_value(&V, "uint32totext(pkt.len)", "308");
     /* A message without option 53 has message type 0; a longer hardware address is hlen bytes. */
@@ -245,9 +255,10 @@ static void test_kea_examples(void **state)
     packet(aastra, sizeof aastra);
     assert_true(ev_bool(&V, "substring(option[60].hex,0,6) == 'Aastra'"));
     assert_true(ev_bool(&V, "pkt4.msgtype == 1"));
-    assert_false(ev_bool(&V, "pkt4.transid == 0"));
-    assert_false(ev_bool(&V, "pkt4.mac == 0x010203040506"));
-    assert_false(ev_bool(&V, "substring(option[61].hex,0,3) == 'foo'"));
+    EV_FALSE(&V,
+            "pkt4.transid == 0",
+            "pkt4.mac == 0x010203040506",
+            "substring(option[61].hex,0,3) == 'foo'");
     static const uint8_t foo[] = {53, 1, 1, 61, 4, 'f', 'o', 'o', '1', 60, 9, 'P', 'X', 'E',
                                   'C', 'l', 'i', 'e', 'n', 't', 255};
     packet(foo, sizeof foo);

@@ -153,6 +153,25 @@ static void test_concat_ifelse_hexstring(void **state)
     assert_memory_equal(out, "78:78:78", 8);
 }
 
+/* eval_string() cuts the value at the caller's capacity. */
+static void test_string_cap(void **state)
+{
+    (void)state;
+    eval_t *e = NULL;
+    char err[64];
+    assert_int_equal(eval_compile("'abc' + 'def'", EVAL_STRING, &test_names4, &e, err, sizeof err), 0);
+    uint8_t buf[8] = {0};
+    size_t n = 99;
+    assert_int_equal(eval_string(e, &V4, buf, 4, &n), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(buf, "abcd\0", 5);
+    assert_int_equal(eval_string(e, &V4, buf, 0, &n), 0);
+    assert_int_equal(n, 0);
+    bool b;
+    assert_int_equal(eval_bool(e, &V4, &b), NST_EINVAL);     /* a string expression */
+    eval_free(e);
+}
+
 static void test_totext(void **state)
 {
     (void)state;
@@ -313,6 +332,7 @@ int test_eval_ops_run(void)
         cmocka_unit_test(test_equal),   cmocka_unit_test(test_substring),
         cmocka_unit_test(test_substring_table),
         cmocka_unit_test(test_split),   cmocka_unit_test(test_concat_ifelse_hexstring),
+        cmocka_unit_test(test_string_cap),
         cmocka_unit_test(test_totext),  cmocka_unit_test(test_v6),
         cmocka_unit_test(test_absent),  cmocka_unit_test(test_members),
     };

@@ -67,8 +67,10 @@ enum eval_op {
 };
 
 enum { EVAL_R_HEX, EVAL_R_TEXT, EVAL_R_EXISTS };
+/* EVAL_V_TRUE_TEXT: Kea reads vendor[id].option[0].hex/.text as vendor[id].exists giving the
+ * string "true" (or "" when it fails). */
 enum { EVAL_V_EXISTS, EVAL_V_ENTERPRISE, EVAL_V_SUB_HEX, EVAL_V_SUB_TEXT, EVAL_V_SUB_EXISTS,
-       EVAL_V_DATA };
+       EVAL_V_DATA, EVAL_V_TRUE_TEXT };
 /* substring/split arguments Kea reads as a C int at run time: out of its range is a run-time
  * error (when the string is not empty), as in Kea. */
 enum { EVAL_S_BADSTART = 1, EVAL_S_BADLEN = 2, EVAL_S_ALL = 4 };

@@ -372,8 +372,11 @@ static enum type p_vendor(parser_t *p, bool cls, size_t pos)
     eval_insn_t *in = emit(p, op, pos);
     in->a = (uint32_t)id, in->sub = sub;
     /* As in Kea, sub-option code 0 reads as vendor[id].exists. */
-    in->mode = sub == 0 ? EVAL_V_EXISTS : mode == EVAL_R_HEX ? EVAL_V_SUB_HEX
-             : mode == EVAL_R_TEXT ? EVAL_V_SUB_TEXT : EVAL_V_SUB_EXISTS;
+    if (sub == 0)
+        in->mode = mode == EVAL_R_EXISTS ? EVAL_V_EXISTS : EVAL_V_TRUE_TEXT;
+    else
+        in->mode = mode == EVAL_R_HEX ? EVAL_V_SUB_HEX : mode == EVAL_R_TEXT ? EVAL_V_SUB_TEXT
+                                                                         : EVAL_V_SUB_EXISTS;
     return t;
 }
 

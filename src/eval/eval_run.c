@@ -45,7 +45,8 @@ static void push_ref(run_t *r, const uint8_t *p, size_t len)
         push_new(r, len);
         return;
     }
-    r->st[r->sp++] = (slot_t){p ? p : empty, (uint32_t)len, used(r)};
+    uint32_t end = used(r);
+    r->st[r->sp++] = (slot_t){p ? p : empty, (uint32_t)len, end};
 }
 
 /* Where a computed value goes: the free arena (EVAL_VALUE_MAX bytes are always there). */
@@ -74,7 +75,8 @@ static void push_copy(run_t *r, const void *src, size_t len)
 
 static void push_bool(run_t *r, bool b)
 {
-    r->st[r->sp++] = (slot_t){NULL, b, used(r)};
+    uint32_t end = used(r);
+    r->st[r->sp++] = (slot_t){NULL, b, end};
 }
 
 static slot_t pop(run_t *r)
@@ -155,6 +157,9 @@ static void op_vendor(run_t *r, const eval_insn_t *in)
         return;
     case EVAL_V_ENTERPRISE:
         push_u32(r, v.enterprise);
+        return;
+    case EVAL_V_TRUE_TEXT:
+        push_text(r, "true");
         return;
     default: {
         bool found = eval_tlv_find(p->family, false, v.subs, v.subs_len, in->sub, &d, &n);

@@ -1,93 +1,15 @@
 /* DHCPv4's classification of a packet (see class4.h). */
 #include "dhcp4/class4.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "log/log.h"
 
-/* ---- the packet view the expressions read -------------------------------------------------- */
+/* ---- the packet view the expressions read (eval/eval_view4.h) -------------------------------- */
 
-static const class4_t *ctx_of(const eval_pkt_t *p)
+static bool v_in_class(void *arg, unsigned index)
 {
-    return p->arg;
-}
-
-static bool v_option(const eval_pkt_t *p, uint16_t code, const uint8_t **data, size_t *len)
-{
-    if (code > UINT8_MAX)
-        return false;
-    *data = pkt4_opt(ctx_of(p)->q, (uint8_t)code, len);
-    return *data != NULL;
-}
-
-/* relay4[code]: a sub-option of the relay agent information option (82). */
-static bool v_relay_option(const eval_pkt_t *p, int nest, uint16_t code, const uint8_t **data, size_t *len)
-{
-    size_t n;
-    const uint8_t *rai = pkt4_opt(ctx_of(p)->q, PKT4_OPT_RAI, &n);
-    if (!rai || nest != 0)
-        return false;
-    for (size_t i = 0; i + 2 <= n;) {
-        uint8_t c = rai[i], l = rai[i + 1];
-        if (i + 2 + l > n)
-            return false;
-        if (c == code) {
-            *data = rai + i + 2;
-            *len = l;
-            return true;
-        }
-        i += 2 + (size_t)l;
-    }
-    return false;
-}
-
-static int put_u32(uint8_t *out, size_t cap, uint32_t v)
-{
-    if (cap < 4)
-        return -1;
-    v = htonl(v);
-    memcpy(out, &v, 4);
-    return 4;
-}
-
-static int v_field(const eval_pkt_t *p, enum eval_field f, uint8_t *out, size_t cap)
-{
-    const class4_t *c = ctx_of(p);
-    const pkt4_t *q = c->q;
-    switch (f) {
-    case EVAL_PKT_IFACE: {
-        size_t n = strlen(c->ifc->name);
-        if (n > cap)
-            n = cap;
-        memcpy(out, c->ifc->name, n);
-        return (int)n;
-    }
-    case EVAL_PKT_SRC: return put_u32(out, cap, c->src_ip);
-    case EVAL_PKT_DST: return put_u32(out, cap, c->dst_ip);
-    case EVAL_PKT_LEN: return put_u32(out, cap, (uint32_t)q->wire_len);
-    case EVAL_PKT4_MAC: {
-        size_t n = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen;
-        if (n > cap)
-            n = cap;
-        memcpy(out, q->hdr.chaddr, n);
-        return (int)n;
-    }
-    case EVAL_PKT4_HLEN: return cap ? (out[0] = q->hdr.hlen, 1) : -1;
-    case EVAL_PKT4_HTYPE: return cap ? (out[0] = q->hdr.htype, 1) : -1;
-    case EVAL_PKT4_CIADDR: return put_u32(out, cap, q->hdr.ciaddr);
-    case EVAL_PKT4_GIADDR: return put_u32(out, cap, q->hdr.giaddr);
-    case EVAL_PKT4_YIADDR: return put_u32(out, cap, q->hdr.yiaddr);
-    case EVAL_PKT4_SIADDR: return put_u32(out, cap, q->hdr.siaddr);
-    case EVAL_PKT4_MSGTYPE: return put_u32(out, cap, q->msg_type == PKT4_NOTYPE ? 0 : q->msg_type);
-    case EVAL_PKT4_TRANSID: return put_u32(out, cap, q->hdr.xid);
-    default: return -1;
-    }
-}
-
-static bool v_in_class(const eval_pkt_t *p, unsigned index)
-{
-    return cls_set_has(&ctx_of(p)->set, (int)index);
+    return cls_set_has(&((const class4_t *)arg)->set, (int)index);
 }
 
 /* ---- the steps ------------------------------------------------------------------------------ */
@@ -119,8 +41,8 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     c->dst_ip = dst_ip;
     c->flex_len = 0;
     cls_set_init(&c->set);
-    c->view = (eval_pkt_t){.family = 4, .pkt = q, .arg = c, .option = v_option, .relay_option = v_relay_option,
-                           .field = v_field, .in_class = v_in_class};
+    c->vctx = (eval_view4_ctx_t){.iface = ifc->name, .src = src_ip, .dst = dst_ip, .in_class = v_in_class, .arg = c};
+    eval_view4(&c->view, q, &c->vctx);
     if (!c->dict || c->dict->count == CFG_CLASS_BUILTIN_COUNT)
         return false; /* no class is defined or used */
     size_t n;

@@ -15,6 +15,7 @@
 
 #include "alloc/alloc4.h"
 #include "config/cfg_class.h"
+#include "eval/eval_view4.h"
 #include "dhcp4/srv4.h"
 #include "config/classify.h"
 
@@ -25,6 +26,7 @@ typedef struct class4 {
     const pkt4_t *q;
     const srv4_iface_t *ifc;
     uint32_t src_ip, dst_ip;
+    eval_view4_ctx_t vctx;
     eval_pkt_t view;
     uint8_t flex[1 + CFG_HOST_ID_MAX]; /* 0, then flex-id's identifier (replace-client-id) */
     size_t flex_len;

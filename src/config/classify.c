@@ -29,16 +29,24 @@ void cls_set_add_names(cls_set_t *s, const cfg_classes_t *d, char *const *names,
         cls_set_add(s, cfg_classes_find(d, names[i]));
 }
 
+/* Kea logs every evaluation on the options logger: a match at INFO, no match at debug level 50,
+ * an evaluation error at ERROR (the class is then not assigned). */
 static void test(const cfg_class_t *k, int index, cls_set_t *s, const eval_pkt_t *view)
 {
     bool match = false;
-    int r = k->test ? eval_bool(k->test, view, &match) : NST_EINVAL;
-    if (r == 0 && match)
+    if (!k->test)
+        return;
+    if (eval_bool(k->test, view, &match)) {
+        LOG_ERROR(NLOG_OPTIONS, "EVAL_RESULT", "Expression %s evaluated to an error: the class is not assigned",
+                  k->name);
+        return;
+    }
+    if (match) {
         cls_set_add(s, index);
-    if (nlog_enabled(NLOG_EVAL, NLOG_DEBUG, NLOG_DBG_TRACE))
-        nlog_write(NLOG_EVAL, NLOG_DEBUG, NLOG_DBG_TRACE, "EVAL_RESULT",
-                   r ? "the test of class %s could not be evaluated: the class is not assigned"
-                     : "the test of class %s evaluated to %s", k->name, match ? "true" : "false");
+        LOG_INFO(NLOG_OPTIONS, "EVAL_RESULT", "Expression %s evaluated to true", k->name);
+    } else {
+        LOG_DEBUG(NLOG_OPTIONS, NLOG_DBG_TRACE_DETAIL, "EVAL_RESULT", "Expression %s evaluated to false", k->name);
+    }
 }
 
 void classify_run(const cfg_classes_t *d, cls_set_t *s, const eval_pkt_t *view, bool late)

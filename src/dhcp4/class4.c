@@ -1,6 +1,7 @@
 /* DHCPv4's classification of a packet (see class4.h). */
 #include "dhcp4/class4.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "log/log.h"
@@ -21,12 +22,15 @@ static bool dropped(const class4_t *c)
 
 static void log_classes(const class4_t *c)
 {
-    if (!nlog_enabled(NLOG_DHCPSRV, NLOG_DEBUG, 45) || c->set.n < 2)
+    if (!nlog_enabled(NLOG_APP, NLOG_DEBUG, NLOG_DBG_TRACE) || (c->set.n < 2 && !c->vendor[0]))
         return;
-    char who[160], list[512];
+    char who[160], list[768], rest[512];
     pkt4_describe(c->q, who, sizeof who);
-    cls_set_describe(c->dict, &c->set, list, sizeof list);
-    nlog_write(NLOG_DHCPSRV, NLOG_DEBUG, 45, "DHCP4_CLASS_ASSIGNED",
+    cls_set_describe(c->dict, &c->set, rest, sizeof rest);
+    /* Kea's list names the vendor class too (after ALL) */
+    bool unnamed = c->vendor[0] && cfg_classes_find(c->dict, c->vendor) < 0;
+    snprintf(list, sizeof list, "%.3s%s%s%s", rest, unnamed ? ", " : "", unnamed ? c->vendor : "", rest + 3);
+    nlog_write(NLOG_APP, NLOG_DEBUG, NLOG_DBG_TRACE, "DHCP4_CLASS_ASSIGNED",
                "%s: client packet has been assigned to the following class(es): %s", who, list);
 }
 
@@ -40,6 +44,7 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     c->src_ip = src_ip;
     c->dst_ip = dst_ip;
     c->flex_len = 0;
+    c->vendor[0] = '\0';
     cls_set_init(&c->set);
     c->vctx = (eval_view4_ctx_t){.iface = ifc->name, .src = src_ip, .dst = dst_ip, .in_class = v_in_class, .arg = c};
     eval_view4(&c->view, q, &c->vctx);
@@ -48,9 +53,10 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     size_t n;
     const uint8_t *vc = pkt4_opt(q, PKT4_OPT_VENDOR_CLASS, &n);
     if (vc && n && n <= CFG_CLASS_NAME_MAX - 13) {
-        char name[CFG_CLASS_NAME_MAX + 1] = "VENDOR_CLASS_";
-        memcpy(name + 13, vc, n);
-        cls_set_add(&c->set, cfg_classes_find_n(c->dict, name, 13 + n));
+        memcpy(c->vendor, "VENDOR_CLASS_", 13);
+        memcpy(c->vendor + 13, vc, n);
+        c->vendor[13 + n] = '\0';
+        cls_set_add(&c->set, cfg_classes_find_n(c->dict, c->vendor, 13 + n));
     }
     classify_run(c->dict, &c->set, &c->view, false);
     log_classes(c);

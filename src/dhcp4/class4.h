@@ -28,6 +28,8 @@ typedef struct class4 {
     uint32_t src_ip, dst_ip;
     eval_view4_ctx_t vctx;
     eval_pkt_t view;
+    char vendor[CFG_CLASS_NAME_MAX + 1]; /* VENDOR_CLASS_<option 60> ("": none), logged even when no
+                                          * configuration refers to it */
     uint8_t flex[1 + CFG_HOST_ID_MAX]; /* 0, then flex-id's identifier (replace-client-id) */
     size_t flex_len;
 } class4_t;

@@ -229,3 +229,14 @@ def test_flex_option_add_supersede_remove(lan, server):
     b = discover(lan, "02:00:00:00:29:02", 0x2911, [["vendor_class_id", "x"]])
     assert "boot-file-name" not in b["options"], b["options"]
     assert "flex.example" in str(b["options"]["domain"]) and "router" not in b["options"], b["options"]
+
+
+def test_classification_is_logged_as_kea_logs_it(lan, server):
+    cfg = basic_config(**{"client-classes": [{"name": "pxe", "test": "option[60].text == 'PXEClient'"},
+                                             {"name": "other", "test": "option[60].text == 'x'"}]})
+    srv = server(cfg)
+    discover(lan, "02:00:00:00:2a:01", 0x2a01, [["vendor_class_id", "PXEClient"]])
+    log = open(srv.log_path).read()
+    assert "INFO  [kea-dhcp4.options" in log and "EVAL_RESULT Expression pxe evaluated to true" in log, log[-2000:]
+    assert "EVAL_RESULT Expression other evaluated to false" in log
+    assert "DHCP4_CLASS_ASSIGNED" in log and "ALL, VENDOR_CLASS_PXEClient, pxe" in log

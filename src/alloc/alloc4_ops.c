@@ -37,6 +37,26 @@ void alloc4_stats_bind_global(alloc4_t *a)
     a->g_res_conflicts = stats_declare("v4-reservation-conflicts");
 }
 
+/* A per-subnet statistic Kea creates on its first event (rare paths: by name). */
+static void count_subnet(const cfg_subnet4_t *s, const char *what)
+{
+    char name[96];
+    snprintf(name, sizeof name, "subnet[%u].%s", s->id, what);
+    stats_add(name, 1);
+}
+
+/* No address for the client: Kea's global and per-subnet counters. */
+static void count_fail(alloc4_t *a, const cfg_subnet4_t *s)
+{
+    stat_add(a->g_fail, 1);
+    stat_add(s->network ? a->g_fail_network : a->g_fail_subnet, 1);
+    count_subnet(s, "v4-allocation-fail");
+    count_subnet(s, s->network ? "v4-allocation-fail-shared-network" : "v4-allocation-fail-subnet");
+    /* Kea counts a failure for a classified packet too, and every packet is in class ALL */
+    stats_add("v4-allocation-fail-classes", 1);
+    count_subnet(s, "v4-allocation-fail-classes");
+}
+
 /* The subnet of the selected one's shared network (or the subnet itself, looked at first) that
  * holds addr: one whose pool holds it (as Kea's allocation engine moves a request to the subnet
  * whose pool holds its address, which matters when subnets of a network overlap), else one whose
@@ -111,6 +131,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
             return ALLOC4_OK;
         }
         stat_add(a->g_res_conflicts, 1);
+        count_subnet(rs ? rs : req->subnet, "v4-reservation-conflicts");
     }
     lease_t cur;
     const cfg_subnet4_t *cs;
@@ -144,8 +165,7 @@ static int choose(alloc4_t *a, const alloc4_req_t *req, alloc4_result_t *out)
             return ALLOC4_OK;
         }
     }
-    stat_add(a->g_fail, 1);
-    stat_add(s->network ? a->g_fail_network : a->g_fail_subnet, 1);
+    count_fail(a, s);
     out->why = "no address available in the pools";
     return ALLOC4_NO_ADDRESS;
 }
@@ -389,8 +409,7 @@ static int request_any(alloc4_t *a, const alloc4_req_t *req, const cfg_host4_t *
     }
     if (out->fail.failed)
         return failed(out, -1);
-    stat_add(a->g_fail, 1);
-    stat_add(s->network ? a->g_fail_network : a->g_fail_subnet, 1);
+    count_fail(a, s);
     out->why = "no address available in the pools";
     return ALLOC4_NAK;
 }
@@ -570,7 +589,7 @@ int alloc4_reclaim(alloc4_t *a, int64_t now, uint32_t max, uint32_t max_ms, bool
         lease_dup(&old, l);
         acct_t *c;
         int r;
-        if (remove) {
+        if (remove || declined) { /* as Kea: a declined lease has no client left to keep it for */
             c = acct_new(a, LEASE_CHANGE_EXPIRY, &old, NULL, NULL, NULL);
             count_reclaim(a, s, declined, c);
             r = lease_store_del(a->store, l, acct_done, c);

@@ -187,6 +187,8 @@ typedef struct cfg4 {
     cfg_lifetimes_t life;         /* global values */
     bool match_client_id, authoritative, echo_client_id;
     uint32_t decline_probation_period;
+    uint32_t stat_sample_count, stat_sample_age; /* statistic-default-sample-count/-age (0: absent) */
+    bool stat_samples_set;                       /* either was configured */
     uint32_t next_server;
     char *server_hostname, *boot_file_name;
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;

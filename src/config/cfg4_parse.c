@@ -16,7 +16,8 @@ static const char *const dhcp4_keys[] = {
     "server-hostname", "boot-file-name", "reservations-global", "reservations-in-subnet",
     "reservations-out-of-pool", "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime",
     "renew-timer", "rebind-timer", "calculate-tee-times", "t1-percent", "t2-percent", "allocator",
-    "ip-reservations-unique", "client-classes", NULL,
+    "ip-reservations-unique", "client-classes", "statistic-default-sample-count", "statistic-default-sample-age",
+    NULL,
 };
 
 static int parse_host_ids(pctx_t *p, json_t *list)
@@ -88,6 +89,13 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
         r = pctx_get_bool(p, d, "echo-client-id", &c->echo_client_id);
     if (!r)
         r = pctx_get_u32(p, d, "decline-probation-period", 0, UINT32_MAX, &c->decline_probation_period);
+    /* applied only when configured, as Kea: a count (0, or absent: none) and an age */
+    c->stat_samples_set = json_object_get(d, "statistic-default-sample-count") ||
+                          json_object_get(d, "statistic-default-sample-age");
+    if (!r)
+        r = pctx_get_u32(p, d, "statistic-default-sample-count", 0, UINT32_MAX, &c->stat_sample_count);
+    if (!r)
+        r = pctx_get_u32(p, d, "statistic-default-sample-age", 0, UINT32_MAX, &c->stat_sample_age);
     if (!r)
         r = pctx_get_ipv4(p, d, "next-server", &c->next_server);
     if (!r)

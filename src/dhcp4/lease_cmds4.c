@@ -8,6 +8,7 @@
 #include "common/cmd.h"
 #include "ctrl/ctrl.h"
 #include "common/errcode.h"
+#include "dhcp4/lease_args4.h"
 #include "dhcp4/srv4.h"
 #include "lease/lease_json.h"
 #include "log/log.h"
@@ -24,25 +25,12 @@ static bool get_ip(json_t *args, const char *key, uint32_t *out)
     return true;
 }
 
-/* Builds a lease from command arguments (lease4-add / lease4-update). Every field is bounded as
- * Kea's lease schemas bound it (lease.h), so whatever is stored loads back. */
+/* Builds a lease from command arguments (lease4-add / lease4-update) that passed
+ * lease4_check_write_args. Every field is bounded as Kea's lease schemas bound it (lease.h), so
+ * whatever is stored loads back. */
 static int lease_args(srv4_t *s, json_t *args, lease_t *l, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"ip-address", "hw-address", "client-id", "subnet-id", "valid-lft",
-                                       "cltt", "expire", "fqdn-fwd", "fqdn-rev", "hostname", "state",
-                                       "user-context", "force-create", "comment", "origin", NULL};
     lease_init(l, LEASE_V4); /* first: every error path leaves a lease the caller can free */
-    const char *k;
-    json_t *v;
-    json_object_foreach(args, k, v) {
-        bool ok = false;
-        for (size_t i = 0; keys[i]; i++)
-            ok |= !strcmp(k, keys[i]);
-        if (!ok) {
-            snprintf(err, errlen, "unsupported parameter '%s'", k);
-            return NST_EINVAL;
-        }
-    }
     uint32_t addr;
     if (!get_ip(args, "ip-address", &addr)) {
         snprintf(err, errlen, "'ip-address' is missing or is not an IPv4 address");
@@ -75,6 +63,12 @@ static int lease_args(srv4_t *s, json_t *args, lease_t *l, char *err, size_t err
                      json_string_value(json_object_get(args, "ip-address")));
             return NST_EINVAL;
         }
+    }
+    json_t *ex = json_object_get(args, "expire");
+    if (ex && !json_object_get(args, "valid-lft") && json_integer_value(ex) < subnet->life.valid) {
+        snprintf(err, errlen, "expiration time must be greater than valid lifetime for address %s",
+                 json_string_value(json_object_get(args, "ip-address")));
+        return NST_EINVAL;
     }
     lease_json_defaults_t def = {.subnet_id = subnet->id, .valid_lft = subnet->life.valid, .now = now_epoch()};
     lease_free(l);
@@ -250,13 +244,14 @@ static json_t *cmd_add_update(ctrl_reply_t *reply, const char *name, json_t *arg
 {
     char err[512];
     lease_t l;
-    if (!json_is_object(args))
-        return cmd_answer(CMD_ERROR, "no parameters specified for the command", NULL);
+    bool update = !strcmp(name, "lease4-update");
+    json_t *bad = lease4_check_write_args(args, update);
+    if (bad)
+        return bad;
     if (lease_args(SRV(ud), args, &l, err, sizeof err)) {
         lease_free(&l);
         return cmd_answer(CMD_ERROR, err, NULL);
     }
-    bool update = !strcmp(name, "lease4-update");
     json_t *a = write_answer(SRV(ud), reply, args, &l, update, json_is_true(json_object_get(args, "force-create")));
     lease_free(&l);
     return a;
@@ -266,26 +261,12 @@ static json_t *cmd_add_update(ctrl_reply_t *reply, const char *name, json_t *arg
  * identifier-type + identifier + subnet-id. Returns 0, NST_ENOENT, or NST_EINVAL with err set. */
 static int find_lease(srv4_t *s, json_t *args, lease_t *out, char *err, size_t errlen)
 {
-    uint32_t ip;
-    if (!json_is_object(args)) {
-        snprintf(err, errlen, "Parameters missing or are not a map.");
-        return NST_EINVAL;
-    }
-    if (json_object_get(args, "ip-address")) {
-        if (!get_ip(args, "ip-address", &ip)) {
-            snprintf(err, errlen, "'ip-address' is not an IPv4 address");
-            return NST_EINVAL;
-        }
+    uint32_t ip; /* the arguments passed lease4_check_find_args */
+    if (get_ip(args, "ip-address", &ip))
         return lease_store_get4(s->store, ip, out) ? NST_ENOENT : 0;
-    }
     const char *type = json_string_value(json_object_get(args, "identifier-type"));
     const char *id = json_string_value(json_object_get(args, "identifier"));
     json_t *sid = json_object_get(args, "subnet-id");
-    if (!type || !id || !json_is_integer(sid)) {
-        snprintf(err, errlen, "missing or invalid parameters: expected 'ip-address', or 'identifier-type', "
-                 "'identifier' and 'subnet-id'");
-        return NST_EINVAL;
-    }
     uint8_t buf[LEASE_CLIENTID_MAX];
     int n = hex_parse(buf, sizeof buf, id);
     if (n <= 0) {
@@ -314,6 +295,9 @@ static json_t *cmd_get(ctrl_reply_t *reply, const char *name, json_t *args, void
 {
     char err[512];
     lease_t l;
+    json_t *bad = lease4_check_find_args(args, false);
+    if (bad)
+        return bad;
     int r = find_lease(SRV(ud), args, &l, err, sizeof err);
     if (r == NST_EINVAL)
         return cmd_answer(CMD_ERROR, err, NULL);
@@ -329,6 +313,9 @@ static json_t *cmd_del(ctrl_reply_t *reply, const char *name, json_t *args, void
     srv4_t *s = SRV(ud);
     char err[512];
     lease_t l;
+    json_t *bad = lease4_check_find_args(args, true);
+    if (bad)
+        return bad;
     int r = find_lease(s, args, &l, err, sizeof err);
     if (r == NST_EINVAL)
         return cmd_answer(CMD_ERROR, err, NULL);
@@ -378,8 +365,10 @@ static json_t *cmd_get_all(ctrl_reply_t *reply, const char *name, json_t *args, 
         size_t i;
         json_t *v;
         json_array_foreach(subs, i, v) {
-            if (!json_is_integer(v) || json_integer_value(v) <= 0)
-                return lease_list_free(&list), cmd_answer(CMD_ERROR, "listed subnet identifiers must be positive integers", NULL);
+            if (!json_is_integer(v))
+                return lease_list_free(&list), cmd_answer(CMD_ERROR, "listed subnet identifiers must be numbers", NULL);
+            if (json_integer_value(v) <= 0 || json_integer_value(v) > UINT32_MAX)
+                continue; /* no subnet has it (and 0 would mean all of them to the store) */
             lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_SUBNET, .subnet_id = (uint32_t)json_integer_value(v)};
             if ((err = s->store->ops->list(s->store, &q, &list)))
                 break;
@@ -394,16 +383,29 @@ static json_t *cmd_get_all(ctrl_reply_t *reply, const char *name, json_t *args, 
 static json_t *cmd_get_page(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
+    if (!json_is_object(args))
+        return cmd_answer(CMD_ERROR, "no parameters specified for the lease4-get-page command", NULL);
     json_t *from = json_object_get(args, "from"), *limit = json_object_get(args, "limit");
     if (!from)
         return cmd_answer(CMD_ERROR, "'from' parameter not specified", NULL);
+    if (!json_is_string(from))
+        return cmd_answer(CMD_ERROR, "'from' parameter must be a string", NULL);
+    uint32_t after = 0;
+    const char *f = json_string_value(from);
+    if (strcmp(f, "start") && !get_ip(args, "from", &after)) {
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, f, &a6) == 1)
+            return cmd_answerf(CMD_ERROR, NULL, "'from' parameter value %s is not an IPv4 address", f);
+        return cmd_answer(CMD_ERROR, "'from' parameter value is neither 'start' keyword nor a valid IPv4 address", NULL);
+    }
     if (!limit)
         return cmd_answer(CMD_ERROR, "'limit' parameter not specified", NULL);
-    if (!json_is_integer(limit) || json_integer_value(limit) <= 0 || json_integer_value(limit) > 1000000)
-        return cmd_answer(CMD_ERROR, "page size of the retrieved leases must not be 0 and must be an integer up to 1000000", NULL);
-    uint32_t after = 0;
-    if (!json_is_string(from) || (strcmp(json_string_value(from), "start") && !get_ip(args, "from", &after)))
-        return cmd_answer(CMD_ERROR, "'from' parameter value is neither 'start' keyword nor a valid IPv4 address", NULL);
+    if (!json_is_integer(limit))
+        return cmd_answer(CMD_ERROR, "'limit' parameter must be a number", NULL);
+    if (json_integer_value(limit) == 0)
+        return cmd_answer(CMD_ERROR, "page size of retrieved leases must not be 0", NULL);
+    if (json_integer_value(limit) < 0 || json_integer_value(limit) > UINT32_MAX) /* Kea reads it unsigned */
+        return cmd_answer(CMD_ERROR, "page size of retrieved leases must not be greater than 4294967295", NULL);
     lease_list_t list = {0};
     lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = (size_t)json_integer_value(limit)};
     if (after)
@@ -415,20 +417,21 @@ static json_t *cmd_get_by(ctrl_reply_t *reply, const char *name, json_t *args, v
 {
     srv4_t *s = SRV(ud);
     lease_list_t list = {0};
-    if (!strcmp(name, "lease4-get-by-hostname")) {
-        const char *h = json_string_value(json_object_get(args, "hostname"));
-        if (!h)
-            return cmd_answer(CMD_ERROR, "'hostname' parameter not specified", NULL);
+    bool hw = !strcmp(name, "lease4-get-by-hw-address");
+    const char *key = hw ? "hw-address" : !strcmp(name, "lease4-get-by-client-id") ? "client-id" : "hostname";
+    json_t *bad = lease4_check_by_args(args, key);
+    if (bad)
+        return bad;
+    const char *v = json_string_value(json_object_get(args, key));
+    if (!strcmp(key, "hostname")) {
+        const char *h = v;
         if (!*h)
             return cmd_answer(CMD_ERROR, "'hostname' parameter is empty", NULL);
         lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_HOSTNAME, .hostname = h};
         return list_answer(&list, false, s->store->ops->list(s->store, &q, &list));
     }
-    bool hw = !strcmp(name, "lease4-get-by-hw-address");
-    const char *key = hw ? "hw-address" : "client-id";
-    const char *v = json_string_value(json_object_get(args, key));
-    if (!v)
-        return cmd_answerf(CMD_ERROR, NULL, "'%s' parameter not specified", key);
+    if (hw && !*v) /* Kea: an empty hardware address, which no lease has */
+        return list_answer(&list, false, 0);
     uint8_t buf[LEASE_CLIENTID_MAX];
     int n = hex_parse(buf, hw ? LEASE_HWADDR_MAX : sizeof buf, v);
     if (n <= 0)
@@ -442,23 +445,31 @@ static json_t *cmd_wipe(const char *name, json_t *args, void *ud)
 {
     srv4_t *s = SRV(ud);
     json_t *sid = json_object_get(args, "subnet-id");
-    uint32_t subnet = 0;
-    if (sid) {
-        if (!json_is_integer(sid) || json_integer_value(sid) < 0)
-            return cmd_answer(CMD_ERROR, "'subnet-id' must be a non-negative integer", NULL);
-        subnet = (uint32_t)json_integer_value(sid);
+    if (sid && !json_is_integer(sid))
+        return cmd_answer(CMD_ERROR, "invalid type specified for parameter 'subnet-id'", NULL);
+    if (sid && (json_integer_value(sid) < 0 || json_integer_value(sid) > UINT32_MAX))
+        return cmd_answerf(CMD_ERROR, NULL, "out of range value (%lld) specified for parameter 'subnet-id'",
+                           (long long)json_integer_value(sid));
+    /* As Kea: one subnet, or (no subnet-id, or 0) each configured subnet in turn, named in the answer. */
+    const cfg4_t *cfg = s->rt->cfg;
+    uint32_t one = sid ? (uint32_t)json_integer_value(sid) : 0;
+    size_t count = one ? 1 : cfg->subnet_count, n = 0;
+    char which[512] = "";
+    size_t used = 0;
+    int r = 0;
+    for (size_t i = 0; i < count && !r; i++) {
+        uint32_t id = one ? one : cfg->subnets[i].id;
+        size_t got = 0;
+        r = s->store->ops->wipe(s->store, LEASE_V4, id, &got);
+        n += got;
+        int w = snprintf(which + used, sizeof which - used, " %u", id);
+        if (w > 0 && (size_t)w < sizeof which - used)
+            used += (size_t)w;
     }
-    size_t n = 0;
-    int r = s->store->ops->wipe(s->store, LEASE_V4, subnet, &n);
     if (r)
         return cmd_answerf(CMD_ERROR, NULL, "lease store error: %s", nst_strerror(r));
     alloc4_recount(s->rt->alloc);
-    char which[32];
-    if (subnet)
-        snprintf(which, sizeof which, "%u", subnet);
-    else
-        snprintf(which, sizeof which, "all");
-    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %zu IPv4 lease(s) from subnet(s) %s", n, which);
+    return cmd_answerf(n ? CMD_SUCCESS : CMD_EMPTY, NULL, "Deleted %zu IPv4 lease(s) from subnet(s)%s", n, which);
 }
 
 /* Every lease command but lease4-wipe runs beside the packet workers (a high-availability partner
@@ -484,4 +495,5 @@ void srv4_register_lease_commands(srv4_t *s)
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
         ctrl_register_ex(s->core.ctrl, cmds[i].name, cmds[i].fn, s, CTRL_CMD_CONCURRENT);
     ctrl_register(s->core.ctrl, "lease4-wipe", cmd_wipe, s);
+    ctrl_register(s->core.ctrl, "lease4-resend-ddns", lease4_cmd_resend_ddns, s);
 }

@@ -327,7 +327,7 @@ static void on_release(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cf
     if (alloc4_release(rt->alloc, &req, q->hdr.ciaddr) == ALLOC4_OK)
         log_lease(s, q, "DHCP4_RELEASE", "was released properly", q->hdr.ciaddr, 0);
     else
-        drop(s, q, "DHCP4_RELEASE_FAIL_WRONG_CLIENT", "no lease of this client for the released address");
+        srv4_log_refused(s, q, q->hdr.ciaddr, false);
 }
 
 static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet, class4_t *cl)
@@ -337,7 +337,7 @@ static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cf
     fill_req(&req, q, subnet, hostname, sizeof hostname, cl);
     uint32_t addr;
     if (!pkt4_opt_ipv4(q, PKT4_OPT_REQUESTED_ADDR, &addr))
-        return drop(s, q, "DHCP4_DECLINE_FAIL", "DHCPDECLINE without requested-ip-address");
+        return drop(s, q, "DHCP4_PACKET_DROP_0007", "DHCPDECLINE without requested-ip-address");
     uint32_t probation = rt->cfg->decline_probation_period;
     if (alloc4_decline(rt->alloc, &req, addr, probation) == ALLOC4_OK) {
         if (nlog_enabled(NLOG_LEASES, NLOG_INFO, 0)) {
@@ -348,7 +348,7 @@ static void on_decline(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cf
                        ip4str(addr, ip), probation);
         }
     } else {
-        drop(s, q, "DHCP4_DECLINE_FAIL", "no lease of this client for the declined address");
+        srv4_log_refused(s, q, addr, true);
     }
 }
 
@@ -395,13 +395,14 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
 {
     if (!srv4_service_enabled(s))
         return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
-    if (q->hdr.op != PKT4_BOOTREQUEST)
-        return drop(s, q, "DHCP4_PACKET_DROP_0009", "not a BOOTREQUEST");
-    uint8_t t = q->msg_type;
+    uint8_t t = q->msg_type; /* Kea's ids: 0009 no option 53, 0005 a type it does not know, 0006 unsupported */
     if (t != PKT4_DISCOVER && t != PKT4_REQUEST && t != PKT4_RELEASE && t != PKT4_DECLINE && t != PKT4_INFORM)
-        return drop(s, q, "DHCP4_PACKET_DROP_0010", "unsupported message type");
+        return drop(s, q, t == PKT4_NOTYPE ? "DHCP4_PACKET_DROP_0009" : t > 18 ? "DHCP4_PACKET_DROP_0005"
+                          : "DHCP4_PACKET_DROP_0006", "unsupported message type");
+    if (q->hdr.op != PKT4_BOOTREQUEST)
+        return drop(s, q, "DHCP4_PACKET_DROP_NOT_BOOTREQUEST", "not a BOOTREQUEST");
     if (t != PKT4_INFORM && q->hdr.hlen == 0 && !pkt4_has_opt(q, PKT4_OPT_CLIENT_ID))
-        return drop(s, q, "DHCP4_PACKET_DROP_0011", "neither hardware address nor client identifier");
+        return drop(s, q, "DHCP4_PACKET_DROP_0007", "neither hardware address nor client identifier");
     uint32_t sid;
     if (pkt4_opt_ipv4(q, PKT4_OPT_SERVER_ID, &sid) && sid != ifc->addr) {
         /* RFC 2131 §4.3.2: the client selected another server (or another of our addresses). */
@@ -411,7 +412,7 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
         for (size_t i = 0; i < rt->server_id_count; i++)
             ours |= rt->server_ids[i] == sid; /* configured dhcp-server-identifier values */
         if (!ours)
-            return drop(s, q, "DHCP4_PACKET_DROP_0002", "server identifier is not ours");
+            return drop(s, q, "DHCP4_PACKET_DROP_0003", "server identifier is not ours");
     }
     class4_t cl;
     if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip))
@@ -440,7 +441,8 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
          * unicast REQUEST reaches the engine, which NAKs it. */
         if (t == PKT4_REQUEST && (q->hdr.giaddr || dst_ip != 0xffffffffu))
             return send_nak(s, rt, ifc, q, "DHCP4_PACKET_NAK_0001", "no subnet for the client", &cl);
-        return drop(s, q, "DHCP4_SUBNET_SELECTION_FAILED", "no subnet matches the client");
+        return drop(s, q, q->hdr.giaddr || dst_ip != 0xffffffffu ? "DHCP4_SUBNET_SELECTION_FAILED"
+                          : "DHCP4_PACKET_DROP_0002", "no subnet matches the client");
     }
     switch (t) {
     case PKT4_DISCOVER: on_discover(s, rt, ifc, q, subnet, &cl); break;

@@ -222,6 +222,69 @@ static void recount(gen_t *g)
     alloc4_recount(((srv4_rt_t *)g)->alloc);
 }
 
+static void zero_if_absent(const char *name)
+{
+    stat_t *t = stats_declare(name);
+    if (!stat_present(t))
+        stat_set(t, 0);
+}
+
+/* Kea's statistics that exist from the start at 0, once (dhcp4_srv.cc's list beyond the packet
+ * counters, LeaseMgr::recountLeaseStats4's and CfgSubnets4::updateStatistics's). */
+static void srv4_stats_zero(srv4_t *s, const cfg4_t *cfg)
+{
+    static const char *const global[] = {"v4-allocation-fail", "v4-allocation-fail-shared-network",
+                                         "v4-allocation-fail-subnet", "v4-allocation-fail-no-pools",
+                                         "v4-allocation-fail-classes", "v4-reservation-conflicts",
+                                         "reclaimed-declined-addresses", "reclaimed-leases",
+                                         "cumulative-assigned-addresses"};
+    static const char *const per_subnet[] = {"cumulative-assigned-addresses", "reclaimed-declined-addresses",
+                                             "reclaimed-leases", "v4-reservation-conflicts"};
+    (void)s;
+    for (size_t i = 0; i < ARRAY_SIZE(global); i++)
+        zero_if_absent(global[i]);
+    char name[96];
+    for (size_t i = 0; i < cfg->subnet_count; i++)
+        for (size_t k = 0; k < ARRAY_SIZE(per_subnet); k++) {
+            snprintf(name, sizeof name, "subnet[%u].%s", cfg->subnets[i].id, per_subnet[k]);
+            zero_if_absent(name);
+        }
+}
+
+/* Hides every value whose key names a password or a secret (database, HTTP and TLS ones alike). */
+static void redact_secrets(json_t *v)
+{
+    const char *k;
+    json_t *m;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, m) {
+            if (strstr(k, "password") || strstr(k, "secret"))
+                json_object_set_new(v, k, json_string("*****"));
+            else
+                redact_secrets(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+            redact_secrets(m);
+    }
+}
+
+/* Kea's DHCP4_CONFIG_RECEIVED (every load: start, reload, config-set): the Dhcp4 map, secrets
+ * hidden. */
+static void log_received(const cfg4_t *cfg)
+{
+    if (!nlog_enabled(NLOG_APP, NLOG_DEBUG, NLOG_DBG_COMMAND))
+        return;
+    json_t *root = json_deep_copy(jsonsrc_root(cfg->src));
+    redact_secrets(root);
+    char *text = json_dumps(json_object_get(root, "Dhcp4"), JSON_COMPACT | JSON_SORT_KEYS);
+    nlog_write(NLOG_APP, NLOG_DEBUG, NLOG_DBG_COMMAND, "DHCP4_CONFIG_RECEIVED", "received configuration %s",
+               text ? text : "{}");
+    free(text);
+    json_decref(root);
+}
+
 int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
 {
     srv_core_t *c = &s->core;
@@ -230,6 +293,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         cfg4_free(cfg);
         return NST_ECONFIG;
     }
+    log_received(cfg);
     lease_store_t *store = NULL;
     char *store_sig = NULL;
     int r = open_store(s, cfg, &store, &store_sig, err, errlen);
@@ -302,7 +366,10 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     srv_apply_publish(c, &a, &rt->gen, recount);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
-    LOG_INFO(NLOG_DHCPSRV, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
+    if (cfg->stat_samples_set) /* Kea's SrvConfig::updateStatistics */
+        stats_set_default_limits(cfg->stat_sample_count, cfg->stat_sample_age);
+    srv4_stats_zero(s, cfg);
+    LOG_INFO(NLOG_APP, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
              "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",
              cfg->subnet_count, cfg->network_count, cfg->host_count, s->iface_count);
     return 0;

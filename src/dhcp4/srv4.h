@@ -148,6 +148,12 @@ void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, si
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip);
 void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
                   uint32_t dst_ip);
+/* A DHCPRELEASE (decline false) or DHCPDECLINE of addr that changed nothing: looks the lease up
+ * again and logs Kea's reason (refused4.c): no lease (DHCP4_RELEASE_FAIL_NO_LEASE,
+ * DHCP4_DECLINE_LEASE_NOT_FOUND), another client's (DHCP4_RELEASE_FAIL_WRONG_CLIENT,
+ * DHCP4_DECLINE_LEASE_MISMATCH with both sides' hardware addresses and client identifiers), or
+ * the store failed (DHCP4_RELEASE_FAIL, DHCP4_DECLINE_FAIL). Not a dropped packet, as in Kea. */
+void srv4_log_refused(srv4_t *s, const pkt4_t *q, uint32_t addr, bool decline);
 /* Lookahead for a run of packets the calling thread handles next (alloc4_prefetch_*):
  * srv4_prefetch() notes each DISCOVER that srv4_process() would allocate for (parsed into the
  * scratch q, nothing counted or logged; other packets are ignored), srv4_prefetch_run() looks

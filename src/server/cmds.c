@@ -109,8 +109,9 @@ static json_t *cmd_config_set(ctrl_reply_t *reply, const char *name, json_t *arg
     char err[2048];
     void *cfg;
     if (parse_args_config(c, args, &cfg, err, sizeof err) || c->fam->apply(c, cfg, err, sizeof err)) {
-        srv_log(c->fam->prefix, NLOG_COMMANDS, NLOG_ERROR, "CONFIG_LOAD_FAIL",
-                "configuration error using command: %s; the running configuration is unchanged", err);
+        /* Kea logs a rejected config-set as a parser failure, not as a file's CONFIG_LOAD_FAIL */
+        srv_log(c->fam->prefix, NLOG_APP, NLOG_ERROR, "PARSER_FAIL",
+                "configuration from config-set rejected: %s; the running configuration is unchanged", err);
         return cmd_answer(CMD_ERROR, err, NULL);
     }
     return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
@@ -120,11 +121,8 @@ static json_t *cmd_config_reload(ctrl_reply_t *reply, const char *name, json_t *
 {
     srv_core_t *c = CORE(ud);
     char err[2048];
-    if (srv_core_reload_file(c, c->config_path, err, sizeof err)) {
-        srv_log(c->fam->prefix, NLOG_COMMANDS, NLOG_ERROR, "CONFIG_LOAD_FAIL",
-                "configuration reload failed: %s; the running configuration is unchanged", err);
+    if (srv_core_reload_file(c, c->config_path, err, sizeof err)) /* logs what happened */
         return cmd_answerf(CMD_ERROR, NULL, "Config reload failed: %s", err);
-    }
     return cmd_answer(CMD_SUCCESS, "Configuration successful.", NULL);
 }
 

@@ -146,10 +146,20 @@ static void on_completions(evutil_socket_t fd, short what, void *arg)
 
 int srv_core_reload_file(srv_core_t *c, const char *path, char *err, size_t errlen)
 {
+    const char *p = c->fam->prefix;
+    srv_log(p, NLOG_APP, NLOG_INFO, "DYNAMIC_RECONFIGURATION", "reconfiguring from file: %s (SIGHUP or config-reload)",
+            path);
     void *cfg;
-    if (c->fam->load_file(path, &cfg, err, errlen))
-        return NST_ECONFIG;
-    return c->fam->apply(c, cfg, err, errlen);
+    int r = c->fam->load_file(path, &cfg, err, errlen) ? NST_ECONFIG : c->fam->apply(c, cfg, err, errlen);
+    if (r) {
+        srv_log(p, NLOG_APP, NLOG_ERROR, "CONFIG_LOAD_FAIL", "configuration error using file: %s, reason: %s", path,
+                err);
+        srv_log(p, NLOG_APP, NLOG_FATAL, "DYNAMIC_RECONFIGURATION_FAIL",
+                "reconfiguration from file %s failed; the running configuration is unchanged", path);
+    } else {
+        srv_log(p, NLOG_APP, NLOG_INFO, "DYNAMIC_RECONFIGURATION_SUCCESS", "reconfigured from file: %s", path);
+    }
+    return r;
 }
 
 /* Finds the path of node inside root (for error positions of borrowed JSON). */
@@ -229,11 +239,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     const char *p = c->fam->prefix;
     if (sig == SIGHUP) {
         char err[2048];
-        srv_log(p, NLOG_DHCPSRV, NLOG_INFO, "DYNAMIC_RECONFIGURATION", "reloading configuration file %s (SIGHUP)",
-                c->config_path);
-        if (srv_core_reload_file(c, c->config_path, err, sizeof err))
-            srv_log(p, NLOG_DHCPSRV, NLOG_ERROR, "DYNAMIC_RECONFIGURATION_FAIL",
-                    "reload of %s failed, the running configuration is unchanged: %s", c->config_path, err);
+        srv_core_reload_file(c, c->config_path, err, sizeof err); /* logs what happened */
         return;
     }
     srv_log(p, NLOG_DHCPSRV, NLOG_INFO, "SHUTDOWN", "received signal %d, shutting down", (int)sig);

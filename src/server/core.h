@@ -172,7 +172,9 @@ int srv_check_file(const srv_family_t *fam, const char *file, bool debug);
  * shut down (exit code 0). */
 void srv_core_watch_signals(srv_core_t *c);
 
-/* Loads the file and applies it (family->load_file, family->apply). */
+/* Loads the file and applies it (family->load_file, family->apply), logging Kea's
+ * <PREFIX>_DYNAMIC_RECONFIGURATION, then _SUCCESS, or CONFIG_LOAD_FAIL and _FAIL (SIGHUP and
+ * config-reload). */
 int srv_core_reload_file(srv_core_t *c, const char *path, char *err, size_t errlen);
 
 /* What a configuration needs of other modules, validated: its loggers (*logs, for nlog_apply) and

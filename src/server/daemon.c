@@ -72,7 +72,11 @@ int srv_core_run(srv_core_t *c)
     }
     void *cfg;
     if (fam->load_file(c->config_path, &cfg, err, sizeof err)) {
-        srv_log(p, NLOG_ROOT, NLOG_FATAL, "CONFIG_LOAD_FAIL", "configuration error: %s", err);
+        /* Kea's pair: the file and the reason, then why the start failed */
+        srv_log(p, NLOG_APP, NLOG_ERROR, "CONFIG_LOAD_FAIL", "configuration error using file: %s, reason: %s",
+                c->config_path, err);
+        srv_log(p, NLOG_APP, NLOG_ERROR, "INIT_FAIL", "failed to initialize the server: configuration error "
+                "using file '%s': %s", c->config_path, err);
         return 1;
     }
     if (pidfile_create(c)) {
@@ -80,7 +84,7 @@ int srv_core_run(srv_core_t *c)
         return 1;
     }
     if (fam->apply(c, cfg, err, sizeof err)) {
-        srv_log(p, NLOG_ROOT, NLOG_FATAL, "INIT_FAIL", "failed to initialize the server: %s", err);
+        srv_log(p, NLOG_APP, NLOG_ERROR, "INIT_FAIL", "failed to initialize the server: %s", err);
         return 1;
     }
     srv_core_watch_signals(c);

@@ -9,11 +9,38 @@
 #include "common/util.h"
 #include "stats/stats_int.h"
 
+/* One sample: a value and when it was set (coarse clock, microseconds since the epoch). */
+typedef struct {
+    _Atomic int64_t value;
+    _Atomic int64_t stamp_us;
+} sample_t;
+
+/* The samples of one statistic: a ring written round-robin (slot = sample number % cap). A ring
+ * replaced by a larger one (a raised limit) is retired, not freed, until stats_shutdown(): a
+ * writer may still hold it, and its late write is then only a lost sample. */
+typedef struct ring {
+    uint32_t cap;
+    struct ring *retired; /* the ring this one replaced (registry lock) */
+    sample_t s[];
+} ring_t;
+
+/* Kea's Observation limits: either a count of samples or an age (seconds between the newest and
+ * the oldest sample kept; at most STATS_AGE_RING samples here). */
+typedef struct {
+    bool by_age;
+    uint32_t count, age;
+} limits_t;
+
+#define STATS_AGE_RING 1024
+#define STATS_RING_MAX 65536
+
 struct stats_entry {
     _Atomic int64_t value;
-    _Atomic int64_t stamp_us; /* last change, coarse clock, microseconds since the epoch */
+    _Atomic uint64_t nsamples;  /* samples recorded since the statistic was (re)created */
+    _Atomic uint64_t floor;     /* samples numbered below are gone (a lowered count limit) */
+    ring_t *_Atomic ring;
     atomic_int present;
-    uint32_t max_samples, max_age; /* stored limits (registry lock) */
+    limits_t lim;                  /* registry lock */
     struct stats_entry *hnext;     /* hash chain (registry lock) */
     struct stats_entry *lnext;     /* all entries, newest first (registry lock) */
     char name[];
@@ -26,8 +53,8 @@ static struct {
     struct stats_entry *buckets[NBUCKETS];
     struct stats_entry *all;
     size_t count;
-    uint32_t def_samples, def_age;
-} reg = {.mu = PTHREAD_MUTEX_INITIALIZER, .def_samples = 20, .def_age = 0};
+    limits_t def;
+} reg = {.mu = PTHREAD_MUTEX_INITIALIZER, .def = {false, 20, 0}};
 
 static _Atomic int64_t clock_us;
 
@@ -47,6 +74,58 @@ static int64_t coarse_now(void)
         now = atomic_load_explicit(&clock_us, memory_order_relaxed);
     }
     return now;
+}
+
+static uint32_t ring_cap(const limits_t *l)
+{
+    if (l->by_age)
+        return STATS_AGE_RING;
+    return l->count < 1 ? 1 : l->count > STATS_RING_MAX ? STATS_RING_MAX : l->count;
+}
+
+static ring_t *ring_new(uint32_t cap)
+{
+    ring_t *r = xcalloc(1, sizeof *r + (size_t)cap * sizeof r->s[0]);
+    r->cap = cap;
+    return r;
+}
+
+/* Applies limits to e, growing its ring (keeping its samples) when they need more room. Caller
+ * holds the registry lock. */
+static uint64_t visible(struct stats_entry *e, const ring_t *r, uint64_t n);
+
+static void set_limits_locked(struct stats_entry *e, const limits_t *l)
+{
+    ring_t *old = atomic_load(&e->ring);
+    uint64_t n = atomic_load(&e->nsamples);
+    if (old && !l->by_age) { /* as Kea, a lower count drops the older samples for good */
+        uint64_t seen = visible(e, old, n);
+        atomic_store(&e->floor, n - (seen < l->count ? seen : l->count));
+    }
+    e->lim = *l;
+    uint32_t cap = ring_cap(l);
+    if (old && old->cap >= cap)
+        return;
+    ring_t *r = ring_new(cap);
+    if (old) {
+        uint64_t keep = visible(e, old, n);
+        for (uint64_t i = n - keep; i < n; i++) {
+            r->s[i % cap].value = atomic_load_explicit(&old->s[i % old->cap].value, memory_order_relaxed);
+            r->s[i % cap].stamp_us = atomic_load_explicit(&old->s[i % old->cap].stamp_us, memory_order_relaxed);
+        }
+        r->retired = old;
+    }
+    atomic_store(&e->ring, r);
+}
+
+/* Records value as the newest sample. Any thread, lock-free. */
+static inline void record(struct stats_entry *e, int64_t value)
+{
+    uint64_t n = atomic_fetch_add_explicit(&e->nsamples, 1, memory_order_relaxed);
+    ring_t *r = atomic_load_explicit(&e->ring, memory_order_acquire);
+    sample_t *sl = &r->s[n % r->cap];
+    atomic_store_explicit(&sl->value, value, memory_order_relaxed);
+    atomic_store_explicit(&sl->stamp_us, coarse_now(), memory_order_relaxed);
 }
 
 static size_t hash_name(const char *s)
@@ -74,10 +153,11 @@ stat_t *stats_declare(const char *name)
         e = xcalloc(1, sizeof *e + n + 1);
         memcpy(e->name, name, n + 1);
         atomic_init(&e->value, 0);
-        atomic_init(&e->stamp_us, coarse_now());
+        atomic_init(&e->nsamples, 0);
+        atomic_init(&e->floor, 0);
+        atomic_init(&e->ring, NULL);
         atomic_init(&e->present, 0);
-        e->max_samples = reg.def_samples;
-        e->max_age = reg.def_age;
+        set_limits_locked(e, &reg.def);
         size_t h = hash_name(name);
         e->hnext = reg.buckets[h];
         reg.buckets[h] = e;
@@ -97,25 +177,22 @@ stat_t *stats_find(const char *name)
     return e;
 }
 
-static inline void touch(stat_t *s)
+static inline void touch(stat_t *s, int64_t value)
 {
-    int64_t now = coarse_now();
-    if (atomic_load_explicit(&s->stamp_us, memory_order_relaxed) != now)
-        atomic_store_explicit(&s->stamp_us, now, memory_order_relaxed);
+    record(s, value);
     if (unlikely(!atomic_load_explicit(&s->present, memory_order_relaxed)))
         atomic_store_explicit(&s->present, 1, memory_order_relaxed);
 }
 
 void stat_add(stat_t *s, int64_t delta)
 {
-    atomic_fetch_add_explicit(&s->value, delta, memory_order_relaxed);
-    touch(s);
+    touch(s, atomic_fetch_add_explicit(&s->value, delta, memory_order_relaxed) + delta);
 }
 
 void stat_set(stat_t *s, int64_t value)
 {
     atomic_store_explicit(&s->value, value, memory_order_relaxed);
-    touch(s);
+    touch(s, value);
 }
 
 int64_t stat_value(const stat_t *s)
@@ -143,13 +220,17 @@ void stats_set(const char *name, int64_t value)
     stat_set(stats_declare(name), value);
 }
 
-/* Value 0, stamped now; present or not as given. Caller holds the registry lock. */
+/* Value 0 and no history; when present, one sample 0 stamped now (Kea's reset), else absent
+ * (Kea's remove). Caller holds the registry lock. */
 static void zero_locked(struct stats_entry *e, int present)
 {
     stats_tick();
     atomic_store_explicit(&e->present, present, memory_order_relaxed);
     atomic_store_explicit(&e->value, 0, memory_order_relaxed);
-    atomic_store_explicit(&e->stamp_us, coarse_now(), memory_order_relaxed);
+    atomic_store_explicit(&e->nsamples, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->floor, 0, memory_order_relaxed);
+    if (present)
+        record(e, 0);
 }
 
 static int zero_named(const char *name, int present)
@@ -206,16 +287,22 @@ void stats_remove_all(void)
     pthread_mutex_unlock(&reg.mu);
 }
 
+/* The limits a request asks for: a count (max_samples > 0) or an age (max_age >= 0). */
+static limits_t asked(int64_t max_samples, int64_t max_age)
+{
+    if (max_samples > 0)
+        return (limits_t){false, max_samples > UINT32_MAX ? UINT32_MAX : (uint32_t)max_samples, 0};
+    return (limits_t){true, 0, max_age > UINT32_MAX ? UINT32_MAX : (uint32_t)max_age};
+}
+
 int stats_set_limits(const char *name, int64_t max_samples, int64_t max_age)
 {
     int rc = NST_ENOENT;
     pthread_mutex_lock(&reg.mu);
     struct stats_entry *e = lookup_locked(name);
     if (e && stat_present(e)) {
-        if (max_samples >= 0)
-            e->max_samples = max_samples > UINT32_MAX ? UINT32_MAX : (uint32_t)max_samples;
-        if (max_age >= 0)
-            e->max_age = max_age > UINT32_MAX ? UINT32_MAX : (uint32_t)max_age;
+        limits_t l = asked(max_samples, max_age);
+        set_limits_locked(e, &l);
         rc = 0;
     }
     pthread_mutex_unlock(&reg.mu);
@@ -225,22 +312,23 @@ int stats_set_limits(const char *name, int64_t max_samples, int64_t max_age)
 void stats_set_limits_all(int64_t max_samples, int64_t max_age)
 {
     pthread_mutex_lock(&reg.mu);
-    if (max_samples >= 0)
-        reg.def_samples = max_samples > UINT32_MAX ? UINT32_MAX : (uint32_t)max_samples;
-    if (max_age >= 0)
-        reg.def_age = max_age > UINT32_MAX ? UINT32_MAX : (uint32_t)max_age;
-    for (struct stats_entry *e = reg.all; e; e = e->lnext) {
-        e->max_samples = reg.def_samples;
-        e->max_age = reg.def_age;
-    }
+    limits_t l = asked(max_samples, max_age);
+    if (l.by_age) /* Kea keeps the default count, and uses the age */
+        reg.def.by_age = true, reg.def.age = l.age;
+    else
+        reg.def.by_age = false, reg.def.count = l.count;
+    for (struct stats_entry *e = reg.all; e; e = e->lnext)
+        set_limits_locked(e, &l);
     pthread_mutex_unlock(&reg.mu);
 }
 
 void stats_set_default_limits(uint32_t max_samples, uint32_t max_age)
 {
     pthread_mutex_lock(&reg.mu);
-    reg.def_samples = max_samples;
-    reg.def_age = max_age;
+    /* Kea's SrvConfig::updateStatistics: a count (0: none, the age rules) applied to all */
+    reg.def = (limits_t){max_samples == 0, max_samples ? max_samples : reg.def.count, max_age};
+    for (struct stats_entry *e = reg.all; e; e = e->lnext)
+        set_limits_locked(e, &reg.def);
     pthread_mutex_unlock(&reg.mu);
 }
 
@@ -248,20 +336,54 @@ void stats_default_limits(uint32_t *max_samples, uint32_t *max_age)
 {
     pthread_mutex_lock(&reg.mu);
     if (max_samples)
-        *max_samples = reg.def_samples;
+        *max_samples = reg.def.by_age ? 0 : reg.def.count;
     if (max_age)
-        *max_age = reg.def_age;
+        *max_age = reg.def.age;
     pthread_mutex_unlock(&reg.mu);
 }
 
-/* [[value, "YYYY-MM-DD HH:MM:SS.ffffff"]] */
-static json_t *samples_json(const struct stats_entry *e)
+static json_t *sample_json(int64_t value, int64_t us)
 {
-    int64_t us = atomic_load_explicit(&((struct stats_entry *)e)->stamp_us, memory_order_relaxed);
     struct timespec ts = {.tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000};
     char when[64];
     format_timestamp_us(when, sizeof when, &ts);
-    return json_pack("[[Is]]", (json_int_t)stat_value(e), when);
+    return json_pack("[Is]", (json_int_t)value, when);
+}
+
+/* How many of the n samples recorded are kept: the count limit's (or the ring's, under an age
+ * limit), not below the floor. */
+static uint64_t visible(struct stats_entry *e, const ring_t *r, uint64_t n)
+{
+    uint64_t keep = e->lim.by_age ? r->cap : (e->lim.count < r->cap ? e->lim.count : r->cap);
+    uint64_t fl = atomic_load_explicit(&e->floor, memory_order_relaxed);
+    if (keep > n)
+        keep = n;
+    return fl <= n && keep > n - fl ? n - fl : keep;
+}
+
+/* [[value, "YYYY-MM-DD HH:MM:SS.ffffff"], ...], newest first, as Kea's limits keep them. The
+ * newest sample carries the statistic's value (exact when updates race; older samples are as
+ * recorded). Caller holds the registry lock. */
+static json_t *samples_json(struct stats_entry *e)
+{
+    json_t *out = json_array();
+    ring_t *r = atomic_load_explicit(&e->ring, memory_order_acquire);
+    uint64_t n = atomic_load_explicit(&e->nsamples, memory_order_relaxed);
+    uint64_t keep = visible(e, r, n);
+    int64_t newest = 0;
+    for (uint64_t i = 0; i < keep; i++) {
+        sample_t *sl = &r->s[(n - 1 - i) % r->cap];
+        int64_t us = atomic_load_explicit(&sl->stamp_us, memory_order_relaxed);
+        if (i == 0)
+            newest = us;
+        else if (e->lim.by_age && newest - us > (int64_t)e->lim.age * 1000000)
+            break;
+        int64_t v = i ? atomic_load_explicit(&sl->value, memory_order_relaxed) : stat_value(e);
+        json_array_append_new(out, sample_json(v, us));
+    }
+    if (!keep) /* present but never sampled: cannot happen, but keep the shape */
+        json_array_append_new(out, sample_json(stat_value(e), coarse_now()));
+    return out;
 }
 
 json_t *stats_get_json(const char *name)
@@ -303,13 +425,16 @@ void stats_shutdown(void)
     struct stats_entry *e = reg.all;
     while (e) {
         struct stats_entry *next = e->lnext;
+        for (ring_t *r = atomic_load(&e->ring), *older; r; r = older) {
+            older = r->retired;
+            free(r);
+        }
         free(e);
         e = next;
     }
     memset(reg.buckets, 0, sizeof reg.buckets);
     reg.all = NULL;
     reg.count = 0;
-    reg.def_samples = 20;
-    reg.def_age = 0;
+    reg.def = (limits_t){false, 20, 0};
     pthread_mutex_unlock(&reg.mu);
 }

@@ -11,11 +11,17 @@
  *   timestamp at most once per clock tick and statistic); no lock, no clock read. Timestamps come
  *   from a coarse clock that stats_tick() refreshes (the main loop calls it, e.g. every
  *   iteration or every 100 ms); command handlers refresh it themselves.
- * - History: Kea keeps up to statistic-default-sample-count (20) samples per statistic; Nestor
- *   keeps only the latest value, so every statistic is reported as ONE sample
- *   [[value, "YYYY-MM-DD HH:MM:SS.ffffff"]] (Kea's newest-first list, truncated to its first
- *   element). The sample-age/count commands are validated and their limits stored (they are
- *   reported by stats_default_limits()) but have no other effect.
+ * - History, as Kea's Observation: every stat_add()/stat_set() records a sample (value, coarse
+ *   timestamp); statistic-get/-get-all list the kept ones newest first as
+ *   [[value, "YYYY-MM-DD HH:MM:SS.ffffff"], ...]. Kept: the newest statistic-default-sample-count
+ *   (20) by default; statistic-sample-count-set(-all) sets a count (a lower count drops the older
+ *   samples for good), statistic-sample-age-set(-all) an age (the samples within that many
+ *   seconds of the newest, at most 1024 here); the -all forms also set the default of new
+ *   statistics, and so does the configuration (stats_set_default_limits: Kea's
+ *   statistic-default-sample-count/-age, a count of 0 meaning the age). statistic-reset leaves one
+ *   sample 0; statistic-remove drops the history. The hot path records a sample lock-free in a
+ *   per-statistic ring; under racing updates the newest sample shows the exact value and older
+ *   ones may be out of order.
  * - Thread-safety: every function may be called from any thread. Values under concurrent
  *   stat_add() are exact; a remove/reset racing with updates may keep one of those updates.
  * - Command handlers have the cmd_handler_fn signature (common/cmd.h) and return Kea's answers
@@ -67,7 +73,8 @@ json_t *stats_get_all_json(void);
 /* Refreshes the coarse clock used for timestamps. */
 void stats_tick(void);
 
-/* Kea's statistic-default-sample-count (20) and statistic-default-sample-age (0 s). */
+/* Kea's statistic-default-sample-count (20; 0 = use the age) and statistic-default-sample-age
+ * (0 s), from the configuration: applied to every statistic and to new ones. */
 void stats_set_default_limits(uint32_t max_samples, uint32_t max_age);
 void stats_default_limits(uint32_t *max_samples, uint32_t *max_age);
 

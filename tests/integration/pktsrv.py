@@ -5,7 +5,7 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout, so
 imported once per test module. Requests:
   {"op": "dhcp", "iface": IF, "msg": TYPE, "xid": N, "chaddr": "aa:bb:..", "options": [[name, value]...],
    "ciaddr": IP, "giaddr": IP, "flags": N, "src": IP, "dst": IP, "dst_mac": MAC, "timeout": S,
-   "want": N, "raw_options": HEX}
+   "want": N, "raw_options": HEX, "hlen": N}   (TYPE: a name, a number, or null for no option 53)
      -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
                       "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value},
                       "options_hex": the options field as sent (hex)}]}
@@ -69,7 +69,8 @@ def parse_reply(p):
 
 def build(r, iface):
     chaddr = r.get("chaddr") or get_if_hwaddr(iface)
-    opts = [("message-type", MSG[r["msg"]])]
+    msg = MSG.get(r["msg"], r["msg"])   # a name, a number, or None (no option 53)
+    opts = [] if msg is None else [("message-type", msg)]
     for name, value in r.get("options", []):
         if isinstance(value, str) and value.startswith("hex:"):
             value = bytes.fromhex(value[4:])
@@ -78,6 +79,8 @@ def build(r, iface):
     bootp = BOOTP(op=1, xid=r.get("xid", 0x1234), chaddr=mac_bytes(chaddr) + b"\0" * 10,
                   ciaddr=r.get("ciaddr", "0.0.0.0"), giaddr=r.get("giaddr", "0.0.0.0"),
                   flags=r.get("flags", 0), hops=r.get("hops", 0))
+    if "hlen" in r:
+        bootp.hlen = r["hlen"]
     dhcp = DHCP(options=opts)
     pkt = (Ether(src=get_if_hwaddr(iface), dst=r.get("dst_mac", "ff:ff:ff:ff:ff:ff")) /
            IP(src=r.get("src", "0.0.0.0"), dst=r.get("dst", "255.255.255.255")) /

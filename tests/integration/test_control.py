@@ -87,9 +87,10 @@ def test_lease_commands(lan, server):
     r = srv.cmd("lease4-add", add)
     assert r["result"] == 0, r
     assert srv.cmd("lease4-add", add)["result"] == 1
-    # an unknown parameter is an error answer, not a crash (review finding)
-    bad = srv.cmd("lease4-add", {"ip-address": "192.0.2.151", "hw-address": "1a:1b:1c:1d:1e:1f", "foo": 1})
-    assert bad["result"] == 1 and "'foo'" in bad["text"]
+    # a parameter Kea 2.2's lease_cmds does not know is ignored, as Kea ignores it
+    ok = srv.cmd("lease4-add", {"ip-address": "192.0.2.151", "hw-address": "1a:1b:1c:1d:1e:1f", "foo": 1})
+    assert ok["result"] == 0, ok
+    assert srv.cmd("lease4-del", {"ip-address": "192.0.2.151"})["result"] == 0
     bad = srv.cmd("lease4-update", {"ip-address": "192.0.2.151", "hw-address": "1a:1b", "bar": 2})
     assert bad["result"] == 1
     g = srv.cmd("lease4-get", {"ip-address": "192.0.2.150"})

@@ -77,6 +77,7 @@ def impl(request, lan):
             s = Server(lan, config)
         started.append(s)
         return s.start()
+    make.started = started   # the servers made, started or not (a failed start's log)
     yield make
     for s in started:
         s.stop()

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/errcode.h"
-#include "stats/stats.h"
+#include "stats/stats_int.h"
 
 static int reset_stats(void **state)
 {
@@ -64,6 +64,85 @@ static void expect_sample(const json_t *samples, json_int_t value)
     assert_true(is_timestamp(json_string_value(json_array_get(s, 1))));
 }
 
+/* The samples newest first: n of them, with these values, timestamps not getting newer. */
+static void expect_values(const json_t *samples, size_t n, const json_int_t *values)
+{
+    assert_true(json_is_array(samples));
+    assert_int_equal(json_array_size(samples), n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(samples, i);
+        assert_int_equal(json_integer_value(json_array_get(s, 0)), values[i]);
+        const char *when = json_string_value(json_array_get(s, 1));
+        assert_true(is_timestamp(when));
+        if (i)
+            assert_true(strcmp(when, json_string_value(json_array_get(json_array_get(samples, i - 1), 1))) <= 0);
+    }
+}
+
+static json_t *samples_of(const char *name)
+{
+    json_t *all = stats_get_json(name);
+    json_t *v = json_incref(json_object_get(all, name));
+    json_decref(all);
+    return v;
+}
+
+static void test_history(void **state)
+{
+    (void)state;
+    /* Kea's default: the 20 newest samples, newest first; one sample per update */
+    stat_t *s = stats_declare("pkt4-received");
+    stats_tick();
+    stat_set(s, 0);
+    for (int i = 0; i < 25; i++)
+        stat_add(s, 1);
+    json_int_t want[20];
+    for (int i = 0; i < 20; i++)
+        want[i] = 25 - i;
+    json_t *v = samples_of("pkt4-received");
+    expect_values(v, 20, want);
+    json_decref(v);
+    /* a smaller count drops the older samples at once (for good, as Kea); a larger one grows */
+    assert_int_equal(stats_set_limits("pkt4-received", 3, -1), 0);
+    v = samples_of("pkt4-received");
+    expect_values(v, 3, want);
+    json_decref(v);
+    assert_int_equal(stats_set_limits("pkt4-received", 30, -1), 0);
+    for (int i = 0; i < 5; i++)
+        stat_add(s, 1);
+    json_int_t grown[8];
+    for (int i = 0; i < 8; i++)
+        grown[i] = 30 - i;
+    v = samples_of("pkt4-received");
+    expect_values(v, 8, grown);
+    json_decref(v);
+    /* an age limit: every sample within that many seconds of the newest */
+    assert_int_equal(stats_set_limits("pkt4-received", -1, 60), 0);
+    stat_add(s, 1);
+    v = samples_of("pkt4-received");
+    assert_int_equal(json_array_size(v), 9);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(v, 0), 0)), 31);
+    json_decref(v);
+    /* reset: one sample 0; remove: absent, then a fresh history */
+    assert_int_equal(stats_reset("pkt4-received"), 0);
+    v = samples_of("pkt4-received");
+    expect_values(v, 1, (json_int_t[]){0});
+    json_decref(v);
+    assert_int_equal(stats_remove("pkt4-received"), 0);
+    stat_add(s, 1);
+    v = samples_of("pkt4-received");
+    expect_values(v, 1, (json_int_t[]){1});
+    json_decref(v);
+    /* new statistics take the default limits, which the configuration may change */
+    stats_set_default_limits(2, 0);
+    stat_t *t = stats_declare("pkt4-sent");
+    for (int i = 0; i < 4; i++)
+        stat_add(t, 1);
+    v = samples_of("pkt4-sent");
+    expect_values(v, 2, (json_int_t[]){4, 3});
+    json_decref(v);
+}
+
 static void test_values(void **state)
 {
     (void)state;
@@ -105,7 +184,7 @@ static void test_get(void **state)
     assert_int_equal(json_integer_value(json_object_get(ans, "result")), 0);
     json_t *args = json_object_get(ans, "arguments");
     assert_int_equal(json_object_size(args), 1);
-    expect_sample(json_object_get(args, "declined-addresses"), 7);
+    expect_values(json_object_get(args, "declined-addresses"), 2, (json_int_t[]){7, 0});
     json_decref(ans);
     /* Argument errors, with Kea's texts. */
     expect_text(run(stats_cmd_get, NULL), 1, "Missing mandatory 'name' parameter.");
@@ -274,6 +353,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_values, reset_stats),
         cmocka_unit_test_setup(test_get, reset_stats),
+        cmocka_unit_test_setup(test_history, reset_stats),
         cmocka_unit_test_setup(test_get_all, reset_stats),
         cmocka_unit_test_setup(test_reset_remove, reset_stats),
         cmocka_unit_test_setup(test_sample_limits, reset_stats),

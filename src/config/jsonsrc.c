@@ -291,6 +291,16 @@ static size_t parse_directive(const char *t, size_t len, size_t i, size_t *ps, s
     return j + 2;
 }
 
+/* Whether a value may start here: the last character written other than blanks opens a value
+ * (after ':' ',' '[') or is a minus sign. */
+static bool number_may_start(const struct buf *o)
+{
+    size_t k = o->len;
+    while (k > 0 && (o->p[k - 1] == ' ' || o->p[k - 1] == '\t' || o->p[k - 1] == '\n' || o->p[k - 1] == '\r'))
+        k--;
+    return k > 0 && (o->p[k - 1] == ':' || o->p[k - 1] == ',' || o->p[k - 1] == '[' || o->p[k - 1] == '-');
+}
+
 /* Appends file text t to the expanded buffer, blanking comments and expanding includes. */
 static int pp_text(struct pp *pp, uint32_t fidx, const char *name, const char *t, size_t len)
 {
@@ -355,6 +365,13 @@ static int pp_text(struct pp *pp, uint32_t fidx, const char *name, const char *t
             i = end;
             seg_start(pp->s, o->len, fidx, i);
         } else {
+            if (c == '.' && i + 1 < len && t[i + 1] >= '0' && t[i + 1] <= '9' && number_may_start(o)) {
+                /* Kea's JSON reads ".5" as 0.5: jansson needs the 0, inserted without moving
+                 * what follows in the position map */
+                buf_put(o, '0');
+                if (pp->s)
+                    seg_start(pp->s, o->len, fidx, i);
+            }
             buf_put(o, c);
             i++;
         }

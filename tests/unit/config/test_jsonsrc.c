@@ -89,6 +89,26 @@ static void test_comments(void **state)
     jsonsrc_free(s);
 }
 
+/* Kea reads a number written ".5" as 0.5 (also "-.5", in lists); a dot inside a string or after
+ * a digit is left alone, and positions after the inserted zero are still right. */
+static void test_leading_dot_numbers(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\": .5, \"b\":-.25,\n"
+                       " \"c\": [.5,1.5], \"d\": \"x.5\", \"e\": 7}\n";
+    jsonsrc_t *s;
+    char err[256];
+    assert_int_equal(jsonsrc_load_string(text, "t.json", &s, err, sizeof err), 0);
+    json_t *r = jsonsrc_root(s);
+    assert_true(json_real_value(json_object_get(r, "a")) == 0.5);
+    assert_true(json_real_value(json_object_get(r, "b")) == -0.25);
+    assert_true(json_real_value(json_array_get(json_object_get(r, "c"), 0)) == 0.5);
+    assert_true(json_real_value(json_array_get(json_object_get(r, "c"), 1)) == 1.5);
+    assert_string_equal(json_string_value(json_object_get(r, "d")), "x.5");
+    assert_at(s, "/e", "t.json", 2, 29);
+    jsonsrc_free(s);
+}
+
 static void test_extra_commas(void **state)
 {
     (void)state;
@@ -388,6 +408,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_comments),
         cmocka_unit_test(test_extra_commas),
+        cmocka_unit_test(test_leading_dot_numbers),
         cmocka_unit_test(test_includes),
         cmocka_unit_test(test_include_errors),
         cmocka_unit_test(test_error_positions),

@@ -10,7 +10,8 @@
 
 const char *const cfg_common_keys[] = {
     "interfaces-config", "lease-database", "hosts-database", "hosts-databases", "expired-leases-processing",
-    "control-socket", "control-sockets", "multi-threading", "loggers", "server-tag", "hooks-libraries", NULL,
+    "control-socket", "control-sockets", "multi-threading", "loggers", "server-tag", "hooks-libraries",
+    "sanity-checks", NULL,
 };
 
 void cfg_common_defaults(cfg_common_t *c, int family)
@@ -19,6 +20,7 @@ void cfg_common_defaults(cfg_common_t *c, int family)
     c->socket_type = CFG_SOCKET_RAW;
     c->outbound = CFG_OUTBOUND_SAME_AS_INBOUND;
     c->re_detect = true;
+    c->lease_checks = CFG_LEASE_CHECKS_WARN;
     c->lease_db.persist = true;
     c->lease_db.lfc_interval = 3600;
     c->expired = (cfg_expired_t){10, 25, 3600, 100, 250, 5};
@@ -265,6 +267,30 @@ static int parse_hooks(pctx_t *p, json_t *list)
     return r;
 }
 
+static int parse_sanity(pctx_t *p, json_t *m)
+{
+    static const char *const keys[] = {"lease-checks", NULL};
+    static const char *const names[] = {"none", "warn", "fix", "fix-del", "del"};
+    size_t old = pctx_push(p, "sanity-checks");
+    int r = pctx_check_keys(p, m, "sanity-checks", keys);
+    char *v = NULL;
+    if (!r)
+        r = pctx_get_str(p, m, "lease-checks", &v);
+    if (!r && v) {
+        int k = -1;
+        for (int i = 0; i < (int)ARRAY_SIZE(names); i++)
+            if (!strcmp(v, names[i]))
+                k = i;
+        if (k < 0)
+            r = pctx_fail(p, "lease-checks", "invalid lease-checks '%s' (expected none, warn, fix, fix-del or del)", v);
+        else
+            p->common->lease_checks = (uint8_t)k;
+    }
+    free(v);
+    pctx_pop(p, old);
+    return r;
+}
+
 int cfg_common_parse(pctx_t *p, json_t *d)
 {
     cfg_common_t *c = p->common;
@@ -302,5 +328,9 @@ int cfg_common_parse(pctx_t *p, json_t *d)
         r = pctx_get_map(p, d, "control-socket", &c->control_socket);
     if (!r)
         r = pctx_get_list(p, d, "control-sockets", &c->control_sockets);
+    if (!r)
+        r = pctx_get_map(p, d, "sanity-checks", &m);
+    if (!r && m)
+        r = parse_sanity(p, m);
     return r;
 }

@@ -57,8 +57,14 @@ typedef struct cfg_mt {
     uint32_t packet_queue_size;
 } cfg_mt_t;
 
+/* sanity-checks' lease-checks: what loading a lease whose subnet-id does not match its address
+ * does (Kea's CfgConsistency, memfile only). */
+enum cfg_lease_checks { CFG_LEASE_CHECKS_NONE, CFG_LEASE_CHECKS_WARN, CFG_LEASE_CHECKS_FIX,
+                        CFG_LEASE_CHECKS_FIX_DEL, CFG_LEASE_CHECKS_DEL };
+
 typedef struct cfg_common {
     uint8_t family;               /* 4 or 6 */
+    uint8_t lease_checks;         /* enum cfg_lease_checks; Kea's default: warn */
     cfg_iface_t *ifaces;
     size_t iface_count;
     enum cfg_socket_type socket_type;

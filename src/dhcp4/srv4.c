@@ -1,5 +1,7 @@
 /* Server lifecycle: applying a configuration (all or nothing), timers, service state. */
 #include "dhcp4/srv4.h"
+
+#include <arpa/inet.h>
 #include "dhcp4/host_cmds4.h"
 
 #include <ifaddrs.h>
@@ -28,6 +30,44 @@ static void report_memfile(void *arg, int severity, const char *msgid, const cha
     int dbg = sev == NLOG_DEBUG ? NLOG_DBG_TRACE : 0;
     if (nlog_enabled(NLOG_LEASES, sev, dbg))
         nlog_write(NLOG_LEASES, sev, dbg, msgid, "%s", text);
+}
+
+/* Kea's sanity checks on a lease read from the lease file (sanity-checks: lease-checks): a
+ * lease whose subnet-id does not name the subnet holding its address is kept with a warning,
+ * moved to that subnet, or dropped. */
+static int check_loaded_lease(void *arg, lease_t *l)
+{
+    const cfg4_t *cfg = arg;
+    int mode = cfg->common.lease_checks;
+    const cfg_subnet4_t *own = cfg4_subnet_by_id(cfg, l->subnet_id);
+    if (mode == CFG_LEASE_CHECKS_NONE || (own && (l->addr.v4 & own->mask) == own->prefix))
+        return 0;
+    const cfg_subnet4_t *right = cfg4_subnet_containing(cfg, l->addr.v4);
+    uint32_t id = right ? right->id : 0;
+    char ip[INET_ADDRSTRLEN], why[96];
+    uint32_t a = htonl(l->addr.v4);
+    inet_ntop(AF_INET, &a, ip, sizeof ip);
+    if (id)
+        snprintf(why, sizeof why, "its address is in subnet %u", id);
+    else
+        snprintf(why, sizeof why, "no configured subnet holds its address");
+    if (mode == CFG_LEASE_CHECKS_WARN || (mode == CFG_LEASE_CHECKS_FIX && !id)) {
+        LOG_WARN(NLOG_DHCPSRV, "DHCPSRV_LEASE_SANITY_FAIL",
+                 "lease %s read from the lease file: subnet-id %u does not match (%s); kept as it is", ip,
+                 l->subnet_id, why);
+        return 0;
+    }
+    if ((mode == CFG_LEASE_CHECKS_FIX || mode == CFG_LEASE_CHECKS_FIX_DEL) && id) {
+        LOG_INFO(NLOG_DHCPSRV, "DHCPSRV_LEASE_SANITY_FIXED",
+                 "lease %s read from the lease file: subnet-id %u does not match its address; moved to subnet %u",
+                 ip, l->subnet_id, id);
+        l->subnet_id = id;
+        return 0;
+    }
+    LOG_WARN(NLOG_DHCPSRV, "DHCPSRV_LEASE_SANITY_FAIL_DISCARD",
+             "lease %s read from the lease file: subnet-id %u does not match (%s); not loaded", ip,
+             l->subnet_id, why);
+    return 1;
 }
 
 static char *store_signature(const cfg_lease_db_t *db, const char *path)
@@ -88,6 +128,7 @@ static int open_store(srv4_t *s, const cfg4_t *cfg, lease_store_t **out, char **
         .family = LEASE_V4, .path = path, .persist = cfg->common.lease_db.persist,
         .lfc_interval = cfg->common.lease_db.lfc_interval, .max_row_errors = cfg->common.lease_db.max_row_errors,
         .durable = cfg->common.lease_db.durable, .report = report_memfile,
+        .check = check_loaded_lease, .check_arg = (void *)cfg,
     };
     int r = memfile_open(&mc, out, err, errlen);
     if (r) {

@@ -87,6 +87,11 @@ typedef struct memfile_config {
     bool durable;              /* group-committed fdatasync before callbacks */
     memfile_report_fn report;  /* optional */
     void *report_arg;
+    /* Optional, at open: called for each lease row read from the files (not delete rows) before
+     * it is stored; may change the lease's subnet-id; non-zero drops the row (Kea's sanity
+     * checks on load). */
+    int (*check)(void *arg, lease_t *l);
+    void *check_arg;
 } memfile_config_t;
 
 /* Store counters (memfile_get_stats). */

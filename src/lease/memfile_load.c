@@ -139,8 +139,16 @@ int memfile_read_file(const memfile_store_t *m, const char *path, void *schema,
  * delete row removes it. */
 static void apply(void *ctx, const lease_t *l, bool is_delete, uint64_t offset)
 {
-    memfile_idx_t *x = ctx;
+    memfile_store_t *m = ctx;
+    memfile_idx_t *x = &m->idx;
     (void)offset;
+    if (!is_delete && m->cfg.check) {
+        lease_t c = *l; /* shallow: only the subnet-id may change */
+        if (m->cfg.check(m->cfg.check_arg, &c))
+            return;
+        memfile_idx_upsert(x, &c);
+        return;
+    }
     if (is_delete) {
         memfile_key_t k;
         memfile_key_of_lease(l, &k);
@@ -172,7 +180,7 @@ int memfile_load_all(memfile_store_t *m, bool *needs_conversion, char *err, size
         csv_schema_t schema;
         uint64_t rows, errors;
         bool missing;
-        rc = memfile_read_file(m, path, &schema, apply, &m->idx, m->cfg.max_row_errors, true,
+        rc = memfile_read_file(m, path, &schema, apply, m, m->cfg.max_row_errors, true,
                                &rows, &errors, &missing, err, errlen);
         atomic_fetch_add(&m->st_load_rows, rows);
         atomic_fetch_add(&m->st_load_errors, errors);

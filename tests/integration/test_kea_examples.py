@@ -22,7 +22,6 @@ LATER = {
     "ha-load-balancing-primary.json": "libdhcp_ha.so",
     "hooks.json": "security.so",          # hooks that are not built in
     "hooks-radius.json": "libdhcp_",
-    "advanced.json": "sanity-checks",     # not built yet (issue 9 part 8)
 }
 
 

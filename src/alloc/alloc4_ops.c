@@ -90,9 +90,13 @@ static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const c
         lease_set_client_id(l, req->client_id, req->client_id_len);
     l->valid_lft = alloc4_req_valid_lft(s, req);
     l->cltt = req->now;
-    const char *hn = host && host->hostname ? host->hostname : req->hostname;
-    if (hn && *hn)
+    const char *hn = host && host->hostname && *host->hostname ? host->hostname : req->hostname;
+    if (hn && *hn) {
         lease_set_hostname(l, hn);
+        for (char *c = l->hostname; *c; c++) /* Kea keeps hostnames in lower case */
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+    }
 }
 
 /* Whether addr may be given out in s for this client: in a pool, or reserved to it, or (with

@@ -131,13 +131,23 @@ static void fill_req(alloc4_req_t *r, const pkt4_t *q, const cfg_subnet4_t *subn
     pkt4_opt_u32(q, PKT4_OPT_LEASE_TIME, &r->requested_lft);
     const uint8_t *hn = pkt4_opt(q, PKT4_OPT_HOST_NAME, &len);
     if (hn && len > 0) {
-        /* Keep printable characters only: the name lands in logs and in the lease file. */
-        size_t o = 0;
-        for (size_t i = 0; i < len && o + 1 < hncap; i++)
-            if (hn[i] > 0x20 && hn[i] < 0x7f)
-                hostname[o++] = (char)hn[i];
+        /* As Kea 2.2 without DDNS settings: the name trimmed, stripped of characters outside
+         * hostname-char-set's default [A-Za-z0-9.-] (so no control byte reaches the logs or the
+         * lease file), in lower case; it becomes the lease's hostname and is sent back. */
+        size_t b = 0, e = len, o = 0;
+        while (b < e && (hn[b] == ' ' || hn[b] == '\t'))
+            b++;
+        while (e > b && (hn[e - 1] == ' ' || hn[e - 1] == '\t' || hn[e - 1] == 0))
+            e--;
+        for (size_t i = b; i < e && o + 1 < hncap; i++) {
+            char c = (char)hn[i];
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
+                hostname[o++] = c;
+            else if (c >= 'A' && c <= 'Z')
+                hostname[o++] = (char)(c - 'A' + 'a');
+        }
         hostname[o] = '\0';
-        if (o)
+        if (o && strcmp(hostname, "."))
             r->hostname = hostname;
     }
     r->now = now_epoch();

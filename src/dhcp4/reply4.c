@@ -107,6 +107,18 @@ static void option_levels(cfg_optlevels_t *lv, const cfg4_t *cfg, const alloc4_r
     lv->set[n] = &cfg->options;
 }
 
+/* Kea's Host Name option (12) in an OFFER or ACK: the reserved hostname always, else the
+ * client's own name as the lease keeps it (trimmed, sanitized, lower case) when it sent one. */
+static bool hostname_reply(optw_t *w, const pkt4_t *q, const alloc4_result_t *res)
+{
+    const char *hn = res ? res->lease.hostname : NULL;
+    bool reserved = res && res->host && res->host->hostname && *res->host->hostname;
+    if (!hn || !*hn || !(reserved || pkt4_has_opt(q, PKT4_OPT_HOST_NAME)))
+        return false;
+    put(w, PKT4_OPT_HOST_NAME, hn, strlen(hn));
+    return true;
+}
+
 static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
                         const cfg_subnet4_t *subnet, const alloc4_result_t *res)
 {
@@ -127,10 +139,8 @@ static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
     const uint8_t *prl = pkt4_opt(q, PKT4_OPT_PRL, &prl_len);
     for (size_t i = 0; prl && i < prl_len; i++) {
         uint8_t c = prl[i];
-        if (c == PKT4_OPT_HOST_NAME && res && res->host && res->host->hostname) {
-            put(w, c, res->host->hostname, strlen(res->host->hostname));
+        if (c == PKT4_OPT_HOST_NAME && hostname_reply(w, q, res))
             continue;
-        }
         put_cfg(w, cfg_optlevels_find(lv, c));
     }
     /* always-send options from every level, most specific first. */
@@ -140,8 +150,7 @@ static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
                 put_cfg(w, cfg_optlevels_find(lv, lv->set[k]->items[i].code));
     if (subnet) /* Kea adds vendor options only for a client with a subnet */
         put_vivso(w, lv, q);
-    if (res && res->host && res->host->hostname && pkt4_has_opt(q, PKT4_OPT_HOST_NAME))
-        put(w, PKT4_OPT_HOST_NAME, res->host->hostname, strlen(res->host->hostname));
+    hostname_reply(w, q, res);
 }
 
 /* RFC 2131 §4.1 "Constructing and sending DHCP messages": where the reply goes. */

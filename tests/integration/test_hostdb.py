@@ -482,7 +482,8 @@ def test_bad_hosts_database_fails_the_configuration(lan, db, backend):
     old, fix = backend.old_schema_db("oldhosts")
     rc, log = start_fails(lan, config([db.cfg(), db.cfg(name="oldhosts")]))
     assert rc != 0 and "hosts-databases[1]" in log and old in log and fix in log, log
-    assert "password" not in log.lower().replace("using password: yes", "")
+    # no password in the log: only the redacted key of the configuration (DHCP4_CONFIG_RECEIVED)
+    assert "password" not in log.lower().replace("using password: yes", "").replace('"password":"*****"', "")
 
 
 # ---- Kea 2.2 on the same database ---------------------------------------------------------------

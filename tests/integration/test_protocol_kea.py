@@ -244,3 +244,24 @@ def test_lease4_get_all_argument_errors(lan, impl):
     assert srv.cmd("lease4-get-all", {"subnets": 1})["result"] == 1
     assert srv.cmd("lease4-get-all")["result"] == 3
     assert srv.cmd("lease4-get-all", {"subnets": [1]})["result"] == 3
+
+
+def test_host_name_option_is_echoed_as_kea_does(lan, impl):
+    """Kea 2.2 (no DDNS settings): a client's Host Name (12) comes back trimmed, stripped of
+    characters outside [A-Za-z0-9.-] and in lower case, and the lease keeps that name; a
+    reserved hostname is sent (lower case) even to a client that sent none."""
+    cfg = basic_config()
+    cfg["Dhcp4"]["subnet4"][0]["reservations"] = [{"hw-address": "02:00:00:00:e9:02", "hostname": "Resv-Host"}]
+    srv = impl(cfg)
+    o = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e9:01", xid=0xe901, flags=0x8000,
+                     options=[["hostname", " My_PC.Example "]])
+    assert o[0]["options"].get("hostname") == "mypc.example", o[0]["options"]
+    a = lan.pkt.dhcp("request", chaddr="02:00:00:00:e9:01", xid=0xe902, flags=0x8000,
+                     options=[["hostname", " My_PC.Example "], ["requested_addr", o[0]["yiaddr"]],
+                              ["server_id", o[0]["options"]["server_id"]]])
+    assert a[0]["options"].get("hostname") == "mypc.example"
+    assert srv.cmd("lease4-get", {"ip-address": a[0]["yiaddr"]})["arguments"]["hostname"] == "mypc.example"
+    r = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e9:02", xid=0xe911, flags=0x8000)
+    assert r[0]["options"].get("hostname") == "resv-host", r[0]["options"]
+    n = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e9:03", xid=0xe921, flags=0x8000)
+    assert "hostname" not in n[0]["options"]

@@ -70,6 +70,8 @@ typedef struct alloc4_req {
     uint8_t circuit_id_len;
     const uint8_t *flex_id;        /* flex-id's identifier, NULL = none */
     uint8_t flex_id_len;
+    const uint8_t *rai;            /* option 82 data (store-extended-info), NULL = none */
+    uint8_t rai_len;
     uint32_t hint;                 /* requested address (option 50) or ciaddr; 0 = none */
     uint32_t requested_lft;        /* option 51; 0 = none */
     const char *hostname;          /* option 12 (NUL-terminated), NULL = none */
@@ -98,6 +100,9 @@ typedef struct alloc4_result {
     const cfg_host4_t *host;       /* reservation that applied, or NULL */
     const char *why;               /* short reason for NAK/failure, for logs */
     alloc4_fail_t fail;            /* ALLOC4_STORE_ERROR: what failed (why points here) */
+    bool reused;                   /* REQUEST: the client's lease was reused as it is (lease caching:
+                                    * cache-threshold / cache-max-age); nothing was written and the
+                                    * commit callback does not run; lease.valid_lft is what remains */
 } alloc4_result_t;
 
 alloc4_t *alloc4_new(const cfg4_t *cfg, const hosts4_t *hosts, lease_store_t *store);

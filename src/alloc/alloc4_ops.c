@@ -90,6 +90,16 @@ static void build_lease(const cfg_subnet4_t *s, const alloc4_req_t *req, const c
         lease_set_client_id(l, req->client_id, req->client_id_len);
     l->valid_lft = alloc4_req_valid_lft(s, req);
     l->cltt = req->now;
+    if (s->extra.store_extended_info && req->rai) {
+        /* Kea's extended info: the relay agent information option, code and length included, as
+         * upper-case hex, under ISC in the user context */
+        char ctx[64 + 2 * 257];
+        size_t o = (size_t)snprintf(ctx, sizeof ctx, "{ \"ISC\": { \"relay-agent-info\": \"0x52%02X", req->rai_len);
+        for (size_t i = 0; i < req->rai_len; i++)
+            o += (size_t)snprintf(ctx + o, sizeof ctx - o, "%02X", req->rai[i]);
+        snprintf(ctx + o, sizeof ctx - o, "\" } }");
+        lease_set_user_context(l, ctx);
+    }
     const char *hn = host && host->hostname && *host->hostname ? host->hostname : req->hostname;
     if (hn && *hn) {
         lease_set_hostname(l, hn);
@@ -352,6 +362,47 @@ static void drop_old_lease(alloc4_t *a, const alloc4_req_t *req, uint32_t old_ad
 /* REQUEST: gives addr in s (may be NULL: in no subnet of the network) to the client, under the
  * address's lock: NAK when another client holds it or it is reserved for another, Kea's silence
  * (ALLOC4_UNKNOWN_ADDR) when it is in none of the pools and not the client's reservation. */
+static bool same_text(const char *a, const char *b)
+{
+    return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Lease caching (Kea's setLeaseReusable): the client's own lease, unchanged by this request, is
+ * reused without a write while it is younger than cache-max-age seconds and cache-threshold of
+ * its lifetime; the client then gets what remains of its lifetime. */
+static bool reusable(const cfg_subnet4_t *s, const lease_t *prev, lease_t *next)
+{
+    const cfg_extra4_t *x = &s->extra;
+    if ((!x->cache_threshold && !x->cache_max_age) || !prev->family || prev->state != LEASE_STATE_DEFAULT ||
+        prev->subnet_id != next->subnet_id || prev->client_id_len != next->client_id_len ||
+        (prev->client_id_len && memcmp(prev->client_id, next->client_id, prev->client_id_len)) ||
+        prev->hwaddr_len != next->hwaddr_len || memcmp(prev->hwaddr, next->hwaddr, prev->hwaddr_len) ||
+        !same_text(prev->hostname, next->hostname) || !same_text(prev->user_context, next->user_context) ||
+        prev->fqdn_fwd != next->fqdn_fwd || prev->fqdn_rev != next->fqdn_rev)
+        return false;
+    if (prev->valid_lft == LEASE_INFINITE)
+        return true;
+    if (next->valid_lft < prev->valid_lft || next->cltt < prev->cltt)
+        return false; /* a shorter lifetime is a change; time going back is not trusted */
+    int64_t age = next->cltt - prev->cltt, limit = 0;
+    if (age >= (int64_t)prev->valid_lft)
+        return false;
+    if (x->cache_max_age) {
+        limit = x->cache_max_age;
+        if (age > limit)
+            return false;
+    }
+    if (x->cache_threshold) {
+        limit = (int64_t)(next->valid_lft * x->cache_threshold);
+        if (age > limit)
+            return false;
+    }
+    if (!limit)
+        return false;
+    next->valid_lft = prev->valid_lft - (uint32_t)age;
+    return true;
+}
+
 static int request_addr(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_t *s, uint32_t addr,
                         const cfg_host4_t *host, lease_commit_cb cb, void *arg, alloc4_result_t *out)
 {
@@ -371,7 +422,8 @@ static int request_addr(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_
     } else {
         build_lease(s, req, host, addr, &out->lease);
         out->subnet = s;
-        int r = commit(a, s, &out->lease, &prev, req, cb, arg);
+        out->reused = alloc4_lease_is_clients(s, &prev, req) && reusable(s, &prev, &out->lease);
+        int r = out->reused ? 0 : commit(a, s, &out->lease, &prev, req, cb, arg);
         if (r) {
             out->why = r == NST_EEXIST ? "requested address was taken concurrently" : "the lease store failed";
             st = r == NST_EEXIST ? ALLOC4_NAK : ALLOC4_STORE_ERROR;

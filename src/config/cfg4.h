@@ -142,6 +142,14 @@ typedef struct cfg_lifetimes {
 
 enum cfg_allocator { CFG_ALLOC_ITERATIVE = 0, CFG_ALLOC_RANDOM = 1 };
 
+/* More inheritable parameters (global -> shared network -> subnet). */
+typedef struct cfg_extra4 {
+    bool store_extended_info;   /* leases keep the relay agent information (user-context ISC) */
+    double cache_threshold;     /* lease caching: reuse a lease younger than this part of its
+                                 * lifetime (0: off) */
+    uint32_t cache_max_age;     /* ... or younger than this many seconds (0: off) */
+} cfg_extra4_t;
+
 typedef struct cfg_subnet4 {
     uint32_t id;
     uint32_t prefix;          /* network address */
@@ -157,6 +165,7 @@ typedef struct cfg_subnet4 {
     char *server_hostname;    /* sname; NULL = none */
     char *boot_file_name;     /* file; NULL = none */
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
+    cfg_extra4_t extra;
     char *interface;          /* NULL = any */
     uint32_t *relay_addrs;    /* relay.ip-addresses */
     size_t relay_count;
@@ -193,6 +202,13 @@ typedef struct cfg4 {
     char *server_hostname, *boot_file_name;
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
     bool ip_reservations_unique;  /* false: several reservations may name one address (Kea) */
+    cfg_extra4_t extra;
+    /* accepted as Kea 2.2 has them; their effect is already Nestor's behaviour or none here:
+     * reservations-lookup-first (lookup order only), early-global-reservations-lookup,
+     * compatibility.lenient-option-parsing (options are not parsed strictly), parked-packet-limit
+     * (no hook parks packets), dhcp-queue-control (see docs/ARCHITECTURE.md) */
+    bool reservations_lookup_first, early_global_reservations_lookup, lenient_option_parsing;
+    uint32_t parked_packet_limit;
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;

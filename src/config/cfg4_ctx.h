@@ -96,6 +96,12 @@ int cfg4_parse_flex(pctx_t *p);
 int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *text, enum eval_want want,
                       eval_t **out);
 
+/* cfg4_more.c: the remaining Kea 2.2 parameters (see cfg4_more.c) */
+extern const char *const cfg4_more_level_keys[];
+int cfg4_parse_reservation_mode(pctx_t *p, json_t *obj, bool *global, bool *in_subnet, bool *out_of_pool);
+int cfg4_parse_extra(pctx_t *p, json_t *obj, cfg_extra4_t *x);
+int cfg4_parse_more_global(pctx_t *p, json_t *d);
+
 /* Shared keys for the inheritable lifetime parameters and their parser. */
 extern const char *const cfg4_life_keys[];
 int cfg4_parse_life(pctx_t *p, json_t *obj, cfg_lifetimes_t *life);

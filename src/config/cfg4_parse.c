@@ -17,7 +17,9 @@ static const char *const dhcp4_keys[] = {
     "reservations-out-of-pool", "valid-lifetime", "min-valid-lifetime", "max-valid-lifetime",
     "renew-timer", "rebind-timer", "calculate-tee-times", "t1-percent", "t2-percent", "allocator",
     "ip-reservations-unique", "client-classes", "statistic-default-sample-count", "statistic-default-sample-age",
-    NULL,
+    /* cfg4_more.c */
+    "reservation-mode", "store-extended-info", "cache-threshold", "cache-max-age", "reservations-lookup-first",
+    "early-global-reservations-lookup", "parked-packet-limit", "compatibility", "dhcp-queue-control", NULL,
 };
 
 static int parse_host_ids(pctx_t *p, json_t *list)
@@ -108,6 +110,8 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
         r = pctx_get_bool(p, d, "reservations-in-subnet", &c->reservations_in_subnet);
     if (!r)
         r = pctx_get_bool(p, d, "reservations-out-of-pool", &c->reservations_out_of_pool);
+    if (!r)
+        r = cfg4_parse_more_global(p, d);
     if (!r)
         r = pctx_get_bool(p, d, "ip-reservations-unique", &c->ip_reservations_unique);
     if (!r)

@@ -12,6 +12,7 @@ typedef struct inherit {
     uint32_t next_server;
     const char *server_hostname, *boot_file_name; /* borrowed from the parent level */
     bool res_global, res_in_subnet, res_out_of_pool;
+    cfg_extra4_t extra;
     const char *interface;
     const uint32_t *relay;
     size_t relay_count;
@@ -40,7 +41,7 @@ static int check_level_keys(pctx_t *p, json_t *obj, const char *what, const char
     json_t *v;
     json_object_foreach(obj, key, v) {
         if (!strcmp(key, "comment") || !strcmp(key, "user-context") || key_in(key, common_keys) ||
-            key_in(key, extra))
+            key_in(key, cfg4_more_level_keys) || key_in(key, extra))
             continue;
         return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
     }
@@ -101,6 +102,10 @@ static int parse_level(pctx_t *p, json_t *obj, inherit_t *inh)
         r = pctx_get_bool(p, obj, "reservations-in-subnet", &inh->res_in_subnet);
     if (!r)
         r = pctx_get_bool(p, obj, "reservations-out-of-pool", &inh->res_out_of_pool);
+    if (!r)
+        r = cfg4_parse_reservation_mode(p, obj, &inh->res_global, &inh->res_in_subnet, &inh->res_out_of_pool);
+    if (!r)
+        r = cfg4_parse_extra(p, obj, &inh->extra);
     const char *strkeys[] = {"server-hostname", "boot-file-name", "interface"};
     const char **dst[] = {&inh->server_hostname, &inh->boot_file_name, &inh->interface};
     for (size_t i = 0; !r && i < ARRAY_SIZE(strkeys); i++) {
@@ -288,6 +293,7 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
     s->reservations_global = inh.res_global;
     s->reservations_in_subnet = inh.res_in_subnet;
     s->reservations_out_of_pool = inh.res_out_of_pool;
+    s->extra = inh.extra;
     s->interface = inh.interface ? xstrdup(inh.interface) : NULL;
 
     json_t *list;
@@ -448,6 +454,7 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
         .next_server = c->next_server, .server_hostname = c->server_hostname,
         .boot_file_name = c->boot_file_name, .res_global = c->reservations_global,
         .res_in_subnet = c->reservations_in_subnet, .res_out_of_pool = c->reservations_out_of_pool,
+        .extra = c->extra,
     };
     /* Subnets without an "id" are numbered after the highest explicit id. */
     p->next_auto_id = 1 + max_explicit_id(json_object_get(d, "subnet4"));

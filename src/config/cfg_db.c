@@ -60,7 +60,15 @@ int cfg_db_parse(pctx_t *p, json_t *db, const char *what, bool hosts, cfg_db_t *
         return r;
     char whatbuf[96];
     snprintf(whatbuf, sizeof whatbuf, "%s of type %s", what, cfg_db_type_name(out->type));
-    r = pctx_check_keys(p, db, whatbuf, sql_keys);
+    static const char *const memfile_only[] = {"persist", "lfc-interval", NULL};
+    /* Kea accepts memfile's persist and lfc-interval in a SQL lease-database and ignores them */
+    r = hosts ? pctx_check_keys(p, db, whatbuf, sql_keys) : pctx_check_keys2(p, db, whatbuf, sql_keys, memfile_only);
+    bool ignored_b;
+    uint32_t ignored_u;
+    if (!r && !hosts)
+        r = pctx_get_bool(p, db, "persist", &ignored_b);
+    if (!r && !hosts)
+        r = pctx_get_u32(p, db, "lfc-interval", 0, UINT32_MAX, &ignored_u);
     if (!r && !hosts && json_object_get(db, "readonly"))
         r = pctx_fail(p, "readonly", "'readonly' applies to hosts databases only");
     out->connect_timeout = 5;

@@ -122,6 +122,12 @@ static void fill_req(alloc4_req_t *r, const pkt4_t *q, const cfg_subnet4_t *subn
         r->client_id = cid;
         r->client_id_len = (uint8_t)len;
     }
+    size_t rlen;
+    const uint8_t *rd = pkt4_opt(q, PKT4_OPT_RAI, &rlen);
+    if (rd && rlen && rlen <= 255) {
+        r->rai = rd;
+        r->rai_len = (uint8_t)rlen;
+    }
     pkt4_rai_t rai;
     if (pkt4_rai_get(q, &rai) == 0 && rai.circuit_id.present) {
         r->circuit_id = rai.circuit_id.data;
@@ -285,7 +291,7 @@ static void on_request(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const 
     srv4_reply_hold(r);
     alloc4_result_t res;
     int st = alloc4_request(rt->alloc, &req, kind, srv4_reply_commit_cb, r, &res);
-    if (st != ALLOC4_OK)
+    if (st != ALLOC4_OK || res.reused)
         srv_hold_forget(&r->hold); /* the write's hold: no write happened */
     switch (st) {
     case ALLOC4_OK:

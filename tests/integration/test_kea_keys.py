@@ -1,0 +1,76 @@
+"""The remaining Dhcp4 parameters of Kea 2.2 that real configurations carry: lease caching
+(cache-threshold, cache-max-age), store-extended-info, reservation-mode (deprecated, mapped as
+Kea maps it), numbers written .5, memfile's keys in a SQL lease-database, and the accepted
+global ones (compatibility, dhcp-queue-control, parked-packet-limit, reservations-lookup-first,
+early-global-reservations-lookup)."""
+import json
+import subprocess
+
+from conftest import NESTOR, basic_config, subnet_config
+from test_protocol import dora
+
+
+def test_lease_caching_reuses_a_young_lease_without_a_write(lan, server):
+    srv = server(basic_config(**{"cache-threshold": .25}))
+    _, a1 = dora(lan, mac="02:00:00:00:31:01", xid=0x3101)
+    rows = open(srv.lease_file).read().count(a1["yiaddr"] + ",")
+    before = srv.cmd("lease4-get", {"ip-address": a1["yiaddr"]})["arguments"]
+    _, a2 = dora(lan, mac="02:00:00:00:31:01", xid=0x3111)
+    assert a2["yiaddr"] == a1["yiaddr"]
+    assert 590 <= a2["options"]["lease_time"] <= 600, a2["options"]
+    after = srv.cmd("lease4-get", {"ip-address": a1["yiaddr"]})["arguments"]
+    assert after["cltt"] == before["cltt"]                        # not rewritten
+    assert open(srv.lease_file).read().count(a1["yiaddr"] + ",") == rows
+
+
+def test_lease_caching_off_by_default_and_max_age(lan, server):
+    srv = server(basic_config(**{"subnet4": [subnet_config(**{"cache-max-age": 0})]}))
+    _, a1 = dora(lan, mac="02:00:00:00:31:02", xid=0x3121)
+    rows = open(srv.lease_file).read().count(a1["yiaddr"] + ",")
+    dora(lan, mac="02:00:00:00:31:02", xid=0x3131)
+    assert open(srv.lease_file).read().count(a1["yiaddr"] + ",") == rows + 1
+
+
+def test_store_extended_info_keeps_the_relay_agent_information(lan, server):
+    srv = server(basic_config(**{"store-extended-info": True}))
+    rai = ["relay_agent_information", "hex:0104706f7274"]          # circuit-id "port"
+    _, a = dora(lan, mac="02:00:00:00:31:03", xid=0x3141, options=[rai])
+    lease = srv.cmd("lease4-get", {"ip-address": a["yiaddr"]})["arguments"]
+    assert lease["user-context"] == {"ISC": {"relay-agent-info": "0x52060104706F7274"}}, lease
+
+
+def check(tmp_path, cfg):
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps(cfg) if not isinstance(cfg, str) else cfg)
+    return subprocess.run([NESTOR, "-t", str(p)], capture_output=True, text=True)
+
+
+def test_reservation_mode_is_mapped_as_kea_maps_it(lan, server, tmp_path):
+    cfg = basic_config(**{"reservation-mode": "global",
+                          "reservations": [{"hw-address": "02:00:00:00:31:04", "ip-address": "192.0.2.44"}]})
+    server(cfg)
+    _, a = dora(lan, mac="02:00:00:00:31:04", xid=0x3151)
+    assert a["yiaddr"] == "192.0.2.44"
+    r = check(tmp_path, basic_config(**{"reservation-mode": "all", "reservations-global": True}))
+    assert r.returncode == 1 and "reservation-mode" in r.stderr, r.stderr
+    r = check(tmp_path, basic_config(**{"reservation-mode": "sometimes"}))
+    assert r.returncode == 1 and "sometimes" in r.stderr, r.stderr
+
+
+def test_accepted_keys(tmp_path):
+    cfg = basic_config(**{"compatibility": {"lenient-option-parsing": True},
+                          "dhcp-queue-control": {"enable-queue": True, "queue-type": "kea-ring4", "capacity": 64},
+                          "parked-packet-limit": 256, "reservations-lookup-first": True,
+                          "early-global-reservations-lookup": False, "cache-max-age": 30})
+    cfg["Dhcp4"]["subnet4"][0]["reservation-mode"] = "out-of-pool"
+    r = check(tmp_path, cfg)
+    assert r.returncode == 0, r.stderr
+    text = json.dumps(basic_config()).replace('"valid-lifetime": 600', '"t1-percent": .5, "calculate-tee-times": true,'
+                                               ' "valid-lifetime": 600')
+    assert check(tmp_path, text).returncode == 0
+    sql = basic_config(**{"lease-database": {"type": "postgresql", "name": "kea", "persist": True,
+                                             "lfc-interval": 3600}})
+    assert check(tmp_path, sql).returncode == 0
+    bad = basic_config(**{"cache-threshold": 1.5})
+    r = check(tmp_path, bad)
+    assert r.returncode == 1 and "cache-threshold" in r.stderr

@@ -55,8 +55,11 @@ def serve(lan, config, binary, name, queries):
     try:
         out = []
         for i, q in enumerate(queries):
-            r = lan.pkt.dhcp("discover", chaddr=q["mac"], xid=0x4300 + i, flags=0x8000,
-                             options=q.get("options", []))
+            for attempt in range(2):   # a server may open its DHCP sockets just after its control socket
+                r = lan.pkt.dhcp("discover", chaddr=q["mac"], xid=0x4300 + i + 0x10 * attempt, flags=0x8000,
+                                 options=q.get("options", []))
+                if r or not q.get("answered", True):
+                    break
             out.append(r[0] if r else None)
         return out
     finally:

@@ -265,3 +265,47 @@ def test_host_name_option_is_echoed_as_kea_does(lan, impl):
     assert r[0]["options"].get("hostname") == "resv-host", r[0]["options"]
     n = lan.pkt.dhcp("discover", chaddr="02:00:00:00:e9:03", xid=0xe921, flags=0x8000)
     assert "hostname" not in n[0]["options"]
+
+
+def test_client_classes_as_kea(lan, impl):
+    """Classes on the same configuration and packets as kea-dhcp4 2.2: boot fields and options of a
+    class chosen by option 60, a VENDOR_CLASS_ class's options, KNOWN/UNKNOWN pools, a required
+    class of a pool, DROP, and option precedence (subnet over class, class over global)."""
+    sub = subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.109", "client-class": "KNOWN"},
+                               {"pool": "192.0.2.150 - 192.0.2.159", "client-class": "UNKNOWN",
+                                "require-client-classes": ["late"]}],
+                        reservations=[{"hw-address": "02:00:00:00:ea:02", "client-classes": ["gold"]}])
+    cfg = basic_config(**{
+        "subnet4": [sub],
+        "option-data": [{"name": "log-servers", "data": "192.0.2.70"},
+                        {"name": "cookie-servers", "data": "192.0.2.71"}],
+        "client-classes": [
+            {"name": "pxe", "test": "substring(option[60].hex, 0, 9) == 'PXEClient'", "next-server": "192.0.2.5",
+             "server-hostname": "tftp", "boot-file-name": "pxelinux.0",
+             "option-data": [{"name": "log-servers", "data": "192.0.2.80"},
+                             {"name": "domain-name", "data": "pxe.example"}]},
+            {"name": "VENDOR_CLASS_docsis3.0", "option-data": [{"name": "cookie-servers", "data": "192.0.2.81"}]},
+            {"name": "gold", "option-data": [{"name": "impress-servers", "data": "192.0.2.82"}]},
+            {"name": "late", "test": "member('UNKNOWN')", "only-if-required": True,
+             "option-data": [{"name": "lpr-servers", "data": "192.0.2.83"}]},
+            {"name": "DROP", "test": "pkt4.mac == 0x02000000eaff"}]})
+    impl(cfg)
+    prl = ["param_req_list", [1, 3, 6, 7, 8, 9, 10, 15]]
+
+    def disc(mac, xid, *opts):
+        r = lan.pkt.dhcp("discover", chaddr=mac, xid=xid, flags=0x8000, options=[prl, *opts])
+        return r[0] if r else None
+
+    p = disc("02:00:00:00:ea:01", 0xea01, ["vendor_class_id", "PXEClient:Arch:00000"])
+    assert (p["siaddr"], p["sname"], p["file"]) == ("192.0.2.5", "tftp", "pxelinux.0"), p
+    assert p["options"]["log_server"] == "192.0.2.80"            # class over global
+    assert p["options"]["domain"] == "example.org"               # subnet over class
+    assert 150 <= int(p["yiaddr"].split(".")[3]) <= 159          # unknown client
+    assert p["options"]["lpr_server"] == "192.0.2.83"            # required by its pool
+    d = disc("02:00:00:00:ea:03", 0xea03, ["vendor_class_id", "docsis3.0"])
+    assert d["options"]["cookie_server"] == "192.0.2.81" and d["siaddr"] == "0.0.0.0"
+    g = disc("02:00:00:00:ea:02", 0xea02)
+    assert 100 <= int(g["yiaddr"].split(".")[3]) <= 109          # known: the KNOWN pool
+    assert g["options"]["impress-servers"] == "192.0.2.82"        # the reservation's class
+    assert "lpr_server" not in g["options"]
+    assert disc("02:00:00:00:ea:ff", 0xeaff) is None             # DROP

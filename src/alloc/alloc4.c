@@ -468,9 +468,9 @@ static const cfg_host4_t *host_from_sources(alloc4_t *a, hostmgr_t *hm, const cf
     hostmgr_ref_t ref = {0};
     int r = NST_ENOENT;
     char err[512] = "";
-    if (subnet->reservations_in_subnet)
+    if (subnet && subnet->reservations_in_subnet)
         r = hostmgr_find_client(hm, subnet->id, ids, &ref, err, sizeof err);
-    if (r == NST_ENOENT && subnet->reservations_global)
+    if (r == NST_ENOENT && (!subnet || subnet->reservations_global))
         r = hostmgr_find_client(hm, 0, ids, &ref, err, sizeof err);
     host_failed(f, r, err);
     if (ref.owned)
@@ -484,9 +484,9 @@ const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const a
     if (EXT(a)->hm)
         return host_from_sources(a, EXT(a)->hm, subnet, &ids, f);
     const cfg_host4_t *h = NULL;
-    if (subnet->reservations_in_subnet)
+    if (subnet && subnet->reservations_in_subnet)
         h = hosts4_find_client(a->hosts, a->cfg, subnet->id, &ids);
-    if (!h && subnet->reservations_global)
+    if (!h && (!subnet || subnet->reservations_global))
         h = hosts4_find_client(a->hosts, a->cfg, 0, &ids);
     return h;
 }

@@ -139,7 +139,8 @@ void alloc4_lease_freed(alloc4_t *a, uint32_t subnet_id, uint32_t addr);
  * pools were full (the store changed under the engine). */
 void alloc4_recount(alloc4_t *a);
 
-/* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL.
+/* The reservation for this client in subnet (honouring reservations-in-subnet/global), or NULL;
+ * subnet NULL: global reservations only (early-global-reservations-lookup).
  * In-subnet reservations are preferred to global ones. See the contract for the lifetime of a
  * database reservation. A failed database lookup is recorded in f (may be NULL) and answers NULL. */
 const cfg_host4_t *alloc4_host(alloc4_t *a, const cfg_subnet4_t *subnet, const alloc4_req_t *req, alloc4_fail_t *f);

@@ -203,10 +203,11 @@ typedef struct cfg4 {
     bool reservations_global, reservations_in_subnet, reservations_out_of_pool;
     bool ip_reservations_unique;  /* false: several reservations may name one address (Kea) */
     cfg_extra4_t extra;
-    /* accepted as Kea 2.2 has them; their effect is already Nestor's behaviour or none here:
-     * reservations-lookup-first (lookup order only), early-global-reservations-lookup,
+    /* early-global-reservations-lookup: a global reservation is looked up before the subnet is
+     * selected (dhcp4/class4.h). Accepted as Kea 2.2 has them, with an effect that is already
+     * Nestor's behaviour or none here: reservations-lookup-first (lookup order only),
      * compatibility.lenient-option-parsing (options are not parsed strictly), parked-packet-limit
-     * (no hook parks packets), dhcp-queue-control (see docs/ARCHITECTURE.md) */
+     * (no hook parks packets), dhcp-queue-control (the worker queue has its own overload policy) */
     bool reservations_lookup_first, early_global_reservations_lookup, lenient_option_parsing;
     uint32_t parked_packet_limit;
 

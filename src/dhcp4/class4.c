@@ -44,6 +44,7 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     c->src_ip = src_ip;
     c->dst_ip = dst_ip;
     c->flex_len = 0;
+    c->known_early = false;
     c->vendor[0] = '\0';
     cls_set_init(&c->set);
     c->vctx = (eval_view4_ctx_t){.iface = ifc->name, .src = src_ip, .dst = dst_ip, .in_class = v_in_class, .arg = c};
@@ -75,7 +76,7 @@ bool class4_host(class4_t *c, const cfg_host4_t *host)
     if (host) {
         cls_set_add(&c->set, CFG_CLASS_KNOWN);
         cls_set_add_names(&c->set, c->dict, host->classes, host->class_count);
-    } else {
+    } else if (!c->known_early) {
         cls_set_add(&c->set, CFG_CLASS_UNKNOWN);
     }
     if (c->dict->any_after_host) {
@@ -121,4 +122,19 @@ void class4_flex(class4_t *c, alloc4_req_t *req)
         req->client_id = c->flex;
         req->client_id_len = (uint8_t)(n + 1);
     }
+}
+
+bool class4_early_host(class4_t *c, const cfg_host4_t *host)
+{
+    if (!host || !c->dict)
+        return false;
+    c->known_early = true;
+    if (host->class_count) {
+        cls_set_add_names(&c->set, c->dict, host->classes, host->class_count);
+        classify_run(c->dict, &c->set, &c->view, false);
+    }
+    cls_set_add(&c->set, CFG_CLASS_KNOWN);
+    classify_run(c->dict, &c->set, &c->view, true);
+    log_classes(c);
+    return dropped(c);
 }

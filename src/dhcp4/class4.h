@@ -32,6 +32,7 @@ typedef struct class4 {
                                           * configuration refers to it */
     uint8_t flex[1 + CFG_HOST_ID_MAX]; /* 0, then flex-id's identifier (replace-client-id) */
     size_t flex_len;
+    bool known_early;         /* a global reservation was found before subnet selection */
 } class4_t;
 
 /* flex-id: evaluates identifier-expression (when configured) for the host lookup; with
@@ -45,6 +46,10 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
  * a reservation's classes are used). */
 bool class4_needs_host(const class4_t *c);
 bool class4_host(class4_t *c, const cfg_host4_t *host);
+/* early-global-reservations-lookup (before subnet selection): a global reservation found puts
+ * the packet in its classes (the early pass runs again) and in KNOWN (the late pass runs); a
+ * later class4_host without a reservation then keeps KNOWN. true: the packet is in DROP. */
+bool class4_early_host(class4_t *c, const cfg_host4_t *host);
 void class4_required(class4_t *c, const cfg_subnet4_t *subnet, uint32_t addr);
 /* The first class of the packet (in assignment order) that sets the field, or NULL. */
 enum class4_field { CLASS4_NEXT_SERVER, CLASS4_SERVER_HOSTNAME, CLASS4_BOOT_FILE, CLASS4_VALID };

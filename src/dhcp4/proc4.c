@@ -375,6 +375,27 @@ static void on_inform(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const p
         srv4_reply_done(r, 0);
 }
 
+/* Kea's early-global-reservations-lookup: the client's global reservation, looked up before the
+ * subnet is selected, so that its classes and KNOWN can choose the subnet. true: dropped. */
+static bool early_global_host(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, class4_t *cl)
+{
+    char hostname[256];
+    alloc4_req_t req;
+    fill_req(&req, q, NULL, hostname, sizeof hostname, cl);
+    alloc4_fail_t fail = {0};
+    const cfg_host4_t *h = alloc4_host(rt->alloc, NULL, &req, &fail);
+    if (fail.failed) {
+        drop(s, q, "DHCP4_PACKET_DROP_0007", fail.why);
+        return true;
+    }
+    if (!class4_early_host(cl, h))
+        return false;
+    stat_add(s->st.drop, 1);
+    LOG_DEBUG(NLOG_PACKETS, NLOG_DBG_PKT_HANDLING, "DHCP4_PACKET_DROP_0014",
+              "dropping a packet of a client with a global reservation: it is a member of the special class DROP");
+    return true;
+}
+
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
 {
     stat_add(s->st.received, 1);
@@ -433,6 +454,8 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
     class4_t cl;
     if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip))
         return drop_class(s, q);
+    if (rt->cfg->early_global_reservations_lookup && t != PKT4_INFORM && early_global_host(s, rt, q, &cl))
+        return;
     if (!in_scope(s, q))
         return drop(s, q, "HA_BUFFER4_RECEIVE_NOT_FOR_US", "client is in the partner's scope");
     if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 40)) {

@@ -240,3 +240,20 @@ def test_classification_is_logged_as_kea_logs_it(lan, server):
     assert "INFO  [kea-dhcp4.options" in log and "EVAL_RESULT Expression pxe evaluated to true" in log, log[-2000:]
     assert "EVAL_RESULT Expression other evaluated to false" in log
     assert "DHCP4_CLASS_ASSIGNED" in log and "ALL, VENDOR_CLASS_PXEClient, pxe" in log
+
+
+def test_early_global_reservations_lookup_lets_reserved_classes_select_the_subnet(lan, server):
+    a = subnet_config(id=1, subnet="192.0.2.0/24", pools=[{"pool": "192.0.2.100 - 192.0.2.109"}],
+                      **{"client-class": "lab"})
+    b = {"id": 2, "subnet": "10.20.0.0/24", "pools": [{"pool": "10.20.0.10 - 10.20.0.19"}]}
+    cfg = basic_config(**{"subnet4": [], "shared-networks": [{"name": "net", "interface": lan.srv_if,
+                                                              "subnet4": [a, b]}],
+                          "client-classes": [{"name": "lab"}],
+                          "reservations": [{"hw-address": "02:00:00:00:2b:01", "client-classes": ["lab"]}],
+                          "early-global-reservations-lookup": True})
+    srv = server(cfg)
+    assert discover(lan, "02:00:00:00:2b:01", 0x2b01)["yiaddr"].startswith("192.0.2.10")
+    assert discover(lan, "02:00:00:00:2b:02", 0x2b11)["yiaddr"].startswith("10.20.0.1")
+    cfg["Dhcp4"]["early-global-reservations-lookup"] = False
+    assert srv.cmd("config-set", cfg)["result"] == 0
+    assert discover(lan, "02:00:00:00:2b:01", 0x2b21)["yiaddr"].startswith("10.20.0.1")

@@ -74,3 +74,13 @@ def test_accepted_keys(tmp_path):
     bad = basic_config(**{"cache-threshold": 1.5})
     r = check(tmp_path, bad)
     assert r.returncode == 1 and "cache-threshold" in r.stderr
+
+
+def test_check_opens_no_log_file(tmp_path):
+    """-t checks the loggers without opening their outputs, as Kea's -t."""
+    log = tmp_path / "out.log"
+    cfg = basic_config(**{"loggers": [{"name": "kea-dhcp4", "severity": "INFO",
+                                       "output_options": [{"output": str(log)}]}]})
+    r = check(tmp_path, cfg)
+    assert r.returncode == 0, r.stderr
+    assert not log.exists()

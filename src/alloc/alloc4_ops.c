@@ -416,6 +416,10 @@ static int request_addr(alloc4_t *a, const alloc4_req_t *req, const cfg_subnet4_
     } else if (!usable) {
         out->why = "requested address is in use by another client";
         st = ALLOC4_NAK;
+    } else if (s && !addr_allowed(s, addr, host, req) && cfg_subnet4_in_pool(s, addr)) {
+        /* Kea's inPool with the client's classes: a pool they do not admit (any more) is a NAK */
+        out->why = "requested address is in a pool the client's classes do not allow";
+        st = ALLOC4_NAK;
     } else if (!s || !addr_allowed(s, addr, host, req)) {
         out->why = "requested address is in none of the pools";
         st = ALLOC4_UNKNOWN_ADDR;

@@ -309,3 +309,21 @@ def test_client_classes_as_kea(lan, impl):
     assert g["options"]["impress-servers"] == "192.0.2.82"        # the reservation's class
     assert "lpr_server" not in g["options"]
     assert disc("02:00:00:00:ea:ff", 0xeaff) is None             # DROP
+
+
+def test_client_leaving_a_pools_class_as_kea(lan, impl):
+    """A client whose lease is in a pool of class lab asks for it again once it is no longer in
+    lab: a NAK (Kea's inPool with the client's classes); a new DISCOVER gets the open pool."""
+    sub = subnet_config(pools=[{"pool": "192.0.2.100 - 192.0.2.109", "client-class": "lab"},
+                               {"pool": "192.0.2.150 - 192.0.2.159"}])
+    impl(basic_config(**{"subnet4": [sub], "authoritative": True,
+                         "client-classes": [{"name": "lab", "test": "option[60].text == 'lab'"}]}))
+    mac, lab = "02:00:00:00:eb:01", ["vendor_class_id", "lab"]
+    o = lan.pkt.dhcp("discover", chaddr=mac, xid=0xeb01, flags=0x8000, options=[lab])
+    a = lan.pkt.dhcp("request", chaddr=mac, xid=0xeb02, flags=0x8000,
+                     options=[lab, ["requested_addr", o[0]["yiaddr"]], ["server_id", o[0]["options"]["server_id"]]])
+    assert a[0]["msgtype"] == 5 and a[0]["yiaddr"].startswith("192.0.2.10")
+    r = lan.pkt.dhcp("request", chaddr=mac, xid=0xeb03, flags=0x8000, options=[["requested_addr", a[0]["yiaddr"]]])
+    assert [x["msgtype"] for x in r] == [6], r
+    d = lan.pkt.dhcp("discover", chaddr=mac, xid=0xeb04, flags=0x8000)
+    assert d[0]["yiaddr"].startswith("192.0.2.15")

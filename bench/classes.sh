@@ -35,7 +35,7 @@ tests = [
     "member('c06') and not member('c04')",
     "member('c07') or member('c01')",
     "split(option[60].text, ':', 1) == 'PXEClient'",
-    "uint8totext(pkt4.hlen) == '6'",
+    "uint32totext(pkt4.hlen) == '6'",
     "uint32totext(pkt.len) == '300' or addrtotext(pkt4.ciaddr) == '0.0.0.0'",
 ]
 classes = []

@@ -64,7 +64,14 @@ const cfg_option_t *cfg_optset_find_vendor(const cfg_optset_t *set, uint32_t ven
 #define CFG_OPT_LEVELS 40
 typedef struct cfg_optlevels {
     const cfg_optset_t *set[CFG_OPT_LEVELS];
+    size_t n;                 /* entries in use (0: all CFG_OPT_LEVELS may be) */
 } cfg_optlevels_t;
+
+/* How many entries of lv to look at. */
+static inline size_t cfg_optlevels_count(const cfg_optlevels_t *lv)
+{
+    return lv->n ? lv->n : CFG_OPT_LEVELS;
+}
 
 /* The most specific option of code in the standard space, or NULL. */
 const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code);

@@ -23,7 +23,7 @@ const cfg_option_t *cfg_optset_find_vendor(const cfg_optset_t *set, uint32_t ven
 
 const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code)
 {
-    for (size_t i = 0; i < CFG_OPT_LEVELS; i++) {
+    for (size_t i = 0, ni = cfg_optlevels_count(lv); i < ni; i++) {
         const cfg_option_t *o = lv->set[i] ? cfg_optset_find(lv->set[i], code) : NULL;
         if (o)
             return o;
@@ -33,7 +33,7 @@ const cfg_option_t *cfg_optlevels_find(const cfg_optlevels_t *lv, uint16_t code)
 
 const cfg_option_t *cfg_optlevels_find_vendor(const cfg_optlevels_t *lv, uint32_t vendor_id, uint16_t code)
 {
-    for (size_t i = 0; i < CFG_OPT_LEVELS; i++) {
+    for (size_t i = 0, ni = cfg_optlevels_count(lv); i < ni; i++) {
         const cfg_option_t *o = lv->set[i] ? cfg_optset_find_vendor(lv->set[i], vendor_id, code) : NULL;
         if (o)
             return o;

@@ -104,7 +104,8 @@ static void option_levels(cfg_optlevels_t *lv, const cfg4_t *cfg, const alloc4_r
     for (size_t i = 0; cls && d && i < cls->n && n + 1 < CFG_OPT_LEVELS; i++)
         if (d->items[cls->order[i]].options.count)
             lv->set[n++] = &d->items[cls->order[i]].options;
-    lv->set[n] = &cfg->options;
+    lv->set[n++] = &cfg->options;
+    lv->n = n;
 }
 
 /* Kea's Host Name option (12) in an OFFER or ACK: the reserved hostname always, else the
@@ -144,7 +145,7 @@ static void put_options(optw_t *w, const cfg_optlevels_t *lv, const pkt4_t *q,
         put_cfg(w, cfg_optlevels_find(lv, c));
     }
     /* always-send options from every level, most specific first. */
-    for (size_t k = 0; k < CFG_OPT_LEVELS; k++)
+    for (size_t k = 0, nk = cfg_optlevels_count(lv); k < nk; k++)
         for (size_t i = 0; lv->set[k] && i < lv->set[k]->count; i++)
             if (lv->set[k]->items[i].always_send && !lv->set[k]->items[i].space)
                 put_cfg(w, cfg_optlevels_find(lv, lv->set[k]->items[i].code));

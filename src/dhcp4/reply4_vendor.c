@@ -64,7 +64,7 @@ int reply4_vivso(const cfg_optlevels_t *lv, const pkt4_t *q, const cfg_option_t 
                              ? sub_find(req_subs, req_len, DOCSIS_ORO, &n) : NULL;
     for (size_t i = 0; oro && i < n; i++)
         want[oro[i]] = true;
-    for (size_t k = 0; k < CFG_OPT_LEVELS; k++)
+    for (size_t k = 0, nk = cfg_optlevels_count(lv); k < nk; k++)
         for (size_t i = 0; lv->set[k] && i < lv->set[k]->count; i++) {
             const cfg_option_t *o = &lv->set[k]->items[i];
             if (o->vendor_id == id && o->always_send && o->code <= UINT8_MAX)

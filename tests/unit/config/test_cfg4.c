@@ -86,7 +86,7 @@ static void test_full_subnet(void **state)
     /* each level keeps its own options; a lookup resolves them, most specific first */
     assert_int_equal(s->options.count, 2);
     assert_int_equal(c->options.count, 1);
-    const cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &c->options}};
+    const cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &c->options}, 6};
     const cfg_option_t *o = cfg_optlevels_find(&lv, 6);
     assert_non_null(o);
     assert_int_equal(o->len, 4);

@@ -151,7 +151,7 @@ static void test_encapsulation_per_level(void **state)
     data_is(cfg_optset_find(&s->pools[0].options, 43), "010170");
     data_is(cfg_optset_find(&c->hosts[0].options, 222), "0001020168");
     /* lookups through the levels find the most specific option 43 whole */
-    cfg_optlevels_t lv = {{NULL, NULL, &s->pools[0].options, &s->options, NULL, &c->options}};
+    cfg_optlevels_t lv = {{NULL, NULL, &s->pools[0].options, &s->options, NULL, &c->options}, 6};
     data_is(cfg_optlevels_find(&lv, 43), "010170");
     cfg4_free(c);
 }
@@ -178,7 +178,7 @@ static void test_vendor_spaces(void **state)
     assert_null(cfg_optset_find_vendor(&c->options, 0, 2));
     assert_null(cfg_optset_find(&c->options, 2));
     const cfg_subnet4_t *s = cfg4_subnet_by_id(c, 1);
-    cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &c->options}};
+    cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &c->options}, 6};
     data_is(cfg_optlevels_find_vendor(&lv, 339, 2), "00000007");
     data_is(cfg_optlevels_find_vendor(&lv, 4491, 2), "0a0101010a010102");
     cfg4_free(c);

@@ -79,7 +79,7 @@ static void vivso_is(const cfg_optlevels_t *lv, const cfg_option_t *configured, 
 static void test_vendor_of_reply_or_client(void **state)
 {
     (void)state;
-    cfg_optlevels_t lv = {{NULL, NULL, NULL, NULL, NULL, &cfg->options}};
+    cfg_optlevels_t lv = {{NULL, NULL, NULL, NULL, NULL, &cfg->options}, 6};
     static const struct {
         const char *why, *query;
         bool configured;        /* the reply carries the configured 125 (asked for in the PRL) */
@@ -108,7 +108,7 @@ static void test_levels(void **state)
 {
     (void)state;
     const cfg_subnet4_t *s = cfg4_subnet_by_id(cfg, 1);
-    cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &cfg->options}};
+    cfg_optlevels_t lv = {{NULL, NULL, NULL, &s->options, NULL, &cfg->options}, 6};
     /* the subnet's 125 (25167) has no sub-options: sent as configured, with its data-len */
     query("37017d");
     vivso_is(&lv, cfg_optlevels_find(&lv, 125), "0000624f00");

@@ -241,6 +241,10 @@ int cfg4_load_file(const char *path, cfg4_t **out, char *err, size_t errlen);
 /* cfg4_load_file for a check (-t): every error found, not only the first, in *errors, one a line
  * "file:line:col: message" (malloc'd; NULL when there is none). */
 int cfg4_check_file(const char *path, cfg4_t **out, char **errors);
+/* The configuration as config-get and config-write show it: the text with Kea 2.2's defaults
+ * filled in where absent, as kea-dhcp4 2.2 shows them (only keys Nestor accepts: the answer is a
+ * valid config-set argument). A new reference. */
+json_t *cfg4_config_json(const cfg4_t *c);
 int cfg4_load_string(const char *text, const char *name, cfg4_t **out, char *err, size_t errlen);
 void cfg4_free(cfg4_t *c);
 

@@ -44,6 +44,8 @@ int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...)
     va_end(ap);
     if (p->nerr == 1 && p->errlen)
         snprintf(p->err, p->errlen, "%s: %s", where, msg);
+    if (!p->collect)
+        return NST_ECONFIG;
     size_t n = strlen(where) + strlen(msg) + 4;
     p->all = xrealloc(p->all, p->all_len + n + 1);
     p->all_len += (size_t)snprintf(p->all + p->all_len, n + 1, "%s%s: %s", p->all_len ? "\n" : "", where, msg);

@@ -3,7 +3,8 @@
  * Contract: every helper that fails records a message "file:line:col: text" (the position of
  * the JSON element at the current path) and returns NST_ECONFIG; the caller gives up that unit
  * (the value, the list entry, the section) and goes on with the next one where nothing depends
- * on it, so one run reports every error it can (nerr, all). The first message is also in err.
+ * on it, so one run reports every error it can (nerr; every message in all when collect). The
+ * first message is also in err.
  * pctx_check_keys records one error per refused key and returns 0: the keys it accepted can
  * still be read. Getters leave *out untouched when the key is absent and return 0. */
 #ifndef NESTOR_CONFIG_CFG4_CTX_H
@@ -30,6 +31,7 @@ typedef struct pctx {
     size_t errlen;
     uint32_t next_auto_id;   /* next id for a subnet without "id" */
     unsigned nerr;           /* errors recorded */
+    bool collect;            /* keep every message in all */
     char *all;               /* every message, one a line (malloc'd; at most PCTX_MAX_ERRORS) */
     size_t all_len;
 } pctx_t;

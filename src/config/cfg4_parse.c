@@ -120,7 +120,7 @@ static int parse_all(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen, cha
     c->src = src;
     set_defaults(c);
     err[0] = '\0';
-    pctx_t p = {.src = src, .cfg = c, .common = &c->common, .err = err, .errlen = errlen};
+    pctx_t p = {.src = src, .cfg = c, .common = &c->common, .err = err, .errlen = errlen, .collect = all != NULL};
     json_t *root = jsonsrc_root(src);
     int r = 0;
     if (!json_is_object(root))

@@ -2,9 +2,11 @@
  *
  * Contract:
  * - cfg4_parse() builds a complete, validated, immutable cfg4_t from a loaded jsonsrc_t, or fails
- *   with one error message "file:line:col: <what is wrong, naming the parameter>" and builds
- *   nothing. Every parameter Nestor does not know or support is an error; nothing is silently
- *   ignored.
+ *   with the first error message "file:line:col: <what is wrong, naming the parameter>" and builds
+ *   nothing; cfg4_check_file() gives every error found (the parser goes on after an error with
+ *   the next key, list entry or section that does not depend on what failed). Every parameter
+ *   Nestor does not know or support is an error; nothing is silently ignored: a parameter of Kea
+ *   2.2 that Nestor does not build says so, an unknown one is named with the nearest valid name.
  * - A cfg4_t owns everything it points to (including the jsonsrc it came from, kept for config-get)
  *   and is freed whole by cfg4_free(). Once published by the daemon it is read-only, so worker
  *   threads may read it without locks; a reload builds a new one, which the daemon publishes as a
@@ -243,6 +245,13 @@ typedef struct cfg4 {
 int cfg4_parse(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen);
 /* Loads the file (comments, includes) and parses it. */
 int cfg4_load_file(const char *path, cfg4_t **out, char *err, size_t errlen);
+/* cfg4_load_file for a check (-t): every error found, not only the first, in *errors, one a line
+ * "file:line:col: message" (malloc'd; NULL when there is none). */
+int cfg4_check_file(const char *path, cfg4_t **out, char **errors);
+/* The configuration as config-get and config-write show it: the text with Kea 2.2's defaults
+ * filled in where absent, as kea-dhcp4 2.2 shows them (only keys Nestor accepts: the answer is a
+ * valid config-set argument). A new reference. */
+json_t *cfg4_config_json(const cfg4_t *c);
 int cfg4_load_string(const char *text, const char *name, cfg4_t **out, char *err, size_t errlen);
 void cfg4_free(cfg4_t *c);
 

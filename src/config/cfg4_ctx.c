@@ -30,8 +30,8 @@ void pctx_pop(pctx_t *p, size_t len)
 
 int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...)
 {
-    if (p->err[0])
-        return NST_ECONFIG; /* the first error wins */
+    if (p->nerr++ >= PCTX_MAX_ERRORS)
+        return NST_ECONFIG;
     size_t old = key ? pctx_push(p, key) : p->plen;
     char where[1200];
     jsonsrc_where(p->src, p->path, where, sizeof where);
@@ -42,7 +42,13 @@ int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(p->err, p->errlen, "%s: %s", where, msg);
+    if (p->nerr == 1 && p->errlen)
+        snprintf(p->err, p->errlen, "%s: %s", where, msg);
+    if (!p->collect)
+        return NST_ECONFIG;
+    size_t n = strlen(where) + strlen(msg) + 4;
+    p->all = xrealloc(p->all, p->all_len + n + 1);
+    p->all_len += (size_t)snprintf(p->all + p->all_len, n + 1, "%s%s: %s", p->all_len ? "\n" : "", where, msg);
     return NST_ECONFIG;
 }
 
@@ -62,7 +68,7 @@ int pctx_check_keys2(pctx_t *p, json_t *obj, const char *what, const char *const
     json_object_foreach(obj, key, v) {
         if (!strcmp(key, "comment") || !strcmp(key, "user-context") || listed(key, allowed) || listed(key, also))
             continue;
-        return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
+        pctx_fail_key(p, key, what, allowed, also);
     }
     return 0;
 }

@@ -1,8 +1,12 @@
 /* Internal to the config module: the parse context shared by cfg4_*.c.
  *
- * Contract: every helper that fails records ONE message "file:line:col: text" (the position of
- * the JSON element at the current path) and returns NST_ECONFIG; the first failure wins and the
- * caller unwinds. Getters leave *out untouched when the key is absent and return 0. */
+ * Contract: every helper that fails records a message "file:line:col: text" (the position of
+ * the JSON element at the current path) and returns NST_ECONFIG; the caller gives up that unit
+ * (the value, the list entry, the section) and goes on with the next one where nothing depends
+ * on it, so one run reports every error it can (nerr; every message in all when collect). The
+ * first message is also in err.
+ * pctx_check_keys records one error per refused key and returns 0: the keys it accepted can
+ * still be read. Getters leave *out untouched when the key is absent and return 0. */
 #ifndef NESTOR_CONFIG_CFG4_CTX_H
 #define NESTOR_CONFIG_CFG4_CTX_H
 
@@ -26,7 +30,20 @@ typedef struct pctx {
     char *err;
     size_t errlen;
     uint32_t next_auto_id;   /* next id for a subnet without "id" */
+    unsigned nerr;           /* errors recorded */
+    bool collect;            /* keep every message in all */
+    char *all;               /* every message, one a line (malloc'd; at most PCTX_MAX_ERRORS) */
+    size_t all_len;
 } pctx_t;
+
+#define PCTX_MAX_ERRORS 100
+
+/* Runs one parsing step whatever happened before it; r remembers that a step failed. */
+#define PCTX_STEP(r, call)      \
+    do {                        \
+        if ((call) != 0)        \
+            (r) = NST_ECONFIG;  \
+    } while (0)
 
 /* Path handling: push returns the previous length, pop restores it. */
 size_t pctx_push(pctx_t *p, const char *key);
@@ -36,12 +53,23 @@ void pctx_pop(pctx_t *p, size_t len);
 /* Records an error located at the current path (or at path/key when key != NULL). */
 int pctx_fail(pctx_t *p, const char *key, const char *fmt, ...) NST_PRINTF(3, 4);
 
-/* Rejects keys of obj that are not in allowed (NULL-terminated). "comment" and "user-context"
- * are always allowed. what names the map in the message ("subnet4 entry"). */
+/* Rejects keys of obj that are not in allowed (NULL-terminated), each with pctx_fail_key.
+ * "comment" and "user-context" are always allowed. what names the map in the message ("subnet4
+ * entry"). Returns 0 (see the contract). */
 int pctx_check_keys(pctx_t *p, json_t *obj, const char *what, const char *const *allowed);
 /* The same with two lists of allowed keys (a family's own and the shared ones). */
 int pctx_check_keys2(pctx_t *p, json_t *obj, const char *what, const char *const *allowed,
                      const char *const *also);
+
+/* cfg4_keys.c: the error for key, refused in the map at the current path: "'x' in <what> is a Kea
+ * 2.2 parameter that Nestor does not support yet" when Kea 2.2 has it in that map, else "unknown
+ * parameter 'x' in <what>" with the nearest name of allowed, also or Kea's keys of the map when
+ * one is close ("did you mean"), or the map where Kea 2.2 has it. */
+int pctx_fail_key(pctx_t *p, const char *key, const char *what, const char *const *allowed,
+                  const char *const *also);
+/* Edit distance (adjacent transpositions count 1) and the nearest name of up to three lists. */
+size_t cfg_key_distance(const char *a, const char *b);
+const char *cfg_key_suggest(const char *key, const char *const *a, const char *const *b, const char *const *c);
 
 /* cfg_common.c: the shared sections of a Dhcp4 / Dhcp6 map into *p->common. */
 int cfg_common_parse(pctx_t *p, json_t *d);
@@ -98,6 +126,7 @@ int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *
 
 /* cfg4_more.c: the remaining Kea 2.2 parameters (see cfg4_more.c) */
 extern const char *const cfg4_more_level_keys[];
+/* reservations-global, -in-subnet, -out-of-pool, or the deprecated reservation-mode mapped as Kea maps it */
 int cfg4_parse_reservation_mode(pctx_t *p, json_t *obj, bool *global, bool *in_subnet, bool *out_of_pool);
 int cfg4_parse_extra(pctx_t *p, json_t *obj, cfg_extra4_t *x);
 int cfg4_parse_more_global(pctx_t *p, json_t *d);

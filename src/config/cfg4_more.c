@@ -11,9 +11,13 @@ const char *const cfg4_more_level_keys[] = {"reservation-mode", "store-extended-
 
 int cfg4_parse_reservation_mode(pctx_t *p, json_t *obj, bool *global, bool *in_subnet, bool *out_of_pool)
 {
+    int r = 0;
+    PCTX_STEP(r, pctx_get_bool(p, obj, "reservations-global", global));
+    PCTX_STEP(r, pctx_get_bool(p, obj, "reservations-in-subnet", in_subnet));
+    PCTX_STEP(r, pctx_get_bool(p, obj, "reservations-out-of-pool", out_of_pool));
     char *mode = NULL;
-    int r = pctx_get_str(p, obj, "reservation-mode", &mode);
-    if (r || !mode)
+    PCTX_STEP(r, pctx_get_str(p, obj, "reservation-mode", &mode));
+    if (!mode)
         return r;
     if (json_object_get(obj, "reservations-global") || json_object_get(obj, "reservations-in-subnet") ||
         json_object_get(obj, "reservations-out-of-pool"))

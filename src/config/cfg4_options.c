@@ -68,8 +68,10 @@ int cfg4_parse_option_defs_into(pctx_t *p, json_t *list, optdef_registry_t *reg,
     size_t i;
     json_t *d;
     int r = 0;
+    int failed = 0;
     json_array_foreach(list, i, d) {
         size_t o2 = pctx_push_idx(p, i);
+        r = 0;
         char *name = NULL, *type = NULL, *rec = NULL, *space = NULL, *encap = NULL;
         uint32_t code = 0;
         bool array = false;
@@ -114,10 +116,10 @@ int cfg4_parse_option_defs_into(pctx_t *p, json_t *list, optdef_registry_t *reg,
         free(encap);
         pctx_pop(p, o2);
         if (r)
-            break;
+            failed = r; /* the next entries are still checked */
     }
     pctx_pop(p, old);
-    return r;
+    return failed;
 }
 
 /* The option's definition, as Kea looks it up for option-data: the level's own definitions (a
@@ -271,16 +273,19 @@ int cfg4_parse_options_local(pctx_t *p, json_t *list, cfg_optset_t *out, const o
     json_array_foreach(list, i, o) {
         size_t old = pctx_push_idx(p, i);
         cfg_option_t opt = {0};
-        r = parse_one_option(p, o, local, &opt, &how[out->count]);
-        if (!r && find_same(out, &opt)) {
-            r = pctx_fail(p, NULL, "option code %u%s%s is specified twice at this level", opt.code,
-                          opt.space ? " of space " : "", opt.space ? opt.space : "");
+        int r1 = parse_one_option(p, o, local, &opt, &how[out->count]);
+        if (!r1 && find_same(out, &opt)) {
+            r1 = pctx_fail(p, NULL, "option code %u%s%s is specified twice at this level", opt.code,
+                           opt.space ? " of space " : "", opt.space ? opt.space : "");
             free(opt.data);
             free(opt.space);
         }
         pctx_pop(p, old);
-        if (r)
-            break;
+        if (r1) {
+            r = r1; /* the next entries are still checked */
+            memset(&how[out->count], 0, sizeof how[out->count]);
+            continue;
+        }
         out->items[out->count++] = opt;
     }
     char e[256];

@@ -74,73 +74,53 @@ static int parse_dhcp4(pctx_t *p, json_t *d)
 {
     cfg4_t *c = p->cfg;
     json_t *m;
-    int r = pctx_check_keys2(p, d, "Dhcp4", dhcp4_keys, cfg_common_keys);
-    if (!r)
-        r = cfg_common_parse(p, d);
-    if (!r)
-        r = pctx_get_list(p, d, "host-reservation-identifiers", &m);
-    if (!r && m)
-        r = parse_host_ids(p, m);
-    if (!r)
-        r = cfg4_parse_life(p, d, &c->life);
-    if (!r)
-        r = pctx_get_bool(p, d, "match-client-id", &c->match_client_id);
-    if (!r)
-        r = pctx_get_bool(p, d, "authoritative", &c->authoritative);
-    if (!r)
-        r = pctx_get_bool(p, d, "echo-client-id", &c->echo_client_id);
-    if (!r)
-        r = pctx_get_u32(p, d, "decline-probation-period", 0, UINT32_MAX, &c->decline_probation_period);
+    int r = 0;
+    /* Independent parts: each is parsed whatever happened to the others. */
+    PCTX_STEP(r, pctx_check_keys2(p, d, "Dhcp4", dhcp4_keys, cfg_common_keys));
+    PCTX_STEP(r, cfg_common_parse(p, d));
+    if (pctx_get_list(p, d, "host-reservation-identifiers", &m))
+        r = NST_ECONFIG;
+    else if (m)
+        PCTX_STEP(r, parse_host_ids(p, m));
+    PCTX_STEP(r, cfg4_parse_life(p, d, &c->life));
+    PCTX_STEP(r, pctx_get_bool(p, d, "match-client-id", &c->match_client_id));
+    PCTX_STEP(r, pctx_get_bool(p, d, "authoritative", &c->authoritative));
+    PCTX_STEP(r, pctx_get_bool(p, d, "echo-client-id", &c->echo_client_id));
+    PCTX_STEP(r, pctx_get_u32(p, d, "decline-probation-period", 0, UINT32_MAX, &c->decline_probation_period));
     /* applied only when configured, as Kea: a count (0, or absent: none) and an age */
     c->stat_samples_set = json_object_get(d, "statistic-default-sample-count") ||
                           json_object_get(d, "statistic-default-sample-age");
-    if (!r)
-        r = pctx_get_u32(p, d, "statistic-default-sample-count", 0, UINT32_MAX, &c->stat_sample_count);
-    if (!r)
-        r = pctx_get_u32(p, d, "statistic-default-sample-age", 0, UINT32_MAX, &c->stat_sample_age);
-    if (!r)
-        r = pctx_get_ipv4(p, d, "next-server", &c->next_server);
-    if (!r)
-        r = pctx_get_str(p, d, "server-hostname", &c->server_hostname);
-    if (!r)
-        r = pctx_get_str(p, d, "boot-file-name", &c->boot_file_name);
-    if (!r)
-        r = pctx_get_bool(p, d, "reservations-global", &c->reservations_global);
-    if (!r)
-        r = pctx_get_bool(p, d, "reservations-in-subnet", &c->reservations_in_subnet);
-    if (!r)
-        r = pctx_get_bool(p, d, "reservations-out-of-pool", &c->reservations_out_of_pool);
-    if (!r)
-        r = cfg4_parse_more_global(p, d);
-    if (!r)
-        r = pctx_get_bool(p, d, "ip-reservations-unique", &c->ip_reservations_unique);
-    if (!r)
-        r = pctx_get_list(p, d, "option-def", &m);
-    if (!r)
-        r = cfg4_parse_option_defs(p, m);
-    if (!r)
-        r = pctx_get_list(p, d, "option-data", &m);
-    if (!r && m) {
+    PCTX_STEP(r, pctx_get_u32(p, d, "statistic-default-sample-count", 0, UINT32_MAX, &c->stat_sample_count));
+    PCTX_STEP(r, pctx_get_u32(p, d, "statistic-default-sample-age", 0, UINT32_MAX, &c->stat_sample_age));
+    PCTX_STEP(r, pctx_get_ipv4(p, d, "next-server", &c->next_server));
+    PCTX_STEP(r, pctx_get_str(p, d, "server-hostname", &c->server_hostname));
+    PCTX_STEP(r, pctx_get_str(p, d, "boot-file-name", &c->boot_file_name));
+    PCTX_STEP(r, cfg4_parse_more_global(p, d));
+    PCTX_STEP(r, pctx_get_bool(p, d, "ip-reservations-unique", &c->ip_reservations_unique));
+    /* Option definitions and classes are read by what follows them: stop when they failed. */
+    if (pctx_get_list(p, d, "option-def", &m) || cfg4_parse_option_defs(p, m))
+        return NST_ECONFIG;
+    if (pctx_get_list(p, d, "option-data", &m))
+        r = NST_ECONFIG;
+    else if (m) {
         size_t old = pctx_push(p, "option-data");
-        r = cfg4_parse_options(p, m, &c->options);
+        PCTX_STEP(r, cfg4_parse_options(p, m, &c->options));
         pctx_pop(p, old);
     }
-    if (!r)
-        r = cfg4_parse_classes(p, d);
-    if (!r)
-        r = cfg4_parse_flex(p);
-    if (!r)
-        r = cfg4_parse_subnets(p, d);
+    if (cfg4_parse_classes(p, d))
+        return NST_ECONFIG;
+    PCTX_STEP(r, cfg4_parse_flex(p));
+    PCTX_STEP(r, cfg4_parse_subnets(p, d));
     return r;
 }
 
-int cfg4_parse(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen)
+static int parse_all(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen, char **all)
 {
     cfg4_t *c = xcalloc(1, sizeof *c);
     c->src = src;
     set_defaults(c);
     err[0] = '\0';
-    pctx_t p = {.src = src, .cfg = c, .common = &c->common, .err = err, .errlen = errlen};
+    pctx_t p = {.src = src, .cfg = c, .common = &c->common, .err = err, .errlen = errlen, .collect = all != NULL};
     json_t *root = jsonsrc_root(src);
     int r = 0;
     if (!json_is_object(root))
@@ -158,12 +138,33 @@ int cfg4_parse(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen)
         pctx_push(&p, "Dhcp4");
         r = parse_dhcp4(&p, c->dhcp4);
     }
-    if (r) {
+    if (all)
+        *all = p.all;
+    else
+        free(p.all);
+    if (r || p.nerr) {
         cfg4_free(c);
         return NST_ECONFIG;
     }
     *out = c;
     return 0;
+}
+
+int cfg4_parse(jsonsrc_t *src, cfg4_t **out, char *err, size_t errlen)
+{
+    return parse_all(src, out, err, errlen, NULL);
+}
+
+int cfg4_check_file(const char *path, cfg4_t **out, char **errors)
+{
+    char err[2048];
+    jsonsrc_t *src;
+    *errors = NULL;
+    if (jsonsrc_load_file(path, &src, err, sizeof err)) {
+        *errors = xstrdup(err);
+        return NST_ECONFIG;
+    }
+    return parse_all(src, out, err, sizeof err, errors);
 }
 
 int cfg4_load_file(const char *path, cfg4_t **out, char *err, size_t errlen)

@@ -43,7 +43,7 @@ static int check_level_keys(pctx_t *p, json_t *obj, const char *what, const char
         if (!strcmp(key, "comment") || !strcmp(key, "user-context") || key_in(key, common_keys) ||
             key_in(key, cfg4_more_level_keys) || key_in(key, extra))
             continue;
-        return pctx_fail(p, key, "unknown or unsupported parameter '%s' in %s", key, what);
+        pctx_fail_key(p, key, what, common_keys, extra); /* recorded; the accepted keys are still read */
     }
     return 0;
 }
@@ -51,11 +51,12 @@ static int check_level_keys(pctx_t *p, json_t *obj, const char *what, const char
 static int parse_relay(pctx_t *p, json_t *obj, uint32_t **out, size_t *count)
 {
     json_t *relay;
-    if (pctx_get_map(p, obj, "relay", &relay) || !relay)
-        return p->err[0] ? NST_ECONFIG : 0;
+    int r = pctx_get_map(p, obj, "relay", &relay);
+    if (r || !relay)
+        return r;
     size_t old = pctx_push(p, "relay");
     static const char *const keys[] = {"ip-addresses", "ip-address", NULL};
-    int r = pctx_check_keys(p, relay, "relay", keys);
+    r = pctx_check_keys(p, relay, "relay", keys);
     json_t *list = NULL;
     if (!r)
         r = pctx_get_list(p, relay, "ip-addresses", &list);
@@ -89,26 +90,16 @@ static int parse_relay(pctx_t *p, json_t *obj, uint32_t **out, size_t *count)
 /* Applies one level's overrides to inh (strings stay borrowed from the JSON). */
 static int parse_level(pctx_t *p, json_t *obj, inherit_t *inh)
 {
-    int r = cfg4_parse_life(p, obj, &inh->life);
-    if (!r)
-        r = pctx_get_bool(p, obj, "match-client-id", &inh->match_client_id);
-    if (!r)
-        r = pctx_get_bool(p, obj, "authoritative", &inh->authoritative);
-    if (!r)
-        r = pctx_get_ipv4(p, obj, "next-server", &inh->next_server);
-    if (!r)
-        r = pctx_get_bool(p, obj, "reservations-global", &inh->res_global);
-    if (!r)
-        r = pctx_get_bool(p, obj, "reservations-in-subnet", &inh->res_in_subnet);
-    if (!r)
-        r = pctx_get_bool(p, obj, "reservations-out-of-pool", &inh->res_out_of_pool);
-    if (!r)
-        r = cfg4_parse_reservation_mode(p, obj, &inh->res_global, &inh->res_in_subnet, &inh->res_out_of_pool);
-    if (!r)
-        r = cfg4_parse_extra(p, obj, &inh->extra);
+    int r = 0; /* each parameter is checked whatever happened to the others */
+    PCTX_STEP(r, cfg4_parse_life(p, obj, &inh->life));
+    PCTX_STEP(r, pctx_get_bool(p, obj, "match-client-id", &inh->match_client_id));
+    PCTX_STEP(r, pctx_get_bool(p, obj, "authoritative", &inh->authoritative));
+    PCTX_STEP(r, pctx_get_ipv4(p, obj, "next-server", &inh->next_server));
+    PCTX_STEP(r, cfg4_parse_reservation_mode(p, obj, &inh->res_global, &inh->res_in_subnet, &inh->res_out_of_pool));
+    PCTX_STEP(r, cfg4_parse_extra(p, obj, &inh->extra));
     const char *strkeys[] = {"server-hostname", "boot-file-name", "interface"};
     const char **dst[] = {&inh->server_hostname, &inh->boot_file_name, &inh->interface};
-    for (size_t i = 0; !r && i < ARRAY_SIZE(strkeys); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(strkeys); i++) {
         json_t *v = json_object_get(obj, strkeys[i]);
         if (!v)
             continue;
@@ -231,6 +222,7 @@ static int parse_hosts(pctx_t *p, json_t *obj, uint32_t subnet_id, const cfg_sub
     size_t old = pctx_push(p, "reservations");
     size_t i;
     json_t *h;
+    int failed = 0;
     json_array_foreach(list, i, h) {
         size_t o2 = pctx_push_idx(p, i);
         size_t before = p->cfg->host_count;
@@ -242,10 +234,10 @@ static int parse_hosts(pctx_t *p, json_t *obj, uint32_t subnet_id, const cfg_sub
         }
         pctx_pop(p, o2);
         if (r)
-            break;
+            failed = r; /* the next reservations are still checked */
     }
     pctx_pop(p, old);
-    return r;
+    return failed;
 }
 
 static const char *const subnet_keys[] = {"id", "subnet", "pools", "reservations", NULL};
@@ -274,11 +266,8 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
     inherit_t inh = *parent;
     inh.relay = NULL;
     inh.relay_count = 0;
-    r = parse_level(p, o, &inh);
-    if (!r)
-        r = parse_relay(p, o, &s->relay_addrs, &s->relay_count);
-    if (r)
-        return r;
+    int level = parse_level(p, o, &inh); /* on failure the pools, options and classes are still checked */
+    PCTX_STEP(level, parse_relay(p, o, &s->relay_addrs, &s->relay_count));
     if (!s->relay_count && parent->relay_count) {
         s->relay_addrs = xcalloc(parent->relay_count, sizeof *s->relay_addrs);
         memcpy(s->relay_addrs, parent->relay, parent->relay_count * sizeof *s->relay_addrs);
@@ -299,6 +288,7 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
     json_t *list;
     r = pctx_get_list(p, o, "pools", &list);
     if (!r && list) {
+        int failed = 0;
         size_t old = pctx_push(p, "pools");
         s->pools = xcalloc(json_array_size(list), sizeof *s->pools);
         size_t i;
@@ -313,24 +303,24 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
             if (r) {
                 cfg_optset_free(&pool->options);
                 free(pool->cls.required);
+                memset(pool, 0, sizeof *pool);
+                failed = r; /* the next pools are still checked */
             } else
                 s->total_addresses += (uint64_t)pool->last - pool->first + 1, s->pool_count++;
             pctx_pop(p, o2);
-            if (r)
-                break;
         }
         pctx_pop(p, old);
+        r = failed;
     }
-    if (!r)
-        r = pctx_get_list(p, o, "option-data", &list);
-    if (!r && list) {
+    if (pctx_get_list(p, o, "option-data", &list))
+        r = NST_ECONFIG;
+    else if (list) {
         size_t old = pctx_push(p, "option-data");
-        r = cfg4_parse_options(p, list, &s->options);
+        PCTX_STEP(r, cfg4_parse_options(p, list, &s->options));
         pctx_pop(p, old);
     }
-    if (!r)
-        r = cfg4_parse_class_use(p, o, &s->cls);
-    return r;
+    PCTX_STEP(r, cfg4_parse_class_use(p, o, &s->cls));
+    return r ? r : level;
 }
 
 static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_network4_t *net)
@@ -339,7 +329,7 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
     size_t old = pctx_push(p, "subnet4");
     size_t i;
     json_t *o;
-    int r = 0;
+    int r = 0, failed = 0;
     json_array_foreach(list, i, o) {
         size_t o2 = pctx_push_idx(p, i);
         c->subnets = xrealloc(c->subnets, (c->subnet_count + 1) * sizeof *c->subnets);
@@ -352,10 +342,11 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
             else if (c->subnets[k].prefix == s->prefix && c->subnets[k].prefix_len == s->prefix_len)
                 r = pctx_fail(p, "subnet", "subnet with this prefix already exists");
         }
-        if (!r)
-            r = parse_hosts(p, o, s->id, s);
+        /* a subnet that failed still has its reservations checked, without its prefix */
+        PCTX_STEP(r, parse_hosts(p, o, s->id, r ? NULL : s));
         if (r) {
             cfg_subnet4_free(s);
+            failed = r; /* the next subnets are still checked */
         } else {
             s->network = net;
             if (net && s->cls.client_class < 0)
@@ -363,11 +354,9 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
             c->subnet_count++;
         }
         pctx_pop(p, o2);
-        if (r)
-            break;
     }
     pctx_pop(p, old);
-    return r;
+    return failed;
 }
 
 static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
@@ -379,9 +368,11 @@ static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
     size_t i;
     json_t *o;
     int r = 0;
+    int failed = 0;
     json_array_foreach(list, i, o) {
         size_t o2 = pctx_push_idx(p, i);
         cfg_network4_t *n = &c->networks[c->network_count];
+        r = 0;
         if (!json_is_object(o))
             r = pctx_fail(p, NULL, "a shared-networks entry must be a map");
         if (!r)
@@ -418,13 +409,14 @@ static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
                 r = add_subnets(p, l2, &inh, n); /* c->networks never moves */
         } else {
             cfg_network4_free(n);
+            memset(n, 0, sizeof *n);
         }
         pctx_pop(p, o2);
         if (r)
-            break;
+            failed = r; /* the next networks are still checked */
     }
     pctx_pop(p, old);
-    return r;
+    return failed;
 }
 
 static int cmp_subnet_id(const void *a, const void *b)
@@ -469,12 +461,11 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
     int r = pctx_get_list(p, d, "subnet4", &list);
     if (!r && list)
         r = add_subnets(p, list, &g, NULL);
-    if (!r)
-        r = pctx_get_list(p, d, "shared-networks", &list);
-    if (!r && list)
-        r = parse_networks(p, list, &g);
-    if (!r)
-        r = parse_hosts(p, d, 0, NULL);
+    if (pctx_get_list(p, d, "shared-networks", &list))
+        r = NST_ECONFIG;
+    else if (list)
+        PCTX_STEP(r, parse_networks(p, list, &g));
+    PCTX_STEP(r, parse_hosts(p, d, 0, NULL));
     if (r)
         return r;
     if (c->subnet_count)

@@ -293,44 +293,33 @@ static int parse_sanity(pctx_t *p, json_t *m)
 
 int cfg_common_parse(pctx_t *p, json_t *d)
 {
+    /* Each section is parsed whatever happened to the others (cfg4_ctx.h). */
+    static const struct {
+        const char *key;
+        bool list;
+        int (*parse)(pctx_t *p, json_t *m);
+    } sections[] = {
+        {"interfaces-config", false, parse_interfaces}, {"lease-database", false, parse_lease_db},
+        {"expired-leases-processing", false, parse_expired}, {"multi-threading", false, parse_mt},
+        {"hooks-libraries", true, parse_hooks}, {"sanity-checks", false, parse_sanity},
+    };
     cfg_common_t *c = p->common;
-    json_t *m;
-    int r = pctx_get_map(p, d, "interfaces-config", &m);
-    if (!r && m)
-        r = parse_interfaces(p, m);
-    if (!r)
-        r = pctx_get_map(p, d, "lease-database", &m);
-    if (!r && m)
-        r = parse_lease_db(p, m);
-    if (!r && !c->lease_db.type)
+    int r = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+        json_t *m;
+        if ((sections[i].list ? pctx_get_list : pctx_get_map)(p, d, sections[i].key, &m))
+            r = NST_ECONFIG;
+        else if (m)
+            PCTX_STEP(r, sections[i].parse(p, m));
+    }
+    if (!c->lease_db.type)
         c->lease_db.type = xstrdup("memfile");
-    if (!r)
-        r = parse_hosts_dbs(p, d);
-    if (!r)
-        r = pctx_get_map(p, d, "expired-leases-processing", &m);
-    if (!r && m)
-        r = parse_expired(p, m);
-    if (!r)
-        r = pctx_get_map(p, d, "multi-threading", &m);
-    if (!r && m)
-        r = parse_mt(p, m);
-    if (!r)
-        r = pctx_get_list(p, d, "hooks-libraries", &m);
-    if (!r && m)
-        r = parse_hooks(p, m);
-    if (!r)
-        r = pctx_get_str(p, d, "server-tag", &c->server_tag);
-    if (!r && c->server_tag && strlen(c->server_tag) > 64)
+    PCTX_STEP(r, parse_hosts_dbs(p, d));
+    PCTX_STEP(r, pctx_get_str(p, d, "server-tag", &c->server_tag));
+    if (c->server_tag && strlen(c->server_tag) > 64)
         r = pctx_fail(p, "server-tag", "'server-tag' must be at most 64 characters long");
-    if (!r)
-        r = pctx_get_list(p, d, "loggers", &c->loggers);
-    if (!r)
-        r = pctx_get_map(p, d, "control-socket", &c->control_socket);
-    if (!r)
-        r = pctx_get_list(p, d, "control-sockets", &c->control_sockets);
-    if (!r)
-        r = pctx_get_map(p, d, "sanity-checks", &m);
-    if (!r && m)
-        r = parse_sanity(p, m);
+    PCTX_STEP(r, pctx_get_list(p, d, "loggers", &c->loggers));
+    PCTX_STEP(r, pctx_get_map(p, d, "control-socket", &c->control_socket));
+    PCTX_STEP(r, pctx_get_list(p, d, "control-sockets", &c->control_sockets));
     return r;
 }

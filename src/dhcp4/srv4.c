@@ -423,6 +423,16 @@ static int fam_load_file(const char *path, void **cfg, char *err, size_t errlen)
     return cfg4_load_file(path, (cfg4_t **)cfg, err, errlen);
 }
 
+static int fam_check_file(const char *path, void **cfg, char **errors)
+{
+    return cfg4_check_file(path, (cfg4_t **)cfg, errors);
+}
+
+static json_t *fam_config_json(const void *cfg)
+{
+    return cfg4_config_json(cfg);
+}
+
 static int fam_load_api(srv_core_t *c, const char *text, void **out, char *err, size_t errlen)
 {
     cfg4_t *cfg;
@@ -487,7 +497,7 @@ static void fam_rx_enable(srv_core_t *c, bool on)
 const srv_family_t srv4_family = {
     .root = "Dhcp4", .service = "DHCPv4", .prefix = "DHCP4", .realm = CTRL_HTTP_DEFAULT_REALM_DHCP4,
     .daemon = "kea-dhcp4",
-    .load_file = fam_load_file, .load_api = fam_load_api, .apply = fam_apply, .free_cfg = fam_free_cfg,
+    .load_file = fam_load_file, .check_file = fam_check_file, .config_json = fam_config_json, .load_api = fam_load_api, .apply = fam_apply, .free_cfg = fam_free_cfg,
     .view = fam_view, .running = fam_running, .lease_reconnect = fam_lease_reconnect,
     .hosts_db = fam_hosts_db, .start_workers = fam_start_workers, .complete = srv4_reply_complete,
     .rx_enable = fam_rx_enable,

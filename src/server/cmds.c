@@ -63,9 +63,16 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
     return cmd_answer(CMD_SUCCESS, NULL, a);
 }
 
+/* The running configuration as config-get and config-write show it (Kea's defaults filled in). */
+static json_t *shown_config(srv_core_t *c)
+{
+    const void *cfg = c->fam->running(c);
+    return c->fam->config_json && cfg ? c->fam->config_json(cfg) : json_deep_copy(jsonsrc_root(running(c).src));
+}
+
 static json_t *cmd_config_get(const char *name, json_t *args, void *ud)
 {
-    json_t *root = json_deep_copy(jsonsrc_root(running(CORE(ud)).src));
+    json_t *root = shown_config(CORE(ud));
     cfg_db_redact(root); /* passwords are for connecting, not for showing */
     return cmd_answer(CMD_SUCCESS, NULL, root);
 }
@@ -192,7 +199,9 @@ static json_t *cmd_config_write(const char *name, json_t *args, void *ud)
     json_t *refused = write_target(c, args, &file);
     if (refused)
         return refused;
-    char *text = json_dumps(jsonsrc_root(running(c).src), JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    json_t *shown = shown_config(c);
+    char *text = json_dumps(shown, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    json_decref(shown);
     size_t len = strlen(text);
     bool ok = write_file(file, text, len);
     free(text);

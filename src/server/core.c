@@ -188,8 +188,7 @@ static bool path_of(json_t *root, const json_t *node, char *buf, size_t cap, siz
     return false;
 }
 
-/* check_only: validate the loggers without opening their files (-t, config-test). */
-static int prepare(const srv_family_t *fam, const void *cfg, bool check_only, nlog_setup_t **logs,
+static int prepare(const srv_family_t *fam, const void *cfg, unsigned log_flags, nlog_setup_t **logs,
                    ctrl_sockets_config_t **socks, char *err, size_t errlen)
 {
     srv_cfg_view_t v = fam->view(cfg);
@@ -198,7 +197,7 @@ static int prepare(const srv_family_t *fam, const void *cfg, bool check_only, nl
     char path[1024];
     *logs = NULL;
     *socks = NULL;
-    if (nlog_prepare_ex(v.common->loggers, check_only ? NLOG_PREPARE_CHECK_ONLY : 0, logs, e, sizeof e, NULL, 0)) {
+    if (nlog_prepare_ex(v.common->loggers, log_flags, logs, e, sizeof e, NULL, 0)) {
         snprintf(path, sizeof path, "/%s/loggers", fam->root);
         jsonsrc_where(v.src, path, where, sizeof where);
         snprintf(err, errlen, "%s: %s", where, e);
@@ -223,14 +222,15 @@ static int prepare(const srv_family_t *fam, const void *cfg, bool check_only, nl
 int srv_core_prepare(const srv_family_t *fam, const void *cfg, nlog_setup_t **logs, ctrl_sockets_config_t **socks,
                      char *err, size_t errlen)
 {
-    return prepare(fam, cfg, false, logs, socks, err, errlen);
+    return prepare(fam, cfg, 0, logs, socks, err, errlen);
 }
 
 int srv_core_check(const srv_family_t *fam, const void *cfg, char *err, size_t errlen)
 {
     nlog_setup_t *logs;
     ctrl_sockets_config_t *socks;
-    int r = prepare(fam, cfg, true, &logs, &socks, err, errlen);
+    /* as Kea's -t and config-test: the loggers are checked, their files are not opened */
+    int r = prepare(fam, cfg, NLOG_PREPARE_CHECK_ONLY, &logs, &socks, err, errlen);
     if (r)
         return r;
     nlog_setup_free(logs);

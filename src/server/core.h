@@ -94,6 +94,10 @@ typedef struct srv_family {
     const char *realm;           /* default HTTP auth realm of control sockets */
     const char *daemon;          /* Kea's daemon name: "kea-dhcp4" (the PID file's name) */
     int (*load_file)(const char *path, void **cfg, char *err, size_t errlen);
+    /* load_file for -t (optional): every error found in *errors, one a line (malloc'd). */
+    int (*check_file)(const char *path, void **cfg, char **errors);
+    /* The configuration as config-get and config-write show it (optional; default: its text). */
+    json_t *(*config_json)(const void *cfg);
     /* A configuration received by command: text is the arguments ({"<root>": {...}}); also
      * checks the paths it would write to against the running configuration's (cfg_paths.h). */
     int (*load_api)(srv_core_t *c, const char *text, void **cfg, char *err, size_t errlen);

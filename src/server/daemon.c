@@ -99,8 +99,17 @@ int srv_check_file(const srv_family_t *fam, const char *file, bool debug)
 {
     char err[4096];
     void *cfg;
-    if (fam->load_file(file, &cfg, err, sizeof err)) {
-        fprintf(stderr, "Syntax check failed with: %s\n", err);
+    char *errors = NULL;
+    if (fam->check_file ? fam->check_file(file, &cfg, &errors) : fam->load_file(file, &cfg, err, sizeof err)) {
+        /* one line per error found, each as Kea prints its one */
+        const char *line = errors ? errors : err;
+        do {
+            const char *nl = strchr(line, '\n');
+            int n = nl ? (int)(nl - line) : (int)strlen(line);
+            fprintf(stderr, "Syntax check failed with: %.*s\n", n, line);
+            line = nl ? nl + 1 : NULL;
+        } while (line);
+        free(errors);
         return 1;
     }
     int r = srv_core_check(fam, cfg, err, sizeof err);

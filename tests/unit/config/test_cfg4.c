@@ -4,11 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config/cfg4.h"
+#include "config/cfg4_ctx.h"
 
 static cfg4_t *load_ok(const char *text)
 {
@@ -244,6 +247,106 @@ static void test_option_def_and_hex_data(void **state)
     cfg4_free(c);
 }
 
+/* ---- errors that say which case (cfg4_keys.c), every error of a check (cfg4_check_file) ---- */
+
+static void test_kea_parameter_not_supported_yet(void **state)
+{
+    expect_error("{\"Dhcp4\": {\"dhcp-ddns\": {}}}",
+                 "test.json:1:12: 'dhcp-ddns' in Dhcp4 is a Kea 2.2 parameter that Nestor does not support yet");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"4o6-subnet\": \"2001:db8::/64\"}]}}",
+                 "'4o6-subnet' in subnet4 entry is a Kea 2.2 parameter that Nestor does not support yet");
+    expect_error("{\"Dhcp4\": {\"shared-networks\": [{\"name\": \"n\", \"ddns-send-updates\": true}]}}",
+                 "'ddns-send-updates' in shared-networks entry is a Kea 2.2 parameter");
+    expect_error("{\"Dhcp4\": {\"config-control\": {}}}", "'config-control' in Dhcp4 is a Kea 2.2 parameter");
+}
+
+static void test_unknown_parameter_suggests_nearest(void **state)
+{
+    expect_error("{\"Dhcp4\": {\"valid-lifetim\": 10}}",
+                 "test.json:1:12: unknown parameter 'valid-lifetim' in Dhcp4 (did you mean 'valid-lifetime'?)");
+    expect_error("{\"Dhcp4\": {\"renew_timer\": 10}}", "(did you mean 'renew-timer'?)");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pool\": []}]}}",
+                 "unknown parameter 'pool' in subnet4 entry (did you mean 'pools'?)");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"10.0.0.1-10.0.0.2\", "
+                 "\"option-dat\": []}]}]}}",
+                 "unknown parameter 'option-dat' in pools entry (did you mean 'option-data'?)");
+    expect_error("{\"Dhcp4\": {\"interfaces-config\": {\"interface\": []}}}", "(did you mean 'interfaces'?)");
+    /* nothing close: no suggestion, or where Kea 2.2 has the key */
+    expect_error("{\"Dhcp4\": {\"frobnicate\": 1}}", "unknown parameter 'frobnicate' in Dhcp4\0");
+    char err[512];
+    cfg4_t *c = NULL;
+    assert_int_not_equal(cfg4_load_string("{\"Dhcp4\": {\"frobnicate\": 1}}", "t", &c, err, sizeof err), 0);
+    assert_null(strstr(err, "did you mean"));
+    expect_error("{\"Dhcp4\": {\"pools\": []}}", "unknown parameter 'pools' in Dhcp4 (Kea 2.2 has it in subnet4 entries)");
+    expect_error("{\"Dhcp4\": {\"lease-database\": {\"type\": \"memfile\", \"host\": \"db\"}}}",
+                 "'host' is a parameter of SQL databases: lease-database of type memfile does not use it");
+}
+
+static void test_key_distance(void **state)
+{
+    assert_int_equal(cfg_key_distance("abc", "abc"), 0);
+    assert_int_equal(cfg_key_distance("abc", "acb"), 1);   /* transposition */
+    assert_int_equal(cfg_key_distance("pool", "pools"), 1);
+    assert_int_equal(cfg_key_distance("", "abc"), 3);
+    static const char *const keys[] = {"valid-lifetime", "renew-timer", NULL};
+    assert_string_equal(cfg_key_suggest("vaild-lifetime", keys, NULL, NULL), "valid-lifetime");
+    assert_null(cfg_key_suggest("xyz", keys, NULL, NULL));
+}
+
+static char *check_text(const char *text, int *rc)
+{
+    char path[] = "/tmp/nestor-cfgkeys-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    cfg4_t *c = NULL;
+    char *errors = NULL;
+    *rc = cfg4_check_file(path, &c, &errors);
+    unlink(path);
+    if (c)
+        cfg4_free(c);
+    return errors;
+}
+
+static size_t lines(const char *s)
+{
+    size_t n = s && *s ? 1 : 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_check_reports_every_error(void **state)
+{
+    int rc;
+    char *e = check_text("{ \"Dhcp4\": {\n"
+                         "  \"valid-lifetim\": 1,\n"
+                         "  \"renew-timer\": \"x\",\n"
+                         "  \"subnet4\": [ {\"subnet\": \"10.0.0.0/33\"},\n"
+                         "     {\"subnet\": \"10.1.0.0/16\", \"pools\": [{\"pool\": \"bad\"}, {\"pool\": \"10.1.0.1-10.1.0.9\"}],\n"
+                         "      \"option-data\": [{\"name\": \"nope\", \"data\": \"1\"}]} ],\n"
+                         "  \"shared-networks\": [ {\"nam\": \"x\"} ],\n"
+                         "  \"reservations\": [ {\"hw-address\": \"zz\"} ]\n"
+                         "} }\n", &rc);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(e);
+    static const char *const want[] = {
+        ":2:3: unknown parameter 'valid-lifetim'", ":3:3: 'renew-timer' must be an integer",
+        ":4:17: invalid subnet '10.0.0.0/33'", ":5:43: invalid pool 'bad'", ":6:24: unknown option name 'nope'",
+        ":7:25: unknown parameter 'nam' in shared-networks entry", ":8:22: invalid hw-address 'zz'",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(e, want[i]))
+            fail_msg("'%s' not in:\n%s", want[i], e);
+    assert_int_equal(lines(e), 8); /* and the network's missing name */
+    free(e);
+    /* a valid file: no errors */
+    e = check_text("{\"Dhcp4\": {\"valid-lifetime\": 100}}", &rc);
+    assert_int_equal(rc, 0);
+    assert_null(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +357,10 @@ int main(void)
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),
         cmocka_unit_test(test_sql_databases),
+        cmocka_unit_test(test_kea_parameter_not_supported_yet),
+        cmocka_unit_test(test_unknown_parameter_suggests_nearest),
+        cmocka_unit_test(test_key_distance),
+        cmocka_unit_test(test_check_reports_every_error),
     };
     return cmocka_run_group_tests_name("cfg4", tests, NULL, NULL);
 }

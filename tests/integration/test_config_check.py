@@ -1,0 +1,125 @@
+"""Configuration checks and config-get as Kea 2.2's: nestor-dhcp4 -t lists every error it finds
+(each 'file:line:col: message'), tells a Kea 2.2 key Nestor does not build from an unknown one,
+and checks loggers without opening their files; config-get shows Kea 2.2's defaults, compared
+with kea-dhcp4 2.2's config-get on the same configuration."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import KEA, NESTOR, Server, basic_config, subnet_config
+
+
+def check(tmp_path, cfg):
+    p = tmp_path / "c.json"
+    p.write_text(cfg if isinstance(cfg, str) else json.dumps(cfg, indent=2))
+    return subprocess.run([NESTOR, "-t", str(p)], capture_output=True, text=True, timeout=20)
+
+
+def test_check_lists_every_error(tmp_path):
+    cfg = basic_config(**{"valid-lifetim": 100, "dhcp-ddns": {"enable-updates": False},
+                          "renew-timer": "soon"})
+    cfg["Dhcp4"]["subnet4"].append(subnet_config(id=2, subnet="10.0.0.0/33"))
+    cfg["Dhcp4"]["subnet4"][0]["pools"].append({"pool": "192.0.2.10 - 192.0.2.20", "option-dat": []})
+    r = check(tmp_path, cfg)
+    assert r.returncode == 1
+    lines = r.stderr.strip().split("\n")
+    assert all(re.match(r"Syntax check failed with: .*c\.json:\d+:\d+: ", l) for l in lines), r.stderr
+    text = r.stderr
+    assert "unknown parameter 'valid-lifetim' in Dhcp4 (did you mean 'valid-lifetime'?)" in text
+    assert "'dhcp-ddns' in Dhcp4 is a Kea 2.2 parameter that Nestor does not support yet" in text
+    assert "'renew-timer' must be an integer" in text
+    assert "invalid subnet '10.0.0.0/33'" in text
+    assert "unknown parameter 'option-dat' in pools entry (did you mean 'option-data'?)" in text
+    assert len(lines) == 5, text
+
+
+def test_check_does_not_open_log_files(tmp_path):
+    log = tmp_path / "logs" / "nestor.log"
+    cfg = basic_config(loggers=[{"name": "kea-dhcp4", "severity": "INFO",
+                                 "output_options": [{"output": str(log)}]}])
+    r = check(tmp_path, cfg)
+    assert r.returncode == 0, r.stderr                  # the directory does not even exist
+    assert not log.exists() and not log.parent.exists()
+    os.mkdir(log.parent)
+    assert check(tmp_path, cfg).returncode == 0
+    assert not log.exists()
+    bad = basic_config(loggers=[{"name": "kea-dhcp4", "output_options": [{"output": str(log), "maxver": "x"}]}])
+    assert check(tmp_path, bad).returncode == 1          # the loggers are still checked
+
+
+# Keys of kea-dhcp4 2.2's answer that Nestor does not build (DDNS, DHCPv4-over-DHCPv6) and so
+# does not show: its config-get answer stays a valid config-set argument.
+NOT_BUILT = re.compile(r"^(ddns-|hostname-char-|dhcp-ddns$|dhcp4o6-port$|4o6-)")
+
+
+def kea_shape(x):
+    if isinstance(x, dict):
+        return {k: kea_shape(v) for k, v in x.items() if not NOT_BUILT.match(k)}
+    if isinstance(x, list):
+        return [kea_shape(v) for v in x]
+    return x
+
+
+def config_for_defaults(lan, tmp):
+    """A configuration that leaves most parameters to their defaults, at every level."""
+    return {"Dhcp4": {
+        "interfaces-config": {"interfaces": [lan.srv_if]},
+        "lease-database": {"type": "memfile", "name": os.path.join(tmp, "leases4.csv"), "lfc-interval": 0},
+        "valid-lifetime": 500, "max-valid-lifetime": 900, "renew-timer": 100, "cache-threshold": 0.3,
+        "store-extended-info": True, "reservation-mode": "out-of-pool",
+        "option-def": [{"name": "my-opt", "code": 222, "type": "uint8"}],
+        "option-data": [{"name": "domain-name-servers", "data": "192.0.2.53"}, {"code": 222, "data": "7"}],
+        "reservations": [{"hw-address": "02:00:00:00:aa:01", "hostname": "h"}],
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": "stdout"}]}],
+        "shared-networks": [{"name": "net", "valid-lifetime": 300, "t1-percent": 0.3, "calculate-tee-times": True,
+                             "relay": {"ip-addresses": ["192.0.2.254"]},
+                             "subnet4": [{"id": 2, "subnet": "10.0.0.0/24", "pools": [{"pool": "10.0.0.0/28"}]}]}],
+        "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "rebind-timer": 200,
+                     "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}],
+                     "option-data": [{"code": 3, "data": "192.0.2.1"}],
+                     "reservations": [{"hw-address": "02:00:00:00:aa:02", "ip-address": "192.0.2.5"}]}],
+    }}
+
+
+def same_defaults(kea, ours, path="Dhcp4"):
+    """Every key of kea's answer (but normalised text values Nestor keeps as written) is in ours
+    with the same value; ours has no key kea's lacks."""
+    if isinstance(kea, dict):
+        assert isinstance(ours, dict), path
+        assert set(kea) == set(ours), (path, sorted(set(kea) ^ set(ours)))
+        for k in kea:
+            same_defaults(kea[k], ours[k], f"{path}/{k}")
+    elif isinstance(kea, list):
+        assert isinstance(ours, list) and len(kea) == len(ours), path
+        for i, (a, b) in enumerate(zip(kea, ours)):
+            same_defaults(a, b, f"{path}/{i}")
+    elif path.endswith(("/pool", "/hw-address", "/control-socket/socket-name", "/name")) and isinstance(kea, str):
+        assert kea.replace(" ", "") == ours.replace(" ", ""), (path, kea, ours)
+    else:
+        assert kea == ours, (path, kea, ours)
+
+
+@pytest.mark.skipif(not os.path.exists(KEA), reason="kea-dhcp4 is not installed")
+def test_config_get_shows_keas_defaults(lan, tmp_path):
+    answers = {}
+    for name, binary in (("kea", KEA), ("nestor", None)):
+        workdir = str(tmp_path / name)
+        os.mkdir(workdir)
+        srv = Server(lan, config_for_defaults(lan, workdir), binary=binary, workdir=workdir, name=name)
+        srv.start()
+        try:
+            answers[name] = srv.cmd("config-get")["arguments"]["Dhcp4"]
+            if name == "nestor":   # what config-get shows is a configuration config-set takes
+                again = srv.cmd("config-set", {"Dhcp4": answers[name]})
+                assert again["result"] == 0, again
+                assert srv.cmd("config-get")["arguments"]["Dhcp4"] == answers[name]
+        finally:
+            srv.stop()
+    kea, ours = kea_shape(answers["kea"]), answers["nestor"]
+    for a in (kea, ours):          # paths differ by work directory
+        a["control-socket"]["socket-name"] = os.path.basename(a["control-socket"]["socket-name"])
+        a["lease-database"]["name"] = os.path.basename(a["lease-database"]["name"])
+    same_defaults(kea, ours)

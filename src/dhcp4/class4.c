@@ -40,10 +40,6 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     c->cfg = cfg;
     c->dict = cfg->classes;
     c->q = q;
-    c->ifc = ifc;
-    c->src_ip = src_ip;
-    c->dst_ip = dst_ip;
-    c->flex_len = 0;
     c->known_early = false;
     c->vendor[0] = '\0';
     cls_set_init(&c->set);
@@ -114,7 +110,6 @@ void class4_flex(class4_t *c, alloc4_req_t *req)
     size_t n = 0;
     if (!c->cfg->flex_id || eval_string(c->cfg->flex_id, &c->view, c->flex + 1, CFG_HOST_ID_MAX, &n) || !n)
         return;
-    c->flex_len = n;
     req->flex_id = c->flex + 1;
     req->flex_id_len = (uint8_t)n;
     if (c->cfg->flex_replace_client_id) {

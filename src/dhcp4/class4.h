@@ -24,14 +24,11 @@ typedef struct class4 {
     const cfg4_t *cfg;
     const cfg_classes_t *dict;
     const pkt4_t *q;
-    const srv4_iface_t *ifc;
-    uint32_t src_ip, dst_ip;
-    eval_view4_ctx_t vctx;
+    eval_view4_ctx_t vctx;    /* what the view reads beside the packet (interface, addresses) */
     eval_pkt_t view;
     char vendor[CFG_CLASS_NAME_MAX + 1]; /* VENDOR_CLASS_<option 60> ("": none), logged even when no
                                           * configuration refers to it */
     uint8_t flex[1 + CFG_HOST_ID_MAX]; /* 0, then flex-id's identifier (replace-client-id) */
-    size_t flex_len;
     bool known_early;         /* a global reservation was found before subnet selection */
 } class4_t;
 

@@ -45,15 +45,15 @@ static void drop(srv4_t *s, const pkt4_t *q, const char *id, const char *why)
 }
 
 /* A packet in the class DROP: dropped and counted before any other work (Kea's
- * DHCP4_PACKET_DROP_0010). */
-static void drop_class(srv4_t *s, const pkt4_t *q)
+ * DHCP4_PACKET_DROP_0010; _0014 when an early global reservation put it there). */
+static void drop_class(srv4_t *s, const pkt4_t *q, const char *id)
 {
     stat_add(s->st.drop, 1);
     if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 15)) {
         char who[160];
         pkt4_describe(q, who, sizeof who);
-        nlog_write(NLOG_PACKETS, NLOG_DEBUG, 15, "DHCP4_PACKET_DROP_0010",
-                   "%s: dropping %s: it is a member of the special class DROP", who, pkt4_msg_name(q->msg_type));
+        nlog_write(NLOG_PACKETS, NLOG_DEBUG, 15, id, "%s: dropping %s: it is a member of the special class DROP",
+                   who, pkt4_msg_name(q->msg_type));
     }
 }
 
@@ -224,7 +224,7 @@ static bool classify_host(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, alloc
         return false;
     }
     if (class4_host(cl, req->host)) {
-        drop_class(s, q);
+        drop_class(s, q, "DHCP4_PACKET_DROP_0010");
         return false;
     }
     req->life_class = class4_first(&cl->set, cl->dict, CLASS4_VALID);
@@ -390,9 +390,7 @@ static bool early_global_host(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, c
     }
     if (!class4_early_host(cl, h))
         return false;
-    stat_add(s->st.drop, 1);
-    LOG_DEBUG(NLOG_PACKETS, NLOG_DBG_PKT_HANDLING, "DHCP4_PACKET_DROP_0014",
-              "dropping a packet of a client with a global reservation: it is a member of the special class DROP");
+    drop_class(s, q, "DHCP4_PACKET_DROP_0014");
     return true;
 }
 
@@ -453,7 +451,7 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
     }
     class4_t cl;
     if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip))
-        return drop_class(s, q);
+        return drop_class(s, q, "DHCP4_PACKET_DROP_0010");
     if (rt->cfg->early_global_reservations_lookup && t != PKT4_INFORM && early_global_host(s, rt, q, &cl))
         return;
     if (!in_scope(s, q))

@@ -35,7 +35,6 @@ static const char *const suffixes[NLOG__COUNT] = {
     [NLOG_HOOKS] = "hooks",
     [NLOG_LEASE_CMDS] = "lease-cmds-hooks",
     [NLOG_STAT_CMDS] = "stat-cmds-hooks",
-    [NLOG_EVAL] = "eval",
     [NLOG_LOG] = "log",
 };
 

@@ -58,7 +58,6 @@ enum nlog_logger {
     NLOG_HOOKS,       /* "hooks" */
     NLOG_LEASE_CMDS,  /* "lease-cmds-hooks" */
     NLOG_STAT_CMDS,   /* "stat-cmds-hooks" */
-    NLOG_EVAL,        /* "eval": classification expressions */
     NLOG_LOG,         /* "log": messages of the logging system itself */
     NLOG__COUNT
 };

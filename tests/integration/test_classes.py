@@ -257,3 +257,26 @@ def test_early_global_reservations_lookup_lets_reserved_classes_select_the_subne
     cfg["Dhcp4"]["early-global-reservations-lookup"] = False
     assert srv.cmd("config-set", cfg)["result"] == 0
     assert discover(lan, "02:00:00:00:2b:01", 0x2b21)["yiaddr"].startswith("10.20.0.1")
+
+
+def test_flex_hook_parameters_are_checked(tmp_path):
+    """Bad flex-id / flex-option parameters are refused naming the bad field."""
+    def flexopt(entry):
+        return basic_config(**{"hooks-libraries": [{"library": "libdhcp_flex_option.so",
+                                                   "parameters": {"options": [entry]}}]})
+    cases = [
+        (flexopt({"code": 67, "add": "'a'", "remove": "true"}), "exactly one action"),
+        (flexopt({"add": "'a'"}), "'code' or 'name'"),
+        (flexopt({"name": "no-such-option", "add": "'a'"}), "no-such-option"),
+        (flexopt({"code": 67}), "one action"),
+        (flexopt({"code": 67, "add": "option[60].text =="}), "column"),
+        (flexopt({"code": 67, "remove": "'text'"}), "remove"),
+        (flexopt({"code": 3, "sub-options": []}), "not support yet"),
+        (basic_config(**{"hooks-libraries": [{"library": "libdhcp_flex_id.so", "parameters": {}}]}),
+         "identifier-expression"),
+        (basic_config(**{"hooks-libraries": [{"library": "libdhcp_flex_id.so",
+                                              "parameters": {"identifier-expression": "member('nope')"}}]}), "nope"),
+    ]
+    for cfg, needle in cases:
+        r = check(str(tmp_path), cfg)
+        assert r.returncode == 1 and needle in r.stderr, (cfg, r.stderr)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 int test_pkt4_run(void);
+int test_pkt6_run(void);
 int test_frame_run(void);
 int test_optdef_run(void);
 int test_optspace_run(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/cfg4_ctx.h"
+#include "ha/ha_config.h"
 
 const char *const cfg_common_keys[] = {
     "interfaces-config", "lease-database", "hosts-database", "hosts-databases", "expired-leases-processing",
@@ -39,6 +40,7 @@ void cfg_common_free(cfg_common_t *c)
         cfg_db_free(&c->hosts_dbs[i]);
     free(c->hosts_dbs);
     free(c->server_tag);
+    ha_config_free(c->ha);
 }
 
 static int parse_interfaces(pctx_t *p, json_t *ic)
@@ -247,9 +249,11 @@ static int parse_hooks(pctx_t *p, json_t *list)
             } else if (!strcmp(base, "libdhcp_host_cmds.so") || !strcmp(base, "libdhcp_class_cmds.so")) {
                 /* the reservation-* and class-* commands are built in */
             } else if (!strcmp(base, "libdhcp_ha.so")) {
+                if (p->common->hook_ha)
+                    r = pctx_fail(p, "library", "libdhcp_ha.so is loaded twice");
+                else
+                    r = ha_config_parse(p, h, &p->common->ha);
                 p->common->hook_ha = true;
-                p->common->hook_ha_params = json_object_get(h, "parameters");
-                r = pctx_fail(p, "library", "the high-availability hook (libdhcp_ha.so) is not available in this Nestor version yet");
             } else {
                 r = pctx_fail(p, "library",
                               "'library' '%s' is not supported: Nestor loads no external hooks; "

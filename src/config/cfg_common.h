@@ -1,6 +1,7 @@
 /* The parts of a Kea server configuration that Dhcp4 and Dhcp6 share, parsed once for both:
  * interfaces-config, lease-database, hosts-database(s), expired-leases-processing,
- * multi-threading, control-socket(s), loggers, hooks-libraries and server-tag.
+ * multi-threading, control-socket(s), loggers, hooks-libraries (libdhcp_ha.so's parameters parsed
+ * by ha/ha_config.h, owned here) and server-tag.
  *
  * Contract:
  * - cfg_common_t is part of a family's immutable configuration model (cfg4_t.common) and freed
@@ -80,7 +81,7 @@ typedef struct cfg_common {
     json_t *control_socket;       /* borrowed: "control-socket" (Kea 2.2) */
     json_t *control_sockets;      /* borrowed: "control-sockets" (Kea 2.7+) */
     bool hook_lease_cmds, hook_ha;/* Kea hook libraries mapped to built-ins */
-    json_t *hook_ha_params;       /* borrowed: libdhcp_ha.so parameters */
+    struct ha_config *ha;         /* libdhcp_ha.so's parameters (ha/ha_config.h); NULL: no HA */
     json_t *hook_flex_id;         /* borrowed: libdhcp_flex_id.so's entry (NULL: not configured) */
     json_t *hook_flex_option;     /* borrowed: libdhcp_flex_option.so's entry */
 } cfg_common_t;

@@ -452,6 +452,13 @@ static int fam_load_api(srv_core_t *c, const char *text, void **out, char *err, 
 
 static int fam_apply(srv_core_t *c, void *cfg, char *err, size_t errlen)
 {
+    /* High availability is checked (-t, config-test) but not served yet: running its configuration
+     * without it would let both peers answer every client. */
+    if (((const cfg4_t *)cfg)->common.ha) {
+        snprintf(err, errlen, "the high-availability hook (libdhcp_ha.so) is checked but not served by this "
+                 "Nestor version yet");
+        return NST_ECONFIG;
+    }
     return srv4_apply_config(SRV4_OF(c), cfg, err, errlen);
 }
 

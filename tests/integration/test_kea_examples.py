@@ -19,7 +19,6 @@ LATER = {
     "with-ddns.json": "dhcp-ddns",
     "config-backend.json": "config-control",
     "dhcpv4-over-dhcpv6.json": "dhcp4o6-port",
-    "ha-load-balancing-primary.json": "libdhcp_ha.so",
     "hooks.json": "security.so",          # hooks that are not built in
     "hooks-radius.json": "libdhcp_",
 }

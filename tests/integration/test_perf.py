@@ -255,3 +255,16 @@ def test_bad_answers_are_counted_and_a_silent_server_ends_the_run(lan, tmp_path)
     assert r.returncode == 3, r.stdout
     assert "no answer: the server answered none of 50 requests" in r.stdout, r.stdout
     assert "DISCOVER-OFFER" in r.stdout and "drops: 100.00%" in r.stdout
+
+
+def test_warmup_is_not_counted(lan, server):
+    srv = server(relay_config(lan))
+    r, out = perf(lan, "--relay", "10.10.10.1", lan.server_ip, "-r", "200", "-p", "1", "--warmup", "1",
+                  "-R", "5000", "-b", "mac=00:51:00:00:00:00")
+    assert r.returncode == 0, r.stderr
+    d = ph(out, "DISCOVER-OFFER")
+    # 400 DISCOVERs went out; the 200 of the warm-up second are not in the figures
+    assert srv.stat("pkt4-discover-received") in range(396, 404)
+    assert d["sent"] in range(195, 206), out
+    assert out["seconds"] == pytest.approx(1.0, abs=0.05) and out["warmup"] == 1
+    assert out["leases"] == ph(out, "REQUEST-ACK")["answered"] == d["sent"]

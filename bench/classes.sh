@@ -4,7 +4,7 @@
 # tests read options, relay agent sub-options and the hardware address (some match perfdhcp's
 # clients and give them options), interleaved at one offered rate.
 #
-#   bench/classes.sh [RATE] [ROUNDS]      # default 3000 leases/s, 5 rounds of 6 s
+#   bench/classes.sh [RATE] [ROUNDS]      # default 3000 leases/s, 5 rounds of 6 s (nestor-perf)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 H=${HARNESS:-$HERE/../../shared/bench}
@@ -50,7 +50,24 @@ PY
 ip netns exec pfsrv kea-dhcp4 -t "$W/v4-classes.json" >/dev/null
 "$NESTOR" -t "$W/v4-classes.json" >/dev/null
 CLEAN="rm -f $W/run/kea-leases4.csv*"
-"$H/pfcompare.sh" v4 "${1:-3000}" "${2:-5}" 6 \
-  "nestor-plain|$NESTOR -c {CONF}|$W/v4.json|$CLEAN" \
-  "nestor-classes|$NESTOR -c {CONF}|$W/v4-classes.json|$CLEAN" \
-  "kea-classes|kea-dhcp4 -c {CONF}|$W/v4-classes.json|$CLEAN" | grep COMPARE
+# interleaved rounds at one offered rate, driven by nestor-perf: server CPU per lease, medians
+python3 - "$HERE" "${1:-3000}" "${2:-5}" "$NESTOR" "$W" "$CLEAN" <<'PY'
+import re, statistics, subprocess, sys
+here, rate, rounds, nestor, w, clean = sys.argv[1:]
+specs = [("nestor-plain", f"{nestor} -c {{CONF}}", f"{w}/v4.json"),
+         ("nestor-classes", f"{nestor} -c {{CONF}}", f"{w}/v4-classes.json"),
+         ("kea-classes", "kea-dhcp4 -c {CONF}", f"{w}/v4-classes.json")]
+got = {}
+for _ in range(int(rounds)):
+    for lab, cmd, conf in specs:
+        out = subprocess.run(["python3", f"{here}/npbench.py", "-P", "v4", "-r", rate, "-n", "1", "-t", "6",
+                              "-l", lab, "-s", cmd, "-c", conf, "--pre", clean],
+                             capture_output=True, text=True).stdout
+        m = re.search(r"RESULT .*leases/s=(\d+) drop=([\d.]+)% server=([\d.]+)us/lease", out)
+        if m:
+            got.setdefault(lab, []).append(tuple(map(float, m.groups())))
+            print(f"  {lab}: {m.group(1)} leases/s, drop {m.group(2)}%, server {m.group(3)} us/lease", flush=True)
+for lab, v in got.items():
+    print(f"COMPARE {lab}: leases/s={statistics.median(x[0] for x in v):.0f} "
+          f"drop={statistics.median(x[1] for x in v):.2f}% server={statistics.median(x[2] for x in v):.1f}us/lease")
+PY

@@ -76,6 +76,19 @@ typedef struct perf_opts {
     unsigned table_bits;          /* exchange table size 2^bits */
 } perf_opts_t;
 
+/* Adds a client's index to the last four bytes of an identifier (MAC or DUID), big-endian with
+ * carry, so that client i's identifier is the first one plus i. */
+static inline void perf_add_index(uint8_t *id_end, uint32_t index)
+{
+    uint32_t carry = 0;
+    for (int i = 1; i <= 4; i++) {
+        uint32_t v = id_end[-i] + (index & 0xff) + carry;
+        id_end[-i] = (uint8_t)v;
+        carry = v >> 8;
+        index >>= 8;
+    }
+}
+
 /* ---- exchange table --------------------------------------------------------------------- */
 
 /* A slot's state: SLOT_FREE, or SLOT_WAIT + the phase whose answer it waits for. It changes

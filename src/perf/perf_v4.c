@@ -25,13 +25,7 @@ static const uint8_t PRL[] = {1, 3, 6, 15, 51, 54, 58, 59};
 static void client_mac(const perf_t *p, uint32_t client, uint8_t mac[6])
 {
     memcpy(mac, p->o.base_mac, 6);
-    uint32_t id = client + p->o.first_client, carry = 0;
-    for (int i = 5; i >= 2; i--) {          /* add the index to the last four bytes */
-        uint32_t v = mac[i] + (id & 0xff) + carry;
-        mac[i] = (uint8_t)v;
-        carry = v >> 8;
-        id >>= 8;
-    }
+    perf_add_index(mac + 6, client + p->o.first_client);
 }
 
 /* Builds one client message into the send batch and queues it. */

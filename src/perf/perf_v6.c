@@ -39,28 +39,14 @@ static size_t client_duid(const perf_t *p, uint32_t client, uint8_t *out)
 {
     uint32_t id = client + p->o.first_client;
     if (p->o.base_duid_len) {
-        size_t n = p->o.base_duid_len;
-        memcpy(out, p->o.base_duid, n);
-        uint32_t carry = 0;
-        for (size_t i = n; i-- > n - 4;) {
-            uint32_t v = out[i] + (id & 0xff) + carry;
-            out[i] = (uint8_t)v;
-            carry = v >> 8;
-            id >>= 8;
-        }
-        return n;
+        memcpy(out, p->o.base_duid, p->o.base_duid_len);
+        perf_add_index(out + p->o.base_duid_len, id);
+        return p->o.base_duid_len;
     }
     /* DUID-LL (type 3, hardware type 1) from the client's MAC, as v4 numbers them */
-    uint8_t *mac = out + 4;
     out[0] = 0, out[1] = 3, out[2] = 0, out[3] = 1;
-    memcpy(mac, p->o.base_mac, 6);
-    uint32_t carry = 0;
-    for (int i = 5; i >= 2; i--) {
-        uint32_t v = mac[i] + (id & 0xff) + carry;
-        mac[i] = (uint8_t)v;
-        carry = v >> 8;
-        id >>= 8;
-    }
+    memcpy(out + 4, p->o.base_mac, 6);
+    perf_add_index(out + 10, id);
     return 10;
 }
 

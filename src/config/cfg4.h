@@ -161,6 +161,7 @@ typedef struct cfg_extra4 {
 
 typedef struct cfg_subnet4 {
     uint32_t id;
+    bool auto_id;             /* no "id" (or 0): numbered by the parser, as Kea 2.2 numbers it */
     uint32_t prefix;          /* network address */
     uint8_t prefix_len;
     uint32_t mask;

@@ -129,7 +129,8 @@ static void subnets(const cfg4_t *c, json_t *m, const json_t *parent)
                     (unsigned)atoi(slash + 1) == c->subnets[k].prefix_len)
                     id = c->subnets[k].id;
         }
-        if (id && !json_object_get(s, "id"))
+        json_t *given = json_object_get(s, "id");
+        if (id && (!given || (json_is_integer(given) && !json_integer_value(given))))
             json_object_set_new(s, "id", json_integer(id));
         json_t *relay = json_object_get(parent, "relay");
         if (!json_object_get(s, "relay"))

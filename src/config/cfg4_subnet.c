@@ -249,9 +249,11 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
     int r = check_level_keys(p, o, "subnet4 entry", subnet_keys);
     char *text = NULL;
     if (!r)
-        r = pctx_get_u32(p, o, "id", 1, UINT32_MAX - 1, &s->id);
-    if (!r && !s->id)
+        r = pctx_get_u32(p, o, "id", 0, UINT32_MAX - 1, &s->id);
+    if (!r && !s->id) { /* absent or 0: numbered as Kea 2.2 numbers it (cfg4_parse_subnets) */
         s->id = p->next_auto_id++;
+        s->auto_id = true;
+    }
     if (!r)
         r = pctx_get_str(p, o, "subnet", &text);
     if (!r && !text)
@@ -338,7 +340,11 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
         r = parse_subnet(p, o, inh, s);
         for (size_t k = 0; !r && k < c->subnet_count; k++) {
             if (c->subnets[k].id == s->id)
-                r = pctx_fail(p, "id", "subnet id %u is used by more than one subnet", s->id);
+                r = pctx_fail(p, s->auto_id ? NULL : "id", "subnet id %u is used by more than one subnet%s", s->id,
+                              s->auto_id || c->subnets[k].auto_id
+                                  ? " (a subnet without 'id' takes the next number from 1, in the order of the "
+                                    "shared networks' subnets and then subnet4's, as in Kea 2.2)"
+                                  : "");
             else if (c->subnets[k].prefix == s->prefix && c->subnets[k].prefix_len == s->prefix_len)
                 r = pctx_fail(p, "subnet", "subnet with this prefix already exists");
         }
@@ -425,17 +431,17 @@ static int cmp_subnet_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static uint32_t max_explicit_id(json_t *list)
+/* How many subnets of list Kea numbers itself: maps without "id" or with "id": 0. */
+static uint32_t auto_numbered(json_t *list)
 {
-    uint32_t max = 0;
+    uint32_t n = 0;
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) {
-        json_int_t id = json_integer_value(json_object_get(o, "id"));
-        if (id > 0 && id < UINT32_MAX - 1 && (uint32_t)id > max)
-            max = (uint32_t)id;
+        json_t *id = json_object_get(o, "id");
+        n += json_is_object(o) && (!id || (json_is_integer(id) && !json_integer_value(id)));
     }
-    return max;
+    return n;
 }
 
 int cfg4_parse_subnets(pctx_t *p, json_t *d)
@@ -448,19 +454,22 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
         .res_in_subnet = c->reservations_in_subnet, .res_out_of_pool = c->reservations_out_of_pool,
         .extra = c->extra,
     };
-    /* Subnets without an "id" are numbered after the highest explicit id. */
-    p->next_auto_id = 1 + max_explicit_id(json_object_get(d, "subnet4"));
+    /* Subnets without an "id" are numbered as Kea 2.2 numbers them: one counter from 1, which
+     * explicit ids do not move, in Kea's parse order (every shared network's subnets, then
+     * subnet4's); a number another subnet has is an error, as in Kea. Nestor parses subnet4
+     * first, so its numbering starts after the shared networks' share. */
     json_t *nets = json_object_get(d, "shared-networks"), *n;
     size_t ni;
-    json_array_foreach(nets, ni, n) {
-        uint32_t m = max_explicit_id(json_object_get(n, "subnet4"));
-        if (m >= p->next_auto_id)
-            p->next_auto_id = m + 1;
-    }
+    uint32_t in_networks = 0;
+    json_array_foreach(nets, ni, n)
+        if (json_is_object(n))
+            in_networks += auto_numbered(json_object_get(n, "subnet4"));
+    p->next_auto_id = 1 + in_networks;
     json_t *list;
     int r = pctx_get_list(p, d, "subnet4", &list);
     if (!r && list)
         r = add_subnets(p, list, &g, NULL);
+    p->next_auto_id = 1;
     if (pctx_get_list(p, d, "shared-networks", &list))
         r = NST_ECONFIG;
     else if (list)

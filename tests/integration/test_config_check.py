@@ -102,24 +102,76 @@ def same_defaults(kea, ours, path="Dhcp4"):
         assert kea == ours, (path, kea, ours)
 
 
-@pytest.mark.skipif(not os.path.exists(KEA), reason="kea-dhcp4 is not installed")
-def test_config_get_shows_keas_defaults(lan, tmp_path):
+def on_both(lan, tmp_path, config, run):
+    """{"kea": run(srv, name, workdir), "nestor": ...}: kea-dhcp4 2.2, then Nestor, each started
+    on config(workdir) in its own work directory."""
     answers = {}
     for name, binary in (("kea", KEA), ("nestor", None)):
         workdir = str(tmp_path / name)
         os.mkdir(workdir)
-        srv = Server(lan, config_for_defaults(lan, workdir), binary=binary, workdir=workdir, name=name)
+        srv = Server(lan, config(workdir), binary=binary, workdir=workdir, name=name)
         srv.start()
         try:
-            answers[name] = srv.cmd("config-get")["arguments"]["Dhcp4"]
-            if name == "nestor":   # what config-get shows is a configuration config-set takes
-                again = srv.cmd("config-set", {"Dhcp4": answers[name]})
-                assert again["result"] == 0, again
-                assert srv.cmd("config-get")["arguments"]["Dhcp4"] == answers[name]
+            answers[name] = run(srv, name, workdir)
         finally:
             srv.stop()
+    return answers
+
+
+@pytest.mark.skipif(not os.path.exists(KEA), reason="kea-dhcp4 is not installed")
+def test_config_get_shows_keas_defaults(lan, tmp_path):
+    def run(srv, name, workdir):
+        answer = srv.cmd("config-get")["arguments"]["Dhcp4"]
+        if name == "nestor":   # what config-get shows is a configuration config-set takes
+            again = srv.cmd("config-set", {"Dhcp4": answer})
+            assert again["result"] == 0, again
+            assert srv.cmd("config-get")["arguments"]["Dhcp4"] == answer
+        return answer
+    answers = on_both(lan, tmp_path, lambda workdir: config_for_defaults(lan, workdir), run)
     kea, ours = kea_shape(answers["kea"]), answers["nestor"]
     for a in (kea, ours):          # paths differ by work directory
         a["control-socket"]["socket-name"] = os.path.basename(a["control-socket"]["socket-name"])
         a["lease-database"]["name"] = os.path.basename(a["lease-database"]["name"])
     same_defaults(kea, ours)
+
+
+def subnet_ids(dhcp4):
+    """{prefix: id} of every subnet in a config-get answer, inside shared networks too."""
+    subnets = list(dhcp4.get("subnet4", []))
+    for n in dhcp4.get("shared-networks", []):
+        subnets += n.get("subnet4", [])
+    return {s["subnet"]: s["id"] for s in subnets}
+
+
+def ids_config(lan, tmp, extra_net_subnet=False):
+    """Subnets without an id, with id 0 and with explicit ids, in subnet4 and in shared networks."""
+    net_a = [{"subnet": "10.1.1.0/24"}, {"subnet": "10.1.2.0/24", "id": 30}]
+    if extra_net_subnet:
+        net_a.insert(0, {"subnet": "10.1.0.0/24"})
+    return {"Dhcp4": {
+        "interfaces-config": {"interfaces": [lan.srv_if]},
+        "lease-database": {"type": "memfile", "name": os.path.join(tmp, "leases4.csv"), "lfc-interval": 0},
+        "subnet4": [{"subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]},
+                    {"subnet": "10.0.2.0/24", "id": 7}, {"subnet": "10.0.3.0/24", "id": 0}],
+        "shared-networks": [{"name": "a", "subnet4": net_a},
+                            {"name": "b", "subnet4": [{"subnet": "10.2.1.0/24"}]}],
+    }}
+
+
+@pytest.mark.skipif(not os.path.exists(KEA), reason="kea-dhcp4 is not installed")
+def test_subnets_without_id_are_numbered_as_kea(lan, tmp_path):
+    """Kea 2.2 numbers subnets without an id from 1 in its parse order (shared networks' subnets,
+    then subnet4's), explicit ids not counted, again from 1 on every configuration."""
+    def run(srv, name, workdir):
+        first = subnet_ids(srv.cmd("config-get")["arguments"]["Dhcp4"])
+        r = srv.cmd("config-set", srv.complete(ids_config(lan, workdir, extra_net_subnet=True)))
+        assert r["result"] == 0, r
+        second = subnet_ids(srv.cmd("config-get")["arguments"]["Dhcp4"])
+        assert srv.cmd("config-reload")["result"] == 0      # the file: the first configuration
+        return first, second, subnet_ids(srv.cmd("config-get")["arguments"]["Dhcp4"])
+    answers = on_both(lan, tmp_path, lambda workdir: ids_config(lan, workdir), run)
+    assert answers["nestor"] == answers["kea"], answers
+    first, second, third = answers["nestor"]
+    assert first == {"10.1.1.0/24": 1, "10.2.1.0/24": 2, "192.0.2.0/24": 3, "10.0.3.0/24": 4,
+                     "10.0.2.0/24": 7, "10.1.2.0/24": 30}
+    assert second["192.0.2.0/24"] == 4 and third == first

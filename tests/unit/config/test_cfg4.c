@@ -114,10 +114,14 @@ static void test_auto_ids_and_shared_networks(void **state)
         "{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\"}, {\"subnet\": \"10.0.1.0/24\", \"id\": 5}],\n"
         " \"shared-networks\": [{\"name\": \"net\", \"authoritative\": true, \"valid-lifetime\": 99,\n"
         "   \"subnet4\": [{\"subnet\": \"10.0.2.0/24\", \"reservations\": [{\"client-id\": \"01:02\", \"ip-address\": \"10.0.2.9\"}]}]}]}}");
+    /* Kea 2.2's numbering: one counter from 1, the shared networks' subnets first, explicit ids
+     * not counted (verified with kea-dhcp4 2.2's config-get) */
     assert_int_equal(c->subnet_count, 3);
-    assert_int_equal(c->subnets[0].id, 5);
-    assert_int_equal(c->subnets[1].id, 6);
-    assert_int_equal(c->subnets[2].id, 7);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000201)->id, 1);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000001)->id, 2);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000101)->id, 5);
+    assert_int_equal(c->subnets[0].id, 1);
+    assert_int_equal(c->subnets[2].id, 5);
     const cfg_subnet4_t *s = cfg4_subnet_containing(c, 0x0a000201);
     assert_non_null(s->network);
     assert_string_equal(s->network->name, "net");
@@ -128,6 +132,27 @@ static void test_auto_ids_and_shared_networks(void **state)
     assert_int_equal(c->hosts[0].id_type, HOST_ID_CLIENT_ID);
     assert_int_equal(c->hosts[0].id_len, 2);
     cfg4_free(c);
+}
+
+static void test_auto_ids_as_kea(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 0},"
+                        " {\"subnet\": \"10.0.2.0/24\", \"id\": 7}, {\"subnet\": \"10.0.3.0/24\"}],"
+                        " \"shared-networks\": [{\"name\": \"a\", \"subnet4\": [{\"subnet\": \"10.1.1.0/24\"},"
+                        " {\"subnet\": \"10.1.2.0/24\", \"id\": 30}]}, {\"name\": \"b\", \"subnet4\": [{\"subnet\": \"10.2.1.0/24\"}]}]}}");
+    static const struct {
+        uint32_t addr, id;
+    } want[] = {{0x0a010101, 1}, {0x0a020101, 2}, {0x0a000101, 3}, {0x0a000301, 4}, {0x0a000201, 7}, {0x0a010201, 30}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_int_equal(cfg4_subnet_containing(c, want[i].addr)->id, want[i].id);
+    cfg4_free(c);
+    /* a generated number another subnet has explicitly is refused, as by Kea 2.2 */
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 1}, {\"subnet\": \"10.0.2.0/24\"}]}}",
+                 "subnet id 1 is used by more than one subnet (a subnet without 'id'");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 1}],"
+                 " \"shared-networks\": [{\"name\": \"a\", \"subnet4\": [{\"subnet\": \"10.0.2.0/24\"}]}]}}",
+                 "subnet id 1 is used by more than one subnet");
 }
 
 static void test_errors_name_parameter_and_position(void **state)
@@ -353,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full_subnet),
         cmocka_unit_test(test_auto_ids_and_shared_networks),
+        cmocka_unit_test(test_auto_ids_as_kea),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

@@ -142,6 +142,7 @@ typedef struct cfg_pool4 {
 /* Parameters that can be set globally, per shared network and per subnet. */
 typedef struct cfg_lifetimes {
     uint32_t valid, valid_min, valid_max;
+    bool has_valid_min, has_valid_max; /* the bound is set here or at a level above */
     uint32_t renew, rebind;   /* 0 with has_* false = not configured */
     bool has_renew, has_rebind;
     bool calculate_tee_times;

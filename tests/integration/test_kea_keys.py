@@ -8,6 +8,7 @@ import subprocess
 
 from conftest import NESTOR, basic_config, subnet_config
 from test_protocol import dora
+from test_protocol_kea import impl  # noqa: F401  (Nestor and kea-dhcp4 2.2 on one configuration)
 
 
 def test_lease_caching_reuses_a_young_lease_without_a_write(lan, server):
@@ -84,3 +85,20 @@ def test_check_opens_no_log_file(tmp_path):
     r = check(tmp_path, cfg)
     assert r.returncode == 0, r.stderr
     assert not log.exists()
+
+
+def test_lifetime_bounds_are_inherited_per_parameter(lan, impl):
+    """A level that sets only valid-lifetime keeps the min-/max-valid-lifetime of the levels
+    above it (Kea 2.2 derives each key into the levels below); a client asking for a lease time
+    (option 51) gets it clamped to those bounds, by kea-dhcp4 2.2 and Nestor alike."""
+    sub = subnet_config(**{"valid-lifetime": 300})
+    cfg = basic_config(**{"valid-lifetime": 500, "min-valid-lifetime": 100, "subnet4": [],
+                          "shared-networks": [{"name": "net", "valid-lifetime": 400, "max-valid-lifetime": 900,
+                                               "subnet4": [sub]}]})
+    srv = impl(cfg)
+    got = {}
+    for i, asked in enumerate((None, 50, 800, 5000)):
+        opts = [["lease_time", asked]] if asked else []
+        _, ack = dora(lan, mac=f"02:00:00:00:32:{i:02x}", xid=0x3200 + 16 * i, options=opts)
+        got[asked] = ack["options"]["lease_time"]
+    assert got == {None: 300, 50: 100, 800: 800, 5000: 900}, (got, srv.log())

@@ -155,6 +155,27 @@ static void test_auto_ids_as_kea(void **state)
                  "subnet id 1 is used by more than one subnet");
 }
 
+static void test_lifetime_bounds_inherited_per_parameter(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"valid-lifetime\": 500, \"min-valid-lifetime\": 100,"
+                        " \"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"id\": 1, \"valid-lifetime\": 300}],"
+                        " \"shared-networks\": [{\"name\": \"n\", \"valid-lifetime\": 400, \"max-valid-lifetime\": 900,"
+                        " \"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 2, \"valid-lifetime\": 300},"
+                        " {\"subnet\": \"10.0.2.0/24\", \"id\": 3}]}]}}");
+    const cfg_lifetimes_t *l = &cfg4_subnet_containing(c, 0x0a000001)->life;
+    assert_true(l->valid_min == 100 && l->valid == 300 && l->valid_max == 300); /* max follows valid */
+    l = &cfg4_subnet_containing(c, 0x0a000101)->life;
+    assert_true(l->valid_min == 100 && l->valid == 300 && l->valid_max == 900);
+    l = &cfg4_subnet_containing(c, 0x0a000201)->life;
+    assert_true(l->valid_min == 100 && l->valid == 400 && l->valid_max == 900);
+    cfg4_free(c);
+    /* an inherited bound the level's valid-lifetime lies outside of is an error, as in Kea */
+    expect_error("{\"Dhcp4\": {\"min-valid-lifetime\": 100, \"valid-lifetime\": 500,"
+                 " \"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"id\": 1, \"valid-lifetime\": 50}]}}",
+                 "must lie between min-valid-lifetime 100");
+}
+
 static void test_errors_name_parameter_and_position(void **state)
 {
     expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "test.json:2:");
@@ -379,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_full_subnet),
         cmocka_unit_test(test_auto_ids_and_shared_networks),
         cmocka_unit_test(test_auto_ids_as_kea),
+        cmocka_unit_test(test_lifetime_bounds_inherited_per_parameter),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

@@ -95,6 +95,26 @@ typedef struct cfg_flexopt {
     int32_t client_class;       /* -1: every query */
 } cfg_flexopt_t;
 
+/* flex-option's sub-option actions (an entry's "sub-options", cfg4_flexsub.c): on one sub-option
+ * of the reply's option `container`, after every option action, in order of container and
+ * sub-option code (as Kea 2.2's flex_option). add: when the sub-option is absent; supersede: it
+ * replaces every instance; remove: every instance goes when the expression is true. add and
+ * supersede create an absent container when container_act is set (container-add), remove drops
+ * a container left without sub-options when it is set (container-remove). In option 125,
+ * vendor_id (a "vendor-<id>" space) leaves another vendor's option alone and makes a created one
+ * that vendor's. */
+typedef struct cfg_flexsub {
+    uint8_t container, code;
+    uint8_t action;                      /* enum cfg_flexopt_action */
+    bool container_act;
+    bool csv;                            /* the value is text encoded with def */
+    const struct optdef *def;            /* the sub-option's definition (csv) */
+    const struct optdef *container_def;  /* splits a container's own value from its sub-options */
+    uint32_t vendor_id;                  /* 0: none */
+    struct eval *expr;
+    int32_t container_class, client_class; /* -1: every query */
+} cfg_flexsub_t;
+
 /* ---- host reservations ---------------------------------------------------------------------- */
 
 enum cfg_host_id_type {      /* Kea's Host::IdentifierType values */
@@ -231,6 +251,8 @@ typedef struct cfg4 {
     struct eval *flex_id;         /* flex-id's identifier-expression (libdhcp_flex_id.so), NULL: none */
     struct cfg_flexopt *flexopts; /* flex-option's entries (libdhcp_flex_option.so), in order */
     size_t flexopt_count;
+    struct cfg_flexsub *flexsubs; /* flex-option's sub-option actions, by container and code */
+    size_t flexsub_count;
     bool flex_replace_client_id;  /* flex-id's replace-client-id */
 
     cfg_subnet4_t *subnets;       /* sorted by id */

@@ -119,6 +119,16 @@ int cfg4_parse_class_use(pctx_t *p, json_t *obj, cfg_class_use_t *out);
 /* The expressions of the built-in hooks flex-id (and its options), compiled with the
  * configuration's option names and classes: after cfg4_parse_classes. */
 int cfg4_parse_flex(pctx_t *p);
+/* The "name", "space" and "code" (min_code..max_code) of flex_option entry o, one of code and
+ * name required. */
+int cfg4_flex_ident(pctx_t *p, json_t *o, uint32_t min_code, uint32_t max_code, char **name, char **space,
+                    uint32_t *code);
+/* The one action (add, supersede, remove) of flex_option entry o and its expression, compiled;
+ * what names the entry in errors ("option 67", "sub-option 1 of option 43"). */
+int cfg4_flex_action(pctx_t *p, json_t *o, const char *what, uint8_t *action, eval_t **expr);
+/* cfg4_flexsub.c: the "sub-options" of flex_option entry o, whose option is code (definition
+ * def, may be NULL; the entry's client-class guard container_class), into p->cfg->flexsubs. */
+int cfg4_parse_flexsubs(pctx_t *p, json_t *o, uint16_t code, const struct optdef *def, int32_t container_class);
 /* Compiles one expression of the configuration (option names of dhcp4 and its option-def,
  * classes defined so far); errors name what (e.g. "client class 'x'") and the column. */
 int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *text, enum eval_want want,

@@ -205,6 +205,9 @@ void cfg4_free(cfg4_t *c)
     for (size_t i = 0; i < c->flexopt_count; i++)
         eval_free(c->flexopts[i].expr);
     free(c->flexopts);
+    for (size_t i = 0; i < c->flexsub_count; i++)
+        eval_free(c->flexsubs[i].expr);
+    free(c->flexsubs);
     if (c->classes)
         cfg_classes_free(c->classes);
     free(c->classes);

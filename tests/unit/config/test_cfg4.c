@@ -176,6 +176,26 @@ static void test_lifetime_bounds_inherited_per_parameter(void **state)
                  "must lie between min-valid-lifetime 100");
 }
 
+static void test_flex_option_sub_options(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok(
+        "{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"libdhcp_flex_option.so\", \"parameters\": {\"options\": ["
+        " {\"code\": 125, \"sub-options\": [{\"code\": 2, \"space\": \"vendor-4491\", \"remove\": \"option[60].exists\","
+        "   \"container-remove\": false}]},"
+        " {\"code\": 67, \"add\": \"'x'\"},"
+        " {\"name\": \"vendor-encapsulated-options\", \"sub-options\": [{\"code\": 9, \"add\": \"'a'\"},"
+        "   {\"code\": 1, \"supersede\": \"'b'\", \"container-add\": false}]}]}}]}}");
+    assert_int_equal(c->flexopt_count, 1); /* the entries with sub-options have no action of their own */
+    assert_int_equal(c->flexsub_count, 3);
+    const cfg_flexsub_t *f = c->flexsubs; /* by container, then code */
+    assert_true(f[0].container == 43 && f[0].code == 1 && f[0].action == CFG_FLEXOPT_SUPERSEDE && !f[0].container_act);
+    assert_true(f[1].container == 43 && f[1].code == 9 && f[1].action == CFG_FLEXOPT_ADD && f[1].container_act);
+    assert_string_equal(f[1].container_def->encapsulate, OPTDEF_SPACE_VENDOR_ENCAP);
+    assert_true(f[2].container == 125 && f[2].vendor_id == 4491 && !f[2].container_act && f[0].vendor_id == 0);
+    cfg4_free(c);
+}
+
 static void test_errors_name_parameter_and_position(void **state)
 {
     expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "test.json:2:");
@@ -401,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_auto_ids_and_shared_networks),
         cmocka_unit_test(test_auto_ids_as_kea),
         cmocka_unit_test(test_lifetime_bounds_inherited_per_parameter),
+        cmocka_unit_test(test_flex_option_sub_options),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

@@ -238,9 +238,14 @@ typedef struct cfg4 {
      * selected (dhcp4/class4.h). Accepted as Kea 2.2 has them, with an effect that is already
      * Nestor's behaviour or none here: reservations-lookup-first (lookup order only),
      * compatibility.lenient-option-parsing (options are not parsed strictly), parked-packet-limit
-     * (no hook parks packets), dhcp-queue-control (the worker queue has its own overload policy) */
+     * (no hook parks packets). */
     bool reservations_lookup_first, early_global_reservations_lookup, lenient_option_parsing;
     uint32_t parked_packet_limit;
+    /* dhcp-queue-control (kea-ring4): without packet workers, what the sockets hold is read into
+     * a ring of queue_capacity packets that keeps the newest (dhcp4/io4.c); with workers it is
+     * off, as in Kea 2.2 (multi-threading disables it). */
+    bool queue_enabled;
+    uint32_t queue_capacity;
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;

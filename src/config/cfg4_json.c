@@ -177,6 +177,9 @@ json_t *cfg4_config_json(const cfg4_t *c)
         if (m)
             fill(m, maps[i].defaults);
     }
+    json_t *mt = json_object_get(json_object_get(d, "multi-threading"), "enable-multi-threading");
+    if (json_is_true(mt)) /* Kea 2.2 turns the packet queue off under multi-threading, and shows it */
+        json_object_set_new(json_object_get(d, "dhcp-queue-control"), "enable-queue", json_false());
     size_t i;
     json_t *e;
     FOREACH_MAP(json_object_get(d, "option-def"), i, e)

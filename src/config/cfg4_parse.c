@@ -63,6 +63,7 @@ static void set_defaults(cfg4_t *c)
     c->match_client_id = true;
     c->echo_client_id = true;
     c->decline_probation_period = 86400;
+    c->queue_capacity = 64;
     c->reservations_in_subnet = true;
     c->ip_reservations_unique = true;
     static const uint8_t ids[] = {HOST_ID_HWADDR, HOST_ID_DUID, HOST_ID_CIRCUIT_ID, HOST_ID_CLIENT_ID};

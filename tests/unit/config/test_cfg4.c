@@ -196,6 +196,25 @@ static void test_flex_option_sub_options(void **state)
     cfg4_free(c);
 }
 
+static void test_queue_control(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true, \"capacity\": 0}}}");
+    assert_true(c->queue_enabled && c->queue_capacity == 0);
+    cfg4_free(c);
+    c = load_ok("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true},"
+                " \"multi-threading\": {\"enable-multi-threading\": true}}}");
+    assert_int_equal(c->queue_capacity, 64);
+    json_t *j = cfg4_config_json(c); /* shown off under multi-threading, as by Kea 2.2 */
+    json_t *q = json_object_get(json_object_get(j, "Dhcp4"), "dhcp-queue-control");
+    assert_true(json_is_false(json_object_get(q, "enable-queue")));
+    assert_string_equal(json_string_value(json_object_get(q, "queue-type")), "kea-ring4");
+    json_decref(j);
+    cfg4_free(c);
+    expect_error("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"x\"}}}",
+                 "'x' is not supported");
+}
+
 static void test_errors_name_parameter_and_position(void **state)
 {
     expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "test.json:2:");
@@ -422,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_auto_ids_as_kea),
         cmocka_unit_test(test_lifetime_bounds_inherited_per_parameter),
         cmocka_unit_test(test_flex_option_sub_options),
+        cmocka_unit_test(test_queue_control),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

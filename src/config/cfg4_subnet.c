@@ -128,6 +128,32 @@ static bool parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
 
 static uint32_t mask_of(uint8_t len) { return len ? ~0u << (32 - len) : 0; }
 
+bool cfg_parse_pool(const char *text, uint32_t *first, uint32_t *last)
+{
+    char a[64] = "", b[64] = "";
+    uint8_t plen;
+    const char *dash = strchr(text, '-');
+    if (!dash) {
+        if (!parse_prefix(text, first, &plen))
+            return false;
+        *first &= mask_of(plen);
+        *last = *first | ~mask_of(plen);
+        return true;
+    }
+    size_t la = (size_t)(dash - text);
+    if (la < sizeof a && strlen(dash + 1) < sizeof b) {
+        memcpy(a, text, la);
+        a[la] = '\0';
+        strcpy(b, dash + 1);
+    }
+    char *ta = a, *tb = b;
+    while (*ta == ' ') ta++;
+    while (*tb == ' ') tb++;
+    for (char *e = ta + strlen(ta); e > ta && e[-1] == ' '; *--e = '\0') ;
+    for (char *e = tb + strlen(tb); e > tb && e[-1] == ' '; *--e = '\0') ;
+    return cfg_parse_ipv4(ta, first) && cfg_parse_ipv4(tb, last);
+}
+
 static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
 {
     static const char *const keys[] = {"pool", "option-data", "client-class", "require-client-classes", NULL};
@@ -139,33 +165,10 @@ static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
         r = pctx_get_str(p, o, "pool", &text);
     if (!r && !text)
         r = pctx_fail(p, NULL, "a pools entry requires 'pool'");
-    if (!r) {
-        char a[64] = "", b[64] = "";
-        uint8_t plen;
-        const char *dash = strchr(text, '-');
-        if (dash) {
-            size_t la = (size_t)(dash - text);
-            if (la < sizeof a && strlen(dash + 1) < sizeof b) {
-                memcpy(a, text, la);
-                a[la] = '\0';
-                strcpy(b, dash + 1);
-            }
-            char *ta = a, *tb = b;
-            while (*ta == ' ') ta++;
-            while (*tb == ' ') tb++;
-            for (char *e = ta + strlen(ta); e > ta && e[-1] == ' '; *--e = '\0') ;
-            for (char *e = tb + strlen(tb); e > tb && e[-1] == ' '; *--e = '\0') ;
-            if (!cfg_parse_ipv4(ta, &out->first) || !cfg_parse_ipv4(tb, &out->last))
-                r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
-            else if (out->first > out->last)
-                r = pctx_fail(p, "pool", "invalid pool '%s': the first address is greater than the last", text);
-        } else if (parse_prefix(text, &out->first, &plen)) {
-            out->first &= mask_of(plen);
-            out->last = out->first | ~mask_of(plen);
-        } else {
-            r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
-        }
-    }
+    if (!r && !cfg_parse_pool(text, &out->first, &out->last))
+        r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
+    else if (!r && out->first > out->last)
+        r = pctx_fail(p, "pool", "invalid pool '%s': the first address is greater than the last", text);
     if (!r && ((out->first & s->mask) != s->prefix || (out->last & s->mask) != s->prefix))
         r = pctx_fail(p, "pool", "pool '%s' does not lie within subnet %u's prefix", text, s->id);
     json_t *opts;

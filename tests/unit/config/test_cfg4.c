@@ -215,6 +215,36 @@ static void test_queue_control(void **state)
                  "'x' is not supported");
 }
 
+/* Values and orders config-get writes as kea-dhcp4 2.2 does (test_config_check.py compares). */
+static const char kea_forms[] =
+    "{\"Dhcp4\": {\"subnet4\": [{\"id\": 9, \"subnet\": \"10.0.0.0/24\", \"relay\": {\"ip-address\": \"10.0.0.254\"},"
+    " \"pools\": [{\"pool\": \"10.0.0.100 - 10.0.0.150\"}, {\"pool\": \"10.0.0.16 - 10.0.0.31\"}],"
+    " \"reservations\": [{\"hw-address\": \"AA:BB:CC:DD:EE:FF\"}, {\"client-id\": \"01:aa\"}]},"
+    " {\"id\": 2, \"subnet\": \"10.1.0.0/24\"}],"
+    " \"option-data\": [{\"name\": \"vendor-encapsulated-options\"},"
+    " {\"code\": 1, \"space\": \"vendor-encapsulated-options-space\", \"csv-format\": false, \"data\": \"0a 0b\"}]}}";
+
+static void test_config_json_as_kea_writes_it(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok(kea_forms);
+    json_t *j = cfg4_config_json(c);
+    char *text = json_dumps(json_object_get(j, "Dhcp4"), JSON_SORT_KEYS | JSON_COMPACT);
+    static const char *const want[] = {
+        "\"pools\":[{\"option-data\":[],\"pool\":\"10.0.0.16/28\"},{\"option-data\":[],\"pool\":\"10.0.0.100-10.0.0.150\"}]",
+        "\"relay\":{\"ip-addresses\":[\"10.0.0.254\"]}", "\"client-id\":\"01AA\"", "\"hw-address\":\"aa:bb:cc:dd:ee:ff\"",
+        "\"csv-format\":false,\"data\":\"01020A0B\"", "\"data\":\"0A0B\""};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("'%s' not in %s", want[i], text);
+    const char *s2 = strstr(text, "\"id\":2"), *s9 = strstr(text, "\"id\":9");
+    const char *cid = strstr(text, "\"client-id\""), *hw = strstr(text, "\"hw-address\":\"aa");
+    assert_true(s2 && s9 && s2 < s9 && cid && hw && cid < hw); /* subnets by id, reservations by identifier */
+    free(text);
+    json_decref(j);
+    cfg4_free(c);
+}
+
 static void test_errors_name_parameter_and_position(void **state)
 {
     expect_error("{\"Dhcp4\": {\n  \"bogus\": 1}}", "test.json:2:");
@@ -442,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_lifetime_bounds_inherited_per_parameter),
         cmocka_unit_test(test_flex_option_sub_options),
         cmocka_unit_test(test_queue_control),
+        cmocka_unit_test(test_config_json_as_kea_writes_it),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

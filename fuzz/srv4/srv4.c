@@ -37,6 +37,8 @@ static const char config[] =
     "    \"boot-file-name\": \"pxelinux.0\", \"option-data\": [{\"name\": \"tftp-server-name\", \"data\": \"t\"}]},\n"
     "   {\"name\": \"voip\", \"test\": \"vendor[4491].exists or vendor-class[*].exists or option[43].option[1].exists\"},\n"
     "   {\"name\": \"rack\", \"test\": \"relay4[1].exists and split(relay4[2].text, '/', 2) == 'x'\"},\n"
+    "   {\"name\": \"text\", \"test\": \"option[81].text + option[124].text + option[125].text + option[119].text +"
+    " option[82].text + option[43].text + option[97].text + option[125].option[2].text == 'x' or member('KNOWN')\"},\n"
     "   {\"name\": \"late\", \"test\": \"member('KNOWN') or uint8totext(pkt4.hlen) == '6'\", \"valid-lifetime\": 300},\n"
     "   {\"name\": \"req\", \"test\": \"ifelse(pkt4.msgtype == 0x00000003, 'true', 'false') == 'true'\", \"only-if-required\": true,\n"
     "    \"option-data\": [{\"name\": \"log-servers\", \"data\": \"192.0.2.4\"}]},\n"

@@ -95,6 +95,26 @@ typedef struct cfg_flexopt {
     int32_t client_class;       /* -1: every query */
 } cfg_flexopt_t;
 
+/* flex-option's sub-option actions (an entry's "sub-options", cfg4_flexsub.c): on one sub-option
+ * of the reply's option `container`, after every option action, in order of container and
+ * sub-option code (as Kea 2.2's flex_option). add: when the sub-option is absent; supersede: it
+ * replaces every instance; remove: every instance goes when the expression is true. add and
+ * supersede create an absent container when container_act is set (container-add), remove drops
+ * a container left without sub-options when it is set (container-remove). In option 125,
+ * vendor_id (a "vendor-<id>" space) leaves another vendor's option alone and makes a created one
+ * that vendor's. */
+typedef struct cfg_flexsub {
+    uint8_t container, code;
+    uint8_t action;                      /* enum cfg_flexopt_action */
+    bool container_act;
+    bool csv;                            /* the value is text encoded with def */
+    const struct optdef *def;            /* the sub-option's definition (csv) */
+    const struct optdef *container_def;  /* splits a container's own value from its sub-options */
+    uint32_t vendor_id;                  /* 0: none */
+    struct eval *expr;
+    int32_t container_class, client_class; /* -1: every query */
+} cfg_flexsub_t;
+
 /* ---- host reservations ---------------------------------------------------------------------- */
 
 enum cfg_host_id_type {      /* Kea's Host::IdentifierType values */
@@ -142,6 +162,7 @@ typedef struct cfg_pool4 {
 /* Parameters that can be set globally, per shared network and per subnet. */
 typedef struct cfg_lifetimes {
     uint32_t valid, valid_min, valid_max;
+    bool has_valid_min, has_valid_max; /* the bound is set here or at a level above */
     uint32_t renew, rebind;   /* 0 with has_* false = not configured */
     bool has_renew, has_rebind;
     bool calculate_tee_times;
@@ -161,6 +182,7 @@ typedef struct cfg_extra4 {
 
 typedef struct cfg_subnet4 {
     uint32_t id;
+    bool auto_id;             /* no "id" (or 0): numbered by the parser, as Kea 2.2 numbers it */
     uint32_t prefix;          /* network address */
     uint8_t prefix_len;
     uint32_t mask;
@@ -216,9 +238,14 @@ typedef struct cfg4 {
      * selected (dhcp4/class4.h). Accepted as Kea 2.2 has them, with an effect that is already
      * Nestor's behaviour or none here: reservations-lookup-first (lookup order only),
      * compatibility.lenient-option-parsing (options are not parsed strictly), parked-packet-limit
-     * (no hook parks packets), dhcp-queue-control (the worker queue has its own overload policy) */
+     * (no hook parks packets). */
     bool reservations_lookup_first, early_global_reservations_lookup, lenient_option_parsing;
     uint32_t parked_packet_limit;
+    /* dhcp-queue-control (kea-ring4): without packet workers, what the sockets hold is read into
+     * a ring of queue_capacity packets that keeps the newest (dhcp4/io4.c); with workers it is
+     * off, as in Kea 2.2 (multi-threading disables it). */
+    bool queue_enabled;
+    uint32_t queue_capacity;
 
     uint8_t host_id_order[HOST_ID__COUNT];   /* host-reservation-identifiers, in order */
     size_t host_id_count;
@@ -229,6 +256,8 @@ typedef struct cfg4 {
     struct eval *flex_id;         /* flex-id's identifier-expression (libdhcp_flex_id.so), NULL: none */
     struct cfg_flexopt *flexopts; /* flex-option's entries (libdhcp_flex_option.so), in order */
     size_t flexopt_count;
+    struct cfg_flexsub *flexsubs; /* flex-option's sub-option actions, by container and code */
+    size_t flexsub_count;
     bool flex_replace_client_id;  /* flex-id's replace-client-id */
 
     cfg_subnet4_t *subnets;       /* sorted by id */

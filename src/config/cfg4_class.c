@@ -42,7 +42,8 @@ int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *
                       eval_t **out)
 {
     names_ctx_t nc = {p, p->cfg->classes};
-    eval_names_t names = {.family = 4, .option_code = option_code, .class_index = class_index, .ctx = &nc};
+    eval_names_t names = {.family = 4, .option_code = option_code, .class_index = class_index, .ctx = &nc,
+                          .optdefs = p->cfg->optdefs};
     char e[512];
     *out = NULL;
     if (eval_compile(text, want, &names, out, e, sizeof e))

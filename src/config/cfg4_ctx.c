@@ -185,12 +185,18 @@ int cfg4_parse_life(pctx_t *p, json_t *obj, cfg_lifetimes_t *life)
     bool has_valid = json_object_get(obj, "valid-lifetime") != NULL;
     if (pctx_get_u32(p, obj, "valid-lifetime", 0, inf, &life->valid))
         return NST_ECONFIG;
-    /* A new valid-lifetime at this level resets inherited bounds unless they are set here too. */
-    if (has_valid)
-        life->valid_min = life->valid_max = life->valid;
+    /* A bound set at this level or above it stays, as Kea 2.2 derives min-/max-valid-lifetime
+     * into each level like any other key; a bound set nowhere follows this level's valid-lifetime
+     * (parseIntTriplet), so unset bounds always equal valid. */
+    if (has_valid && !life->has_valid_min)
+        life->valid_min = life->valid;
+    if (has_valid && !life->has_valid_max)
+        life->valid_max = life->valid;
     if (pctx_get_u32(p, obj, "min-valid-lifetime", 0, inf, &life->valid_min) ||
         pctx_get_u32(p, obj, "max-valid-lifetime", 0, inf, &life->valid_max))
         return NST_ECONFIG;
+    life->has_valid_min |= json_object_get(obj, "min-valid-lifetime") != NULL;
+    life->has_valid_max |= json_object_get(obj, "max-valid-lifetime") != NULL;
     if (json_object_get(obj, "renew-timer")) {
         if (pctx_get_u32(p, obj, "renew-timer", 0, inf, &life->renew))
             return NST_ECONFIG;

@@ -104,6 +104,8 @@ void cfg_optset_free(cfg_optset_t *s);
 
 /* cfg4_subnet.c */
 int cfg4_parse_subnets(pctx_t *p, json_t *dhcp4);
+/* A pool's range from "first - last" or "prefix/len" (first > last is the caller's to refuse). */
+bool cfg_parse_pool(const char *text, uint32_t *first, uint32_t *last);
 int cfg4_parse_host(pctx_t *p, json_t *h, uint32_t subnet_id, cfg_host4_t *out);
 void cfg_host4_free(cfg_host4_t *h);
 void cfg_subnet4_free(cfg_subnet4_t *s);
@@ -119,6 +121,26 @@ int cfg4_parse_class_use(pctx_t *p, json_t *obj, cfg_class_use_t *out);
 /* The expressions of the built-in hooks flex-id (and its options), compiled with the
  * configuration's option names and classes: after cfg4_parse_classes. */
 int cfg4_parse_flex(pctx_t *p);
+/* The "name", "space" and "code" (min_code..max_code) of flex_option entry o, one of code and
+ * name required. */
+int cfg4_flex_ident(pctx_t *p, json_t *o, uint32_t min_code, uint32_t max_code, char **name, char **space,
+                    uint32_t *code);
+/* The one action (add, supersede, remove) of flex_option entry o and its expression, compiled;
+ * what names the entry in errors ("option 67", "sub-option 1 of option 43"). */
+int cfg4_flex_action(pctx_t *p, json_t *o, const char *what, uint8_t *action, eval_t **expr);
+/* cfg4_json_kea.c: values and orders as kea-dhcp4 2.2's config-get writes them (see there). */
+void cfg4_json_option_data(json_t *o, const cfg_optset_t *set);
+void cfg4_json_sort_options(json_t *list);
+void cfg4_json_sort_option_defs(json_t *list);
+void cfg4_json_sort_subnets(json_t *list);
+void cfg4_json_sort_networks(json_t *list);
+void cfg4_json_host(json_t *h);
+void cfg4_json_sort_hosts(json_t *list);
+void cfg4_json_pools(json_t *list);
+void cfg4_json_relay(json_t *relay);
+/* cfg4_flexsub.c: the "sub-options" of flex_option entry o, whose option is code (definition
+ * def, may be NULL; the entry's client-class guard container_class), into p->cfg->flexsubs. */
+int cfg4_parse_flexsubs(pctx_t *p, json_t *o, uint16_t code, const struct optdef *def, int32_t container_class);
 /* Compiles one expression of the configuration (option names of dhcp4 and its option-def,
  * classes defined so far); errors name what (e.g. "client class 'x'") and the column. */
 int cfg4_compile_expr(pctx_t *p, const char *key, const char *what, const char *text, enum eval_want want,

@@ -2,13 +2,16 @@
  * in where they are absent, as kea-dhcp4 2.2 answers config-get (compared side by side in
  * tests/integration/test_config_check.py): global defaults, Kea's defaults of the server-wide
  * maps, of subnets, shared networks, pools, reservations, option-data and option-def, and the
- * parameters a network or subnet inherits (INHERIT_TO_SUBNET4 of Kea 2.2) written at each level.
- * Only keys Nestor accepts are added, so config-get's answer is a valid config-set argument. */
+ * parameters a network or subnet inherits (INHERIT_TO_SUBNET4 of Kea 2.2) written at each level,
+ * and values and orders as Kea writes them (cfg4_json_kea.c). Only keys Nestor accepts are
+ * added, so config-get's answer is a valid config-set argument; "compatibility", which Kea 2.2
+ * leaves out (its config-write loses it), is kept. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/cfg4.h"
 #include "config/cfg4_ctx.h"
+#include "config/cfg_class.h"
 
 /* Adds each "key": value of defaults (a JSON text) that m does not have. */
 static void fill(json_t *m, const char *defaults)
@@ -57,7 +60,8 @@ static void mode_to_flags(json_t *m)
     json_object_del(m, "reservation-mode");
 }
 
-static void options(const cfg4_t *c, json_t *m)
+/* m's option-data; set: that level's options as built (for an option given without data). */
+static void options(const cfg4_t *c, json_t *m, const cfg_optset_t *set)
 {
     json_t *list = list_at(m, "option-data");
     size_t i;
@@ -75,7 +79,18 @@ static void options(const cfg4_t *c, json_t *m)
             json_object_set_new(o, "code", json_integer(def->code));
         if (def && !name && def->name && *def->name)
             json_object_set_new(o, "name", json_string(def->name));
+        cfg4_json_option_data(o, set);
     }
+    cfg4_json_sort_options(list);
+}
+
+static void option_defs(json_t *list)
+{
+    size_t i;
+    json_t *e;
+    FOREACH_MAP(list, i, e)
+        fill(e, "{\"array\": false, \"encapsulate\": \"\", \"record-types\": \"\", \"space\": \"dhcp4\"}");
+    cfg4_json_sort_option_defs(list);
 }
 
 /* What a network or subnet inherits from its parent when it does not set it (Kea 2.2's
@@ -105,8 +120,51 @@ static void reservations(const cfg4_t *c, json_t *m)
     FOREACH_MAP(list, i, h) {
         fill(h, "{\"boot-file-name\": \"\", \"client-classes\": [], \"hostname\": \"\", \"next-server\": \"0.0.0.0\","
                 " \"server-hostname\": \"\"}");
-        options(c, h);
+        cfg4_json_host(h);
+        options(c, h, NULL);
     }
+    cfg4_json_sort_hosts(list);
+}
+
+/* Kea shows each class's boot fields, option-data and option-def. */
+static void classes(const cfg4_t *c, json_t *d)
+{
+    size_t i;
+    json_t *k;
+    FOREACH_MAP(json_object_get(d, "client-classes"), i, k) {
+        fill(k, "{\"boot-file-name\": \"\", \"next-server\": \"0.0.0.0\", \"server-hostname\": \"\"}");
+        const char *name = json_string_value(json_object_get(k, "name"));
+        int at = name && c->classes ? cfg_classes_find(c->classes, name) : -1;
+        options(c, k, at >= 0 ? &c->classes->items[at].options : NULL);
+        option_defs(list_at(k, "option-def"));
+    }
+}
+
+/* The subnet of c a subnet4 entry stands for (by its prefix), or NULL. */
+static const cfg_subnet4_t *subnet_of(const cfg4_t *c, json_t *s)
+{
+    const char *text = json_string_value(json_object_get(s, "subnet"));
+    const char *slash = text ? strchr(text, '/') : NULL;
+    char addr[16];
+    uint32_t prefix;
+    if (!slash || (size_t)(slash - text) >= sizeof addr)
+        return NULL;
+    memcpy(addr, text, (size_t)(slash - text));
+    addr[slash - text] = '\0';
+    for (size_t k = 0; cfg_parse_ipv4(addr, &prefix) && k < c->subnet_count; k++)
+        if (c->subnets[k].prefix == (prefix & c->subnets[k].mask) && (unsigned)atoi(slash + 1) == c->subnets[k].prefix_len)
+            return &c->subnets[k];
+    return NULL;
+}
+
+static const cfg_optset_t *pool_options(const cfg_subnet4_t *sc, json_t *pool)
+{
+    const char *text = json_string_value(json_object_get(pool, "pool"));
+    uint32_t first, last;
+    for (size_t k = 0; sc && text && cfg_parse_pool(text, &first, &last) && k < sc->pool_count; k++)
+        if (sc->pools[k].first == first && sc->pools[k].last == last)
+            return &sc->pools[k].options;
+    return NULL;
 }
 
 static void subnets(const cfg4_t *c, json_t *m, const json_t *parent)
@@ -117,30 +175,23 @@ static void subnets(const cfg4_t *c, json_t *m, const json_t *parent)
     FOREACH_MAP(list, i, s) {
         mode_to_flags(s);
         inherit(s, parent);
-        uint32_t prefix, id = 0;
-        const char *text = json_string_value(json_object_get(s, "subnet"));
-        const char *slash = text ? strchr(text, '/') : NULL;
-        char addr[16];
-        if (slash && (size_t)(slash - text) < sizeof addr) {
-            memcpy(addr, text, (size_t)(slash - text));
-            addr[slash - text] = '\0';
-            for (size_t k = 0; cfg_parse_ipv4(addr, &prefix) && k < c->subnet_count; k++)
-                if (c->subnets[k].prefix == (prefix & c->subnets[k].mask) &&
-                    (unsigned)atoi(slash + 1) == c->subnets[k].prefix_len)
-                    id = c->subnets[k].id;
-        }
-        if (id && !json_object_get(s, "id"))
-            json_object_set_new(s, "id", json_integer(id));
+        const cfg_subnet4_t *sc = subnet_of(c, s);
+        json_t *given = json_object_get(s, "id");
+        if (sc && (!given || (json_is_integer(given) && !json_integer_value(given))))
+            json_object_set_new(s, "id", json_integer(sc->id));
         json_t *relay = json_object_get(parent, "relay");
+        cfg4_json_relay(json_object_get(s, "relay"));
         if (!json_object_get(s, "relay"))
             json_object_set_new(s, "relay", relay ? json_deep_copy(relay) : json_pack("{s:[]}", "ip-addresses"));
         json_t *pool;
         size_t k;
         FOREACH_MAP(list_at(s, "pools"), k, pool)
-            options(c, pool);
-        options(c, s);
+            options(c, pool, pool_options(sc, pool));
+        cfg4_json_pools(json_object_get(s, "pools"));
+        options(c, s, sc ? &sc->options : NULL);
         reservations(c, s);
     }
+    cfg4_json_sort_subnets(list);
 }
 
 json_t *cfg4_config_json(const cfg4_t *c)
@@ -176,10 +227,12 @@ json_t *cfg4_config_json(const cfg4_t *c)
         if (m)
             fill(m, maps[i].defaults);
     }
+    json_t *mt = json_object_get(json_object_get(d, "multi-threading"), "enable-multi-threading");
+    if (json_is_true(mt)) /* Kea 2.2 turns the packet queue off under multi-threading, and shows it */
+        json_object_set_new(json_object_get(d, "dhcp-queue-control"), "enable-queue", json_false());
     size_t i;
     json_t *e;
-    FOREACH_MAP(json_object_get(d, "option-def"), i, e)
-        fill(e, "{\"array\": false, \"encapsulate\": \"\", \"record-types\": \"\", \"space\": \"dhcp4\"}");
+    option_defs(json_object_get(d, "option-def"));
     FOREACH_MAP(json_object_get(d, "loggers"), i, e) {
         fill(e, "{\"debuglevel\": 0}");
         size_t k;
@@ -191,16 +244,24 @@ json_t *cfg4_config_json(const cfg4_t *c)
                 fill(o, "{\"maxsize\": 10240000, \"maxver\": 1}"); /* files only */
         }
     }
-    options(c, d);
+    options(c, d, &c->options);
     reservations(c, d);
+    classes(c, d);
     subnets(c, d, d);
     FOREACH_MAP(json_object_get(d, "shared-networks"), i, e) {
         mode_to_flags(e);
         inherit(e, d);
+        cfg4_json_relay(json_object_get(e, "relay"));
         if (!json_object_get(e, "relay"))
             json_object_set_new(e, "relay", json_pack("{s:[]}", "ip-addresses"));
-        options(c, e);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const cfg_network4_t *net = NULL;
+        for (size_t k = 0; name && k < c->network_count; k++)
+            if (!strcmp(c->networks[k].name, name))
+                net = &c->networks[k];
+        options(c, e, net ? &net->options : NULL);
         subnets(c, e, e);
     }
+    cfg4_json_sort_networks(json_object_get(d, "shared-networks"));
     return root;
 }

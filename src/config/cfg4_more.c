@@ -84,22 +84,22 @@ int cfg4_parse_more_global(pctx_t *p, json_t *d)
     if (!r)
         r = pctx_get_map(p, d, "dhcp-queue-control", &m);
     if (!r && m) {
-        /* Kea 2.2: enable-queue (required), queue-type (required when enabled), and whatever the
-         * queue implementation reads (kea-ring4: capacity). */
-        bool enable = false;
+        /* Kea 2.2: enable-queue (required), queue-type (default kea-ring4, the only type it
+         * registers: another fails its start), capacity (default 64, >= 0), and whatever else an
+         * implementation may read. */
         char *type = NULL;
         size_t old = pctx_push(p, "dhcp-queue-control");
         if (!json_object_get(m, "enable-queue"))
             r = pctx_fail(p, NULL, "'dhcp-queue-control' requires 'enable-queue'");
         if (!r)
-            r = pctx_get_bool(p, m, "enable-queue", &enable);
+            r = pctx_get_bool(p, m, "enable-queue", &c->queue_enabled);
         if (!r)
             r = pctx_get_str(p, m, "queue-type", &type);
-        if (!r && enable && !type)
-            r = pctx_fail(p, NULL, "'dhcp-queue-control' requires 'queue-type' when 'enable-queue' is true");
-        json_t *cap = json_object_get(m, "capacity");
-        if (!r && cap && (!json_is_integer(cap) || json_integer_value(cap) <= 0))
-            r = pctx_fail(p, "capacity", "'capacity' must be a positive integer");
+        if (!r && c->queue_enabled && type && strcmp(type, "kea-ring4"))
+            r = pctx_fail(p, "queue-type", "the type of the packet queue '%s' is not supported (Kea 2.2 has "
+                          "\"kea-ring4\")", type);
+        if (!r)
+            r = pctx_get_u32(p, m, "capacity", 0, UINT32_MAX, &c->queue_capacity);
         free(type);
         pctx_pop(p, old);
     }

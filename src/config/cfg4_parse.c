@@ -63,6 +63,7 @@ static void set_defaults(cfg4_t *c)
     c->match_client_id = true;
     c->echo_client_id = true;
     c->decline_probation_period = 86400;
+    c->queue_capacity = 64;
     c->reservations_in_subnet = true;
     c->ip_reservations_unique = true;
     static const uint8_t ids[] = {HOST_ID_HWADDR, HOST_ID_DUID, HOST_ID_CIRCUIT_ID, HOST_ID_CLIENT_ID};
@@ -205,6 +206,9 @@ void cfg4_free(cfg4_t *c)
     for (size_t i = 0; i < c->flexopt_count; i++)
         eval_free(c->flexopts[i].expr);
     free(c->flexopts);
+    for (size_t i = 0; i < c->flexsub_count; i++)
+        eval_free(c->flexsubs[i].expr);
+    free(c->flexsubs);
     if (c->classes)
         cfg_classes_free(c->classes);
     free(c->classes);

@@ -128,6 +128,32 @@ static bool parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
 
 static uint32_t mask_of(uint8_t len) { return len ? ~0u << (32 - len) : 0; }
 
+bool cfg_parse_pool(const char *text, uint32_t *first, uint32_t *last)
+{
+    char a[64] = "", b[64] = "";
+    uint8_t plen;
+    const char *dash = strchr(text, '-');
+    if (!dash) {
+        if (!parse_prefix(text, first, &plen))
+            return false;
+        *first &= mask_of(plen);
+        *last = *first | ~mask_of(plen);
+        return true;
+    }
+    size_t la = (size_t)(dash - text);
+    if (la < sizeof a && strlen(dash + 1) < sizeof b) {
+        memcpy(a, text, la);
+        a[la] = '\0';
+        strcpy(b, dash + 1);
+    }
+    char *ta = a, *tb = b;
+    while (*ta == ' ') ta++;
+    while (*tb == ' ') tb++;
+    for (char *e = ta + strlen(ta); e > ta && e[-1] == ' '; *--e = '\0') ;
+    for (char *e = tb + strlen(tb); e > tb && e[-1] == ' '; *--e = '\0') ;
+    return cfg_parse_ipv4(ta, first) && cfg_parse_ipv4(tb, last);
+}
+
 static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
 {
     static const char *const keys[] = {"pool", "option-data", "client-class", "require-client-classes", NULL};
@@ -139,33 +165,10 @@ static int parse_pool(pctx_t *p, json_t *o, cfg_subnet4_t *s, cfg_pool4_t *out)
         r = pctx_get_str(p, o, "pool", &text);
     if (!r && !text)
         r = pctx_fail(p, NULL, "a pools entry requires 'pool'");
-    if (!r) {
-        char a[64] = "", b[64] = "";
-        uint8_t plen;
-        const char *dash = strchr(text, '-');
-        if (dash) {
-            size_t la = (size_t)(dash - text);
-            if (la < sizeof a && strlen(dash + 1) < sizeof b) {
-                memcpy(a, text, la);
-                a[la] = '\0';
-                strcpy(b, dash + 1);
-            }
-            char *ta = a, *tb = b;
-            while (*ta == ' ') ta++;
-            while (*tb == ' ') tb++;
-            for (char *e = ta + strlen(ta); e > ta && e[-1] == ' '; *--e = '\0') ;
-            for (char *e = tb + strlen(tb); e > tb && e[-1] == ' '; *--e = '\0') ;
-            if (!cfg_parse_ipv4(ta, &out->first) || !cfg_parse_ipv4(tb, &out->last))
-                r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
-            else if (out->first > out->last)
-                r = pctx_fail(p, "pool", "invalid pool '%s': the first address is greater than the last", text);
-        } else if (parse_prefix(text, &out->first, &plen)) {
-            out->first &= mask_of(plen);
-            out->last = out->first | ~mask_of(plen);
-        } else {
-            r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
-        }
-    }
+    if (!r && !cfg_parse_pool(text, &out->first, &out->last))
+        r = pctx_fail(p, "pool", "invalid pool '%s': expected \"first - last\" or \"prefix/len\"", text);
+    else if (!r && out->first > out->last)
+        r = pctx_fail(p, "pool", "invalid pool '%s': the first address is greater than the last", text);
     if (!r && ((out->first & s->mask) != s->prefix || (out->last & s->mask) != s->prefix))
         r = pctx_fail(p, "pool", "pool '%s' does not lie within subnet %u's prefix", text, s->id);
     json_t *opts;
@@ -249,9 +252,11 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
     int r = check_level_keys(p, o, "subnet4 entry", subnet_keys);
     char *text = NULL;
     if (!r)
-        r = pctx_get_u32(p, o, "id", 1, UINT32_MAX - 1, &s->id);
-    if (!r && !s->id)
+        r = pctx_get_u32(p, o, "id", 0, UINT32_MAX - 1, &s->id);
+    if (!r && !s->id) { /* absent or 0: numbered as Kea 2.2 numbers it (cfg4_parse_subnets) */
         s->id = p->next_auto_id++;
+        s->auto_id = true;
+    }
     if (!r)
         r = pctx_get_str(p, o, "subnet", &text);
     if (!r && !text)
@@ -338,7 +343,11 @@ static int add_subnets(pctx_t *p, json_t *list, const inherit_t *inh, cfg_networ
         r = parse_subnet(p, o, inh, s);
         for (size_t k = 0; !r && k < c->subnet_count; k++) {
             if (c->subnets[k].id == s->id)
-                r = pctx_fail(p, "id", "subnet id %u is used by more than one subnet", s->id);
+                r = pctx_fail(p, s->auto_id ? NULL : "id", "subnet id %u is used by more than one subnet%s", s->id,
+                              s->auto_id || c->subnets[k].auto_id
+                                  ? " (a subnet without 'id' takes the next number from 1, in the order of the "
+                                    "shared networks' subnets and then subnet4's, as in Kea 2.2)"
+                                  : "");
             else if (c->subnets[k].prefix == s->prefix && c->subnets[k].prefix_len == s->prefix_len)
                 r = pctx_fail(p, "subnet", "subnet with this prefix already exists");
         }
@@ -425,17 +434,17 @@ static int cmp_subnet_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static uint32_t max_explicit_id(json_t *list)
+/* How many subnets of list Kea numbers itself: maps without "id" or with "id": 0. */
+static uint32_t auto_numbered(json_t *list)
 {
-    uint32_t max = 0;
+    uint32_t n = 0;
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) {
-        json_int_t id = json_integer_value(json_object_get(o, "id"));
-        if (id > 0 && id < UINT32_MAX - 1 && (uint32_t)id > max)
-            max = (uint32_t)id;
+        json_t *id = json_object_get(o, "id");
+        n += json_is_object(o) && (!id || (json_is_integer(id) && !json_integer_value(id)));
     }
-    return max;
+    return n;
 }
 
 int cfg4_parse_subnets(pctx_t *p, json_t *d)
@@ -448,19 +457,22 @@ int cfg4_parse_subnets(pctx_t *p, json_t *d)
         .res_in_subnet = c->reservations_in_subnet, .res_out_of_pool = c->reservations_out_of_pool,
         .extra = c->extra,
     };
-    /* Subnets without an "id" are numbered after the highest explicit id. */
-    p->next_auto_id = 1 + max_explicit_id(json_object_get(d, "subnet4"));
+    /* Subnets without an "id" are numbered as Kea 2.2 numbers them: one counter from 1, which
+     * explicit ids do not move, in Kea's parse order (every shared network's subnets, then
+     * subnet4's); a number another subnet has is an error, as in Kea. Nestor parses subnet4
+     * first, so its numbering starts after the shared networks' share. */
     json_t *nets = json_object_get(d, "shared-networks"), *n;
     size_t ni;
-    json_array_foreach(nets, ni, n) {
-        uint32_t m = max_explicit_id(json_object_get(n, "subnet4"));
-        if (m >= p->next_auto_id)
-            p->next_auto_id = m + 1;
-    }
+    uint32_t in_networks = 0;
+    json_array_foreach(nets, ni, n)
+        if (json_is_object(n))
+            in_networks += auto_numbered(json_object_get(n, "subnet4"));
+    p->next_auto_id = 1 + in_networks;
     json_t *list;
     int r = pctx_get_list(p, d, "subnet4", &list);
     if (!r && list)
         r = add_subnets(p, list, &g, NULL);
+    p->next_auto_id = 1;
     if (pctx_get_list(p, d, "shared-networks", &list))
         r = NST_ECONFIG;
     else if (list)

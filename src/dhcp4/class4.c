@@ -45,8 +45,10 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
     cls_set_init(&c->set);
     c->vctx = (eval_view4_ctx_t){.iface = ifc->name, .src = src_ip, .dst = dst_ip, .in_class = v_in_class, .arg = c};
     eval_view4(&c->view, q, &c->vctx);
-    if (!c->dict || c->dict->count == CFG_CLASS_BUILTIN_COUNT)
+    if (!c->dict || c->dict->count == CFG_CLASS_BUILTIN_COUNT) {
+        c->vctx.deferred_decoded = true;
         return false; /* no class is defined or used */
+    }
     size_t n;
     const uint8_t *vc = pkt4_opt(q, PKT4_OPT_VENDOR_CLASS, &n);
     if (vc && n && n <= CFG_CLASS_NAME_MAX - 13) {
@@ -56,6 +58,7 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
         cls_set_add(&c->set, cfg_classes_find_n(c->dict, c->vendor, 13 + n));
     }
     classify_run(c->dict, &c->set, &c->view, false);
+    c->vctx.deferred_decoded = true; /* Kea's deferredUnpack follows its first classification */
     log_classes(c);
     return dropped(c);
 }

@@ -201,11 +201,97 @@ static void defer(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
         flush_deferred(s);
 }
 
-/* Hands a receive round's packets on: to the workers, or handled here. Handled here, the packets
- * that continue an exchange (REQUEST, RELEASE, ...) go at once and before the DISCOVERs that start
- * one; the DISCOVERs are looked up together, held back across the wake-up's rounds under load
- * (see deferred_t). */
+/* dhcp-queue-control (Kea's kea-ring4), single-threaded: a wake-up reads what the socket holds
+ * into a ring of `capacity` packets, which keeps the newest (a full ring discards its oldest,
+ * silently, as Kea's), and handles the ring in batches, reading the socket again between them
+ * (RX_MAX_ROUNDS times at most, then what the ring holds is handled). Kea's receiver thread
+ * fills its ring while its main thread works: so, at batch granularity, does this. Payloads are
+ * copied: the receive buffer is reused by the next round. */
+typedef struct ring {
+    size_t cap, head, n;
+    struct ring_slot {
+        srv4_iface_t *ifc;
+        rx_pkt_t pk;
+        uint8_t *data;
+    } *slot;
+} ring_t;
+
+static ring_t g_ring; /* main thread only */
+
+static bool ring_on(const srv4_t *s)
+{
+    return !s->core.workers && s->rt && s->rt->cfg->queue_enabled;
+}
+
+static void ring_push(srv4_t *s, srv4_iface_t *ifc, const rx_pkt_t *p)
+{
+    ring_t *r = &g_ring;
+    size_t cap = s->rt->cfg->queue_capacity;
+    if (!r->n && r->cap != cap) { /* (re)sized between wake-ups, when it is empty */
+        for (size_t i = 0; i < r->cap; i++)
+            free(r->slot[i].data);
+        free(r->slot);
+        r->slot = cap ? xcalloc(cap, sizeof *r->slot) : NULL;
+        r->cap = cap;
+        r->head = 0;
+    }
+    if (!r->cap)
+        return;
+    if (r->n == r->cap) {
+        LOG_DEBUG(NLOG_PACKETS, NLOG_DBG_TRACE, "DHCP4_PACKET_QUEUE_FULL",
+                  "the packet queue (dhcp-queue-control, capacity %zu) is full: its oldest packet is discarded",
+                  r->cap);
+        r->head = (r->head + 1) % r->cap;
+        r->n--;
+    }
+    struct ring_slot *e = &r->slot[(r->head + r->n++) % r->cap];
+    size_t len = p->len < RX_FRAME_MAX ? p->len : RX_FRAME_MAX;
+    if (!e->data)
+        e->data = xmalloc(RX_FRAME_MAX);
+    memcpy(e->data, p->data, len);
+    e->ifc = ifc;
+    e->pk = *p;
+    e->pk.data = e->data;
+    e->pk.len = len;
+}
+
+static void deliver_now(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n);
+
+/* Handles up to RX_BATCH packets from the ring's front, in runs of one interface. */
+static void ring_batch(srv4_t *s)
+{
+    ring_t *r = &g_ring;
+    rx_pkt_t pk[RX_BATCH];
+    int n = 0;
+    srv4_iface_t *ifc = NULL;
+    for (int taken = 0; r->n && taken < RX_BATCH; taken++) {
+        struct ring_slot *e = &r->slot[r->head];
+        if (n && e->ifc != ifc)
+            deliver_now(s, ifc, pk, n), n = 0;
+        ifc = e->ifc;
+        pk[n++] = e->pk; /* the slot's data stays put until this batch is handled */
+        r->head = (r->head + 1) % r->cap;
+        r->n--;
+    }
+    if (n)
+        deliver_now(s, ifc, pk, n);
+}
+
+/* Hands a receive round's packets on: into the ring (dhcp-queue-control), to the workers, or
+ * handled here. Handled here, the packets that continue an exchange (REQUEST, RELEASE, ...) go at
+ * once and before the DISCOVERs that start one; the DISCOVERs are looked up together, held back
+ * across the wake-up's rounds under load (see deferred_t). */
 static void deliver(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
+{
+    if (ring_on(s)) {
+        for (int i = 0; i < n; i++)
+            ring_push(s, ifc, &pk[i]);
+        return;
+    }
+    deliver_now(s, ifc, pk, n);
+}
+
+static void deliver_now(srv4_t *s, srv4_iface_t *ifc, rx_pkt_t *pk, int n)
 {
     if (s->core.workers) {
         for (int i = 0; i < n; i++) {
@@ -332,16 +418,31 @@ static void rx_udp(evutil_socket_t fd, void *arg)
     }
 }
 
+/* The wake-up's packets through the ring, when it is on (see ring_t): rx reads the socket again
+ * between batches. */
+static void ring_drain(srv4_t *s, void (*rx)(evutil_socket_t, void *), evutil_socket_t fd, void *arg)
+{
+    for (int refill = 0; g_ring.n; refill++) {
+        ring_batch(s);
+        if (refill < RX_MAX_ROUNDS && ring_on(s))
+            rx(fd, arg);
+    }
+}
+
 static void on_packet(evutil_socket_t fd, short what, void *arg)
 {
+    srv4_t *s = ((srv4_iface_t *)arg)->srv;
     rx_packet(fd, arg);
-    flush_deferred(((srv4_iface_t *)arg)->srv);
+    ring_drain(s, rx_packet, fd, arg);
+    flush_deferred(s);
 }
 
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
+    srv4_t *s = ((srv4_iface_t *)arg)->srv;
     rx_udp(fd, arg);
-    flush_deferred(((srv4_iface_t *)arg)->srv);
+    ring_drain(s, rx_udp, fd, arg);
+    flush_deferred(s);
 }
 
 static int iface_lookup(srv4_iface_t *f, const char *name, uint32_t want_addr, char *err, size_t errlen)

@@ -40,6 +40,24 @@ typedef struct optw {
 
 static bool written(const optw_t *w, uint8_t c) { return w->done[c >> 3] & (1u << (c & 7)); }
 
+static void mark(optw_t *w, uint8_t c) { w->done[c >> 3] |= (uint8_t)(1u << (c & 7)); }
+
+/* Writes option code, after flex-option's sub-option actions on it (data NULL: the reply has no
+ * such option; own: data is flex-option's own value). */
+static void write_opt(optw_t *w, uint8_t code, const void *data, size_t len, bool own)
+{
+    if (w->flex && reply4_flexsub_has(w->flex, code)) {
+        uint8_t buf[1500];
+        int n = reply4_flexsub_apply(w->flex, code, data, len, own, buf, sizeof buf);
+        mark(w, code); /* decided: written, or left out by the actions */
+        if (n >= 0)
+            pkt4_out_opt(w->o, code, buf, (size_t)n);
+        return;
+    }
+    if (data && pkt4_out_opt(w->o, code, data, len) == 0)
+        mark(w, code);
+}
+
 static void put(optw_t *w, uint8_t code, const void *data, size_t len)
 {
     if (written(w, code))
@@ -48,19 +66,22 @@ static void put(optw_t *w, uint8_t code, const void *data, size_t len)
     if (f && f->state == REPLY4_FLEX_REMOVED)
         return;
     if (f && f->state == REPLY4_FLEX_VALUE)
-        data = f->val, len = f->len;
-    if (pkt4_out_opt(w->o, code, data, len) == 0)
-        w->done[code >> 3] |= (uint8_t)(1u << (code & 7));
+        return write_opt(w, code, f->val, f->len, true);
+    write_opt(w, code, data, len, false);
 }
 
-/* flex-option's values for options the reply did not carry (add, supersede). */
+/* flex-option's values for options the reply did not carry (add, supersede), then the options
+ * that only sub-option actions create. */
 static void put_flex(optw_t *w)
 {
     for (size_t i = 0; w->flex && i < w->flex->n; i++) {
         const reply4_flex_entry_t *f = &w->flex->e[i];
-        if (f->state == REPLY4_FLEX_ORIG_OR || f->state == REPLY4_FLEX_VALUE)
-            put(w, f->code, f->val, f->len);
+        if ((f->state == REPLY4_FLEX_ORIG_OR || f->state == REPLY4_FLEX_VALUE) && !written(w, f->code))
+            write_opt(w, f->code, f->val, f->len, true);
     }
+    for (size_t i = 0; w->flex && i < w->flex->nsub; i++)
+        if (!written(w, w->flex->sub[i].cfg->container))
+            write_opt(w, w->flex->sub[i].cfg->container, NULL, 0, false);
 }
 
 static void put_cfg(optw_t *w, const cfg_option_t *o)
@@ -258,7 +279,7 @@ bool reply4_build(srv4_reply_t *r, const cfg4_t *cfg, const pkt4_t *q, uint8_t t
     option_levels(&lv, cfg, res, opt_subnet, cls);
     reply4_flex_t flex;
     optw_t w = {.o = &o};
-    if (cfg->flexopt_count && cl) {
+    if ((cfg->flexopt_count || cfg->flexsub_count) && cl) {
         reply4_flex_plan(&flex, cfg, cl);
         w.flex = &flex;
     }

@@ -32,7 +32,9 @@ srv4_reply_t *reply4_start(srv4_t *s, const cfg4_t *cfg, srv4_iface_t *ifc, cons
 /* reply4_flex.c: flex-option's actions for one reply, decided before its options are written
  * (each configured entry in order, on the query's view): per option code, the configured option
  * is kept (ORIG), kept or else the value added (ORIG_OR: add), replaced or added (VALUE:
- * supersede), or left out (REMOVED: remove). Values live in the plan. */
+ * supersede), or left out (REMOVED: remove); then the sub-option actions that may run, in the
+ * configuration's order (by container and code), applied as the options are written. Values live
+ * in the plan. */
 #define REPLY4_FLEX_MAX 32
 enum reply4_flex_state { REPLY4_FLEX_ORIG, REPLY4_FLEX_ORIG_OR, REPLY4_FLEX_VALUE, REPLY4_FLEX_REMOVED };
 typedef struct reply4_flex_entry {
@@ -40,12 +42,28 @@ typedef struct reply4_flex_entry {
     uint16_t len;
     const uint8_t *val;
 } reply4_flex_entry_t;
+/* A sub-option action whose guards let it run: remove's verdict (yes) or the value of add and
+ * supersede (len 0: empty, nothing to do). */
+typedef struct reply4_flexsub_step {
+    const cfg_flexsub_t *cfg;
+    bool yes;
+    uint16_t len;
+    const uint8_t *val;
+} reply4_flexsub_step_t;
 typedef struct reply4_flex {
-    size_t n, used;
+    size_t n, used, nsub;
     reply4_flex_entry_t e[REPLY4_FLEX_MAX];
+    reply4_flexsub_step_t sub[REPLY4_FLEX_MAX];
     uint8_t buf[4096];
 } reply4_flex_t;
 void reply4_flex_plan(reply4_flex_t *f, const cfg4_t *cfg, const class4_t *cl);
 const reply4_flex_entry_t *reply4_flex_find(const reply4_flex_t *f, uint8_t code);
+/* reply4_flexsub.c: whether sub-option actions concern option code; the payload of option code
+ * after them, written to out: data/len is its payload in the reply (data NULL: it has none; own:
+ * it is flex-option's own value, in which Kea sees no sub-options). Returns the length, or -1
+ * when the reply is to carry no option code. */
+bool reply4_flexsub_has(const reply4_flex_t *f, uint8_t code);
+int reply4_flexsub_apply(const reply4_flex_t *f, uint8_t code, const uint8_t *data, size_t len, bool own,
+                         uint8_t *out, size_t cap);
 
 #endif

@@ -410,6 +410,9 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     if (cfg->stat_samples_set) /* Kea's SrvConfig::updateStatistics */
         stats_set_default_limits(cfg->stat_sample_count, cfg->stat_sample_age);
     srv4_stats_zero(s, cfg);
+    if (cfg->queue_enabled && !c->workers) /* io4.c's ring; with workers off, as in Kea */
+        LOG_INFO(NLOG_APP, "DHCP4_CONFIG_PACKET_QUEUE", "DHCPv4 packet queue info after configuration: "
+                 "{ \"capacity\": %u, \"queue-type\": \"kea-ring4\", \"size\": 0 }", cfg->queue_capacity);
     LOG_INFO(NLOG_APP, "DHCP4_CONFIG_COMPLETE", "DHCPv4 server has completed configuration: "
              "%zu subnet(s), %zu shared network(s), %zu reservation(s), %zu interface(s)",
              cfg->subnet_count, cfg->network_count, cfg->host_count, s->iface_count);

@@ -32,13 +32,17 @@
  *   in a DHCPv4 expression, relay4/pkt4.* in a DHCPv6 one) is a compile error naming it. An
  *   expression evaluates only on a packet view of its family (else NST_EINVAL), and
  *   eval_bool()/eval_string() only on an expression compiled for that result (else NST_EINVAL).
- * - Where Nestor reads the packet without Kea's option definitions:
- *   - option[x].text is the option's data as is: Kea's value for options defined as strings
- *     (what .text is used for); for other types Kea prints its own rendering of the option
- *     ("type=061, len=007: 01:..."), which is not reproduced.
- *   - option[a].option[b] reads a's data as the family's sub-options (v4: 1-byte code and
- *     length, 0 a pad, 255 the end; v6: 2-byte code and length) whatever a's definition; Kea
- *     finds sub-options only in options whose definition encapsulates a space (43, 82, custom).
+ * - Options as Kea decodes them (v4, when eval_names_t gives the definitions: eval_text4.c): a
+ *   string option without its trailing NULs (absent when only NULs); option[x].text is a string
+ *   option's value, else Kea's rendering of the option by its definition ("type=050, len=004:
+ *   192.0.2.77 (ipv4-address)", sub-options on their own lines); option[a].option[b] finds
+ *   sub-options only where a's definition encapsulates a space (after a's own value; PAD and END
+ *   only in 43's) and in option 125 (the vendor's). Kea decodes options 43 and 224..254 only
+ *   after the first classification pass: before it (eval_pkt_t.decoded) they are plain options
+ *   (.text their hex rendering, no sub-options). A class's own definition of option 43 is not
+ *   used here (the configuration's is, else Kea's last-resort one). Without definitions (v6, or
+ *   names without them) .text is the data as is and option[a].option[b] reads a's data as
+ *   sub-options (v4: 1-byte code and length, 0 a pad, 255 the end; v6: 2-byte code and length).
  *   - Vendor options (v4 125 / v6 17): the first enterprise id and, in v4, its first data-len
  *     chunk; a malformed one is absent. vendor[id].option[0] is read as vendor[id].exists (the
  *     .hex/.text forms give "true"), as in Kea. Vendor class options (v4 124 / v6 16): the first
@@ -73,6 +77,10 @@ typedef struct eval_names {
      * (the error says "class 'x' is not defined (before this class)"). */
     int (*class_index)(void *ctx, const char *name, unsigned *index);
     void *ctx;
+    /* v4: the option definitions (standard and option-def) by which Kea decodes the packet's
+     * options for .text and sub-options; NULL: the data as is (see the contract). They must
+     * outlive the compiled expression. */
+    const struct optdef_registry *optdefs;
 } eval_names_t;
 
 int eval_compile(const char *text, enum eval_want want, const eval_names_t *names, eval_t **out, char *err,
@@ -132,6 +140,9 @@ typedef struct eval_pkt {
     int (*field)(const struct eval_pkt *p, enum eval_field f, uint8_t *out, size_t cap);
     /* Whether the packet is in the class of that index (member(), known, unknown). */
     bool (*in_class)(const struct eval_pkt *p, unsigned index);
+    /* v4: whether Kea has decoded option code by its definition by now (options 43 and 224..254
+     * only after the first classification pass); NULL: every option is. */
+    bool (*decoded)(const struct eval_pkt *p, uint16_t code);
 } eval_pkt_t;
 
 /* Evaluates a boolean expression: 0 with *out set, or NST_EINVAL (see the contract). Costs a few

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "eval/eval.h"
+#include "proto/optdef.h"
 
 /* ---- tokens ---------------------------------------------------------------------------- */
 
@@ -80,6 +81,7 @@ typedef struct eval_insn {
     uint16_t code, sub;
     uint32_t a;
     int32_t b;
+    const optdef_t *def;      /* OP_OPTION, OP_SUBOPTION (v4 with definitions): the option's */
 } eval_insn_t;
 
 /* Pending values the evaluator holds at most; deeper expressions are refused at compile. */
@@ -88,6 +90,7 @@ typedef struct eval_insn {
 struct eval {
     int family;
     enum eval_want want;
+    const optdef_registry_t *optdefs; /* v4: options decoded as Kea decodes them (eval_text4.c) */
     uint32_t n_insn;
     uint32_t pool_len;
     const uint8_t *pool;      /* points after insn[] in the same block */
@@ -116,5 +119,18 @@ bool eval_vendor_parse(int family, const uint8_t *data, size_t len, eval_vendor_
  * lengths). false when malformed; *found false when there is no such tuple. */
 bool eval_vclass_parse(int family, const uint8_t *data, size_t len, uint32_t *enterprise,
                        unsigned index, const uint8_t **tuple, size_t *tuple_len, bool *found);
+
+/* ---- DHCPv4 options as Kea decodes them (eval_text4.c) ------------------------------------ */
+
+/* The data of an option of definition def (NULL: none, or not decoded yet) as Kea holds it: a
+ * string option without trailing NULs; false when that leaves nothing (Kea skips it). */
+bool eval4_value(const optdef_t *def, const uint8_t **d, size_t *n);
+/* Sub-option sub of option code (def, data d/n), found where Kea finds it; its definition in
+ * *sub_def (NULL: none). */
+bool eval4_sub(const optdef_registry_t *reg, const optdef_t *def, uint16_t code, const uint8_t *d, size_t n,
+               uint16_t sub, const uint8_t **out, size_t *outlen, const optdef_t **sub_def);
+/* option[...].text: Kea's toString() of the option, into out (truncated to cap); the length. */
+size_t eval4_text(const optdef_registry_t *reg, const optdef_t *def, uint16_t code, const uint8_t *d, size_t n,
+                  uint8_t *out, size_t cap);
 
 #endif

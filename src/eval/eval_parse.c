@@ -249,6 +249,13 @@ static enum type family_only(parser_t *p, int family)
     return fail(p, p->tok.pos, "%s can only be used in DHCPv%d", name, family);
 }
 
+/* The definition by which Kea decodes option code of the packet (v4 with definitions). */
+static const optdef_t *option_def(const parser_t *p, uint16_t code)
+{
+    return p->family == 4 && p->names->optdefs ? optdef_find_by_code(p->names->optdefs, OPTDEF_SPACE_DHCP4, code)
+                                                : NULL;
+}
+
 /* option[code].repr or option[code].option[sub].repr */
 static enum type p_option(parser_t *p, size_t pos)
 {
@@ -261,7 +268,7 @@ static enum type p_option(parser_t *p, size_t pos)
             return T_ERR;
         enum type t = repr(p, &mode);
         eval_insn_t *in = emit(p, OP_SUBOPTION, pos);
-        in->code = code, in->sub = sub, in->mode = mode;
+        in->code = code, in->sub = sub, in->mode = mode, in->def = option_def(p, code);
         return t;
     }
     enum type t;
@@ -274,7 +281,7 @@ static enum type p_option(parser_t *p, size_t pos)
     else
         return expected(p, "'hex', 'text', 'exists' or 'option'");
     eval_insn_t *in = emit(p, OP_OPTION, pos);
-    in->code = code, in->mode = mode;
+    in->code = code, in->mode = mode, in->def = option_def(p, code);
     return t;
 }
 
@@ -697,6 +704,7 @@ int eval_compile(const char *text, enum eval_want want, const eval_names_t *name
     eval_t *e = xmalloc(sizeof *e + p.n_insn * sizeof(eval_insn_t) + p.pool_len);
     e->family = p.family;
     e->want = want;
+    e->optdefs = p.family == 4 ? names->optdefs : NULL;
     e->n_insn = (uint32_t)p.n_insn;
     e->pool_len = (uint32_t)p.pool_len;
     memcpy(e->insn, p.insn, p.n_insn * sizeof(eval_insn_t));

@@ -366,6 +366,21 @@ static void op_totext(run_t *r, enum eval_op op, int *rc)
     push_text(r, buf);
 }
 
+/* option[code] and option[code].option[sub] of a DHCPv4 packet as Kea decodes it (eval_text4.c). */
+static void op_option4(run_t *r, const eval_t *e, const eval_insn_t *in, bool found, const uint8_t *d, size_t n)
+{
+    const eval_pkt_t *p = r->pkt;
+    const optdef_t *def = !p->decoded || p->decoded(p, in->code) ? in->def : NULL;
+    uint16_t code = in->code;
+    found = found && eval4_value(def, &d, &n);
+    if (found && in->op == OP_SUBOPTION)
+        found = eval4_sub(e->optdefs, def, in->code, d, n, in->sub, &d, &n, &def), code = in->sub;
+    if (found && in->mode == EVAL_R_TEXT)
+        push_new(r, eval4_text(e->optdefs, def, code, d, n, arena_top(r), EVAL_VALUE_MAX));
+    else
+        push_opt(r, in->mode, found, d, n);
+}
+
 /* ---- the loop -------------------------------------------------------------------------------- */
 
 static int run(const eval_t *e, const eval_pkt_t *p, run_t *r)
@@ -386,11 +401,18 @@ static int run(const eval_t *e, const eval_pkt_t *p, run_t *r)
             break;
         case OP_OPTION:
             found = get_option(p, in->code, &d, &n);
-            push_opt(r, in->mode, found, d, n);
+            if (e->optdefs)
+                op_option4(r, e, in, found, d, n);
+            else
+                push_opt(r, in->mode, found, d, n);
             break;
         case OP_SUBOPTION:
-            found = get_option(p, in->code, &d, &n) &&
-                    eval_tlv_find(p->family, true, d, n, in->sub, &d, &n);
+            found = get_option(p, in->code, &d, &n);
+            if (e->optdefs) {
+                op_option4(r, e, in, found, d, n);
+                break;
+            }
+            found = found && eval_tlv_find(p->family, true, d, n, in->sub, &d, &n);
             push_opt(r, in->mode, found, d, n);
             break;
         case OP_RELAY4: case OP_RELAY6_OPT:

@@ -3,6 +3,7 @@
 
 #include "eval/eval_int.h"
 #include "eval/eval_view4.h"
+#include "proto/optdef.h"
 
 static bool v4_option(const eval_pkt_t *v, uint16_t code, const uint8_t **data, size_t *len)
 {
@@ -80,6 +81,12 @@ static bool v4_in_class(const eval_pkt_t *v, unsigned index)
     return c->in_class && c->in_class(c->arg, index);
 }
 
+static bool v4_decoded(const eval_pkt_t *v, uint16_t code)
+{
+    const eval_view4_ctx_t *c = v->arg;
+    return c->deferred_decoded || !optdef_class_may_define(OPTDEF_SPACE_DHCP4, code);
+}
+
 void eval_view4(eval_pkt_t *v, const pkt4_t *p, const eval_view4_ctx_t *ctx)
 {
     *v = (eval_pkt_t){
@@ -90,5 +97,6 @@ void eval_view4(eval_pkt_t *v, const pkt4_t *p, const eval_view4_ctx_t *ctx)
         .relay_option = v4_relay,
         .field = v4_field,
         .in_class = v4_in_class,
+        .decoded = v4_decoded,
     };
 }

@@ -25,6 +25,9 @@ typedef struct eval_view4_ctx {
     /* Whether the packet is in the class of that index; NULL: in none. */
     bool (*in_class)(void *arg, unsigned index);
     void *arg;
+    /* Kea has decoded options 43 and 224..254 (deferred until after the first classification
+     * pass); before, they read as plain options (eval.h). */
+    bool deferred_decoded;
 } eval_view4_ctx_t;
 
 void eval_view4(eval_pkt_t *v, const pkt4_t *p, const eval_view4_ctx_t *ctx);

@@ -8,6 +8,7 @@ import subprocess
 
 from conftest import NESTOR, basic_config, subnet_config
 from test_control import HTTP_PORT, in_srv_http, with_http
+from test_protocol_kea import impl  # noqa: F401  (Nestor and kea-dhcp4 2.2 on one configuration)
 
 PRL = ["param_req_list", [1, 3, 6, 15, 51, 54, 66, 67]]
 
@@ -271,7 +272,15 @@ def test_flex_hook_parameters_are_checked(tmp_path):
         (flexopt({"code": 67}), "one action"),
         (flexopt({"code": 67, "add": "option[60].text =="}), "column"),
         (flexopt({"code": 67, "remove": "'text'"}), "remove"),
-        (flexopt({"code": 3, "sub-options": []}), "not support yet"),
+        (flexopt({"code": 43, "add": "'a'", "sub-options": []}), "'sub-options' and 'add' are incompatible"),
+        (flexopt({"code": 3, "sub-options": [{"code": 1, "add": "'a'"}]}), "option 3 encapsulates no option space"),
+        (flexopt({"code": 43, "sub-options": [{"code": 1, "add": "'a'"}, {"code": 1, "remove": "option[60].exists"}]}),
+         "sub-option 1 of option 43 was already specified"),
+        (flexopt({"code": 43, "sub-options": [{"code": 1, "add": "'a'", "container-ad": True}]}),
+         "unknown parameter 'container-ad' in flex_option sub-options entry (did you mean 'container-add'?)"),
+        (flexopt({"code": 43, "sub-options": [{"code": 1, "csv-format": True, "add": "'a'"}]}),
+         "csv-format needs a definition of sub-option 1"),
+        (flexopt({"code": 43, "sub-options": [{"code": 1, "add": "'a' =="}]}), "sub-option 1 of option 43"),
         (basic_config(**{"hooks-libraries": [{"library": "libdhcp_flex_id.so", "parameters": {}}]}),
          "identifier-expression"),
         (basic_config(**{"hooks-libraries": [{"library": "libdhcp_flex_id.so",
@@ -280,3 +289,28 @@ def test_flex_hook_parameters_are_checked(tmp_path):
     for cfg, needle in cases:
         r = check(str(tmp_path), cfg)
         assert r.returncode == 1 and needle in r.stderr, (cfg, r.stderr)
+
+
+def test_option_text_and_suboptions_as_kea(lan, impl):
+    """option[x].text of an option that is no string is Kea's rendering of it by its definition,
+    option[a].option[b] finds sub-options only where a's definition encapsulates a space, and
+    option 43 is decoded only after the first classification pass (a class evaluated after the
+    host lookup sees its sub-options): each class marks the reply with an option of its own, and
+    kea-dhcp4 2.2 marks it the same way on the same packet."""
+    marks = {"addr": "boot-file-name", "raw": "tftp-server-name", "relay": "nis-domain", "early43": "root-path",
+             "late43": "merit-dump"}
+    tests = {"addr": "option[50].text == 'type=050, len=004: 192.0.2.77 (ipv4-address)'",
+             "raw": "option[61].option[1].exists",
+             "relay": "option[82].option[1].text == 'type=001, len=004: 70:6f:72:74'",
+             "early43": "option[43].option[1].hex == 'abc'",
+             "late43": "option[43].option[1].hex == 'abc' and not member('KNOWN')"}
+    cfg = basic_config(**{"client-classes": [
+        {"name": name, "test": test, "option-data": [{"name": marks[name], "data": name, "always-send": True}]}
+        for name, test in tests.items()]})
+    impl(cfg)
+    o = discover(lan, "02:00:00:00:2c:01", 0x2c01, [["requested_addr", "192.0.2.77"], ["client_id", "hex:01020304"],
+                                                     [82, "hex:0104706f7274"], [43, "hex:0103616263"]])
+    assert o, "no OFFER"
+    got = {k for k in ("boot-file-name", "tftp_server_name", "NIS_domain", "root_disk_path", "dump_path")
+           if k in o["options"]}
+    assert got == {"boot-file-name", "NIS_domain", "dump_path"}, o["options"]

@@ -3,11 +3,13 @@
 Kea maps it), numbers written .5, memfile's keys in a SQL lease-database, and the accepted
 global ones (compatibility, dhcp-queue-control, parked-packet-limit, reservations-lookup-first,
 early-global-reservations-lookup)."""
+import copy
 import json
 import subprocess
 
 from conftest import NESTOR, basic_config, subnet_config
 from test_protocol import dora
+from test_protocol_kea import impl  # noqa: F401  (Nestor and kea-dhcp4 2.2 on one configuration)
 
 
 def test_lease_caching_reuses_a_young_lease_without_a_write(lan, server):
@@ -84,3 +86,50 @@ def test_check_opens_no_log_file(tmp_path):
     r = check(tmp_path, cfg)
     assert r.returncode == 0, r.stderr
     assert not log.exists()
+
+
+def test_lifetime_bounds_are_inherited_per_parameter(lan, impl):
+    """A level that sets only valid-lifetime keeps the min-/max-valid-lifetime of the levels
+    above it (Kea 2.2 derives each key into the levels below); a client asking for a lease time
+    (option 51) gets it clamped to those bounds, by kea-dhcp4 2.2 and Nestor alike."""
+    sub = subnet_config(**{"valid-lifetime": 300})
+    cfg = basic_config(**{"valid-lifetime": 500, "min-valid-lifetime": 100, "subnet4": [],
+                          "shared-networks": [{"name": "net", "valid-lifetime": 400, "max-valid-lifetime": 900,
+                                               "subnet4": [sub]}]})
+    srv = impl(cfg)
+    got = {}
+    for i, asked in enumerate((None, 50, 800, 5000)):
+        opts = [["lease_time", asked]] if asked else []
+        _, ack = dora(lan, mac=f"02:00:00:00:32:{i:02x}", xid=0x3200 + 16 * i, options=opts)
+        got[asked] = ack["options"]["lease_time"]
+    assert got == {None: 300, 50: 100, 800: 800, 5000: 900}, (got, srv.log())
+
+
+def test_dhcp_queue_control_ring_keeps_the_newest(lan, impl):
+    """dhcp-queue-control (kea-ring4, single-threaded): a full queue discards its oldest packet.
+    Twelve DISCOVERs arrive while the server is stopped: with a capacity of 4 the last four are
+    answered (Kea's main thread may take the first one before its receiver fills the ring), and
+    the queue off (Kea's default) answers them all."""
+    clients = [{"chaddr": f"02:00:00:00:33:{i:02x}", "xid": 0x3300 + i} for i in range(12)]
+    srv = impl(basic_config(**{"dhcp-queue-control": {"enable-queue": True, "capacity": 4}}))
+    assert srv.cmd("config-get")["arguments"]["Dhcp4"]["dhcp-queue-control"] == {
+        "enable-queue": True, "capacity": 4, "queue-type": "kea-ring4"}
+    replies = lan.pkt.burst("discover", clients, timeout=4, stop_pid=srv.proc.pid)
+    answered = {r["xid"] - 0x3300 for r in replies}
+    assert {8, 9, 10, 11} <= answered and answered - {8, 9, 10, 11} <= {0}, sorted(answered)
+    cfg = copy.deepcopy(srv.config)
+    cfg["Dhcp4"]["dhcp-queue-control"]["enable-queue"] = False
+    assert srv.cmd("config-set", cfg)["result"] == 0
+    replies = lan.pkt.burst("discover", [dict(c, xid=c["xid"] + 0x20) for c in clients], timeout=4,
+                            stop_pid=srv.proc.pid)
+    assert len(replies) == 12
+
+
+def test_dhcp_queue_control_is_checked_as_kea(tmp_path):
+    assert check(tmp_path, basic_config(**{"dhcp-queue-control": {"enable-queue": True}})).returncode == 0
+    r = check(tmp_path, basic_config(**{"dhcp-queue-control": {"enable-queue": True, "queue-type": "fifo"}}))
+    assert r.returncode == 1 and "'fifo' is not supported" in r.stderr, r.stderr
+    r = check(tmp_path, basic_config(**{"dhcp-queue-control": {"capacity": 10}}))
+    assert r.returncode == 1 and "requires 'enable-queue'" in r.stderr, r.stderr
+    r = check(tmp_path, basic_config(**{"dhcp-queue-control": {"enable-queue": True, "capacity": -1}}))
+    assert r.returncode == 1 and "capacity" in r.stderr, r.stderr

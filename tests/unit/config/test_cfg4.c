@@ -114,10 +114,14 @@ static void test_auto_ids_and_shared_networks(void **state)
         "{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.0.0/24\"}, {\"subnet\": \"10.0.1.0/24\", \"id\": 5}],\n"
         " \"shared-networks\": [{\"name\": \"net\", \"authoritative\": true, \"valid-lifetime\": 99,\n"
         "   \"subnet4\": [{\"subnet\": \"10.0.2.0/24\", \"reservations\": [{\"client-id\": \"01:02\", \"ip-address\": \"10.0.2.9\"}]}]}]}}");
+    /* Kea 2.2's numbering: one counter from 1, the shared networks' subnets first, explicit ids
+     * not counted (verified with kea-dhcp4 2.2's config-get) */
     assert_int_equal(c->subnet_count, 3);
-    assert_int_equal(c->subnets[0].id, 5);
-    assert_int_equal(c->subnets[1].id, 6);
-    assert_int_equal(c->subnets[2].id, 7);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000201)->id, 1);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000001)->id, 2);
+    assert_int_equal(cfg4_subnet_containing(c, 0x0a000101)->id, 5);
+    assert_int_equal(c->subnets[0].id, 1);
+    assert_int_equal(c->subnets[2].id, 5);
     const cfg_subnet4_t *s = cfg4_subnet_containing(c, 0x0a000201);
     assert_non_null(s->network);
     assert_string_equal(s->network->name, "net");
@@ -127,6 +131,117 @@ static void test_auto_ids_and_shared_networks(void **state)
     assert_int_equal(c->hosts[0].subnet_id, s->id);
     assert_int_equal(c->hosts[0].id_type, HOST_ID_CLIENT_ID);
     assert_int_equal(c->hosts[0].id_len, 2);
+    cfg4_free(c);
+}
+
+static void test_auto_ids_as_kea(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 0},"
+                        " {\"subnet\": \"10.0.2.0/24\", \"id\": 7}, {\"subnet\": \"10.0.3.0/24\"}],"
+                        " \"shared-networks\": [{\"name\": \"a\", \"subnet4\": [{\"subnet\": \"10.1.1.0/24\"},"
+                        " {\"subnet\": \"10.1.2.0/24\", \"id\": 30}]}, {\"name\": \"b\", \"subnet4\": [{\"subnet\": \"10.2.1.0/24\"}]}]}}");
+    static const struct {
+        uint32_t addr, id;
+    } want[] = {{0x0a010101, 1}, {0x0a020101, 2}, {0x0a000101, 3}, {0x0a000301, 4}, {0x0a000201, 7}, {0x0a010201, 30}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_int_equal(cfg4_subnet_containing(c, want[i].addr)->id, want[i].id);
+    cfg4_free(c);
+    /* a generated number another subnet has explicitly is refused, as by Kea 2.2 */
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 1}, {\"subnet\": \"10.0.2.0/24\"}]}}",
+                 "subnet id 1 is used by more than one subnet (a subnet without 'id'");
+    expect_error("{\"Dhcp4\": {\"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 1}],"
+                 " \"shared-networks\": [{\"name\": \"a\", \"subnet4\": [{\"subnet\": \"10.0.2.0/24\"}]}]}}",
+                 "subnet id 1 is used by more than one subnet");
+}
+
+static void test_lifetime_bounds_inherited_per_parameter(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"valid-lifetime\": 500, \"min-valid-lifetime\": 100,"
+                        " \"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"id\": 1, \"valid-lifetime\": 300}],"
+                        " \"shared-networks\": [{\"name\": \"n\", \"valid-lifetime\": 400, \"max-valid-lifetime\": 900,"
+                        " \"subnet4\": [{\"subnet\": \"10.0.1.0/24\", \"id\": 2, \"valid-lifetime\": 300},"
+                        " {\"subnet\": \"10.0.2.0/24\", \"id\": 3}]}]}}");
+    const cfg_lifetimes_t *l = &cfg4_subnet_containing(c, 0x0a000001)->life;
+    assert_true(l->valid_min == 100 && l->valid == 300 && l->valid_max == 300); /* max follows valid */
+    l = &cfg4_subnet_containing(c, 0x0a000101)->life;
+    assert_true(l->valid_min == 100 && l->valid == 300 && l->valid_max == 900);
+    l = &cfg4_subnet_containing(c, 0x0a000201)->life;
+    assert_true(l->valid_min == 100 && l->valid == 400 && l->valid_max == 900);
+    cfg4_free(c);
+    /* an inherited bound the level's valid-lifetime lies outside of is an error, as in Kea */
+    expect_error("{\"Dhcp4\": {\"min-valid-lifetime\": 100, \"valid-lifetime\": 500,"
+                 " \"subnet4\": [{\"subnet\": \"10.0.0.0/24\", \"id\": 1, \"valid-lifetime\": 50}]}}",
+                 "must lie between min-valid-lifetime 100");
+}
+
+static void test_flex_option_sub_options(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok(
+        "{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"libdhcp_flex_option.so\", \"parameters\": {\"options\": ["
+        " {\"code\": 125, \"sub-options\": [{\"code\": 2, \"space\": \"vendor-4491\", \"remove\": \"option[60].exists\","
+        "   \"container-remove\": false}]},"
+        " {\"code\": 67, \"add\": \"'x'\"},"
+        " {\"name\": \"vendor-encapsulated-options\", \"sub-options\": [{\"code\": 9, \"add\": \"'a'\"},"
+        "   {\"code\": 1, \"supersede\": \"'b'\", \"container-add\": false}]}]}}]}}");
+    assert_int_equal(c->flexopt_count, 1); /* the entries with sub-options have no action of their own */
+    assert_int_equal(c->flexsub_count, 3);
+    const cfg_flexsub_t *f = c->flexsubs; /* by container, then code */
+    assert_true(f[0].container == 43 && f[0].code == 1 && f[0].action == CFG_FLEXOPT_SUPERSEDE && !f[0].container_act);
+    assert_true(f[1].container == 43 && f[1].code == 9 && f[1].action == CFG_FLEXOPT_ADD && f[1].container_act);
+    assert_string_equal(f[1].container_def->encapsulate, OPTDEF_SPACE_VENDOR_ENCAP);
+    assert_true(f[2].container == 125 && f[2].vendor_id == 4491 && !f[2].container_act && f[0].vendor_id == 0);
+    cfg4_free(c);
+}
+
+static void test_queue_control(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true, \"capacity\": 0}}}");
+    assert_true(c->queue_enabled && c->queue_capacity == 0);
+    cfg4_free(c);
+    c = load_ok("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true},"
+                " \"multi-threading\": {\"enable-multi-threading\": true}}}");
+    assert_int_equal(c->queue_capacity, 64);
+    json_t *j = cfg4_config_json(c); /* shown off under multi-threading, as by Kea 2.2 */
+    json_t *q = json_object_get(json_object_get(j, "Dhcp4"), "dhcp-queue-control");
+    assert_true(json_is_false(json_object_get(q, "enable-queue")));
+    assert_string_equal(json_string_value(json_object_get(q, "queue-type")), "kea-ring4");
+    json_decref(j);
+    cfg4_free(c);
+    expect_error("{\"Dhcp4\": {\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"x\"}}}",
+                 "'x' is not supported");
+}
+
+/* Values and orders config-get writes as kea-dhcp4 2.2 does (test_config_check.py compares). */
+static const char kea_forms[] =
+    "{\"Dhcp4\": {\"subnet4\": [{\"id\": 9, \"subnet\": \"10.0.0.0/24\", \"relay\": {\"ip-address\": \"10.0.0.254\"},"
+    " \"pools\": [{\"pool\": \"10.0.0.100 - 10.0.0.150\"}, {\"pool\": \"10.0.0.16 - 10.0.0.31\"}],"
+    " \"reservations\": [{\"hw-address\": \"AA:BB:CC:DD:EE:FF\"}, {\"client-id\": \"01:aa\"}]},"
+    " {\"id\": 2, \"subnet\": \"10.1.0.0/24\"}],"
+    " \"option-data\": [{\"name\": \"vendor-encapsulated-options\"},"
+    " {\"code\": 1, \"space\": \"vendor-encapsulated-options-space\", \"csv-format\": false, \"data\": \"0a 0b\"}]}}";
+
+static void test_config_json_as_kea_writes_it(void **state)
+{
+    (void)state;
+    cfg4_t *c = load_ok(kea_forms);
+    json_t *j = cfg4_config_json(c);
+    char *text = json_dumps(json_object_get(j, "Dhcp4"), JSON_SORT_KEYS | JSON_COMPACT);
+    static const char *const want[] = {
+        "\"pools\":[{\"option-data\":[],\"pool\":\"10.0.0.16/28\"},{\"option-data\":[],\"pool\":\"10.0.0.100-10.0.0.150\"}]",
+        "\"relay\":{\"ip-addresses\":[\"10.0.0.254\"]}", "\"client-id\":\"01AA\"", "\"hw-address\":\"aa:bb:cc:dd:ee:ff\"",
+        "\"csv-format\":false,\"data\":\"01020A0B\"", "\"data\":\"0A0B\""};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("'%s' not in %s", want[i], text);
+    const char *s2 = strstr(text, "\"id\":2"), *s9 = strstr(text, "\"id\":9");
+    const char *cid = strstr(text, "\"client-id\""), *hw = strstr(text, "\"hw-address\":\"aa");
+    assert_true(s2 && s9 && s2 < s9 && cid && hw && cid < hw); /* subnets by id, reservations by identifier */
+    free(text);
+    json_decref(j);
     cfg4_free(c);
 }
 
@@ -353,6 +468,11 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full_subnet),
         cmocka_unit_test(test_auto_ids_and_shared_networks),
+        cmocka_unit_test(test_auto_ids_as_kea),
+        cmocka_unit_test(test_lifetime_bounds_inherited_per_parameter),
+        cmocka_unit_test(test_flex_option_sub_options),
+        cmocka_unit_test(test_queue_control),
+        cmocka_unit_test(test_config_json_as_kea_writes_it),
         cmocka_unit_test(test_errors_name_parameter_and_position),
         cmocka_unit_test(test_hooks_map_to_builtins),
         cmocka_unit_test(test_option_def_and_hex_data),

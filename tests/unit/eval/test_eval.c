@@ -39,8 +39,8 @@ static int class_index(void *ctx, const char *name, unsigned *index)
 }
 
 static const int four = 4, six = 6;
-const eval_names_t test_names4 = {4, opt_code, class_index, (void *)&four};
-const eval_names_t test_names6 = {6, opt_code, class_index, (void *)&six};
+const eval_names_t test_names4 = {4, opt_code, class_index, (void *)&four, NULL};
+const eval_names_t test_names6 = {6, opt_code, class_index, (void *)&six, NULL};
 
 static const fake_opt_t *find(const fake_opt_t *t, size_t n, int nest, uint16_t code)
 {
@@ -197,5 +197,6 @@ int main(void)
     failed += test_eval_parse_run();
     failed += test_eval_ops_run();
     failed += test_eval_pkt4_run();
+    failed += test_eval_text4_run();
     return failed;
 }

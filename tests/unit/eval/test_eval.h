@@ -15,6 +15,7 @@
 int test_eval_parse_run(void);
 int test_eval_ops_run(void);
 int test_eval_pkt4_run(void);
+int test_eval_text4_run(void);
 
 /* Names every test resolves: options "host-name" 12, "vendor-class-identifier" 60,
  * "dhcp-client-identifier" 61 (v6: "client-id" 1); classes ALL 0, KNOWN 1, UNKNOWN 2, foo 3,

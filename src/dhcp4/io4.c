@@ -37,6 +37,11 @@ typedef struct rxbuf {
 
 static rxbuf_t *g_rx; /* main thread only */
 
+/* The main thread's batch of replies (see srv4_send). */
+static void tx_begin(void);
+static void tx_flush(void);
+static void tx_end(void);
+
 /* Receive coalescing (like a NIC's interrupt moderation). Idle, the loop sleeps in epoll and each
  * request costs one wake-up. Under load that wake-up is a large part of a lease's CPU, so when the
  * last window brought at least RX_BUSY_RATE packets/s, a receive round that emptied the socket pauses
@@ -72,6 +77,7 @@ static bool rx_pace(srv4_t *s, int n)
     }
     if (n <= 0 || n == RX_BATCH || !g_pace.busy)
         return n == RX_BATCH;
+    tx_flush();             /* the round's replies go before the pause */
     struct timespec pause = {0, RX_PAUSE_NS};
     nanosleep(&pause, NULL);
     srv_core_completions_run(&s->core);
@@ -432,17 +438,21 @@ static void ring_drain(srv4_t *s, void (*rx)(evutil_socket_t, void *), evutil_so
 static void on_packet(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = ((srv4_iface_t *)arg)->srv;
+    tx_begin();
     rx_packet(fd, arg);
     ring_drain(s, rx_packet, fd, arg);
     flush_deferred(s);
+    tx_end();
 }
 
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
     srv4_t *s = ((srv4_iface_t *)arg)->srv;
+    tx_begin();
     rx_udp(fd, arg);
     ring_drain(s, rx_udp, fd, arg);
     flush_deferred(s);
+    tx_end();
 }
 
 static int iface_lookup(srv4_iface_t *f, const char *name, uint32_t want_addr, char *err, size_t errlen)
@@ -657,6 +667,86 @@ srv4_iface_t *srv4_iface_by_index(srv4_t *s, int ifindex)
     return NULL;
 }
 
+/* Replies sent on the main thread while it handles a receive round are gathered and handed to
+ * the kernel together (sendmmsg, one call per run of one socket) when the round ends, before a
+ * coalescing pause, or when the batch is full: at tens of thousands of replies a second the
+ * system call per reply was a large part of a lease's cost. Everywhere else (workers, timers,
+ * completions outside a round) a reply goes out at once. */
+#define TX_BATCH 32
+
+typedef struct txbatch {
+    int n;
+    int fd[TX_BATCH];
+    uint8_t type[TX_BATCH];
+    const char *ifname[TX_BATCH];
+    struct mmsghdr m[TX_BATCH];
+    struct iovec iov[TX_BATCH];
+    union {
+        struct sockaddr_ll ll;
+        struct sockaddr_in in;
+    } sa[TX_BATCH];
+    uint8_t buf[TX_BATCH][FRAME_UDP4_HLEN + 1500];
+} txbatch_t;
+
+static txbatch_t *g_tx;      /* main thread only */
+static _Thread_local bool t_tx_on; /* this thread (the main one) is handling a receive round */
+
+static void tx_begin(void)
+{
+    if (!g_tx)
+        g_tx = xcalloc(1, sizeof *g_tx);
+    t_tx_on = true;
+}
+
+static void tx_flush(void)
+{
+    txbatch_t *b = g_tx;
+    if (!b)
+        return;
+    for (int i = 0; i < b->n;) {
+        int run = 1;
+        while (i + run < b->n && b->fd[i + run] == b->fd[i])
+            run++;
+        int r = sendmmsg(b->fd[i], b->m + i, (unsigned)run, 0);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            LOG_WARN(NLOG_PACKETS, "DHCP4_PACKET_SEND_FAIL", "failed to send %s on %s: %s",
+                     pkt4_msg_name(b->type[i]), b->ifname[i], r < 0 ? strerror(errno) : "not sent");
+            r = 1;  /* skip the one that failed */
+        }
+        i += r;
+    }
+    b->n = 0;
+}
+
+static void tx_end(void)
+{
+    tx_flush();
+    t_tx_on = false;
+}
+
+/* Sends len bytes at data on fd to sa now, or adds them to the round's batch. */
+static ssize_t tx(int fd, const void *data, size_t len, const void *sa, socklen_t salen, const srv4_reply_t *r,
+                  const srv4_iface_t *f)
+{
+    if (!t_tx_on)
+        return sendto(fd, data, len, 0, sa, salen);
+    txbatch_t *b = g_tx;
+    if (b->n == TX_BATCH)
+        tx_flush();
+    int i = b->n++;
+    memcpy(b->buf[i], data, len);
+    memcpy(&b->sa[i], sa, salen);
+    b->fd[i] = fd;
+    b->type[i] = r->msg_type;
+    b->ifname[i] = f->name;
+    b->iov[i] = (struct iovec){b->buf[i], len};
+    b->m[i].msg_hdr = (struct msghdr){.msg_name = &b->sa[i], .msg_namelen = salen, .msg_iov = &b->iov[i],
+                                      .msg_iovlen = 1};
+    return (ssize_t)len;
+}
+
 int srv4_send(srv4_t *s, srv4_reply_t *r)
 {
     /* A reply held across a reload that reopened the sockets goes out through the interface of
@@ -681,11 +771,11 @@ int srv4_send(srv4_t *s, srv4_reply_t *r)
         struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
                                   .sll_ifindex = f->ifindex, .sll_halen = 6};
         memcpy(sll.sll_addr, r->dst_mac, 6);
-        n = sendto(f->pkt_fd, r->frame, (size_t)len, 0, (struct sockaddr *)&sll, sizeof sll);
+        n = tx(f->pkt_fd, r->frame, (size_t)len, &sll, sizeof sll, r, f);
     } else {
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(r->dst_port),
                                  .sin_addr.s_addr = htonl(r->dst_ip)};
-        n = sendto(f->udp_fd, r->frame + FRAME_UDP4_HLEN, r->len, 0, (struct sockaddr *)&sa, sizeof sa);
+        n = tx(f->udp_fd, r->frame + FRAME_UDP4_HLEN, r->len, &sa, sizeof sa, r, f);
     }
     if (n < 0) {
         LOG_WARN(NLOG_PACKETS, "DHCP4_PACKET_SEND_FAIL", "failed to send %s on %s: %s",

@@ -84,8 +84,8 @@ def pair(blan):
     """pair(mode, binaries=(None, None), **ha): two servers (server1 on .1, server2 on .2), started."""
     made = []
 
-    def make(mode, binaries=(None, None), pools=None, **ha):
-        roles = ("primary", "secondary" if mode == "load-balancing" else "standby")
+    def make(mode, binaries=(None, None), pools=None, roles=None, **ha):
+        roles = roles or ("primary", "secondary" if mode == "load-balancing" else "standby")
         servers = []
         for i, side in enumerate(blan.sides):
             srv = Server(side, ha_config(mode, f"server{i + 1}", roles, pools=pools, **ha), binary=binaries[i],
@@ -324,6 +324,40 @@ def test_reset_and_notify_answers(blan, pair):
     assert s2.cmd("ha-reset") == {"result": 0, "text": "HA state machine reset."}
     wait_states([s1, s2], ["hot-standby", "hot-standby"])
     assert "server transitions from HOT-STANDBY to WAITING state" in full_log(s2)
+    assert s2.cmd("ha-reset") == {"result": 0, "text": "HA state machine reset."}
+    # a reload starts a new HA service (Kea reloads its hook), which meets its partner again
+    assert s1.cmd("config-reload")["result"] == 0
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    assert full_log(s1).count("HA_SERVICE_STARTED") == 2
+
+
+def test_passive_backup(blan, pair):
+    """The primary serves at once (passive-backup), the backup never (backup); no heartbeats, no
+    "remote" in status-get."""
+    s1, s2 = pair("passive-backup", roles=("primary", "backup"))
+    wait_states([s1, s2], ["passive-backup", "backup"], timeout=5)
+    assert ha_local(s1) == {"role": "primary", "scopes": ["server1"], "state": "passive-backup"}
+    assert ha_local(s2) == {"role": "backup", "scopes": [], "state": "backup"}
+    assert "remote" not in s1.cmd("status-get")["arguments"]["high-availability"][0]["ha-servers"]
+    got = answering(blan, MACS[:2], xid=0x7500)
+    assert len(got) == 2 and all(v == {"192.0.2.1"} for v in got.values()), got
+    assert "HA_STATE_TRANSITION_PASSIVE_BACKUP server transitions from WAITING to PASSIVE-BACKUP state" in \
+        full_log(s1)
+    assert "received command 'ha-heartbeat'" not in full_log(s1) + full_log(s2)
+
+
+def test_basic_auth_between_peers(blan, pair):
+    """Each peer's basic-auth-user/-password: what the others send it, and what its listener asks."""
+    s1, s2 = pair("hot-standby", peers=[
+        {"name": "server1", "url": "http://192.0.2.1:8001/", "role": "primary", "basic-auth-user": "one",
+         "basic-auth-password": "secret1"},
+        {"name": "server2", "url": "http://192.0.2.2:8002/", "role": "standby", "basic-auth-user": "two",
+         "basic-auth-password": "secret2"}])
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    r = sh(*blan.sides[1].in_srv("/usr/bin/python3", "-c", "import urllib.request as u, urllib.error as e\n"
+           "try: u.urlopen(u.Request('http://192.0.2.1:8001/', data=b'{\"command\": \"ha-heartbeat\"}'), timeout=5)\n"
+           "except e.HTTPError as x: print(x.code)"))
+    assert r.stdout.strip() == "401"
 
 
 @pytest.mark.skipif(not HAVE_KEA, reason="kea-dhcp4 2.2 with the HA hook and kea-ctrl-agent are not installed")
@@ -334,6 +368,14 @@ def test_kea_partner_hot_standby(blan, pair, kea_role):
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
     got = answering(blan, MACS[12:14], xid=0x7300)
     assert len(got) == 2 and all(v == {"192.0.2.1"} for v in got.values()), got
+    # the same answers' shapes on both sides
+    hb = [s.cmd("ha-heartbeat") for s in (s1, s2)]
+    assert [sorted(h["arguments"]) for h in hb] == [["date-time", "scopes", "state", "unsent-update-count"]] * 2
+    assert [h["text"] for h in hb] == ["HA peer status returned."] * 2
+    assert [h["arguments"]["scopes"] for h in hb] == [["server1"], []]
+    st = [s.cmd("status-get")["arguments"]["high-availability"][0]["ha-servers"] for s in (s1, s2)]
+    assert sorted(st[0]["remote"]) == sorted(st[1]["remote"]) and sorted(st[0]["local"]) == sorted(st[1]["local"])
+    assert [x["remote"]["last-scopes"] for x in st] == [[], ["server1"]]
     # the standby fails over when the primary dies, whichever it is
     primary, standby = s1, s2
     if hasattr(primary, "kill9"):

@@ -35,7 +35,7 @@ static void log_classes(const class4_t *c)
 }
 
 bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
-                  uint32_t dst_ip)
+                  uint32_t dst_ip, const char *ha_class)
 {
     c->cfg = cfg;
     c->dict = cfg->classes;
@@ -49,6 +49,8 @@ bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const
         c->vctx.deferred_decoded = true;
         return false; /* no class is defined or used */
     }
+    if (ha_class)
+        cls_set_add(&c->set, cfg_classes_find(c->dict, ha_class));
     size_t n;
     const uint8_t *vc = pkt4_opt(q, PKT4_OPT_VENDOR_CLASS, &n);
     if (vc && n && n <= CFG_CLASS_NAME_MAX - 13) {

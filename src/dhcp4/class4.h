@@ -3,7 +3,8 @@
  *
  * Contract: a class4_t lives on the stack of the thread that processes the packet, for the
  * generation it is processed with; it borrows the query and that generation's configuration.
- *   class4_begin     ALL, VENDOR_CLASS_<option 60>, then the classes that need no host lookup;
+ *   class4_begin     ALL, HA_<scope>, VENDOR_CLASS_<option 60>, then the classes that need no host
+ *                    lookup;
  *   class4_host      after the host lookup: KNOWN (with the reservation's classes) or UNKNOWN,
  *                    then the classes that depend on them;
  *   class4_required  after allocation: the classes required by the shared network, the subnet
@@ -37,8 +38,10 @@ typedef struct class4 {
  * identifier, as Kea's flex_id hook does (an empty identifier changes nothing). Call after
  * class4_begin; req points into c. */
 void class4_flex(class4_t *c, alloc4_req_t *req);
+/* ha_class: the high-availability scope class of the query ("HA_server1", assigned first, as
+ * Kea's HA hook does before classification), NULL: none. */
 bool class4_begin(class4_t *c, const cfg4_t *cfg, const srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
-                  uint32_t dst_ip);
+                  uint32_t dst_ip, const char *ha_class);
 /* Whether the configuration's classes need the host lookup before allocation (KNOWN/UNKNOWN or
  * a reservation's classes are used). */
 bool class4_needs_host(const class4_t *c);

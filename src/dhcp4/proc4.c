@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dhcp4/class4.h"
+#include "ha/ha_hash.h"
 #include "dhcp4/reply4.h"
 #include "common/errcode.h"
 #include "dhcp4/srv4.h"
@@ -175,19 +176,41 @@ static void log_lease(srv4_t *s, const pkt4_t *q, const char *id, const char *fm
         nlog_write(NLOG_LEASES, NLOG_INFO, 0, id, "%s: lease %s %s", who, ip, fmt_tail);
 }
 
-/* High availability's scope seam: the client is identified by its client identifier, else its
- * hardware address (what Kea's load balancing hashes). */
-static bool in_scope(const srv4_t *s, const pkt4_t *q)
+static void describe(const void *pkt, char *buf, size_t cap)
 {
-    if (!s->in_scope)
+    pkt4_describe(pkt, buf, cap);
+}
+
+/* High availability's scope seam (srv4.h): the query as the HA service sees it. Kea balances
+ * DISCOVER, REQUEST, DECLINE, RELEASE and INFORM by the client identifier, else chaddr; the
+ * unacked-clients analysis knows a client by both. *ha_class: the query's scope class. */
+static bool in_scope(const srv4_rt_t *rt, const pkt4_t *q, const char **ha_class)
+{
+    *ha_class = NULL;
+    if (!rt->in_scope)
         return true;
-    size_t len;
-    const uint8_t *id = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &len);
-    if (!id || !len) {
-        id = q->hdr.chaddr;
-        len = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen;
+    size_t hlen = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen, cid_len = 0;
+    const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &cid_len);
+    uint8_t t = q->msg_type;
+    ha_query_t hq = {
+        .key = cid && cid_len ? cid : q->hdr.chaddr, .key_len = cid && cid_len ? cid_len : hlen,
+        .balanced = t == PKT4_DISCOVER || t == PKT4_REQUEST || t == PKT4_DECLINE || t == PKT4_RELEASE ||
+                    t == PKT4_INFORM,
+        .id1 = q->hdr.chaddr, .len1 = hlen, .id2 = cid, .len2 = cid ? cid_len : 0,
+        .delay_ms = ha_secs_ms(q->hdr.secs), .describe = describe, .pkt = q,
+    };
+    return rt->in_scope(rt->scope_arg, &hq, ha_class);
+}
+
+/* Kea's HA hook drops it in buffer4_receive: no drop is counted. */
+static void not_for_us(const pkt4_t *q)
+{
+    if (nlog_enabled(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE)) {
+        char who[160];
+        pkt4_describe(q, who, sizeof who);
+        nlog_write(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE, "HA_BUFFER4_RECEIVE_NOT_FOR_US",
+                   "%s: dropping query to be processed by another server", who);
     }
-    return s->in_scope(s->ha_arg, id, len);
 }
 
 static void send_nak(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, const char *id,
@@ -430,6 +453,9 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
 {
     if (!srv4_service_enabled(s))
         return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
+    const char *ha_class;
+    if (!in_scope(rt, q, &ha_class))
+        return not_for_us(q);
     uint8_t t = q->msg_type; /* Kea's ids: 0009 no option 53, 0005 a type it does not know, 0006 unsupported */
     if (t != PKT4_DISCOVER && t != PKT4_REQUEST && t != PKT4_RELEASE && t != PKT4_DECLINE && t != PKT4_INFORM)
         return drop(s, q, t == PKT4_NOTYPE ? "DHCP4_PACKET_DROP_0009" : t > 18 ? "DHCP4_PACKET_DROP_0005"
@@ -450,12 +476,10 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
             return drop(s, q, "DHCP4_PACKET_DROP_0003", "server identifier is not ours");
     }
     class4_t cl;
-    if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip))
+    if (class4_begin(&cl, rt->cfg, ifc, q, src_ip, dst_ip, ha_class))
         return drop_class(s, q, "DHCP4_PACKET_DROP_0010");
     if (rt->cfg->early_global_reservations_lookup && t != PKT4_INFORM && early_global_host(s, rt, q, &cl))
         return;
-    if (!in_scope(s, q))
-        return drop(s, q, "HA_BUFFER4_RECEIVE_NOT_FOR_US", "client is in the partner's scope");
     if (nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, 40)) {
         char who[160], src[INET_ADDRSTRLEN];
         pkt4_describe(q, who, sizeof who);
@@ -496,7 +520,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
     if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
         pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
-        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !in_scope(s, q))
+        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !rt->in_scope)   /* HA: no lookahead, in_scope analyses */
         return;
     const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, 0xffffffffu); /* a DISCOVER: broadcast, mostly */
     if (!subnet)

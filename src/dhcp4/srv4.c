@@ -257,6 +257,18 @@ static void on_lease_change(void *arg, const lease_change_t *change, void *write
     s->leases_changed(s->ha_arg, change, reply ? &reply->hold : NULL);
 }
 
+/* High availability as DHCPv4 describes itself to it (ha/ha_service.h). */
+static const ha_family_t ha_family4 = {
+    .service = "dhcp4",
+    .client_msg = "HA_COMMUNICATION_INTERRUPTED_CLIENT4",
+    .unacked_msg = "HA_COMMUNICATION_INTERRUPTED_CLIENT4_UNACKED",
+};
+
+static bool ha_in_scope4(void *arg, const ha_query_t *q, const char **scope_class)
+{
+    return ha_service_in_scope(arg, q, scope_class);
+}
+
 /* Under the workers' pause of the swap (srv_apply_publish). */
 static void recount(gen_t *g)
 {
@@ -344,6 +356,9 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         r = hostmgr_open(cfg, hosts, srv_report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
         hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &c->dbrec);
+    ha_service_t *ha = NULL;   /* built idle now: a bad TLS file of a peer fails the configuration */
+    if (!r && cfg->common.ha)
+        r = ha_service_new(c, &ha_family4, cfg->common.ha, &ha, err, errlen);
     if (!r)
         r = srv_apply_ctrl(c, &a, err, errlen);
     char *isig = iface_signature(cfg, s->server_port);
@@ -372,6 +387,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     }
     free(isig);
     if (r) {
+        ha_service_free(ha);
         hostmgr_free(hostmgr);
         hosts4_free(hosts);
         if (store && store != s->store)
@@ -382,6 +398,10 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         return r;
     }
     srv_apply_accept(c, &a);
+    /* Kea reloads its HA hook with every configuration: the old service stops (its commands, its
+     * peers' connections), the new one starts once its generation is published. */
+    ha_service_t *old_ha = s->ha;
+    ha_service_stop(old_ha);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     gen_init(&rt->gen, rt_destroy);
@@ -403,8 +423,19 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     if (s->leases_changed)
         alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
+    if (ha) {
+        rt->in_scope = ha_in_scope4;
+        rt->scope_arg = rt->ha = ha;
+    }
     s->rt = rt;
     srv_apply_publish(c, &a, &rt->gen, recount);
+    /* No worker uses the old generation's service any more (they paused for the swap). */
+    ha_service_free(old_ha);
+    s->ha = ha;
+    if (ha)
+        ha_service_start(ha);
+    else if (old_ha)
+        ha_service_release(c);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
     if (cfg->stat_samples_set) /* Kea's SrvConfig::updateStatistics */
@@ -455,13 +486,6 @@ static int fam_load_api(srv_core_t *c, const char *text, void **out, char *err, 
 
 static int fam_apply(srv_core_t *c, void *cfg, char *err, size_t errlen)
 {
-    /* High availability is checked (-t, config-test) but not served yet: running its configuration
-     * without it would let both peers answer every client. */
-    if (((const cfg4_t *)cfg)->common.ha) {
-        snprintf(err, errlen, "the high-availability hook (libdhcp_ha.so) is checked but not served by this "
-                 "Nestor version yet");
-        return NST_ECONFIG;
-    }
     return srv4_apply_config(SRV4_OF(c), cfg, err, errlen);
 }
 
@@ -552,7 +576,10 @@ int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)
 
 void srv4_fini(srv4_t *s)
 {
+    ha_service_stop(s->ha);  /* its commands go before the control channel */
     srv_core_stop(&s->core); /* workers, pending replies, control channel, the generation */
+    ha_service_free(s->ha);
+    s->ha = NULL;
     s->rt = NULL;
     srv4_close_sockets(s);
     if (s->store)

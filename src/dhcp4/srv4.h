@@ -21,10 +21,18 @@
  *   the worker settings) pauses them from before the store or sockets change. Each packet is
  *   processed with the generation its thread holds, passed explicitly (srv4_process's rt);
  *   srv->rt is the current one, for the main thread.
- * - High-availability seams (used by a later module), family-neutral:
- *     in_scope:       per packet, "is this client mine to serve?", given the bytes that identify
- *                     the client (the client identifier, else the hardware address); false =
- *                     drop quietly;
+ * - High availability (ha/ha_service.h): a configuration with the libdhcp_ha.so entry runs an HA
+ *   service, created idle with the generation and started once it is published (the previous one
+ *   stopped just before; a configuration without HA enables the service's origin again). Seams,
+ *   family-neutral:
+ *     in_scope:       per packet, in the generation (rt->in_scope, rt->scope_arg: the generation's
+ *                     HA service), "is this client mine to serve?", given the query as
+ *                     ha_query_t (the load-balancing key: the client identifier, else chaddr;
+ *                     whether the type is load balanced: DISCOVER, REQUEST, DECLINE, RELEASE,
+ *                     INFORM; the client and its secs for the unacked-clients analysis); it
+ *                     names the query's scope class (HA_<server>), assigned before classification,
+ *                     as Kea's buffer4_receive callout does; false = drop quietly
+ *                     (HA_BUFFER4_RECEIVE_NOT_FOR_US), before the type checks and classes;
  *     leases_changed: called from the commit callback of every stored lease change (REQUEST,
  *                     RELEASE, DECLINE, expiry, lease commands) with the lease before and after;
  *                     for a REQUEST, `hold` is its reply, on which the listener may take a hold
@@ -50,6 +58,7 @@
 #include "config/cfg4.h"
 #include "hosts/hosts4.h"
 #include "hosts/hostmgr.h"
+#include "ha/ha_service.h"
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
@@ -80,6 +89,10 @@ typedef struct srv4_rt {
     alloc4_t *alloc;
     uint32_t *server_ids;     /* every configured dhcp-server-identifier (option 54) value */
     size_t server_id_count;
+    /* HA seam (see the contract); NULL: every client is ours. */
+    bool (*in_scope)(void *arg, const ha_query_t *q, const char **scope_class);
+    void *scope_arg;
+    ha_service_t *ha;         /* the HA service built with this generation (owned by the server) */
 } srv4_rt_t;
 
 typedef struct srv4_stats {
@@ -107,10 +120,10 @@ typedef struct srv4 {
 
     struct event *ev_reclaim, *ev_flush, *ev_tick;
 
-    /* HA seams (see the contract). */
-    bool (*in_scope)(void *arg, const uint8_t *client, size_t len);
+    /* HA seam (see the contract): lease updates, the next step (ha_service_leases_changed). */
     void (*leases_changed)(void *arg, const lease_change_t *change, srv_hold_t *hold);
     void *ha_arg;
+    ha_service_t *ha;         /* the running HA service (main thread), NULL: none */
 
     pkt4_t *rx;               /* parse buffer of the main thread */
 } srv4_t;

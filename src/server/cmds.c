@@ -60,6 +60,8 @@ static json_t *cmd_status_get(const char *name, json_t *args, void *ud)
         json_object_set_new(a, "packet-queue-size", json_integer(mt->packet_queue_size));
         json_object_set_new(a, "packet-queue-statistics", json_pack("[f,f,f]", 0.0, 0.0, 0.0));
     }
+    if (c->status_add)
+        c->status_add(c->status_arg, a);
     return cmd_answer(CMD_SUCCESS, NULL, a);
 }
 
@@ -285,9 +287,7 @@ static json_t *cmd_dhcp_enable(const char *name, json_t *args, void *ud)
     if (refused)
         return refused;
     srv_core_t *c = CORE(ud);
-    atomic_store(&c->disabled[o], false);
-    if (c->enable[o].ev)
-        event_del(c->enable[o].ev);
+    srv_core_set_service(c, o, true);
     srv_log(c->fam->prefix, NLOG_COMMANDS, NLOG_INFO, "DHCP_ENABLED", "DHCP service enabled");
     return cmd_answer(CMD_SUCCESS, "DHCP service successfully enabled", NULL);
 }

@@ -31,6 +31,13 @@ bool srv_core_serving(const srv_core_t *c)
     return !srv_dbrec_disabled(&c->dbrec);
 }
 
+void srv_core_set_service(srv_core_t *c, enum srv_origin o, bool enabled)
+{
+    atomic_store(&c->disabled[o], !enabled);
+    if (enabled && c->enable[o].ev)
+        event_del(c->enable[o].ev);
+}
+
 void srv_core_shutdown(srv_core_t *c, int code)
 {
     /* Stop serving at once, but let the loop run briefly so that the answer to a "shutdown"
@@ -216,6 +223,8 @@ static int prepare(const srv_family_t *fam, const void *cfg, unsigned log_flags,
         *logs = NULL;
         return NST_ECONFIG;
     }
+    if (v.common->ha)
+        srv_ha_listener(v.common->ha, fam->realm, *socks);
     return 0;
 }
 

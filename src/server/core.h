@@ -142,6 +142,9 @@ struct srv_core {
     struct event *ev_rx_room;    /* ends a receive hold (srv_core_rx_room) */
     bool rx_held;
     uint64_t rx_holds;           /* receive holds so far */
+    /* status-get adds what this hook puts into its arguments (high availability's section). */
+    void (*status_add)(void *arg, json_t *args);
+    void *status_arg;
 };
 
 /* Creates the control channel (events to srv_report_to_log on the commands logger, the workers'
@@ -163,6 +166,9 @@ void srv_core_fini(srv_core_t *c);
 size_t srv_core_rx_room(srv_core_t *c);
 /* Any thread. */
 bool srv_core_serving(const srv_core_t *c);
+/* Main thread: the service disabled or enabled for one origin (enabling cancels its max-period
+ * timer), as dhcp-disable / dhcp-enable do without their logs. */
+void srv_core_set_service(srv_core_t *c, enum srv_origin o, bool enabled);
 void srv_core_shutdown(srv_core_t *c, int code);
 
 /* Runs the daemon (see the contract); returns its exit status: 1 when it could not start, else
@@ -187,6 +193,14 @@ int srv_core_reload_file(srv_core_t *c, const char *path, char *err, size_t errl
 int srv_core_prepare(const srv_family_t *fam, const void *cfg, nlog_setup_t **logs, ctrl_sockets_config_t **socks,
                      char *err, size_t errlen);
 int srv_core_check(const srv_family_t *fam, const void *cfg, char *err, size_t errlen);
+/* High availability (ha_listen.c): unless one of socks already listens at this server's own peer
+ * URL (address and port), adds an HTTP(S) listener there, as Kea's HA hook does with
+ * http-dedicated-listener or its Control Agent does otherwise, so that the peers reach the HA
+ * commands: TLS with this peer's files (client certificates required as require-client-certs
+ * says), basic auth with this peer's basic-auth-user and -password when set (what the partner
+ * sends). srv_core_prepare calls it for a configuration with HA. */
+struct ha_config;
+void srv_ha_listener(const struct ha_config *ha, const char *realm, ctrl_sockets_config_t *socks);
 
 /* Applying a configuration: the neutral steps a family's apply takes, in this order.
  *   srv_apply_begin   validates the loggers and control sockets (failure: nothing changed); at

@@ -85,10 +85,13 @@ class Lan:
             self._pkt = PktHelper(self)
         return self._pkt
 
+    def namespaces(self):
+        return (self.srv_ns, self.cli_ns)
+
     def close(self):
         if self._pkt:
             self._pkt.close()
-        for ns in (self.srv_ns, self.cli_ns):
+        for ns in self.namespaces():
             for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
                 try:
                     os.kill(int(pid), signal.SIGKILL)
@@ -266,14 +269,19 @@ class PendingCommand:
         return self.answer
 
 
-@pytest.fixture(scope="module")
-def lan():
+def lan_of(cls):
+    """A fixture's body: a cls (Lan or a kind of it) for the module, closed after it."""
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
     assert os.path.exists(NESTOR), f"build nestor-dhcp4 first ({NESTOR})"
-    n = Lan()
+    n = cls()
     yield n
     n.close()
+
+
+@pytest.fixture(scope="module")
+def lan():
+    yield from lan_of(Lan)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout, so
 imported once per test module. Requests:
   {"op": "dhcp", "iface": IF, "msg": TYPE, "xid": N, "chaddr": "aa:bb:..", "options": [[name, value]...],
    "ciaddr": IP, "giaddr": IP, "flags": N, "src": IP, "dst": IP, "dst_mac": MAC, "timeout": S,
-   "want": N, "raw_options": HEX, "hlen": N}   (TYPE: a name, a number, or null for no option 53)
+   "want": N, "raw_options": HEX, "hlen": N, "secs": N}   (TYPE: a name, a number, or null for no option 53)
      -> {"replies": [{"msgtype": .., "yiaddr": .., "siaddr": .., "ciaddr": .., "flags": ..,
                       "sname": .., "file": .., "dst": .., "dst_mac": .., "options": {name: value},
                       "options_hex": the options field as sent (hex)}]}
@@ -78,7 +78,7 @@ def build(r, iface):
     opts.append("end")
     bootp = BOOTP(op=1, xid=r.get("xid", 0x1234), chaddr=mac_bytes(chaddr) + b"\0" * 10,
                   ciaddr=r.get("ciaddr", "0.0.0.0"), giaddr=r.get("giaddr", "0.0.0.0"),
-                  flags=r.get("flags", 0), hops=r.get("hops", 0))
+                  flags=r.get("flags", 0), hops=r.get("hops", 0), secs=r.get("secs", 0))
     if "hlen" in r:
         bootp.hlen = r["hlen"]
     dhcp = DHCP(options=opts)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import KEA, NESTOR
+from conftest import KEA, NESTOR, ask, wait_for
 
 EXAMPLES = "/usr/share/doc/kea/examples"
 KEA_HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
@@ -129,19 +129,33 @@ def test_broken_variant_names_its_field(tmp_path, old, new, anchor, words):
     assert words in m.group(3), r.stderr
 
 
-def test_running_ha_is_refused_until_served(tmp_path):
-    """Until the HA service is wired, a configuration that needs it is checked but not run: serving
-    it without HA would let both peers answer every client."""
+def test_running_ha_starts_waiting_without_serving(tmp_path):
+    """A configuration with libdhcp_ha.so runs: the HA service starts in waiting with the DHCP service
+    disabled until its partner answers (tests/integration/test_ha_service.py runs pairs)."""
+    sock = tmp_path / "ctrl.sock"
     cfg = {"Dhcp4": {"interfaces-config": {"interfaces": []},
                      "lease-database": {"type": "memfile", "persist": False},
+                     "control-socket": {"socket-type": "unix", "socket-name": str(sock)},
                      "hooks-libraries": [{"library": "libdhcp_lease_cmds.so"}, {"library": "libdhcp_ha.so", "parameters": {
                          "high-availability": [{"this-server-name": "s1", "mode": "hot-standby", "peers": [
-                             {"name": "s1", "url": "http://127.0.0.1:8001/", "role": "primary"},
-                             {"name": "s2", "url": "http://127.0.0.1:8002/", "role": "standby"}]}]}}]}}
+                             {"name": "s1", "url": "http://127.0.0.1:18761/", "role": "primary"},
+                             {"name": "s2", "url": "http://127.0.0.1:18762/", "role": "standby"}]}]}}]}}
     p = tmp_path / "ha.json"
     p.write_text(json.dumps(cfg))
     assert check(NESTOR, p).returncode == 0
-    r = subprocess.run([NESTOR, "-c", str(p)], capture_output=True, text=True, timeout=30, cwd=str(tmp_path),
-                       env=dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path)))
-    assert r.returncode == 1
-    assert "libdhcp_ha.so) is checked but not served" in r.stdout + r.stderr
+    proc = subprocess.Popen([NESTOR, "-c", str(p)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=str(tmp_path), env=dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path)))
+    try:
+        assert wait_for(lambda: sock.exists() or proc.poll() is not None, timeout=10)
+        assert proc.poll() is None, proc.stdout.read()
+        st = wait_for(lambda: ask(str(sock), "status-get"), timeout=5)
+        ha = st["arguments"]["high-availability"]
+        assert ha[0]["ha-mode"] == "hot-standby"
+        assert ha[0]["ha-servers"]["local"] == {"role": "primary", "scopes": [], "state": "waiting"}
+        assert ha[0]["ha-servers"]["remote"]["last-state"] == ""
+        assert ha[0]["ha-servers"]["remote"]["in-touch"] is False
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=10)[0]
+    assert "HA_SERVICE_STARTED started high availability service in hot-standby mode as primary server" in out
+    assert "HA_LOCAL_DHCP_DISABLE local DHCP service is disabled while the s1 is in the WAITING state" in out

@@ -43,10 +43,11 @@ static struct {
     bool refuse;
 } scope;
 
-static bool in_scope(void *arg, const uint8_t *client, size_t len)
+static bool in_scope(void *arg, const ha_query_t *q, const char **scope_class)
 {
-    memcpy(scope.client, client, len < sizeof scope.client ? len : sizeof scope.client);
-    scope.len = len;
+    memcpy(scope.client, q->key, q->key_len < sizeof scope.client ? q->key_len : sizeof scope.client);
+    scope.len = q->key_len;
+    *scope_class = NULL;
     return !scope.refuse;
 }
 
@@ -75,13 +76,13 @@ static int setup(void **state)
     srv.server_port = PORT;
     srv.client_port = 68;
     srv4_init(&srv, event_base_new(), NULL);
-    srv.in_scope = in_scope;
     srv.leases_changed = leases_changed;
     char err[1024];
     cfg4_t *cfg;
     assert_int_equal(cfg4_load_string(config, "test", &cfg, err, sizeof err), 0);
     if (srv4_apply_config(&srv, cfg, err, sizeof err))
         fail_msg("%s", err);
+    srv.rt->in_scope = in_scope;
     ifaces[0] = (srv4_iface_t){.name = "test0", .ifindex = 7, .mac = {2, 0, 0, 0, 0, 0xfe}, .addr = 0xc0000201,
                                .mask = 0xffffff00, .pkt_fd = -1, .udp_fd = socket(AF_INET, SOCK_DGRAM, 0),
                                .srv = &srv};

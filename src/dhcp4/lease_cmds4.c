@@ -134,12 +134,18 @@ static void cmd_write_free(cmd_write_t *w)
     free(w);
 }
 
+/* A write replacing removed by added (either family 0: none) counts in the statistics. */
+static void account_change(const lease_t *added, const lease_t *removed, int sign)
+{
+    if (added->family)
+        account(added, sign);
+    if (removed->family)
+        account(removed, -sign);
+}
+
 static void cmd_write_account(const cmd_write_t *w, int sign)
 {
-    if (w->added.family)
-        account(&w->added, sign);
-    if (w->removed.family)
-        account(&w->removed, -sign);
+    account_change(&w->added, &w->removed, sign);
 }
 
 /* The answer to a write that ended with err. */
@@ -255,6 +261,62 @@ static json_t *cmd_add_update(ctrl_reply_t *reply, const char *name, json_t *arg
     json_t *a = write_answer(SRV(ud), reply, args, &l, update, json_is_true(json_object_get(args, "force-create")));
     lease_free(&l);
     return a;
+}
+
+/* One lease of a high-availability synchronization being written (srv4_lease_sync). */
+typedef struct sync_write {
+    lease_t added, removed;  /* removed: family 0 when there was none */
+    void (*done)(void *arg, int err);
+    void *arg;
+} sync_write_t;
+
+static void sync_write_done(void *p, int err)
+{
+    sync_write_t *w = p;
+    if (err < 0)
+        account_change(&w->added, &w->removed, -1);
+    w->done(w->arg, err);
+    lease_free(&w->added);
+    lease_free(&w->removed);
+    free(w);
+}
+
+int srv4_lease_sync(srv4_t *s, json_t *obj, void (*done)(void *arg, int err), void *arg, char *err, size_t errlen)
+{
+    lease_t l, old;
+    if (lease_args(s, obj, &l, err, errlen)) {
+        lease_free(&l);
+        return NST_EINVAL;
+    }
+    pthread_mutex_t *lk = alloc4_addr_lock(s->rt->alloc, l.addr.v4);
+    pthread_mutex_lock(lk);
+    bool exists = lease_store_get4(s->store, l.addr.v4, &old) == 0;
+    int r = 1;   /* Kea's rule: added when absent, updated when ours is older, else left */
+    if (!exists || old.cltt < l.cltt) {
+        sync_write_t *w = xcalloc(1, sizeof *w);
+        lease_dup(&w->added, &l);
+        if (exists)
+            lease_dup(&w->removed, &old);
+        w->done = done;
+        w->arg = arg;
+        account_change(&w->added, &w->removed, +1);   /* before: the callback may run at once */
+        r = exists ? lease_store_update(s->store, &l, &old, sync_write_done, w)
+                   : lease_store_add(s->store, &l, sync_write_done, w);
+        if (r) {
+            account_change(&w->added, &w->removed, -1);
+            lease_free(&w->added);
+            lease_free(&w->removed);
+            free(w);
+            snprintf(err, errlen, "lease store error: %s", nst_strerror(r));
+        } else if (exists) {
+            alloc4_lease_freed(s->rt->alloc, old.subnet_id, old.addr.v4);
+        }
+    }
+    pthread_mutex_unlock(lk);
+    lease_free(&l);
+    if (exists)
+        lease_free(&old);
+    return r;
 }
 
 /* Finds the one lease that lease4-get / lease4-del designate: by ip-address, or by

@@ -257,12 +257,23 @@ static void on_lease_change(void *arg, const lease_change_t *change, void *write
     s->leases_changed(s->ha_arg, change, reply ? &reply->hold : NULL);
 }
 
-/* High availability as DHCPv4 describes itself to it (ha/ha_service.h). */
-static const ha_family_t ha_family4 = {
-    .service = "dhcp4",
-    .client_msg = "HA_COMMUNICATION_INTERRUPTED_CLIENT4",
-    .unacked_msg = "HA_COMMUNICATION_INTERRUPTED_CLIENT4_UNACKED",
-};
+/* The leases_changed seam: the running HA service hears every stored change (srv4.h). */
+static void ha_changed4(void *arg, const lease_change_t *change, srv_hold_t *hold)
+{
+    srv4_t *s = arg;
+    pthread_rwlock_rdlock(&s->ha_rw);
+    if (s->ha_live)
+        ha_service_leases_changed(s->ha_live, change, hold);
+    pthread_rwlock_unlock(&s->ha_rw);
+}
+
+/* Before a service stops (NULL) and after one started: no thread calls a stopped one. */
+static void ha_set_live(srv4_t *s, ha_service_t *ha)
+{
+    pthread_rwlock_wrlock(&s->ha_rw);
+    s->ha_live = ha;
+    pthread_rwlock_unlock(&s->ha_rw);
+}
 
 static bool ha_in_scope4(void *arg, const ha_query_t *q, const char **scope_class)
 {
@@ -358,7 +369,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &c->dbrec);
     ha_service_t *ha = NULL;   /* built idle now: a bad TLS file of a peer fails the configuration */
     if (!r && cfg->common.ha)
-        r = ha_service_new(c, &ha_family4, cfg->common.ha, &ha, err, errlen);
+        r = ha_service_new(c, &srv4_ha_family, cfg->common.ha, &ha, err, errlen);
     if (!r)
         r = srv_apply_ctrl(c, &a, err, errlen);
     char *isig = iface_signature(cfg, s->server_port);
@@ -401,6 +412,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     /* Kea reloads its HA hook with every configuration: the old service stops (its commands, its
      * peers' connections), the new one starts once its generation is published. */
     ha_service_t *old_ha = s->ha;
+    ha_set_live(s, NULL);
     ha_service_stop(old_ha);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
@@ -420,7 +432,8 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     rt->alloc = alloc4_new(cfg, rt->hosts, s->store);
     alloc4_inherit(rt->alloc, old ? old->alloc : NULL);
     alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
-    if (s->leases_changed)
+    /* HA's listener only when it sends updates (the engine copies every change for a listener) */
+    if (s->leases_changed && (s->leases_changed != ha_changed4 || (ha && cfg->common.ha->send_lease_updates)))
         alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
     if (ha) {
@@ -432,9 +445,10 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     /* No worker uses the old generation's service any more (they paused for the swap). */
     ha_service_free(old_ha);
     s->ha = ha;
-    if (ha)
+    if (ha) {
         ha_service_start(ha);
-    else if (old_ha)
+        ha_set_live(s, ha);
+    } else if (old_ha)
         ha_service_release(c);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
@@ -568,6 +582,9 @@ int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)
                       &st->sent, &st->offer, &st->ack, &st->nak, &st->parse_failed, &st->drop};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         stat_set(*all[i], 0);
+    pthread_rwlock_init(&s->ha_rw, NULL);
+    s->leases_changed = ha_changed4;
+    s->ha_arg = s;
     srv4_register_commands(s);
     srv4_register_lease_commands(s);
     host_cmds4_register(s);
@@ -576,6 +593,7 @@ int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)
 
 void srv4_fini(srv4_t *s)
 {
+    ha_set_live(s, NULL);
     ha_service_stop(s->ha);  /* its commands go before the control channel */
     srv_core_stop(&s->core); /* workers, pending replies, control channel, the generation */
     ha_service_free(s->ha);
@@ -592,4 +610,5 @@ void srv4_fini(srv4_t *s)
     free(s->store_sig);
     free(s->iface_sig);
     free(s->rx);
+    pthread_rwlock_destroy(&s->ha_rw);
 }

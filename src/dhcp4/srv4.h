@@ -120,10 +120,12 @@ typedef struct srv4 {
 
     struct event *ev_reclaim, *ev_flush, *ev_tick;
 
-    /* HA seam (see the contract): lease updates, the next step (ha_service_leases_changed). */
+    /* HA seam (see the contract): lease updates (ha_service_leases_changed, through ha_live). */
     void (*leases_changed)(void *arg, const lease_change_t *change, srv_hold_t *hold);
     void *ha_arg;
     ha_service_t *ha;         /* the running HA service (main thread), NULL: none */
+    pthread_rwlock_t ha_rw;   /* any thread reads ha_live under it; the main thread swaps it */
+    ha_service_t *ha_live;    /* the service lease changes go to: s->ha between its start and stop */
 
     pkt4_t *rx;               /* parse buffer of the main thread */
 } srv4_t;
@@ -215,5 +217,12 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen);
 /* DHCPv4's own commands (cmds4.c, lease_cmds4.c; the neutral ones are the core's). */
 void srv4_register_commands(srv4_t *s);
 void srv4_register_lease_commands(srv4_t *s);
+/* High availability's synchronization (lease_cmds4.c): stores one lease of a partner's page (its
+ * lease4-get-page JSON) by Kea's rule, with the lease commands' checks and statistics: added when
+ * absent, updated when the stored cltt is older (else 1: left). 0: queued, done(arg, err) follows
+ * on any thread; < 0: refused (err says why). Main thread. */
+int srv4_lease_sync(srv4_t *s, json_t *lease, void (*done)(void *arg, int err), void *arg, char *err, size_t errlen);
+/* DHCPv4's descriptor for the HA service (ha4.c). */
+extern const ha_family_t srv4_ha_family;
 
 #endif

@@ -84,6 +84,33 @@ static json_t *cmd_sync_complete_notify(ctrl_reply_t *reply, const char *name, j
     return cmd_answer(CMD_SUCCESS, "Server successfully notified about the synchronization completion.", NULL);
 }
 
+/* ha-sync {"server-name", "max-period"}: answered once the synchronization ended. */
+static json_t *cmd_sync(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
+{
+    ha_service_t *s = SVC(ud);
+    if (!args)
+        return cmd_answer(CMD_ERROR, "arguments not found in the 'ha-sync' command", NULL);
+    if (!json_is_object(args))
+        return cmd_answer(CMD_ERROR, "arguments in the 'ha-sync' command are not a map", NULL);
+    json_t *server = json_object_get(args, "server-name"), *period = json_object_get(args, "max-period");
+    if (!server)
+        return cmd_answer(CMD_ERROR, "'server-name' is mandatory for the 'ha-sync' command", NULL);
+    if (!json_is_string(server))
+        return cmd_answer(CMD_ERROR, "'server-name' must be a string in the 'ha-sync' command", NULL);
+    if (period && (!json_is_integer(period) || json_integer_value(period) <= 0 ||
+                   json_integer_value(period) > UINT32_MAX))
+        return cmd_answer(CMD_ERROR, "'max-period' must be a positive integer in the 'ha-sync' command", NULL);
+    unsigned peer = 0;
+    while (peer < s->npeers && strcmp(s->names[peer], json_string_value(server)))
+        peer++;
+    if (peer == s->npeers || peer == s->me)
+        return cmd_answerf(CMD_ERROR, NULL, "no configuration specified for server %s", json_string_value(server));
+    char err[512];
+    if (ha_sync_start(s, peer, period ? (unsigned)json_integer_value(period) : 0, reply, err, sizeof err))
+        return cmd_answer(CMD_ERROR, err, NULL);
+    return CTRL_PENDING;
+}
+
 /* From the partner, which starts (cancel false) or cancels its maintenance. */
 static json_t *cmd_maintenance_notify(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
@@ -242,6 +269,7 @@ static const struct {
     {"ha-maintenance-start", cmd_maintenance_start},
     {"ha-maintenance-cancel", cmd_maintenance_cancel},
     {"ha-reset", cmd_reset},
+    {"ha-sync", cmd_sync},
     {"ha-sync-complete-notify", cmd_sync_complete_notify},
 };
 

@@ -11,27 +11,36 @@ typedef struct peer_req {
     ha_service_t *s;
     ha_peer_done_fn done;
     void *arg;
+    bool always;             /* done even after the service stopped */
 } peer_req_t;
+
+int ha_peer_client(ha_service_t *s, unsigned peer, unsigned timeout_ms, httpc_t **out, char *err, size_t errlen)
+{
+    const ha_peer_t *p = &s->cfg->peers[peer];
+    httpc_config_t hc = {
+        .url = p->url,
+        .user = p->basic_auth_user && *p->basic_auth_user ? p->basic_auth_user : NULL,
+        .password = p->basic_auth_password,
+        .trust_anchor = p->use_tls ? p->ca : NULL,
+        .cert_file = p->use_tls ? p->cert : NULL,
+        .key_file = p->use_tls ? p->key : NULL,
+        .timeout_ms = timeout_ms,
+    };
+    char e[512];
+    if (httpc_new(s->core->base, &hc, out, e, sizeof e))
+        return errf(err, errlen, NST_ECONFIG, "high-availability peer '%s': %s", p->name, e);
+    return 0;
+}
 
 int ha_peer_new_clients(ha_service_t *s, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < s->npeers; i++) {
-        const ha_peer_t *p = &s->cfg->peers[i];
         if (i == s->me)
             continue;
-        httpc_config_t hc = {
-            .url = p->url,
-            .user = p->basic_auth_user && *p->basic_auth_user ? p->basic_auth_user : NULL,
-            .password = p->basic_auth_password,
-            .trust_anchor = p->use_tls ? p->ca : NULL,
-            .cert_file = p->use_tls ? p->cert : NULL,
-            .key_file = p->use_tls ? p->key : NULL,
-            .timeout_ms = HA_PEER_TIMEOUT_MS,
-        };
-        char e[512];
-        if (httpc_new(s->core->base, &hc, &s->clients[i], e, sizeof e)) {
+        int r = ha_peer_client(s, i, HA_PEER_TIMEOUT_MS, &s->clients[i], err, errlen);
+        if (r) {
             ha_peer_free_clients(s);
-            return errf(err, errlen, NST_ECONFIG, "high-availability peer '%s': %s", p->name, e);
+            return r;
         }
     }
     return 0;
@@ -90,7 +99,7 @@ static int verify(int status, json_t *answer, const char *error, int *result, js
 static void on_answer(void *arg, int status, json_t *answer, const char *error)
 {
     peer_req_t *q = arg;
-    if (q->s->started) {
+    if (q->s->started || q->always) {
         int result;
         json_t *args;
         char msg[512];
@@ -101,16 +110,32 @@ static void on_answer(void *arg, int status, json_t *answer, const char *error)
     free(q);
 }
 
-void ha_peer_send(ha_service_t *s, unsigned peer, const char *name, json_t *args, ha_peer_done_fn done, void *arg)
+json_t *ha_peer_body(const ha_service_t *s, const char *name, json_t *args)
 {
     json_t *body = json_pack("{s:s, s:[s]}", "command", name, "service", s->fam->service);
     if (args)
         json_object_set_new(body, "arguments", args);
+    return body;
+}
+
+static void post(ha_service_t *s, httpc_t *c, const json_t *body, ha_peer_done_fn done, void *arg, bool always)
+{
     peer_req_t *q = xcalloc(1, sizeof *q);
-    *q = (peer_req_t){s, done, arg};
-    if (!s->clients[peer] || httpc_post(s->clients[peer], body, on_answer, q)) {
+    *q = (peer_req_t){s, done, arg, always};
+    if (!c || httpc_post(c, body, on_answer, q)) {
         free(q);
         done(s, arg, -1, 1, NULL, "the request could not be queued");
     }
+}
+
+void ha_peer_send(ha_service_t *s, unsigned peer, const char *name, json_t *args, ha_peer_done_fn done, void *arg)
+{
+    json_t *body = ha_peer_body(s, name, args);
+    post(s, s->clients[peer], body, done, arg, false);
     json_decref(body);
+}
+
+void ha_peer_post(ha_service_t *s, httpc_t *c, const json_t *body, ha_peer_done_fn done, void *arg)
+{
+    post(s, c, body, done, arg, true);
 }

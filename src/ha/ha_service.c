@@ -168,11 +168,6 @@ bool ha_service_in_scope(ha_service_t *s, const ha_query_t *q, const char **scop
     return in;
 }
 
-void ha_service_leases_changed(ha_service_t *s, const struct lease_change *change, srv_hold_t *hold)
-{
-    (void)s, (void)change, (void)hold;   /* lease updates: the next step */
-}
-
 /* ---- heartbeats ---- */
 
 static void arm_heartbeat(ha_service_t *s)
@@ -183,7 +178,8 @@ static void arm_heartbeat(ha_service_t *s)
 
 static void schedule_heartbeat(ha_service_t *s)
 {
-    if (s->heartbeat_running || !s->cfg->heartbeat_delay || s->partner < 0)
+    /* not while the state machine synchronizes, as Kea's syncing handler */
+    if (s->heartbeat_running || !s->cfg->heartbeat_delay || s->partner < 0 || s->step_running[HA_STEP_SYNC])
         return;
     s->heartbeat_running = true;
     if (!s->heartbeat_in_flight)
@@ -349,13 +345,13 @@ void ha_transition(ha_service_t *s, enum ha_state next, enum ha_event ev)
                  to, partner);
     else
         LOG_INFO(NLOG_HA, "HA_STATE_TRANSITION_PASSIVE_BACKUP", "server transitions from %s to %s state", from, to);
-    if (next == HA_ST_READY && s->state == HA_ST_WAITING)
+    if (next == HA_ST_READY && s->state == HA_ST_WAITING && !s->cfg->sync_leases)
         LOG_INFO(NLOG_HA, "HA_CONFIG_LEASE_SYNCING_DISABLED_REMINDER", "bypassing SYNCING state because lease "
                  "database synchronization is administratively disabled");
-    /* (leaving communication-recovery clears its backlog: none is kept yet) */
     s->prev = s->state;
     s->state = next;
     s->partner_down_by_maint = next == HA_ST_PARTNER_DOWN && ev == HA_EV_MAINT_START;
+    ha_updates_set_modes(s);   /* leaving communication-recovery also clears its backlog */
     if (s->mode != HA_MODE_PASSIVE_BACKUP && s->roles[s->me] != HA_ROLE_BACKUP) {
         if (sends_updates(s))
             LOG_INFO(NLOG_HA, "HA_LEASE_UPDATES_ENABLED", "lease updates will be sent to the partner while in %s "
@@ -370,12 +366,40 @@ void ha_transition(ha_service_t *s, enum ha_state next, enum ha_event ev)
     enter(s);
 }
 
-/* The lease synchronization with the partner (syncing, ha-sync): the next step. Only reached
- * once it is built (the state machine is told sync-leases is false until then). */
-static enum ha_result ha_sync_step(ha_service_t *s)
+void ha_duration_text(int64_t ms_since, char *buf, size_t cap)
 {
-    (void)s;
-    return HA_RES_OK;
+    int64_t us = (now_mono_ms() - ms_since) * 1000;
+    snprintf(buf, cap, "%lld.%03lld ms", (long long)(us / 1000), (long long)(us % 1000));
+}
+
+static void on_step(evutil_socket_t fd, short what, void *arg)
+{
+    ha_run_model(arg, HA_EV_NONE);
+}
+
+void ha_step_done(ha_service_t *s, enum ha_step step, enum ha_result res)
+{
+    static const struct timeval now = {0, 0};
+    s->step_done[step] = res;
+    if (s->started)   /* from the loop, never from inside a run of the machine */
+        evtimer_add(s->ev_step, &now);
+}
+
+/* The state machine's synchronization with the partner (Kea's syncing handler): dhcp-disable
+ * for sync-timeout (at least 1 s). */
+static void start_sync(ha_service_t *s)
+{
+    unsigned period = s->cfg->sync_timeout / 1000;
+    char err[512];
+    stop_heartbeat(s);
+    s->step_running[HA_STEP_SYNC] = true;
+    int r = ha_sync_start(s, (unsigned)s->partner, period ? period : 1, NULL, err, sizeof err);
+    if (r) {   /* tried again after the next heartbeat */
+        s->step_running[HA_STEP_SYNC] = false;
+        if (r != NST_EBUSY)
+            LOG_ERROR(NLOG_HA, "HA_SYNC_FAILED", "lease database synchronization with %s failed: %s",
+                      s->names[s->partner], err);
+    }
 }
 
 static void log_invalid_partner(const ha_service_t *s)
@@ -408,36 +432,42 @@ static void log_skew(ha_service_t *s, enum ha_skew v)
 
 void ha_run_model(ha_service_t *s, enum ha_event ev)
 {
-    enum ha_result sync = HA_RES_NONE, backlog = HA_RES_NONE, reset = HA_RES_NONE;
+    enum ha_result sync = s->step_done[HA_STEP_SYNC], backlog = s->step_done[HA_STEP_BACKLOG],
+                   reset = s->step_done[HA_STEP_RESET];
+    for (int i = 0; i < HA_STEP_COUNT; i++)
+        s->step_done[i] = HA_RES_NONE;
     for (int guard = 0; guard < 32; guard++) {
         pthread_mutex_lock(&s->ulock);
         bool failure = ha_unacked_failure(&s->unacked, s->max_unacked);
         pthread_mutex_unlock(&s->ulock);
         ha_input_t in = {
             .mode = s->mode, .role = s->roles[s->me], .state = s->state, .partner = s->partner_state,
-            .sync_leases = false,   /* not built yet: see ha_service_start */
+            .sync_leases = s->cfg->sync_leases,
             .comm_recovery_allowed = s->mode == HA_MODE_LOAD_BALANCING && s->cfg->delayed_updates_limit > 0,
             .comm_interrupted = ha_comm_interrupted(s), .failure_detected = failure,
             .service_enabled = srv_core_serving(s->core), .paused = s->pauser.paused,
             .maintenance_canceled = ev == HA_EV_MAINT_CANCEL,
             .partner_new_unsent = s->partner_unsent[1] > 0 && s->partner_unsent[0] != s->partner_unsent[1],
-            .backlog_overflowed = false, .clock_skew = s->clock_skew,
+            .backlog_overflowed = atomic_load(&s->backlog_overflowed), .clock_skew = s->clock_skew,
             .sync_result = sync, .backlog_result = backlog, .reset_result = reset,
         };
         ha_decision_t d = ha_next(&in);
         log_skew(s, d.skew);
+        /* The steps run on the loop: the machine runs again with their outcome (ha_step_done). */
         if (d.action == HA_ACT_SYNC) {
-            sync = ha_sync_step(s);
+            if (!s->step_running[HA_STEP_SYNC])
+                start_sync(s);
+            break;
+        }
+        if (d.action == HA_ACT_SEND_BACKLOG) {
+            if (s->step_running[HA_STEP_BACKLOG] || (backlog = ha_updates_send_backlog(s)) == HA_RES_NONE)
+                break;
             continue;
         }
-        if (d.action == HA_ACT_SEND_BACKLOG) {   /* nothing is queued yet */
-            LOG_INFO(NLOG_HA, "HA_LEASES_BACKLOG_NOTHING_TO_SEND", "no leases in backlog after communication recovery");
-            backlog = HA_RES_OK;
-            continue;
-        }
-        if (d.action == HA_ACT_SEND_RESET) {     /* only after a backlog overflow, which cannot happen yet */
-            reset = HA_RES_FAILED;
-            continue;
+        if (d.action == HA_ACT_SEND_RESET) {
+            if (!s->step_running[HA_STEP_RESET])
+                ha_updates_send_reset(s);
+            break;
         }
         if (d.next == HA_ST_WAITING && !in.paused)
             log_invalid_partner(s);
@@ -495,6 +525,8 @@ int ha_service_new(srv_core_t *core, const ha_family_t *fam, const ha_config_t *
     s->partner_scopes = json_array();
     ha_pauser_init(&s->pauser, cfg->pause);
     int r = ha_peer_new_clients(s, err, errlen);
+    if (!r)
+        r = ha_updates_new(s, err, errlen);
     if (r) {
         ha_service_free(s);
         return r;
@@ -519,10 +551,8 @@ void ha_service_start(ha_service_t *s)
                  c->sync_leases ? "true" : "false");
     if (!c->peers[s->me].auto_failover)
         LOG_WARN(NLOG_HA, "HA_CONFIG_AUTO_FAILOVER_DISABLED", "auto-failover disabled for %s", s->names[s->me]);
-    if (c->sync_leases && s->partner >= 0)
-        LOG_WARN(NLOG_HA, "HA_SYNC_NOT_AVAILABLE", "lease database synchronization is not built into this Nestor "
-                 "version yet: the server goes from WAITING to READY as with \"sync-leases\": false");
     s->ev_heartbeat = evtimer_new(s->core->base, on_heartbeat_timer, s);
+    s->ev_step = evtimer_new(s->core->base, on_step, s);
     ha_cmds_register(s);
     LOG_INFO(NLOG_HA, "HA_SERVICE_STARTED", "started high availability service in %s mode as %s server",
              ha_mode_name(s->mode), ha_role_name(s->roles[s->me]));
@@ -530,6 +560,7 @@ void ha_service_start(ha_service_t *s)
     srv_core_set_service(s->core, SRV_ORIGIN_HA, true);
     atomic_store(&s->poke_ms, now_mono_ms());
     enter(s);
+    ha_updates_start(s);
     ha_run_model(s, HA_EV_NONE);
 }
 
@@ -542,6 +573,10 @@ void ha_service_stop(ha_service_t *s)
     stop_heartbeat(s);
     event_free(s->ev_heartbeat);
     s->ev_heartbeat = NULL;
+    event_free(s->ev_step);
+    s->ev_step = NULL;
+    ha_sync_cancel(s);
+    ha_updates_stop(s);
     if (s->maint_reply)
         ctrl_reply_send(s->maint_reply, cmd_answer(CMD_ERROR, "the HA service was reconfigured before the partner "
                                                    "answered", NULL));
@@ -557,6 +592,7 @@ void ha_service_free(ha_service_t *s)
         return;
     ha_service_stop(s);
     ha_peer_free_clients(s);
+    ha_updates_free(s);
     for (unsigned i = 0; i < s->npeers; i++) {
         free(s->names[i]);
         free(s->classes[i]);

@@ -31,11 +31,32 @@
  * - Peers (ha_peer.c): one persistent HTTP(S) client per peer (ctrl/httpc.h), commands carry
  *   "service": [<family's service>] so that a Kea peer's Control Agent forwards them; a list or a
  *   bare answer is accepted. Basic auth and TLS as configured for the peer.
- * - Not built yet (the next step): lease updates to the peers and the reply holds they need
- *   (ha_service_leases_changed is the entry point: it holds nothing today), the lease
- *   synchronization (with sync-leases true the service says so once and goes from waiting to ready
- *   as Kea does with sync-leases false; ha_sync_step is the seam), the communication-recovery
- *   backlog (always empty: sending it succeeds at once), ha-sync, restrict-commands.
+ * - Lease updates (ha_updates.c; Kea's leases4_committed / leases6_committed): the family's
+ *   leases_changed seam calls ha_service_leases_changed() from the commit callback of every stored
+ *   lease change, on any thread. Only a client's REQUEST, RELEASE and DECLINE are sent (not expiry,
+ *   lease commands or a partner's updates); the family writes the commands (ha_family_t.update_cmds)
+ *   and each goes to the partner and to every backup through that peer's queue (ha_updq.h: updates
+ *   of one lease in order, up to HA_UPD_WINDOW in flight, each on its own connection of the peer's
+ *   pool of HTTP clients, apart from the heartbeat's). What a peer gets follows Kea's
+ *   shouldQueueLeaseUpdates / shouldSendLeaseUpdates, set at every transition: a backup always;
+ *   the partner in hot-standby, load-balancing and partner-in-maintenance; in
+ *   communication-recovery its updates wait in the backlog (delayed-updates-limit: an overflow
+ *   drops it and makes the state machine ha-reset the partner), sent when the partner is back;
+ *   in any other state nothing is sent and unsent-update-count (ha-heartbeat) counts the leases.
+ *   The reply to a REQUEST waits (a hold on it) for the partner's answer (for a backup's only with
+ *   wait-backup-ack): an error result or a transport failure drops the reply, logs
+ *   HA_LEASE_UPDATE_FAILED or HA_LEASE_UPDATE_COMMUNICATIONS_FAILED and makes the partner
+ *   unavailable, as Kea does. Waiting updates are dropped (their replies with them) when the
+ *   partner stops getting updates, and when the service stops.
+ * - Lease synchronization (ha_sync.c): on entering syncing and with the ha-sync command:
+ *   dhcp-disable {"origin": "ha-partner", "max-period"} to the peer, then the family's get_page
+ *   command from "start" by sync-page-limit (each request within sync-timeout), each lease stored
+ *   by the family's sync_lease (added when absent, updated when the stored cltt is older), the next
+ *   page once the page's writes are stored, until a short page; then ha-sync-complete-notify
+ *   (dhcp-enable when the peer does not know it, or after a failure). Nothing blocks the event
+ *   loop; heartbeats pause while the state machine syncs; a failed sync stays in syncing and is
+ *   tried again after the next heartbeat, as Kea's.
+ * - Not built yet: restrict-commands.
  */
 #ifndef NESTOR_HA_HA_SERVICE_H
 #define NESTOR_HA_HA_SERVICE_H
@@ -44,16 +65,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ha/ha_config.h"
 #include "server/core.h"
 #include "server/hold.h"
 
 typedef struct ha_service ha_service_t;
 
+struct lease_change;
+
+/* One command for a peer: its name (static), arguments (owned) and the key whose commands keep
+ * their order (the lease's address). */
+typedef struct ha_cmd {
+    const char *name;
+    json_t *args;
+    uint64_t key;
+} ha_cmd_t;
+
+#define HA_CMDS_PER_CHANGE 2
+
 typedef struct ha_family {
     const char *service;          /* "dhcp4": commands' "service" list for a Control Agent */
     const char *client_msg;       /* "HA_COMMUNICATION_INTERRUPTED_CLIENT4" */
     const char *unacked_msg;      /* "HA_COMMUNICATION_INTERRUPTED_CLIENT4_UNACKED" */
+    const char *stale_msg;        /* "HA_LEASE_SYNC_STALE_LEASE4_SKIP" */
+    const char *get_page;         /* "lease4-get-page" */
+    /* The commands that tell a peer about one stored change, in the order they go, at most
+     * HA_CMDS_PER_CHANGE (v4: lease4-del of the lease the client left, then lease4-update of the
+     * new one; v6: one lease6-bulk-apply). Returns how many. Any thread. */
+    size_t (*update_cmds)(const struct lease_change *change, ha_cmd_t *out);
+    /* Stores one lease of a synchronization page (the peer's JSON) by Kea's rule: added when
+     * absent, updated when the stored lease's cltt is older. Returns 1 when it was left (stale),
+     * < 0 when it cannot be stored (err says why), 0 when the write was queued: done(arg, err)
+     * follows once it is stored or failed, on any thread, maybe before this returns. Main thread. */
+    int (*sync_lease)(srv_core_t *core, json_t *lease, void (*done)(void *arg, int err), void *arg,
+                      char *err, size_t errlen);
 } ha_family_t;
 
 /* One query as the scope filter sees it (borrowed for the call). */
@@ -82,9 +129,9 @@ void ha_service_release(srv_core_t *core);
  * is served. */
 bool ha_service_in_scope(ha_service_t *s, const ha_query_t *q, const char **scope_class);
 
-/* The leases_changed seam (srv4.h) for lease updates to the peers: the next step. Today it
- * takes no hold and sends nothing. */
-struct lease_change;
+/* The leases_changed seam (srv4.h): any thread, while the service runs (between start and stop;
+ * the family makes sure a stopped service is not called). hold: the REQUEST's reply, NULL for
+ * others. See "Lease updates" above. */
 void ha_service_leases_changed(ha_service_t *s, const struct lease_change *change, srv_hold_t *hold);
 
 #endif

@@ -1,8 +1,7 @@
 """High availability running: two servers on one bridged LAN (a bridge namespace, a namespace per
 server, one for the clients), Kea 2.2's states, scopes, failure detection and commands; Nestor
-paired with Nestor and with kea-dhcp4 2.2 (libdhcp_ha.so, through kea-ctrl-agent). Lease updates
-and lease synchronization are not built yet: every pair runs with sync-leases and
-send-lease-updates false. Heartbeats every second, max-response-delay 3 s."""
+paired with Nestor and with kea-dhcp4 2.2 (libdhcp_ha.so, through kea-ctrl-agent). Every pair
+here runs with sync-leases and send-lease-updates false (test_ha_updates.py covers them). Heartbeats every second, max-response-delay 3 s."""
 import json
 import os
 import re

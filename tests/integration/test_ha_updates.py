@@ -177,3 +177,229 @@ def test_standby_holds_every_lease_after_load(tlan, servers):
     check_invariant([s1, s2], {ip: l["hw-address"] for ip, l in l1.items()})
     assert "HA_LEASE_UPDATE_" not in full_log(s1), ha_log(s1)
     assert res  # the run's figures parsed
+
+
+def test_partner_down_stops_updates_and_a_restart_syncs(tlan, servers):
+    """The standby killed: the primary (partner-down) answers without waiting and counts its unsent
+    updates; the standby restarted pulls them (syncing) before both return to hot-standby."""
+    s1, s2 = servers("hot-standby", ["primary", "standby"])
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    acked = {}
+    for i in range(3):
+        o, ack = dora(tlan, mac(0x300 + i), 0x8300 + 16 * i)
+        acked[ack["yiaddr"]] = mac(0x300 + i)
+    s2.proc.kill()
+    s2.proc.wait()
+    wait_states([s1], ["partner-down"], timeout=8)
+    assert "HA_LEASE_UPDATES_DISABLED lease updates will not be sent to the partner while in PARTNER-DOWN state" \
+        in full_log(s1)
+    for i in range(3, 6):
+        o, ack = dora(tlan, mac(0x300 + i), 0x8300 + 16 * i)
+        assert ack, ha_log(s1)
+        acked[ack["yiaddr"]] = mac(0x300 + i)
+    assert heartbeat(s1)["unsent-update-count"] == 3
+    s2.start()
+    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=20)
+    assert ("WAITING", "SYNCING", "PARTNER-DOWN") in transitions(s2) and \
+        ("SYNCING", "READY", "PARTNER-DOWN") in transitions(s2), transitions(s2)
+    log2 = full_log(s2)
+    assert "HA_SYNC_START starting lease database synchronization with server1" in log2
+    assert "HA_LEASES_SYNC_LEASE_PAGE_RECEIVED received 6 leases from server1" in log2
+    assert "HA_SYNC_SUCCESSFUL lease database synchronization with server1 completed successfully in" in log2
+    assert leases(s1) == leases(s2)
+    check_invariant([s1, s2], acked)
+    o, ack = dora(tlan, mac(0x306), 0x8370)   # the primary serves again: the sync gave its service back
+    assert ack and get(s2, ack["yiaddr"])
+
+
+def test_ha_sync_command(tlan, servers):
+    """ha-sync pages by sync-page-limit, adds what is absent, replaces only older leases (cltt);
+    its argument errors are Kea's; a peer that is gone fails it."""
+    s1, s2 = servers("hot-standby", ["primary", "standby"], **{"sync-page-limit": 3})
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    # lease commands are not sent to the partner (Kea: they are no leases4_committed)
+    for i in range(7):
+        assert s1.cmd("lease4-add", {"ip-address": f"192.0.2.{20 + i}", "hw-address": mac(0x400 + i)})["result"] == 0
+    now = int(time.time())
+    # .40: the standby's is newer and stays; .41: the standby's is older and is replaced
+    for srv, ip, m, expire in ((s1, "192.0.2.40", mac(0x410), now + 1000), (s2, "192.0.2.40", mac(0x411), now + 2000),
+                               (s1, "192.0.2.41", mac(0x412), now + 2000), (s2, "192.0.2.41", mac(0x413), now + 1000)):
+        assert srv.cmd("lease4-add", {"ip-address": ip, "hw-address": m, "expire": expire,
+                                      "valid-lft": 600})["result"] == 0
+    assert get(s2, "192.0.2.20") is None
+    for args, text in ((None, "arguments not found in the 'ha-sync' command"),
+                       ({"server-name": 1}, "'server-name' must be a string in the 'ha-sync' command"),
+                       ({"max-period": 5}, "'server-name' is mandatory for the 'ha-sync' command"),
+                       ({"server-name": "server1", "max-period": 0},
+                        "'max-period' must be a positive integer in the 'ha-sync' command"),
+                       ({"server-name": "server9"}, "no configuration specified for server server9")):
+        assert s2.cmd("ha-sync", args) == {"result": 1, "text": text}, args
+    before = len(full_log(s2))
+    r = s2.cmd("ha-sync", {"server-name": "server1", "max-period": 5})
+    assert r == {"result": 0, "text": "Lease database synchronization complete."}, r
+    log2 = full_log(s2)[before:]
+    pages = [l for l in log2.splitlines() if "HA_LEASES_SYNC_LEASE_PAGE_RECEIVED" in l]
+    assert [l.split("received ")[1] for l in pages] == ["3 leases from server1"] * 3 + ["0 leases from server1"]
+    l1, l2 = leases(s1), leases(s2)
+    assert set(l1) == set(l2)
+    assert l2["192.0.2.40"]["hw-address"] == mac(0x411) and l2["192.0.2.41"]["hw-address"] == mac(0x412)
+    assert all(l1[ip] == l2[ip] for ip in l1 if ip != "192.0.2.40")
+    # the primary's service is back (ha-sync-complete-notify)
+    o, ack = dora(tlan, mac(0x420), 0x8420)
+    assert ack and get(s2, ack["yiaddr"])
+    # a peer that is gone: the answer says why
+    s1.proc.kill()
+    s1.proc.wait()
+    r = s2.cmd("ha-sync", {"server-name": "server1"})
+    assert r["result"] == 1 and r["text"], r
+    assert "HA_SYNC_FAILED lease database synchronization with server1 failed" in full_log(s2)
+
+
+def test_failed_update_drops_the_reply(tlan, servers):
+    """The standby's lease store refuses the lease (no subnet 1 there): the primary drops its ACK,
+    as Kea; a standby that is gone (connection refused) drops it too until partner-down."""
+    def tweak(i, cfg):
+        if i == 1:
+            cfg["Dhcp4"]["subnet4"][0]["id"] = 2
+    s1, s2 = servers("hot-standby", ["primary", "standby"], tweak=tweak)
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    o, ack = dora(tlan, mac(0x500), 0x8500)
+    assert o and not ack
+    assert wait_for(lambda: "HA_LEASE_UPDATE_FAILED" in full_log(s1), timeout=3)
+    assert "lease update to server2 (http://192.0.2.2:8002/) failed: Invalid subnet-id" in full_log(s1), ha_log(s1)
+    assert get(s2, o["yiaddr"]) is None and get(s1, o["yiaddr"])
+    s2.proc.kill()
+    s2.proc.wait()
+    o, ack = dora(tlan, mac(0x501), 0x8510, timeout=1)
+    assert o and not ack
+    assert "HA_LEASE_UPDATE_COMMUNICATIONS_FAILED" in full_log(s1)
+    wait_states([s1], ["partner-down"], timeout=8)
+    o, ack = dora(tlan, mac(0x502), 0x8520)
+    assert ack
+
+
+LB_POOLS = [{"pool": "192.0.2.100 - 192.0.2.149", "client-class": "HA_server1"},
+            {"pool": "192.0.2.150 - 192.0.2.199", "client-class": "HA_server2"}]
+
+
+def test_load_balancing_with_a_backup(tlan, servers):
+    """Load-balancing pair plus a backup server: each lease is on all three."""
+    s1, s2, s3 = servers("load-balancing", ["primary", "secondary", "backup"], pools=LB_POOLS)
+    wait_states([s1, s2, s3], ["load-balancing", "load-balancing", "backup"])
+    acked, by = {}, set()
+    for i in range(12):
+        o, ack = dora(tlan, mac(0x600 + i), 0x8600 + 16 * i)
+        assert ack, i
+        acked[ack["yiaddr"]] = mac(0x600 + i)
+        by.add(ack["src"])
+    assert by == {"192.0.2.1", "192.0.2.2"}
+    check_invariant([s1, s2, s3], acked)
+    assert len(leases(s3)) == 12
+
+
+def lb_mine(m, server):
+    from test_ha_service import lb_hash
+    return lb_hash(bytes.fromhex(m.replace(":", ""))) % 2 == server
+
+
+@pytest.mark.parametrize("limit", [10, 2])
+def test_communication_recovery_backlog(tlan, servers, limit):
+    """Load-balancing, the secondary killed: the primary goes to communication-recovery and answers
+    at once, queueing its updates; the secondary back, the backlog goes before load-balancing
+    (limit 10), or it overflowed (limit 2) and the primary goes through waiting (ha-reset) and the
+    pair resynchronizes."""
+    s1, s2 = servers("load-balancing", ["primary", "secondary"], pools=LB_POOLS,
+                     **{"delayed-updates-limit": limit, "max-unacked-clients": 10, "sync-leases": limit == 2})
+    wait_states([s1, s2], ["load-balancing", "load-balancing"])
+    s2.proc.kill()
+    s2.proc.wait()
+    wait_states([s1], ["communication-recovery"], timeout=5)
+    acked = {}
+    macs = [m for m in (mac(0x700 + i) for i in range(40)) if lb_mine(m, 0)][:3]
+    for i, m in enumerate(macs):
+        o, ack = dora(tlan, m, 0x8700 + 16 * i)
+        assert ack, ha_log(s1)
+        acked[ack["yiaddr"]] = m
+    s2.start()
+    wait_states([s1, s2], ["load-balancing", "load-balancing"], timeout=25)
+    log1 = full_log(s1)
+    if limit == 10:
+        assert "HA_LEASES_BACKLOG_START starting to send 3 outstanding lease updates to server2" in log1
+        assert "HA_LEASES_BACKLOG_SUCCESS sending lease updates backlog to server2 successful in" in log1
+        assert ("COMMUNICATION-RECOVERY", "LOAD-BALANCING", "LOAD-BALANCING") in transitions(s1), transitions(s1)
+    else:
+        assert "HA_LEASES_BACKLOG_START" not in log1
+        assert ("COMMUNICATION-RECOVERY", "WAITING") in [t[:2] for t in transitions(s1)], transitions(s1)
+    check_invariant([s1, s2], acked)
+
+
+@pytest.mark.skipif(not HAVE_KEA, reason="kea-dhcp4 2.2 with the HA hook and kea-ctrl-agent are not installed")
+@pytest.mark.parametrize("kea_role", ["standby", "primary"])
+def test_kea_partner_updates_and_sync(tlan, servers, kea_role):
+    """kea-dhcp4 2.2 (through kea-ctrl-agent) as the standby or the primary: the primary's leases
+    are on the standby at once; the primary killed, the standby serves in partner-down; the primary
+    restarted pulls the standby's leases (syncing); ha-sync works both ways."""
+    from test_ha_service import answering
+    binaries = [None, KEA] if kea_role == "standby" else [KEA, None]
+    s1, s2 = servers("hot-standby", ["primary", "standby"], binaries=binaries)
+    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
+    acked = {}
+    for i in range(3):
+        o, ack = dora(tlan, mac(0x800 + i), 0x8800 + 16 * i)
+        assert ack and ack["src"] == "192.0.2.1", ha_log(s1)
+        acked[ack["yiaddr"]] = mac(0x800 + i)
+        assert get(s2, ack["yiaddr"])["hw-address"] == mac(0x800 + i)
+    if hasattr(s1, "kill9"):
+        s1.kill9()
+    else:
+        s1.proc.kill()
+    s1.proc.wait()
+    time.sleep(3.5)
+    answering(tlan, [mac(0x810 + i) for i in range(3)], secs=10, xid=0x8900)
+    wait_states([s2], ["partner-down"], timeout=8)
+    for i in range(3):
+        o, ack = dora(tlan, mac(0x820 + i), 0x8a00 + 16 * i)
+        assert ack and ack["src"] == "192.0.2.2", ha_log(s2)
+        acked[ack["yiaddr"]] = mac(0x820 + i)
+    s1.start()
+    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=40)
+    assert full_log(s1).count("HA_SYNC_SUCCESSFUL lease database synchronization with server2") >= 2, ha_log(s1)
+    check_invariant([s1, s2], acked)
+    # and ha-sync, each asking the other
+    for a, b in ((s1, "server2"), (s2, "server1")):
+        r = a.cmd("ha-sync", {"server-name": b})
+        assert r == {"result": 0, "text": "Lease database synchronization complete."}, (a.name, r)
+    o, ack = dora(tlan, mac(0x830), 0x8b00)
+    assert ack and ack["src"] == "192.0.2.1"
+    acked[ack["yiaddr"]] = mac(0x830)
+    check_invariant([s1, s2], acked)
+
+
+@pytest.mark.parametrize("wait_ack", [True, False])
+def test_passive_backup_and_wait_backup_ack(tlan, servers, wait_ack):
+    """passive-backup: the primary updates both backups; with wait-backup-ack a backup that is gone
+    drops the reply, without it the reply goes at once."""
+    s1, b1, b2 = servers("passive-backup", ["primary", "backup", "backup"], **{"wait-backup-ack": wait_ack})
+    wait_states([s1, b1, b2], ["passive-backup", "backup", "backup"], timeout=5)
+    acked = {}
+    o, ack = dora(tlan, mac(0x900), 0x8c00)
+    assert ack
+    acked[ack["yiaddr"]] = mac(0x900)
+    check_invariant([s1, b1, b2], acked)
+    b2.proc.kill()
+    b2.proc.wait()
+    o, ack = dora(tlan, mac(0x901), 0x8c10, timeout=1)
+    assert bool(ack) != wait_ack
+    assert wait_for(lambda: get(b1, o["yiaddr"]), timeout=3)
+    assert "HA_LEASE_UPDATE_COMMUNICATIONS_FAILED" in full_log(s1)
+    assert state(s1) == "passive-backup"
+
+
+def test_updates_disabled(tlan, servers):
+    """send-lease-updates false: nothing reaches the standby, nothing waits."""
+    s1, s2 = servers("hot-standby", ["primary", "standby"], **{"send-lease-updates": False, "sync-leases": False})
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    o, ack = dora(tlan, mac(0xa00), 0x8d00)
+    assert ack and get(s2, ack["yiaddr"]) is None
+    assert "HA_CONFIG_LEASE_UPDATES_DISABLED_REMINDER lease updates are administratively disabled and will not be " \
+           "generated while in HOT-STANDBY state" in full_log(s1)

@@ -377,18 +377,24 @@ def test_kea_partner_hot_standby(blan, pair, kea_role):
     assert [x["remote"]["last-scopes"] for x in st] == [[], ["server1"]]
     # the standby fails over when the primary dies, whichever it is
     primary, standby = s1, s2
+    fail_over(blan, primary, standby, MACS[14:17], 0x7400)
+    primary.start()
+    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
+    # the same transitions, with Kea's ids and texts, whichever side Kea is on
+    assert transitions(primary) == PRIMARY_TRANSITIONS and transitions(standby) == STANDBY_TRANSITIONS
+
+
+def fail_over(lan, primary, standby, macs, xid):
+    """kill -9 of the hot-standby primary (Nestor or Kea with its agent); the standby goes to
+    partner-down once communication is interrupted and clients (macs) say they tried long enough."""
     if hasattr(primary, "kill9"):
         primary.kill9()
     else:
         primary.proc.kill()
     primary.proc.wait()
     time.sleep(3.5)
-    answering(blan, MACS[14:17], secs=10, xid=0x7400)
+    answering(lan, macs, secs=10, xid=xid)
     wait_states([standby], ["partner-down"], timeout=8)
-    primary.start()
-    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
-    # the same transitions, with Kea's ids and texts, whichever side Kea is on
-    assert transitions(primary) == PRIMARY_TRANSITIONS and transitions(standby) == STANDBY_TRANSITIONS
 
 
 def transitions(srv):

@@ -8,14 +8,13 @@ every acknowledged lease on the partner. Heartbeats every second, max-response-d
 import json
 import os
 import shutil
-import subprocess
 import time
 
 import pytest
 
 from conftest import BUILD, KEA, Server, sh, wait_for
-from test_ha_service import (HAVE_KEA, BridgedLan, KeaWithAgent, Side, full_log, ha_config, ha_log, lan_of,
-                             state, transitions, wait_states)
+from test_ha_service import (HAVE_KEA, BridgedLan, KeaWithAgent, Side, fail_over, full_log, ha_config, ha_log,
+                             lan_of, lb_hash, state, transitions, wait_states)
 
 PERF = os.path.join(BUILD, "src", "perf", "nestor-perf")
 UPD = {"send-lease-updates": True, "sync-leases": True}
@@ -298,7 +297,6 @@ def test_load_balancing_with_a_backup(tlan, servers):
 
 
 def lb_mine(m, server):
-    from test_ha_service import lb_hash
     return lb_hash(bytes.fromhex(m.replace(":", ""))) % 2 == server
 
 
@@ -339,7 +337,6 @@ def test_kea_partner_updates_and_sync(tlan, servers, kea_role):
     """kea-dhcp4 2.2 (through kea-ctrl-agent) as the standby or the primary: the primary's leases
     are on the standby at once; the primary killed, the standby serves in partner-down; the primary
     restarted pulls the standby's leases (syncing); ha-sync works both ways."""
-    from test_ha_service import answering
     binaries = [None, KEA] if kea_role == "standby" else [KEA, None]
     s1, s2 = servers("hot-standby", ["primary", "standby"], binaries=binaries)
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
@@ -349,14 +346,7 @@ def test_kea_partner_updates_and_sync(tlan, servers, kea_role):
         assert ack and ack["src"] == "192.0.2.1", ha_log(s1)
         acked[ack["yiaddr"]] = mac(0x800 + i)
         assert get(s2, ack["yiaddr"])["hw-address"] == mac(0x800 + i)
-    if hasattr(s1, "kill9"):
-        s1.kill9()
-    else:
-        s1.proc.kill()
-    s1.proc.wait()
-    time.sleep(3.5)
-    answering(tlan, [mac(0x810 + i) for i in range(3)], secs=10, xid=0x8900)
-    wait_states([s2], ["partner-down"], timeout=8)
+    fail_over(tlan, s1, s2, [mac(0x810 + i) for i in range(3)], 0x8900)
     for i in range(3):
         o, ack = dora(tlan, mac(0x820 + i), 0x8a00 + 16 * i)
         assert ack and ack["src"] == "192.0.2.2", ha_log(s2)

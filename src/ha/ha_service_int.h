@@ -19,7 +19,7 @@
 #define HA_PEERS_MAX 32               /* scopes are a bit mask over the peers */
 #define HA_PEER_TIMEOUT_MS 10000      /* Kea's TIMEOUT_DEFAULT_HTTP_CLIENT_REQUEST */
 
-#define HA_UPD_WINDOW 8               /* lease updates in flight per peer: its pool of connections */
+#define HA_UPD_WINDOW 32              /* lease updates in flight per peer: its pool of connections */
 
 /* What a peer gets of the lease updates in the current state (Kea's shouldQueueLeaseUpdates and
  * shouldSendLeaseUpdates): nothing, sent, queued in the backlog (communication-recovery), or

@@ -75,6 +75,11 @@ static bool rx_pace(srv4_t *s, int n)
         g_pace.start = now;
         g_pace.pkts = 0;
     }
+    /* With high availability, replies wait for the partner's answers to lease updates, which the
+     * event loop reads: a wake-up handles one round and goes back to the loop (it comes straight
+     * back while the socket holds more). */
+    if (s->ha)
+        return false;
     if (n <= 0 || n == RX_BATCH || !g_pace.busy)
         return n == RX_BATCH;
     tx_flush();             /* the round's replies go before the pause */

@@ -520,7 +520,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
     if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
         pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
-        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || !rt->in_scope)   /* HA: no lookahead, in_scope analyses */
+        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || rt->in_scope)    /* HA: no lookahead, in_scope analyses */
         return;
     const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, 0xffffffffu); /* a DISCOVER: broadcast, mostly */
     if (!subnet)

@@ -210,6 +210,24 @@ int perf_slot_phase(const perf_slot_t *s);
  * already ended (timed out): nothing is counted. */
 bool perf_answer(perf_t *p, perf_slot_t *s, int phase, int64_t ts, bool rejected, int next);
 void perf_count_sent(perf_t *p, int phase);
+
+/* What an answer's slot says, read before perf_answer() may let the slot go. */
+typedef struct perf_seen {
+    uint32_t client;
+    int phase;                    /* -1: the slot is free (a late copy) */
+    int64_t t_start;
+    bool measured;
+} perf_seen_t;
+
+static inline perf_seen_t perf_seen(const perf_slot_t *s)
+{
+    return (perf_seen_t){s->client, perf_slot_phase(s), s->t_start, s->measured};
+}
+
+/* The client of v holds a lease again (an exchange or a renewal completed at ts): counts the lease
+ * when measured, the whole exchange's latency when `whole`, and offers the client to the streams
+ * that need a lease (renew, release, …). */
+void perf_lease_done(perf_t *p, const perf_seen_t *v, int64_t ts, bool whole);
 /* Expires requests older than drop_ns at `now` (CLOCK_REALTIME), oldest first; returns the
  * number of sequence numbers still in flight. Sender thread only. */
 uint64_t perf_expire(perf_t *p, int64_t now, int64_t drop_ns);

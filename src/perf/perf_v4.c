@@ -144,46 +144,35 @@ static void rx4(perf_t *p, const uint8_t *msg, size_t len, int64_t ts)
         any->rx_unmatched++;
         return;
     }
-    uint32_t client = s->client;
-    int phase = perf_slot_phase(s);
-    int64_t t_start = s->t_start;
-    bool measured = s->measured;
-    client4_t *c = &((client4_t *)p->clients)[client];
-    if (phase < 0)
+    perf_seen_t v = perf_seen(s);
+    client4_t *c = &((client4_t *)p->clients)[v.client];
+    if (v.phase < 0)
         return;
     if (m->msg_type == PKT4_NAK) {
-        if (perf_answer(p, s, phase, ts, true, -1) && phase == PH_RENEW)
+        if (perf_answer(p, s, v.phase, ts, true, -1) && v.phase == PH_RENEW)
             c->addr = 0;
         return;
     }
-    if (m->msg_type != (phase == PH_FIRST ? PKT4_OFFER : PKT4_ACK)) {
+    if (m->msg_type != (v.phase == PH_FIRST ? PKT4_OFFER : PKT4_ACK)) {
         any->rx_unexpected++;
         return;
     }
     uint32_t srv = 0;
     pkt4_opt_ipv4(m, PKT4_OPT_SERVER_ID, &srv);
     /* the REQUEST keeps the DISCOVER's transaction id (RFC 2131 §4.4.1) */
-    if (!perf_answer(p, s, phase, ts, false, phase == PH_FIRST ? PH_SECOND : -1))
+    if (!perf_answer(p, s, v.phase, ts, false, v.phase == PH_FIRST ? PH_SECOND : -1))
         return;
-    perf_stats_t *st = perf_stats_for(p, s, perf_in_rx_thread);
-    switch (phase) {
-    case PH_FIRST:
-        send4(p, client, PKT4_REQUEST, m->hdr.xid, 0, m->hdr.yiaddr, srv, false);
-        break;
-    case PH_SECOND:
-        perf_hist_add(&st->exch, ts > t_start ? (uint64_t)(ts - t_start) : 0);
-        /* fall through */
-    case PH_RENEW:
-        if (measured)
-            st->leases++;
+    if (v.phase == PH_FIRST) {
+        send4(p, v.client, PKT4_REQUEST, m->hdr.xid, 0, m->hdr.yiaddr, srv, false);
+        return;
+    }
+    if (v.phase == PH_SECOND || v.phase == PH_RENEW) {
         c->addr = m->hdr.yiaddr;
         if (srv)
             c->srv = srv;
-        perf_ring_push(&p->leased, client);
-        break;
-    case PH_INFORM:
-        perf_ring_push(&p->leased, client);
-        break;
+        perf_lease_done(p, &v, ts, v.phase == PH_SECOND);
+    } else {                      /* INFORM: the client keeps its lease */
+        perf_ring_push(&p->leased, v.client);
     }
 }
 

@@ -211,30 +211,26 @@ static void rx6(perf_t *p, const uint8_t *msg, size_t len, int64_t ts)
         any->rx_unmatched++;
         return;
     }
-    uint32_t client = s->client;
-    int phase = perf_slot_phase(s);
-    int64_t t_start = s->t_start;
-    bool measured = s->measured;
-    client6_t *c = &((client6_t *)p->clients)[client];
-    bool first = phase == PH_FIRST;
+    perf_seen_t v = perf_seen(s);
+    client6_t *c = &((client6_t *)p->clients)[v.client];
+    bool first = v.phase == PH_FIRST;
     bool rapid_reply = first && m.type == PKT6_REPLY && a.rapid;
-    if (phase < 0 || m.type != (first && !rapid_reply ? PKT6_ADVERTISE : PKT6_REPLY) || !a.sid) {
+    if (v.phase < 0 || m.type != (first && !rapid_reply ? PKT6_ADVERTISE : PKT6_REPLY) || !a.sid) {
         any->rx_unexpected++;
         return;
     }
-    if (a.status && phase != PH_RELEASE) {
-        perf_answer(p, s, phase, ts, true, -1);
+    if (a.status && v.phase != PH_RELEASE) {
+        perf_answer(p, s, v.phase, ts, true, -1);
         return;
     }
-    if (!perf_answer(p, s, phase, ts, false, -1))
+    if (!perf_answer(p, s, v.phase, ts, false, -1))
         return;
-    perf_stats_t *st = perf_stats_for(p, s, perf_in_rx_thread);
     state6_t *g = p->fam_state;
     if (a.sid_len <= sizeof g->server_id) {
         memcpy(g->server_id, a.sid, a.sid_len);
         g->server_id_len = a.sid_len;
     }
-    if (phase == PH_RELEASE)
+    if (v.phase == PH_RELEASE)
         return;
     if (a.addr) {
         memcpy(c->addr, a.addr, 16);
@@ -248,15 +244,11 @@ static void rx6(perf_t *p, const uint8_t *msg, size_t len, int64_t ts)
     if (first && !rapid_reply) {
         /* REQUEST: a new transaction (RFC 8415 §18.2.2), the same exchange */
         uint32_t xid;
-        perf_begin(p, client, PH_SECOND, t_start, &xid);
-        send6(p, client, PKT6_REQUEST, xid, c, a.sid, a.sid_len);
+        perf_begin(p, v.client, PH_SECOND, v.t_start, &xid);
+        send6(p, v.client, PKT6_REQUEST, xid, c, a.sid, a.sid_len);
         return;
     }
-    if (phase == PH_SECOND || rapid_reply)
-        perf_hist_add(&st->exch, ts > t_start ? (uint64_t)(ts - t_start) : 0);
-    if (measured)
-        st->leases++;
-    perf_ring_push(&p->leased, client);
+    perf_lease_done(p, &v, ts, v.phase == PH_SECOND || rapid_reply);
 }
 
 const perf_fam_t perf_fam6 = {

@@ -108,6 +108,16 @@ void perf_count_sent(perf_t *p, int phase)
     st->ph[phase].done++;       /* nothing answers it: sent is done */
 }
 
+void perf_lease_done(perf_t *p, const perf_seen_t *v, int64_t ts, bool whole)
+{
+    perf_stats_t *st = !v->measured ? &p->warm : perf_in_rx_thread ? &p->st_rx : &p->st;
+    if (whole)
+        perf_hist_add(&st->exch, ts > v->t_start ? (uint64_t)(ts - v->t_start) : 0);
+    if (v->measured)
+        st->leases++;
+    perf_ring_push(&p->leased, v->client);
+}
+
 /* Expires requests older than the drop time, oldest first; returns how many are in flight. */
 uint64_t perf_expire(perf_t *p, int64_t now, int64_t drop_ns)
 {

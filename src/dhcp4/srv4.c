@@ -261,6 +261,8 @@ static void on_lease_change(void *arg, const lease_change_t *change, void *write
 static void ha_changed4(void *arg, const lease_change_t *change, srv_hold_t *hold)
 {
     srv4_t *s = arg;
+    if (!atomic_load_explicit(&s->ha_on, memory_order_acquire))
+        return;
     pthread_rwlock_rdlock(&s->ha_rw);
     if (s->ha_live)
         ha_service_leases_changed(s->ha_live, change, hold);
@@ -272,6 +274,7 @@ static void ha_set_live(srv4_t *s, ha_service_t *ha)
 {
     pthread_rwlock_wrlock(&s->ha_rw);
     s->ha_live = ha;
+    atomic_store_explicit(&s->ha_on, ha != NULL, memory_order_release);
     pthread_rwlock_unlock(&s->ha_rw);
 }
 

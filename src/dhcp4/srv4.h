@@ -126,6 +126,7 @@ typedef struct srv4 {
     ha_service_t *ha;         /* the running HA service (main thread), NULL: none */
     pthread_rwlock_t ha_rw;   /* any thread reads ha_live under it; the main thread swaps it */
     ha_service_t *ha_live;    /* the service lease changes go to: s->ha between its start and stop */
+    _Atomic bool ha_on;       /* ha_live is set: without HA a lease change takes no lock */
 
     pkt4_t *rx;               /* parse buffer of the main thread */
 } srv4_t;

@@ -195,6 +195,10 @@ static void page_stored(ha_sync_t *y)
 {
     sync_batch_t *b = y->batch;
     y->batch = NULL;
+    /* The writer that completed the page fired this event while holding b->mu and may not have
+     * released it yet: taking the lock waits for its unlock, after which no thread touches b. */
+    pthread_mutex_lock(&b->mu);
+    pthread_mutex_unlock(&b->mu);
     if (b->failed)
         LOG_WARN(NLOG_HA, "HA_LEASE_SYNC_FAILED", "synchronization failed for lease: %u lease(s) of a page from %s, "
                  "reason: the lease store failed to write them", b->failed, y->s->names[y->peer]);

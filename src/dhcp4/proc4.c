@@ -417,8 +417,24 @@ static bool early_global_host(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, c
     return true;
 }
 
+/* Kea checks the service on receipt, before it counts or parses anything (runOne). */
+static void disabled_drop(pkt4_t *q, const uint8_t *buf, size_t len)
+{
+    if (!nlog_enabled(NLOG_BAD_PACKETS, NLOG_DEBUG, 15))
+        return;
+    char who[160] = "[no hwaddr info], cid=[no info], tid=0x0";
+    if (pkt4_parse(q, buf, len) == 0)
+        pkt4_describe(q, who, sizeof who);
+    nlog_write(NLOG_BAD_PACKETS, NLOG_DEBUG, 15, "DHCP4_PACKET_DROP_0008", "%s: DHCP service is globally disabled",
+               who);
+}
+
 bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len, uint32_t src_ip)
 {
+    if (!srv4_service_enabled(s)) {
+        disabled_drop(q, buf, len);
+        return false;
+    }
     stat_add(s->st.received, 1);
     int pr = pkt4_parse(q, buf, len);
     if (pr) {
@@ -432,7 +448,6 @@ bool srv4_parse(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, siz
         }
         return false;
     }
-    count_received(s, q->msg_type);
     return true;
 }
 
@@ -451,11 +466,10 @@ void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, si
 void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_t *q, uint32_t src_ip,
                   uint32_t dst_ip)
 {
-    if (!srv4_service_enabled(s))
-        return drop(s, q, "DHCP4_PACKET_DROP_0008", "DHCP service is disabled");
     const char *ha_class;
     if (!in_scope(rt, q, &ha_class))
-        return not_for_us(q);
+        return not_for_us(q);   /* Kea's HA drops it before the per-type counters */
+    count_received(s, q->msg_type);
     uint8_t t = q->msg_type; /* Kea's ids: 0009 no option 53, 0005 a type it does not know, 0006 unsupported */
     if (t != PKT4_DISCOVER && t != PKT4_REQUEST && t != PKT4_RELEASE && t != PKT4_DECLINE && t != PKT4_INFORM)
         return drop(s, q, t == PKT4_NOTYPE ? "DHCP4_PACKET_DROP_0009" : t > 18 ? "DHCP4_PACKET_DROP_0005"

@@ -156,8 +156,11 @@ struct srv4_reply {
 static inline bool srv4_service_enabled(const srv4_t *s) { return srv_core_serving(&s->core); }
 
 /* Packet path (proc4.c): handles one received DHCP payload = srv4_parse + srv4_process.
- * srv4_parse counts the packet and parses it into q (false: dropped and counted);
- * srv4_process takes the packet from acceptance to reply. src_mac: the source hardware address
+ * srv4_parse drops the packet uncounted while the service is disabled (Kea checks on receipt,
+ * DHCP4_PACKET_DROP_0008), else counts it in pkt4-received and parses it into q (false: dropped
+ * and counted); srv4_process drops what high availability leaves to another server (counted in
+ * pkt4-received only, as Kea's HA drops it in buffer4_receive), counts the message type and takes
+ * the packet from acceptance to reply. src_mac: the source hardware address
  * of the frame (packet socket; q->remote_mac), NULL for a datagram read from a UDP socket. */
 void srv4_handle(srv4_t *s, srv4_iface_t *ifc, pkt4_t *q, const uint8_t *buf, size_t len,
                  uint32_t src_ip, uint32_t dst_ip, const uint8_t *src_mac);

@@ -285,10 +285,17 @@ def test_load_balancing_halves_and_scope_classes(blan, pair):
     wait_states([s1, s2], ["load-balancing", "load-balancing"])
     assert ha_local(s1)["scopes"] == ["server1"] and ha_local(s2)["scopes"] == ["server2"]
     clients = [{"chaddr": m, "xid": 0x7100 + i, "options": []} for i, m in enumerate(MACS)]
-    replies = []
+    replies, sent = [], 0
     for _ in range(2):
         seen = {r["xid"] for r in replies}
+        sent += len([c for c in clients if c["xid"] not in seen])
         replies += blan.pkt.burst("discover", [c for c in clients if c["xid"] not in seen], timeout=2)
+    # Kea's statistics: both received every DISCOVER; the other's are counted in pkt4-received
+    # only (dropped by HA before the per-type counters), and not as drops
+    assert [s.stat("pkt4-received") for s in (s1, s2)] == [sent, sent]
+    d1, d2 = s1.stat("pkt4-discover-received"), s2.stat("pkt4-discover-received")
+    assert d1 + d2 == sent and d1 and d2, (d1, d2, sent)
+    assert [s.stat("pkt4-receive-drop") for s in (s1, s2)] == [0, 0]
     by_xid = {}
     for r in replies:
         by_xid.setdefault(r["xid"], []).append(r)
@@ -310,6 +317,13 @@ def test_load_balancing_halves_and_scope_classes(blan, pair):
     assert r == {"result": 1, "text": "invalid server name specified 'HA_server1' while enabling/disabling HA "
                                       "scopes"}, r
     assert s1.cmd("ha-continue") == {"result": 0, "text": "HA state machine is not paused."}
+    # a disabled service counts nothing (Kea drops on receipt, DHCP4_PACKET_DROP_0008)
+    assert s1.cmd("dhcp-disable")["result"] == 0
+    before = [s.stat("pkt4-received") for s in (s1, s2)]
+    blan.pkt.dhcp("discover", chaddr=theirs[0], xid=0x7300, timeout=1)
+    assert [s.stat("pkt4-received") for s in (s1, s2)] == [before[0], before[1] + 1]
+    assert s1.stat("pkt4-receive-drop") == 0
+    assert s1.cmd("dhcp-enable")["result"] == 0
 
 
 def test_reset_and_notify_answers(blan, pair):

@@ -15,6 +15,7 @@ enum cmd_result {
     CMD_ERROR = 1,
     CMD_UNSUPPORTED = 2,
     CMD_EMPTY = 3,
+    CMD_CONFLICT = 4,   /* Kea 2.4: a lease change refused because it conflicts with a stored lease */
 };
 
 typedef json_t *(*cmd_handler_fn)(const char *name, json_t *args, void *ud);

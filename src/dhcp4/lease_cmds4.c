@@ -217,6 +217,33 @@ static json_t *answer_deleted(const cmd_write_t *w)
     return cmd_answer(CMD_SUCCESS, "IPv4 lease deleted.", NULL);
 }
 
+/* A high-availability partner's lease4-update ("origin": "ha-partner") giving an address to a
+ * client (state default: not a declined or reclaimed lease) that another client holds here for more than the clock skew HA tolerates (60 s) is refused as a
+ * conflict (Kea 2.4's result 4): taking it would give one address to two clients. The partner
+ * drops its reply and counts the client (max-rejected-lease-updates). Kea overwrites. */
+#define CONFLICT_MARGIN_S 60
+
+static bool same_client(const lease_t *a, const lease_t *b)
+{
+    if (a->client_id_len && b->client_id_len)
+        return a->client_id_len == b->client_id_len && !memcmp(a->client_id, b->client_id, a->client_id_len);
+    return a->hwaddr_len == b->hwaddr_len && !memcmp(a->hwaddr, b->hwaddr, a->hwaddr_len);
+}
+
+static json_t *partner_conflict(json_t *args, const lease_t *l, const lease_t *old)
+{
+    const char *origin = json_string_value(json_object_get(args, "origin"));
+    if (!origin || strcmp(origin, "ha-partner") || l->state != LEASE_STATE_DEFAULT ||
+        old->state != LEASE_STATE_DEFAULT || same_client(old, l) ||
+        (old->valid_lft != LEASE_INFINITE && lease_expire(old) <= (int64_t)time(NULL) + CONFLICT_MARGIN_S))
+        return NULL;
+    char hw[3 * LEASE_HWADDR_MAX + 1] = "";
+    hex_colon(hw, sizeof hw, old->hwaddr, old->hwaddr_len);
+    return cmd_answerf(CMD_CONFLICT, NULL, "conflict: address %s is leased to another client (hw-address %s) "
+                       "for %lld more seconds", inet_ntoa((struct in_addr){htonl(l->addr.v4)}), hw[0] ? hw : "none",
+                       old->valid_lft == LEASE_INFINITE ? -1LL : (long long)(lease_expire(old) - time(NULL)));
+}
+
 /* lease4-add / lease4-update, under the address's lock (the allocation engine's writers hold it
  * too, so a command never interleaves with a packet's check-then-write of the same address). */
 static json_t *write_answer(srv4_t *s, ctrl_reply_t *reply, json_t *args, lease_t *l, bool update, bool force)
@@ -226,7 +253,9 @@ static json_t *write_answer(srv4_t *s, ctrl_reply_t *reply, json_t *args, lease_
     lease_t old;
     bool exists = lease_store_get4(s->store, l->addr.v4, &old) == 0;
     json_t *a;
-    if (!update && exists) {
+    if (update && exists && (a = partner_conflict(args, l, &old))) {
+        ;   /* refused */
+    } else if (!update && exists) {
         a = cmd_answerf(CMD_ERROR, NULL, "IPv4 lease already exists.");
     } else if (update && !exists && !force) {
         a = cmd_answerf(CMD_ERROR, NULL, "failed to update the lease with address %s - no such lease",

@@ -16,7 +16,8 @@
 static const char *const rel_keys[] = {"this-server-name", "mode", "heartbeat-delay", "max-response-delay",
     "max-ack-delay", "max-unacked-clients", "delayed-updates-limit", "send-lease-updates", "sync-leases",
     "sync-timeout", "sync-page-limit", "wait-backup-ack", "require-client-certs", "restrict-commands",
-    "trust-anchor", "cert-file", "key-file", "multi-threading", "state-machine", "peers", NULL};
+    "trust-anchor", "cert-file", "key-file", "multi-threading", "state-machine", "peers",
+    "max-rejected-lease-updates", NULL};
 static const char *const peer_keys[] = {"name", "url", "role", "auto-failover", "basic-auth-user",
     "basic-auth-password", "basic-auth-password-file", "trust-anchor", "cert-file", "key-file", NULL};
 static const char *const mt_keys[] = {"enable-multi-threading", "http-dedicated-listener",
@@ -24,7 +25,7 @@ static const char *const mt_keys[] = {"enable-multi-threading", "http-dedicated-
 
 /* Keys later Kea versions added, and the first stable version that has them. */
 static const struct later { const char *key, *version; } later_keys[] = {
-    {"max-rejected-lease-updates", "2.4"}, {"basic-auth-user-file", "3.2"},
+    {"basic-auth-user-file", "3.2"},
 };
 
 int ha_check_keys(struct pctx *p, json_t *obj, const char *what, const char *const *allowed)
@@ -248,12 +249,13 @@ static int parse_relationship(struct pctx *p, json_t *rel, ha_config_t *c)
     c->heartbeat_delay = 10000, c->max_response_delay = 60000, c->max_ack_delay = 10000;
     c->max_unacked_clients = 10, c->delayed_updates_limit = c->mode == HA_MODE_LOAD_BALANCING ? 100 : 0;
     c->send_lease_updates = c->sync_leases = c->require_client_certs = true;
-    c->sync_timeout = 60000, c->sync_page_limit = 10000;
+    c->sync_timeout = 60000, c->sync_page_limit = 10000, c->max_rejected_lease_updates = 10;
     PCTX_STEP(r, pctx_get_u32(p, rel, "heartbeat-delay", 0, 65535, &c->heartbeat_delay));
     PCTX_STEP(r, pctx_get_u32(p, rel, "max-response-delay", 0, 65535, &c->max_response_delay));
     PCTX_STEP(r, pctx_get_u32(p, rel, "max-ack-delay", 0, 65535, &c->max_ack_delay));
     PCTX_STEP(r, pctx_get_u32(p, rel, "max-unacked-clients", 0, UINT32_MAX, &c->max_unacked_clients));
     PCTX_STEP(r, pctx_get_u32(p, rel, "delayed-updates-limit", 0, UINT32_MAX, &c->delayed_updates_limit));
+    PCTX_STEP(r, pctx_get_u32(p, rel, "max-rejected-lease-updates", 0, UINT32_MAX, &c->max_rejected_lease_updates));
     PCTX_STEP(r, pctx_get_bool(p, rel, "send-lease-updates", &c->send_lease_updates));
     PCTX_STEP(r, pctx_get_bool(p, rel, "sync-leases", &c->sync_leases));
     PCTX_STEP(r, pctx_get_u32(p, rel, "sync-timeout", 0, UINT32_MAX, &c->sync_timeout));

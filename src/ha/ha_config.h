@@ -15,7 +15,8 @@
  *   relationship) all three or none, and https only with TLS; basic-auth-user without ':';
  *   heartbeat-delay, max-response-delay and max-ack-delay at most 65535 (Kea stores them in 16 bits).
  * - Stricter than Kea 2.2, which ignores unknown keys here: an unknown key is an error that suggests the
- *   nearest valid name; keys that only later Kea versions know say so. TLS files are not opened here
+ *   nearest valid name; keys that only later Kea versions know say so, except
+ *   max-rejected-lease-updates (Kea 2.4's, default 10), which Nestor implements. TLS files are not opened here
  *   (the transport does); basic-auth-password-file is read here, as Kea reads it.
  */
 #ifndef NESTOR_HA_HA_CONFIG_H
@@ -61,6 +62,8 @@ typedef struct ha_config {
     uint32_t max_ack_delay;         /* ms */
     uint32_t max_unacked_clients;
     uint32_t delayed_updates_limit; /* communication-recovery backlog; 0 = no such state */
+    uint32_t max_rejected_lease_updates;  /* Kea 2.4's: clients whose updates the partner may reject
+                                           * (conflict) before this server terminates; 0 = never */
     bool send_lease_updates, sync_leases, wait_backup_ack, require_client_certs, restrict_commands;
     uint32_t sync_timeout;          /* ms */
     uint32_t sync_page_limit;

@@ -351,6 +351,9 @@ void ha_transition(ha_service_t *s, enum ha_state next, enum ha_event ev)
     s->prev = s->state;
     s->state = next;
     s->partner_down_by_maint = next == HA_ST_PARTNER_DOWN && ev == HA_EV_MAINT_START;
+    if (next == HA_ST_WAITING || next == HA_ST_SYNCING || next == HA_ST_READY || next == HA_ST_PARTNER_DOWN ||
+        next == HA_ST_TERMINATED)
+        ha_rejected_clear(s);
     ha_updates_set_modes(s);   /* leaving communication-recovery also clears its backlog */
     if (s->mode != HA_MODE_PASSIVE_BACKUP && s->roles[s->me] != HA_ROLE_BACKUP) {
         if (sends_updates(s))
@@ -449,10 +452,14 @@ void ha_run_model(ha_service_t *s, enum ha_event ev)
             .maintenance_canceled = ev == HA_EV_MAINT_CANCEL,
             .partner_new_unsent = s->partner_unsent[1] > 0 && s->partner_unsent[0] != s->partner_unsent[1],
             .backlog_overflowed = atomic_load(&s->backlog_overflowed), .clock_skew = s->clock_skew,
+            .rejects_exceeded = ha_rejects_exceeded(s),
             .sync_result = sync, .backlog_result = backlog, .reset_result = reset,
         };
         ha_decision_t d = ha_next(&in);
         log_skew(s, d.skew);
+        if (d.rejects)
+            LOG_ERROR(NLOG_HA, "HA_LEASE_UPDATE_REJECTS_CAUSED_TERMINATION", "too many rejected lease updates cause "
+                      "the HA service to terminate");
         /* The steps run on the loop: the machine runs again with their outcome (ha_step_done). */
         if (d.action == HA_ACT_SYNC) {
             if (!s->step_running[HA_STEP_SYNC])

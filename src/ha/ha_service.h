@@ -48,6 +48,14 @@
  *   HA_LEASE_UPDATE_FAILED or HA_LEASE_UPDATE_COMMUNICATIONS_FAILED and makes the partner
  *   unavailable, as Kea does. Waiting updates are dropped (their replies with them) when the
  *   partner stops getting updates, and when the service stops.
+ * - Conflicts (Kea 2.4's max-rejected-lease-updates; Kea 2.2 has none): a lease update answered
+ *   with result 4 (a Nestor partner refuses an "origin": "ha-partner" update of an address another
+ *   client holds there; a Kea 2.4+ partner loses a race) drops the reply and logs
+ *   HA_LEASE_UPDATE_CONFLICT, but the partner stays available. The client (ha_cmd_t.client) is
+ *   remembered for its lease's lifetime and forgotten when one of its updates succeeds; with
+ *   max-rejected-lease-updates such clients (0: never) the state machine goes to terminated
+ *   (HA_LEASE_UPDATE_REJECTS_CAUSED_TERMINATION) where Kea's shouldTerminate is asked. Entering
+ *   waiting, syncing, ready, partner-down or terminated forgets them all.
  * - Lease synchronization (ha_sync.c): on entering syncing and with the ha-sync command:
  *   dhcp-disable {"origin": "ha-partner", "max-period"} to the peer, then the family's get_page
  *   command from "start" by sync-page-limit (each request within sync-timeout), each lease stored
@@ -75,12 +83,19 @@ typedef struct ha_service ha_service_t;
 
 struct lease_change;
 
+#define HA_CLIENT_KEY_MAX 300
+
 /* One command for a peer: its name (static), arguments (owned) and the key whose commands keep
- * their order (the lease's address). */
+ * their order (the lease's address). A command the partner may reject as a conflict (result 4:
+ * the address is another client's) names its client (client_len 0: none), which
+ * max-rejected-lease-updates counts for lifetime seconds. */
 typedef struct ha_cmd {
     const char *name;
     json_t *args;
     uint64_t key;
+    uint8_t client[HA_CLIENT_KEY_MAX];
+    uint16_t client_len;
+    uint32_t lifetime;
 } ha_cmd_t;
 
 #define HA_CMDS_PER_CHANGE 2

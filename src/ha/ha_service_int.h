@@ -100,7 +100,18 @@ struct ha_service {
     bool step_running[HA_STEP_COUNT];
     enum ha_result step_done[HA_STEP_COUNT];
     struct ha_sync *sync;             /* the synchronization under way (ha_sync.c), NULL: none */
+    /* Clients whose lease updates a peer rejected as conflicts (Kea 2.4's rejected clients):
+     * main thread, at most max-rejected-lease-updates of them are kept. */
+    struct ha_rejected *rejected;
+    size_t nrejected;
 };
+
+/* One rejected client: its key (ha_cmd_t.client) until expire (monotonic ms). */
+typedef struct ha_rejected {
+    uint8_t key[HA_CLIENT_KEY_MAX];
+    uint16_t len;
+    int64_t expire_ms;
+} ha_rejected_t;
 
 /* ha_service.c */
 void ha_run_model(ha_service_t *s, enum ha_event ev);
@@ -130,6 +141,11 @@ void ha_updates_set_modes(ha_service_t *s);
  * ha_step_done follows), ha-reset to the partner (always under way). */
 enum ha_result ha_updates_send_backlog(ha_service_t *s);
 void ha_updates_send_reset(ha_service_t *s);
+/* max-rejected-lease-updates: whether that many distinct clients' updates were rejected and are
+ * not expired (false when the limit is 0); forgetting them all (on entering waiting, syncing,
+ * ready, partner-down and terminated, as Kea). */
+bool ha_rejects_exceeded(ha_service_t *s);
+void ha_rejected_clear(ha_service_t *s);
 
 /* ha_sync.c: synchronizes with peer; max_period 0: dhcp-disable without it. For the state
  * machine (reply NULL: ha_step_done(HA_STEP_SYNC) follows, unless it did not start) or for

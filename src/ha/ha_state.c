@@ -247,16 +247,24 @@ static ha_decision_t partner_down(const ha_input_t *in, ha_decision_t d)
     return d;
 }
 
+/* Kea's shouldTerminate: a fatal clock skew, else (Kea 2.4) too many rejected lease updates. */
+static bool should_terminate(const ha_input_t *in, ha_decision_t *d)
+{
+    if ((d->skew = ha_skew_verdict(in->clock_skew)) == HA_SKEW_TERMINATE)
+        return true;
+    return d->rejects = in->rejects_exceeded;
+}
+
 ha_decision_t ha_next(const ha_input_t *in)
 {
-    ha_decision_t d = {in->state, HA_ACT_NONE, HA_SKEW_OK};
+    ha_decision_t d = {in->state, HA_ACT_NONE, HA_SKEW_OK, false};
     switch (in->state) {
     case HA_ST_BACKUP: case HA_ST_PASSIVE_BACKUP: case HA_ST_IN_MAINTENANCE: case HA_ST_TERMINATED:
         return d;         /* left only by a command, a restart or a reconfiguration */
     case HA_ST_PARTNER_IN_MAINTENANCE:
         if (in->paused)
             return d;
-        if ((d.skew = ha_skew_verdict(in->clock_skew)) == HA_SKEW_TERMINATE)
+        if (should_terminate(in, &d))
             d.next = HA_ST_TERMINATED;
         else if (in->partner == HA_ST_UNAVAILABLE)
             d.next = HA_ST_PARTNER_DOWN;
@@ -274,7 +282,7 @@ ha_decision_t ha_next(const ha_input_t *in)
         d.next = HA_ST_PASSIVE_BACKUP;
         return d;
     }
-    if ((d.skew = ha_skew_verdict(in->clock_skew)) == HA_SKEW_TERMINATE) {
+    if (should_terminate(in, &d)) {
         d.next = HA_ST_TERMINATED;
         return d;
     }

@@ -90,6 +90,7 @@ typedef struct ha_input {
     bool partner_new_unsent;        /* the partner's unsent-update-count changed (partner-down) */
     bool backlog_overflowed;        /* communication-recovery's backlog overflowed */
     int64_t clock_skew;             /* s, see ha_skew_verdict */
+    bool rejects_exceeded;          /* max-rejected-lease-updates clients were rejected (Kea 2.4) */
     enum ha_result sync_result, backlog_result, reset_result;
 } ha_input_t;
 
@@ -97,6 +98,7 @@ typedef struct ha_decision {
     enum ha_state next;             /* == in->state: stay */
     enum ha_action action;          /* do this, then call ha_next() again with its result */
     enum ha_skew skew;              /* the skew verdict, when the state's handler looked at it */
+    bool rejects;                   /* terminated for the rejected lease updates (skew was fine) */
 } ha_decision_t;
 
 /* One run of the current state's handler: the next state, or a step to take first. The caller

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "common/cmd.h"
 #include "common/errcode.h"
 #include "common/util.h"
 #include "ha/ha_service_int.h"
@@ -22,6 +23,9 @@ typedef struct ha_update {
     bool backlog;            /* queued in communication-recovery */
     uint64_t seq;            /* push order, to tell the backlog being sent from what came later */
     char what[64];           /* for the logs: the lease's address, else the command */
+    uint16_t client_len;     /* the client a conflict is counted for (ha_cmd_t.client), 0: none */
+    uint32_t lifetime;
+    uint8_t client[HA_CLIENT_KEY_MAX];
 } ha_update_t;
 
 /* Frees x; its reply (if it waits for it) goes on, or is dropped when err < 0. */
@@ -127,6 +131,9 @@ void ha_service_leases_changed(ha_service_t *s, const struct lease_change *chang
             x->backlog = mode == HA_UPD_QUEUE;
             x->seq = atomic_fetch_add(&s->upd_seq, 1) + 1;
             describe(x, &cmds[i]);
+            x->client_len = cmds[i].client_len;
+            x->lifetime = cmds[i].lifetime;
+            memcpy(x->client, cmds[i].client, cmds[i].client_len);
             if (mode == HA_UPD_SEND && pu->waits && hold) {
                 srv_hold_take(hold);
                 x->u.hold = hold;
@@ -172,18 +179,82 @@ static void log_failed_on_peer(const ha_update_t *x, json_t *args)
 static void drain(ha_service_t *s);
 static void backlog_check(ha_service_t *s);
 
+/* Kea 2.4's rejected clients (CommunicationState::reportRejectedLeaseUpdate and friends). */
+static ha_rejected_t *rejected_find(ha_service_t *s, const ha_update_t *x)
+{
+    for (size_t i = 0; i < s->nrejected; i++)
+        if (s->rejected[i].len == x->client_len && !memcmp(s->rejected[i].key, x->client, x->client_len))
+            return &s->rejected[i];
+    return NULL;
+}
+
+static void rejected_purge(ha_service_t *s)
+{
+    int64_t now = now_mono_ms();
+    size_t k = 0;
+    for (size_t i = 0; i < s->nrejected; i++)
+        if (s->rejected[i].expire_ms > now)
+            s->rejected[k++] = s->rejected[i];
+    s->nrejected = k;
+}
+
+static void rejected_report(ha_service_t *s, const ha_update_t *x)
+{
+    uint32_t max = s->cfg->max_rejected_lease_updates;
+    if (!max || !x->client_len)
+        return;
+    ha_rejected_t *r = rejected_find(s, x);
+    if (!r) {
+        rejected_purge(s);
+        if (s->nrejected >= max)   /* enough to terminate already: one more changes nothing */
+            return;
+        if (!s->rejected)
+            s->rejected = xcalloc(max < 64 ? max : 64, sizeof *s->rejected);
+        else if (s->nrejected >= 64 && !(s->nrejected & (s->nrejected - 1)))
+            s->rejected = xrealloc(s->rejected, 2 * s->nrejected * sizeof *s->rejected);
+        r = &s->rejected[s->nrejected++];
+        r->len = x->client_len;
+        memcpy(r->key, x->client, x->client_len);
+    }
+    r->expire_ms = now_mono_ms() + (int64_t)x->lifetime * 1000;
+}
+
+static void rejected_success(ha_service_t *s, const ha_update_t *x)
+{
+    ha_rejected_t *r = x->client_len ? rejected_find(s, x) : NULL;
+    if (r)
+        *r = s->rejected[--s->nrejected];
+}
+
+bool ha_rejects_exceeded(ha_service_t *s)
+{
+    uint32_t max = s->started ? s->cfg->max_rejected_lease_updates : 0;
+    if (!max || s->nrejected < max)
+        return false;
+    rejected_purge(s);
+    return s->nrejected >= max;
+}
+
+void ha_rejected_clear(ha_service_t *s)
+{
+    s->nrejected = 0;
+}
+
 static void on_answer(ha_service_t *s, void *arg, int rc, int result, json_t *args, const char *msg)
 {
     ha_update_t *x = arg;
     ha_peer_upd_t *pu = s->upd[x->peer];
     pu->busy[x->slot] = false;
     ha_updq_done(&pu->q, &x->u);
-    bool ok = rc == 0;
+    bool ok = rc == 0, conflict = rc > 0 && result == CMD_CONFLICT && !x->backlog;
     if (s->started) {
         char label[320];
         ha_peer_label(s, x->peer, label, sizeof label);
         if (ok)
             log_failed_on_peer(x, args);
+        else if (conflict)
+            LOG_WARN(NLOG_HA, "HA_LEASE_UPDATE_CONFLICT", "%s: lease update to %s returned conflict status code: %s",
+                     x->what, label, msg);
         else if (x->backlog)
             LOG_WARN(NLOG_HA, rc < 0 ? "HA_LEASES_BACKLOG_COMMUNICATIONS_FAILED" : "HA_LEASES_BACKLOG_FAILED",
                      rc < 0 ? "failed to communicate with %s while sending lease updates backlog: %s"
@@ -195,6 +266,10 @@ static void on_answer(ha_service_t *s, void *arg, int rc, int result, json_t *ar
             LOG_WARN(NLOG_HA, "HA_LEASE_UPDATE_FAILED", "%s: lease update to %s failed: %s", x->what, label, msg);
     }
     bool counted = x->backlog && x->seq <= s->backlog_last_seq;
+    if (s->started && conflict)
+        rejected_report(s, x);   /* the partner answered: it stays available (Kea 2.4) */
+    else if (s->started && ok && !pu->backup)
+        rejected_success(s, x);
     update_free(x, ok ? 0 : NST_EIO);
     if (!s->started)
         return;
@@ -207,7 +282,7 @@ static void on_answer(ha_service_t *s, void *arg, int rc, int result, json_t *ar
             ha_updq_hold(&pu->q, s->cfg->delayed_updates_limit);
         }
     }
-    if (!ok && !pu->backup)   /* the partner: unavailable until the next heartbeat says otherwise */
+    if (!ok && !conflict && !pu->backup)   /* the partner: unavailable until the next heartbeat says otherwise */
         ha_set_partner_state(s, HA_ST_UNAVAILABLE);
     drain(s);
     backlog_check(s);
@@ -362,4 +437,7 @@ void ha_updates_free(ha_service_t *s)
     if (s->ev_upd)
         event_free(s->ev_upd);
     s->ev_upd = NULL;
+    free(s->rejected);
+    s->rejected = NULL;
+    s->nrejected = 0;
 }

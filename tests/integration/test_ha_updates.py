@@ -393,3 +393,41 @@ def test_updates_disabled(tlan, servers):
     assert ack and get(s2, ack["yiaddr"]) is None
     assert "HA_CONFIG_LEASE_UPDATES_DISABLED_REMINDER lease updates are administratively disabled and will not be " \
            "generated while in HOT-STANDBY state" in full_log(s1)
+
+
+def test_conflicting_updates_are_rejected_and_counted(tlan, servers):
+    """Beyond Kea 2.2 (Kea 2.4's max-rejected-lease-updates): the standby holds .100-.102 for
+    other clients (lease commands are not sent to the partner), so the primary's updates for them
+    are refused as conflicts (result 4). The ACK is dropped, no address goes to two clients, the
+    partner stays available and the pair in hot-standby; a client rejected again is counted once;
+    the second distinct client makes the primary terminate (limit 2)."""
+    s1, s2 = servers("hot-standby", ["primary", "standby"], **{"max-rejected-lease-updates": 2})
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    for i in range(3):
+        assert s2.cmd("lease4-add", {"ip-address": f"192.0.2.{100 + i}", "hw-address": mac(0x900 + i),
+                                     "valid-lft": 3600})["result"] == 0
+    # an operator's lease4-update (no "origin") still overwrites, as Kea's
+    assert s2.cmd("lease4-update", {"ip-address": "192.0.2.102", "hw-address": mac(0x910),
+                                    "valid-lft": 3600})["result"] == 0
+    # a partner's is refused while another client holds the address
+    r = s2.cmd("lease4-update", {"ip-address": "192.0.2.102", "hw-address": mac(0x911), "valid-lft": 3600,
+                                 "force-create": True, "origin": "ha-partner"})
+    assert r["result"] == 4 and "192.0.2.102 is leased to another client (hw-address %s)" % mac(0x910) in r["text"], r
+    for attempt in range(2):   # the same client twice: one rejected client
+        o, ack = dora(tlan, mac(0x920), 0x8920 + 16 * attempt)
+        assert o and o["yiaddr"] == "192.0.2.100" and not ack, (o, ack)
+    assert wait_for(lambda: full_log(s1).count("HA_LEASE_UPDATE_CONFLICT") == 2, timeout=3), ha_log(s1)
+    assert "192.0.2.100: lease update to server2 (http://192.0.2.2:8002/) returned conflict status code: " \
+           "conflict: address 192.0.2.100 is leased to another client" in full_log(s1)
+    assert get(s2, "192.0.2.100")["hw-address"] == mac(0x900)
+    time.sleep(1.5)   # heartbeats go on: the partner was never unavailable, nothing changed state
+    assert [state(s) for s in (s1, s2)] == ["hot-standby", "hot-standby"]
+    assert "HA_LEASE_UPDATE_FAILED" not in full_log(s1) and "PARTNER-DOWN" not in full_log(s1)
+    o, ack = dora(tlan, mac(0x921), 0x8960)
+    assert o and o["yiaddr"] in ("192.0.2.101", "192.0.2.102") and not ack, (o, ack)
+    wait_states([s1], ["terminated"], timeout=3)
+    assert "HA_LEASE_UPDATE_REJECTS_CAUSED_TERMINATION too many rejected lease updates cause the HA service " \
+           "to terminate" in full_log(s1)
+    # the standby's clients kept their addresses; the primary's stored but unacknowledged leases
+    # (as Kea, the store is written before the update) were given to nobody
+    assert [get(s2, f"192.0.2.{100 + i}")["hw-address"] for i in range(3)] == [mac(0x900), mac(0x901), mac(0x910)]

@@ -68,6 +68,7 @@ static void test_defaults(void **state)
     assert_false(h->wait_backup_ack || h->restrict_commands || h->mt.enabled || h->mt.dedicated_listener);
     assert_int_equal(h->sync_timeout, 60000);
     assert_int_equal(h->sync_page_limit, 10000);
+    assert_int_equal(h->max_rejected_lease_updates, 10);   /* Kea 2.4's */
     assert_int_equal(h->mt.listener_threads + h->mt.client_threads, 0);
     for (int s = 0; s < HA_ST_COUNT; s++)
         assert_int_equal(h->pause[s], HA_PAUSE_NEVER);
@@ -108,7 +109,7 @@ static void test_every_parameter(void **state)
         "\"heartbeat-delay\": 5000, \"max-response-delay\": 20000, \"max-ack-delay\": 3000,"
         "\"max-unacked-clients\": 0, \"delayed-updates-limit\": 0, \"send-lease-updates\": false,"
         "\"sync-leases\": false, \"sync-timeout\": 1000, \"sync-page-limit\": 5, \"wait-backup-ack\": false,"
-        "\"require-client-certs\": false, \"restrict-commands\": true,"
+        "\"require-client-certs\": false, \"restrict-commands\": true, \"max-rejected-lease-updates\": 0,"
         "\"trust-anchor\": \"/ca.pem\", \"cert-file\": \"/c.pem\", \"key-file\": \"/k.pem\","
         "\"multi-threading\": {\"enable-multi-threading\": true, \"http-dedicated-listener\": true,"
         "  \"http-listener-threads\": 2, \"http-client-threads\": 3},"
@@ -124,6 +125,7 @@ static void test_every_parameter(void **state)
     assert_true(h->restrict_commands);
     assert_int_equal(h->sync_timeout, 1000);
     assert_int_equal(h->sync_page_limit, 5);
+    assert_int_equal(h->max_rejected_lease_updates, 0);
     assert_true(h->mt.enabled && h->mt.dedicated_listener);
     assert_int_equal(h->mt.listener_threads, 2);
     assert_int_equal(h->mt.client_threads, 3);
@@ -230,7 +232,7 @@ static void test_errors(void **state)
         {"\"heartbeat-delay\": 70000,", "", "'heartbeat-delay' value 70000 is out of range 0..65535"},
         {"\"max-ack-delay\": -1,", "", "'max-ack-delay' value -1 is out of range"},
         {"\"sync-page-limit\": \"10\",", "", "'sync-page-limit' must be an integer"},
-        {"\"max-rejected-lease-updates\": 10,", "", "is a parameter of Kea 2.4 and later, not of Kea 2.2"},
+        {"\"max-rejected-lease-updates\": -1,", "", "'max-rejected-lease-updates' value -1 is out of range"},
         {"\"heartbeat-dealy\": 10,", "", "unknown parameter 'heartbeat-dealy' in high-availability (did you mean 'heartbeat-delay'?)"},
         {"\"multi-threading\": {\"thread-pool-size\": 4},", "",
          "unknown parameter 'thread-pool-size' in high-availability multi-threading"},

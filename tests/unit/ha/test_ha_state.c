@@ -233,6 +233,30 @@ static void test_clock_skew(void **state)
     assert_int_equal(ha_next(&in).skew, HA_SKEW_OK);
 }
 
+/* Kea 2.4's shouldTerminate: too many rejected lease updates terminate wherever the clock skew
+ * would, and a fatal skew is the reason given first. */
+static void test_rejected_updates_terminate(void **state)
+{
+    (void)state;
+    static const enum ha_state from[] = {W, SY, RD, LBS, PD, PIM, CR};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        ha_input_t in = {.mode = LB, .role = PRI, .state = from[i], .partner = LBS, .service_enabled = true,
+                         .rejects_exceeded = true};
+        ha_decision_t d = ha_next(&in);
+        assert_int_equal(d.next, TE);
+        assert_true(d.rejects);
+        in.clock_skew = 61;
+        d = ha_next(&in);
+        assert_int_equal(d.next, TE);
+        assert_int_equal(d.skew, HA_SKEW_TERMINATE);
+        assert_false(d.rejects);
+    }
+    ha_input_t in = {.mode = LB, .role = PRI, .state = LBS, .partner = LBS, .service_enabled = true};
+    assert_int_equal(ha_next(&in).next, LBS);
+    in.paused = in.rejects_exceeded = true;   /* a paused machine waits */
+    assert_int_equal(ha_next(&in).next, LBS);
+}
+
 static void test_service_and_scopes(void **state)
 {
     (void)state;
@@ -363,6 +387,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_clock_skew),
+        cmocka_unit_test(test_rejected_updates_terminate),
         cmocka_unit_test(test_service_and_scopes), cmocka_unit_test(test_pauses),
         cmocka_unit_test(test_commands), cmocka_unit_test(test_names),
     };

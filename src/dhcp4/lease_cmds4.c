@@ -497,11 +497,22 @@ static json_t *cmd_get_page(ctrl_reply_t *reply, const char *name, json_t *args,
         return cmd_answer(CMD_ERROR, "page size of retrieved leases must not be 0", NULL);
     if (json_integer_value(limit) < 0 || json_integer_value(limit) > UINT32_MAX) /* Kea reads it unsigned */
         return cmd_answer(CMD_ERROR, "page size of retrieved leases must not be greater than 4294967295", NULL);
+    /* Nestor's "changed-since" (epoch seconds): only the leases whose cltt is at least that, for a
+     * high-availability peer's incremental synchronization; echoed so that it knows the page is
+     * filtered (Kea ignores the parameter and sends every lease: a full synchronization). */
+    json_t *since = json_object_get(args, "changed-since");
+    if (since && (!json_is_integer(since) || json_integer_value(since) < 0))
+        return cmd_answer(CMD_ERROR, "'changed-since' parameter must be a non-negative number", NULL);
     lease_list_t list = {0};
-    lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = (size_t)json_integer_value(limit)};
+    lease_query_t q = {.family = LEASE_V4, .by = LEASE_BY_PAGE, .limit = (size_t)json_integer_value(limit),
+                       .changed_since = since ? json_integer_value(since) : 0};
     if (after)
         q.after = lease_key4(after);
-    return list_answer(&list, true, s->store->ops->list(s->store, &q, &list));
+    json_t *a = list_answer(&list, true, s->store->ops->list(s->store, &q, &list));
+    json_t *out = json_object_get(a, "arguments");
+    if (since && json_is_object(out))
+        json_object_set(out, "changed-since", since);
+    return a;
 }
 
 static json_t *cmd_get_by(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)

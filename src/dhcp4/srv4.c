@@ -373,6 +373,12 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     ha_service_t *ha = NULL;   /* built idle now: a bad TLS file of a peer fails the configuration */
     if (!r && cfg->common.ha)
         r = ha_service_new(c, &srv4_ha_family, cfg->common.ha, &ha, err, errlen);
+    if (ha && cfg->common.lease_db.sql.type == CFG_DB_MEMFILE && cfg->common.lease_db.persist) {
+        char path[4200];   /* the incremental synchronization's state, beside the lease file */
+        lease_path(cfg, path, sizeof path - 16);
+        strcat(path, ".ha-sync");
+        ha_service_set_state_file(ha, path);
+    }
     if (!r)
         r = srv_apply_ctrl(c, &a, err, errlen);
     char *isig = iface_signature(cfg, s->server_port);

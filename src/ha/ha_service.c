@@ -234,6 +234,16 @@ static const char *heartbeat_args(ha_service_t *s, json_t *args)
     return NULL;
 }
 
+/* Whether the partner sends this server every change now (incremental synchronization). */
+static bool receives_all(const ha_service_t *s)
+{
+    enum ha_state me = s->state, p = s->partner_state;
+    return s->cfg->send_lease_updates &&
+           (me == HA_ST_HOT_STANDBY || me == HA_ST_LOAD_BALANCING || me == HA_ST_PARTNER_IN_MAINTENANCE ||
+            me == HA_ST_IN_MAINTENANCE) &&
+           (p == HA_ST_HOT_STANDBY || p == HA_ST_LOAD_BALANCING || p == HA_ST_PARTNER_IN_MAINTENANCE);
+}
+
 static void on_heartbeat(ha_service_t *s, void *arg, int rc, int result, json_t *args, const char *msg)
 {
     bool notified = arg != NULL;
@@ -248,6 +258,8 @@ static void on_heartbeat(ha_service_t *s, void *arg, int rc, int result, json_t 
     bool ok = rc == 0 && !bad;
     if (ok) {
         poke(s);
+        if (receives_all(s))
+            ha_insync_note(s, time(NULL));
     } else {
         ha_set_partner_state(s, HA_ST_UNAVAILABLE);
         if (ha_comm_interrupted(s))
@@ -566,6 +578,7 @@ void ha_service_start(ha_service_t *s)
     /* Kea's HAService: the HA origin reset, then the model starts in waiting. */
     srv_core_set_service(s->core, SRV_ORIGIN_HA, true);
     atomic_store(&s->poke_ms, now_mono_ms());
+    ha_insync_load(s);
     enter(s);
     ha_updates_start(s);
     ha_run_model(s, HA_EV_NONE);
@@ -576,6 +589,7 @@ void ha_service_stop(ha_service_t *s)
     if (!s || !s->started)
         return;
     s->started = false;
+    ha_insync_save(s);
     ha_cmds_unregister(s);
     stop_heartbeat(s);
     event_free(s->ev_heartbeat);
@@ -605,6 +619,7 @@ void ha_service_free(ha_service_t *s)
         free(s->classes[i]);
     }
     json_decref(s->partner_scopes);
+    free(s->state_file);
     ha_unacked_free(&s->unacked);
     pthread_mutex_destroy(&s->ulock);
     free(s);

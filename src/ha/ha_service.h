@@ -64,6 +64,18 @@
  *   (dhcp-enable when the peer does not know it, or after a failure). Nothing blocks the event
  *   loop; heartbeats pause while the state machine syncs; a failed sync stays in syncing and is
  *   tried again after the next heartbeat, as Kea's.
+ * - Incremental synchronization (beyond Kea; ha_insync.c): this server notes the last moment it is
+ *   known to hold all its partner's leases: each heartbeat answered while both are in states in
+ *   which the partner sends it every change (this server in hot-standby, load-balancing,
+ *   partner-in-maintenance or in-maintenance; the partner in hot-standby, load-balancing or
+ *   partner-in-maintenance), and the start of each successful synchronization. With a persistent
+ *   memfile lease file it is kept in "<lease file>.ha-sync" (ha_service_set_state_file; written at
+ *   most every 10 s and at stop; a missing, foreign or unreadable file means "never"). The state
+ *   machine's synchronization then asks for the leases changed since that moment less 120 s (the
+ *   clock skew a pair tolerates and what a crash may lose): get_page with "changed-since". A
+ *   Nestor partner filters by cltt and echoes the parameter; Kea ignores it and sends every lease,
+ *   which is Kea's full synchronization (logged). ha-sync, and a server with no such moment, sync
+ *   in full. Deletions are not synchronized either way, as in Kea.
  * - Not built yet: restrict-commands.
  */
 #ifndef NESTOR_HA_HA_SERVICE_H
@@ -133,6 +145,8 @@ typedef struct ha_query {
 
 int ha_service_new(srv_core_t *core, const ha_family_t *fam, const ha_config_t *cfg, ha_service_t **out,
                    char *err, size_t errlen);
+/* The incremental synchronization's state file (see above); NULL: none. Before start. */
+void ha_service_set_state_file(ha_service_t *s, const char *path);
 void ha_service_start(ha_service_t *s);
 void ha_service_stop(ha_service_t *s);
 void ha_service_free(ha_service_t *s);

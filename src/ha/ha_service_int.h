@@ -104,6 +104,11 @@ struct ha_service {
      * main thread, at most max-rejected-lease-updates of them are kept. */
     struct ha_rejected *rejected;
     size_t nrejected;
+    /* Incremental synchronization (ha_insync.c): every partner lease changed before in_sync is
+     * here (0: unknown); the state file holds in_sync_saved. */
+    char *state_file;
+    time_t in_sync, in_sync_saved;
+    bool state_file_failed;
 };
 
 /* One rejected client: its key (ha_cmd_t.client) until expire (monotonic ms). */
@@ -146,6 +151,14 @@ void ha_updates_send_reset(ha_service_t *s);
  * ready, partner-down and terminated, as Kea). */
 bool ha_rejects_exceeded(ha_service_t *s);
 void ha_rejected_clear(ha_service_t *s);
+
+/* ha_insync.c: the incremental synchronization's moment (see ha_service.h). load at start; note
+ * t: every partner lease changed before t is here; save at stop; since: the "changed-since" of
+ * the next synchronization, 0 for a full one. */
+void ha_insync_load(ha_service_t *s);
+void ha_insync_note(ha_service_t *s, time_t t);
+void ha_insync_save(ha_service_t *s);
+int64_t ha_insync_since(const ha_service_t *s);
 
 /* ha_sync.c: synchronizes with peer; max_period 0: dhcp-disable without it. For the state
  * machine (reply NULL: ha_step_done(HA_STEP_SYNC) follows, unless it did not start) or for

@@ -36,6 +36,8 @@ typedef struct ha_sync {
     char from[64];            /* the last lease of that page */
     char error[512];          /* the first failure; "" while all goes well */
     int64_t start_ms;
+    time_t start_wall;
+    int64_t since;            /* "changed-since" of the pages (incremental), 0: every lease */
     size_t received;
     sync_batch_t *batch;
 } ha_sync_t;
@@ -120,6 +122,10 @@ static void done(ha_sync_t *y)
 {
     ha_service_t *s = y->s;
     bool ok = !y->error[0];
+    if (ok && (int)y->peer == s->partner) {
+        ha_insync_note(s, y->start_wall);   /* every lease the partner had when we started is here */
+        ha_insync_save(s);
+    }
     if (ok) {
         char took[32];
         ha_duration_text(y->start_ms, took, sizeof took);
@@ -288,6 +294,11 @@ static void on_page(ha_service_t *s, void *arg, int rc, int result, json_t *args
         finish(y);
         return;
     }
+    if (y->since && !json_object_get(args, "changed-since")) {
+        LOG_INFO(NLOG_HA, "HA_SYNC_INCREMENTAL_UNSUPPORTED", "%s does not filter leases by change time (not a Nestor "
+                 "server): synchronizing every lease", s->names[y->peer]);
+        y->since = 0;
+    }
     LOG_INFO(NLOG_HA, "HA_LEASES_SYNC_LEASE_PAGE_RECEIVED", "received %zu leases from %s", json_array_size(leases),
              s->names[y->peer]);
     store_page(y, leases);
@@ -298,6 +309,8 @@ static void request_page(ha_sync_t *y)
     ha_service_t *s = y->s;
     json_t *args = json_pack("{s:s, s:I}", "from", y->from[0] ? y->from : "start", "limit",
                              (json_int_t)s->cfg->sync_page_limit);
+    if (y->since)
+        json_object_set_new(args, "changed-since", json_integer(y->since));
     send_cmd(y, s->fam->get_page, args, on_page);
 }
 
@@ -331,8 +344,16 @@ int ha_sync_start(ha_service_t *s, unsigned peer, unsigned max_period, ctrl_repl
     y->max_period = max_period;
     y->reply = reply;
     y->start_ms = now_mono_ms();
+    y->start_wall = time(NULL);
+    y->since = reply || (int)peer != s->partner ? 0 : ha_insync_since(s);   /* ha-sync: in full */
     s->sync = y;
     LOG_INFO(NLOG_HA, "HA_SYNC_START", "starting lease database synchronization with %s", s->names[peer]);
+    if (y->since) {
+        char date[64];
+        ha_http_date((time_t)y->since, date, sizeof date);
+        LOG_INFO(NLOG_HA, "HA_SYNC_INCREMENTAL", "asking %s only for the leases changed since %s (this server held "
+                 "all of them until 120 s later)", s->names[peer], date);
+    }
     json_t *args = json_pack("{s:s}", "origin", "ha-partner");
     if (max_period)
         json_object_set_new(args, "max-period", json_integer(max_period));

@@ -180,6 +180,8 @@ typedef struct lease_query {
     const char *hostname;
     lease_key_t after;
     size_t limit;                /* LEASE_BY_PAGE: > 0 */
+    int64_t changed_since;       /* LEASE_BY_PAGE: only leases whose cltt is at least this (0: all);
+                                  * the page still holds up to limit of them, in key order */
 } lease_query_t;
 
 /* Every operation that takes a key, a query or a family answers NST_EINVAL for a family the

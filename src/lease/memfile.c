@@ -453,6 +453,11 @@ static bool keep_subnet(const memfile_idx_t *x, uint32_t id, const void *arg)
     return memfile_idx_rec(x, id)->subnet_id == *(const uint32_t *)arg;
 }
 
+static bool keep_changed(const memfile_idx_t *x, uint32_t id, const void *arg)
+{
+    return memfile_idx_rec(x, id)->cltt >= *(const int64_t *)arg;
+}
+
 static void collect(memfile_store_t *m, const memfile_match_t *q, lease_list_t *out)
 {
     pthread_rwlock_rdlock(&m->lock);
@@ -495,18 +500,20 @@ static int mf_list(lease_store_t *s, const lease_query_t *q, lease_list_t *out)
         /* A linear scan: a control-command query, not on the packet path. */
         scan(m, NULL, false, 0, keep_hostname, q->hostname, out);
         return 0;
-    case LEASE_BY_PAGE:
+    case LEASE_BY_PAGE: {
         if (q->limit == 0)
             return NST_EINVAL; /* Kea refuses a page size of 0 */
+        keep_fn keep = q->changed_since ? keep_changed : NULL;
         if (q->after.family == 0) {
-            scan(m, NULL, false, q->limit, NULL, NULL, out);
+            scan(m, NULL, false, q->limit, keep, &q->changed_since, out);
             return 0;
         }
         if (!holds(m, q->after.family))
             return NST_EINVAL;
         memfile_key_of(&q->after, &after);
-        scan(m, &after, true, q->limit, NULL, NULL, out);
+        scan(m, &after, true, q->limit, keep, &q->changed_since, out);
         return 0;
+    }
     default:
         return NST_EINVAL;
     }

@@ -30,6 +30,35 @@ int sqlstore_prefetch(lease_store_t *s, const lease_client_query_t *items, size_
     return sqlbatch4_prefetch_all(((sqlstore_t *)s)->lookups4, items, n);
 }
 
+/* A page of the leases changed since q->changed_since: the table's pages in key order, filtered
+ * here, until the page is full or the table ends (the filter is not in the SQL: one query shape
+ * per table, and a synchronization is rare). */
+static int page_changed(lease_store_t *s, const sqlstore_tables_t *t, const lease_query_t *q, lease_list_t *out)
+{
+    lease_key_t after = q->after;
+    size_t want = q->limit, chunk = q->limit < 1000 ? 1000 : q->limit;
+    for (;;) {
+        lease_list_t got = {0};
+        int r = t->page(s, q->family, &after, chunk, &got);
+        if (r) {
+            lease_list_free(&got);
+            return r;
+        }
+        for (size_t i = 0; i < got.count && want; i++) {
+            if (got.items[i].cltt < q->changed_since)
+                continue;
+            lease_list_push(out, &got.items[i]);
+            want--;
+        }
+        bool end = got.count < chunk;
+        if (got.count)
+            after = lease_key_of(&got.items[got.count - 1]);
+        lease_list_free(&got);
+        if (end || !want)
+            return 0;
+    }
+}
+
 int sqlstore_list(lease_store_t *s, const lease_query_t *q, lease_list_t *out)
 {
     const sqlstore_tables_t *t = q ? held(s, q->family) : NULL;
@@ -49,7 +78,7 @@ int sqlstore_list(lease_store_t *s, const lease_query_t *q, lease_list_t *out)
             return NST_EINVAL; /* Kea refuses a page size of 0 */
         if (q->after.family && q->after.family != q->family)
             return NST_EINVAL;
-        return t->page(s, q->family, &q->after, q->limit, out);
+        return q->changed_since ? page_changed(s, t, q, out) : t->page(s, q->family, &q->after, q->limit, out);
     default:
         return NST_EINVAL;
     }

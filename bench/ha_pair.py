@@ -1,6 +1,7 @@
 """High-availability pair benchmark: a hot-standby pair with lease updates on (the reply waits for
 the partner's acknowledgement), Nestor+Nestor and Kea 2.2+Kea 2.2 (with kea-ctrl-agent, as Kea's
-pairs are deployed), on the integration tests' bridged LAN (three namespaces on a bridge), driven
+pairs are deployed), and the two mixed pairs (Kea's rate is set by the primary, which answers the
+clients), on the integration tests' bridged LAN (three namespaces on a bridge), driven
 by nestor-perf at a ladder of offered rates. 200 clients on the LAN's /24 repeat their DORAs, so
 every exchange is a lease update to the partner.
 
@@ -27,14 +28,19 @@ def pool(i, c):
     c["Dhcp4"]["subnet4"][0]["pools"] = [{"pool": "192.0.2.10 - 192.0.2.250"}]
 
 
-@pytest.mark.parametrize("pair", ["nestor", "nestor-no-updates", "kea"])
+# pair: (primary, standby) binaries; None is Nestor
+PAIRS = {"nestor": [None, None], "nestor-no-updates": [None, None], "kea": [T.KEA, T.KEA],
+         "mixed-nestor-primary": [None, T.KEA], "mixed-kea-primary": [T.KEA, None]}
+
+
+@pytest.mark.parametrize("pair", list(PAIRS))
 def test_pair(tlan, servers, pair):
-    kea = pair == "kea"
-    if kea and not os.path.exists(T.KEA):
+    binaries = PAIRS[pair]
+    kea = binaries[0] == T.KEA
+    if T.KEA in binaries and not os.path.exists(T.KEA):
         pytest.skip("kea-dhcp4 is needed")
     extra = {"send-lease-updates": False} if pair == "nestor-no-updates" else {}
-    s1, s2 = servers("hot-standby", ["primary", "standby"], binaries=[T.KEA, T.KEA] if kea else None,
-                     tweak=pool, **extra)
+    s1, s2 = servers("hot-standby", ["primary", "standby"], binaries=binaries, tweak=pool, **extra)
     T.wait_states([s1, s2], ["hot-standby", "hot-standby"])
     for i, rate in enumerate(RATES_KEA if kea else RATES):
         r = T.sh(*tlan.in_cli(T.PERF, "-l", tlan.cli_if, "-B", "-r", str(rate), "-p", "4", "-R", "200",

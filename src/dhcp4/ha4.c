@@ -26,7 +26,8 @@ static void client_of(const lease_t *l, ha_cmd_t *c)
     size_t n = 1 + l->hwaddr_len, cid = l->client_id_len;
     if (cid > HA_CLIENT_KEY_MAX - n)
         cid = HA_CLIENT_KEY_MAX - n;
-    memcpy(k + n, l->client_id, cid);
+    if (cid)
+        memcpy(k + n, l->client_id, cid);
     c->client_len = (uint16_t)(n + cid);
     c->lifetime = l->valid_lft;
 }

@@ -42,6 +42,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #define MAX_HEAD_SIZE (64 * 1024)
@@ -446,6 +447,29 @@ static void conn_write(struct bufferevent *bev, void *arg)
     advance(k); /* a pipelined request may be waiting */
 }
 
+/* A connection failed: a TLS handshake that failed is an operator's business (a peer whose
+ * certificate this listener refuses, or that refuses this listener's), reported as Kea's
+ * HTTP_CONNECTION_HANDSHAKE_FAILED (info) with OpenSSL's reason; any other error is debug. */
+static void report_error(struct ctrl_http_conn *k)
+{
+    unsigned long e, first = 0;
+    while ((e = bufferevent_get_openssl_error(k->bev)))
+        if (!first)
+            first = e;
+    char detail[200];
+    if (first)
+        ERR_error_string_n(first, detail, sizeof detail);
+    else
+        snprintf(detail, sizeof detail, "%s", strerror(EVUTIL_SOCKET_ERROR()));
+    SSL *ssl = bufferevent_openssl_get_ssl(k->bev);
+    if (ssl && !SSL_is_init_finished(ssl))
+        ctrl_report(k->c, CTRL_SEV_INFO, "HTTP_CONNECTION_HANDSHAKE_FAILED",
+                    "TLS handshake with %s failed with %s", k->peer, detail);
+    else
+        ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_CONNECTION_ERROR",
+                    "error on HTTP connection from %s: %s", k->peer, detail);
+}
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ctrl_http_conn *k = arg;
@@ -460,9 +484,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
         ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_IDLE_CONNECTION_TIMEOUT_OCCURRED",
                     "closing HTTP connection from %s after a timeout", k->peer);
     else if ((what & BEV_EVENT_ERROR) && k->st != ST_LINGER)
-        ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_CONNECTION_ERROR",
-                    "error on HTTP connection from %s: %s", k->peer,
-                    strerror(EVUTIL_SOCKET_ERROR()));
+        report_error(k);
     conn_free(k);
 }
 

@@ -56,7 +56,8 @@
  *   (dhcp-enable when the peer does not know it, or after a failure). Nothing blocks the event
  *   loop; heartbeats pause while the state machine syncs; a failed sync stays in syncing and is
  *   tried again after the next heartbeat, as Kea's.
- * - Not built yet: restrict-commands.
+ * - restrict-commands is the listener's (server/ha_listen.c, core.h "HA listener"): the listener
+ *   at this server's peer URL then runs only the commands a partner sends, others get 403.
  */
 #ifndef NESTOR_HA_HA_SERVICE_H
 #define NESTOR_HA_HA_SERVICE_H

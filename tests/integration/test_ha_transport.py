@@ -199,7 +199,7 @@ def test_restrict_commands(blan, pair):
     side, url = blan.sides[1], "http://192.0.2.1:8001/"
     r = post(side, url, {"command": "config-get", "service": ["dhcp4"]})
     assert r == {"status": 403, "body": {"result": 403, "text": "Forbidden"}}, r
-    assert "COMMAND_HTTP_LISTENER_COMMAND_REJECTED command HTTP listener rejected command 'config-get' from " \
+    assert "COMMAND_HTTP_LISTENER_COMMAND_REJECTED Command HTTP listener rejected command 'config-get' from " \
            "'192.0.2.2'" in full_log(s1)
     for cmd in ("lease4-add", "shutdown", "ha-sync", "ha-maintenance-start"):
         assert post(side, url, {"command": cmd})["status"] == 403, cmd
@@ -207,7 +207,7 @@ def test_restrict_commands(blan, pair):
         r = post(side, url, {"command": cmd})
         assert r["status"] == 200 and r["body"][0]["result"] in (0, 3), (cmd, r)
     r = post(side, url, {"command": ""})
-    assert r["status"] == 200 and r["body"][0]["result"] == 1, r
+    assert r["status"] == 200 and r["body"][0]["result"] == 2, r   # "'' command not supported."
     assert s1.cmd("config-get")["result"] == 0
     # the standby restarted synchronizes through the restricted listener
     s2.proc.kill()

@@ -30,7 +30,8 @@
  *   max-response-delay; then every query in the partner's scope is analysed (ha_hash.h).
  * - Peers (ha_peer.c): one persistent HTTP(S) client per peer (ctrl/httpc.h), commands carry
  *   "service": [<family's service>] so that a Kea peer's Control Agent forwards them; a list or a
- *   bare answer is accepted. Basic auth and TLS as configured for the peer.
+ *   bare answer is accepted. Basic auth and TLS as configured for the peer (TLS whenever
+ *   it is configured, even with an http:// URL, as Kea's client).
  * - Lease updates (ha_updates.c; Kea's leases4_committed / leases6_committed): the family's
  *   leases_changed seam calls ha_service_leases_changed() from the commit callback of every stored
  *   lease change, on any thread. Only a client's REQUEST, RELEASE and DECLINE are sent (not expiry,

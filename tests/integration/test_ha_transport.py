@@ -162,6 +162,22 @@ def test_tls_mutual_certificates(blan, pki, pair, required):
     assert r["status"] == 0 and "CERTIFICATE_VERIFY_FAILED" in r["error"], r
 
 
+def test_tls_with_http_urls(blan, pki, pair):
+    """TLS configured and the peers' URLs http://: Kea 2.2 speaks TLS to the partner and serves TLS
+    at its own URL all the same (its TLS settings win over the scheme; the port stays the
+    scheme's): the pair works over TLS, a plain HTTP client gets no answer."""
+    def tweak(i, cfg):
+        ha_params(cfg).update(tls(pki, ("s1", "s2")[i]))
+    s1, s2 = pair("hot-standby", tweak=tweak)
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
+    assert "command HTTP listener started on address 192.0.2.1 port 8001, use TLS: true" in full_log(s1)
+    o, ack = dora(blan, mac(0x180), 0xa180)
+    assert ack and (get(s2, ack["yiaddr"]) or {}).get("hw-address") == mac(0x180), ha_log(s1)
+    assert post(blan.sides[1], "http://192.0.2.1:8001/", HB)["status"] == 0
+    r = post(blan.sides[1], "https://192.0.2.1:8001/", HB, pki["ca"], pki["s2"], pki["s2.key"])
+    assert r["status"] == 200 and r["body"][0]["result"] == 0, r
+
+
 def test_tls_wrong_certificate_refused(blan, pki, pair):
     """server2's certificate is signed by a CA server1 does not trust: each handshake fails (server1
     refuses it as a server's and as a client's certificate), both sides log it, each sees its
@@ -254,6 +270,8 @@ def test_kea_dedicated_listener_hot_standby(blan, pair, kea_role):
     binaries = (None, KEA) if kea_role == "standby" else (KEA, None)
     s1, s2 = pair("hot-standby", binaries=binaries, tweak=dedicated, **KEA_MT)
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
+    kea = s2 if kea_role == "standby" else s1
+    assert "COMMAND_HTTP_LISTENER_STARTED" in full_log(kea)
     acked = {}
     for i in range(3):
         o, ack = dora(blan, mac(0x300 + i), 0xa300 + 16 * i)
@@ -311,3 +329,33 @@ def test_kea_dedicated_listener_load_balancing(blan, pair, kea_role):
     wait_states(servers, ["load-balancing", "load-balancing"], timeout=40)
     check_invariant(servers, acked)
     assert leases(servers[0]).keys() == leases(servers[1]).keys()
+
+
+@pytest.mark.skipif(not HAVE_KEA_HA, reason="kea-dhcp4 2.2 with the HA hook is not installed")
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_kea_dedicated_listener_tls(blan, pki, pair, scheme):
+    """kea-dhcp4 2.2 as the standby, its dedicated listener over HTTPS with mutual certificates
+    (https:// URLs, or http:// ones: TLS all the same): each verifies the other's certificate (as
+    a server and as a client), the pair reaches hot-standby and the lease updates go through; both
+    listeners refuse a client without a certificate."""
+    roles = ("primary", "standby")
+
+    def tweak(i, cfg):
+        dedicated(i, cfg)
+        ha_params(cfg).update(tls(pki, ("s1", "s2")[i]))
+        if scheme == "https":
+            ha_params(cfg)["peers"] = https_peers(roles)
+    s1, s2 = pair("hot-standby", binaries=(None, KEA), tweak=tweak, **KEA_MT)
+    wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
+    assert "COMMAND_HTTP_LISTENER_STARTED" in full_log(s2) and "use TLS: true" in full_log(s2)
+    acked = {}
+    for i in range(2):
+        o, ack = dora(blan, mac(0x700 + i), 0xa900 + 16 * i)
+        assert ack and ack["src"] == IPS[0], ha_log(s1)
+        acked[ack["yiaddr"]] = mac(0x700 + i)
+    check_invariant([s1, s2], acked)
+    for side, url in ((blan.sides[1], "https://192.0.2.1:8001/"), (blan.sides[0], "https://192.0.2.2:8002/")):
+        r = post(side, url, HB, pki["ca"])
+        assert r["status"] == 0, (url, r)
+        r = post(side, url, HB, pki["ca"], pki["s1"], pki["s1.key"])
+        assert r["status"] == 200 and r["body"][0]["arguments"]["state"] == "hot-standby", (url, r)

@@ -298,13 +298,14 @@ def test_kea_dedicated_listener_hot_standby(blan, pair, kea_role):
 @pytest.mark.skipif(not HAVE_KEA_HA, reason="kea-dhcp4 2.2 with the HA hook is not installed")
 @pytest.mark.parametrize("kea_role", ["secondary", "primary"])
 def test_kea_dedicated_listener_load_balancing(blan, pair, kea_role):
-    """Load-balancing with kea-dhcp4 2.2 (dedicated listener) as the primary or the secondary: each
-    answers only its scope (the RFC 3074 hash), every lease is on both; Kea killed, Nestor goes to
+    """Load-balancing with kea-dhcp4 2.2 (dedicated listener) as the primary or the secondary, both
+    with restrict-commands (each sends only what the other's listener lets through): each answers
+    only its scope (the RFC 3074 hash), every lease is on both; Kea killed, Nestor goes to
     partner-down and serves every client; Kea restarted synchronizes and the pair load-balances."""
     binaries = (None, KEA) if kea_role == "secondary" else (KEA, None)
     kea, nestor = (1, 0) if kea_role == "secondary" else (0, 1)
     servers = pair("load-balancing", binaries=binaries, tweak=dedicated, pools=LB_POOLS,
-                   **{**KEA_MT, "delayed-updates-limit": 0})
+                   **{**KEA_MT, "delayed-updates-limit": 0, "restrict-commands": True})
     wait_states(servers, ["load-balancing", "load-balancing"], timeout=30)
     acked = {}
     for i in range(10):
@@ -329,6 +330,9 @@ def test_kea_dedicated_listener_load_balancing(blan, pair, kea_role):
     wait_states(servers, ["load-balancing", "load-balancing"], timeout=40)
     check_invariant(servers, acked)
     assert leases(servers[0]).keys() == leases(servers[1]).keys()
+    assert "COMMAND_HTTP_LISTENER_COMMAND_REJECTED" not in full_log(servers[0]) + full_log(servers[1])
+    r = post(blan.sides[nestor], f"http://{IPS[kea]}:800{kea + 1}/", {"command": "config-get"})
+    assert r == {"status": 403, "body": {"result": 403, "text": "Forbidden"}}, r   # Kea's own refusal
 
 
 @pytest.mark.skipif(not HAVE_KEA_HA, reason="kea-dhcp4 2.2 with the HA hook is not installed")

@@ -178,15 +178,20 @@ def test_tls_with_http_urls(blan, pki, pair):
     assert r["status"] == 200 and r["body"][0]["result"] == 0, r
 
 
-def test_tls_wrong_certificate_refused(blan, pki, pair):
-    """server2's certificate is signed by a CA server1 does not trust: each handshake fails (server1
-    refuses it as a server's and as a client's certificate), both sides log it, each sees its
-    partner unavailable and the pair never reaches hot-standby."""
+@pytest.mark.parametrize("server2", ["nestor", "kea"])
+def test_tls_wrong_certificate_refused(blan, pki, pair, server2):
+    """server2 (Nestor, or kea-dhcp4 2.2 with its dedicated listener) has a certificate signed by a
+    CA server1 does not trust: each handshake fails (server1 refuses it as a server's and as a
+    client's certificate), both sides log it, each sees its partner unavailable and the pair never
+    reaches hot-standby."""
+    if server2 == "kea" and not HAVE_KEA_HA:
+        pytest.skip("kea-dhcp4 2.2 with the HA hook is not installed")
     roles = ("primary", "standby")
 
     def tweak(i, cfg):
+        dedicated(i, cfg)
         ha_params(cfg).update(tls(pki, "s1" if i == 0 else "s2rogue"), peers=https_peers(roles))
-    s1, s2 = pair("hot-standby", tweak=tweak)
+    s1, s2 = pair("hot-standby", tweak=tweak, binaries=(None, KEA if server2 == "kea" else None), **KEA_MT)
     assert never(lambda: "hot-standby" in (state(s1), state(s2)), 6), (ha_log(s1), ha_log(s2))
     log1, log2 = full_log(s1), full_log(s2)
     # server1 as the client: server2's certificate fails verification
@@ -266,12 +271,21 @@ def kill9(srv):
 def test_kea_dedicated_listener_hot_standby(blan, pair, kea_role):
     """kea-dhcp4 2.2 without a Control Agent, through its dedicated listener: hot-standby, the
     primary's leases on the standby; the primary killed, the standby in partner-down serves; the
-    primary restarted synchronizes and the pair is back in hot-standby with every lease on both."""
+    primary restarted synchronizes and the pair is back in hot-standby with every lease on both.
+    Each peer has basic-auth credentials: Nestor's listener asks Kea for them (Kea 2.2's listener
+    does not check them)."""
     binaries = (None, KEA) if kea_role == "standby" else (KEA, None)
-    s1, s2 = pair("hot-standby", binaries=binaries, tweak=dedicated, **KEA_MT)
+
+    def tweak(i, cfg):
+        dedicated(i, cfg)
+        for n, p in enumerate(ha_params(cfg)["peers"]):
+            p.update({"basic-auth-user": f"peer{n + 1}", "basic-auth-password": f"secret{n + 1}"})
+    s1, s2 = pair("hot-standby", binaries=binaries, tweak=tweak, **KEA_MT)
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
-    kea = s2 if kea_role == "standby" else s1
+    kea, nestor = (s2, s1) if kea_role == "standby" else (s1, s2)
     assert "COMMAND_HTTP_LISTENER_STARTED" in full_log(kea)
+    assert "HTTP_CLIENT_REQUEST_AUTHORIZED received HTTP request from 192.0.2" in full_log(nestor)
+    assert "HTTP_CLIENT_REQUEST_NOT_AUTHORIZED" not in full_log(nestor)
     acked = {}
     for i in range(3):
         o, ack = dora(blan, mac(0x300 + i), 0xa300 + 16 * i)

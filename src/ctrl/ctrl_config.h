@@ -53,6 +53,9 @@ typedef struct ctrl_http_config {
     size_t nclients;
     ctrl_http_header_t *headers; /* added to every response */
     size_t nheaders;
+    /* The commands this listener runs (NULL-terminated, static: copied as a pointer); any other
+     * named command gets 403 Forbidden (Kea's restrict-commands). NULL: every command. */
+    const char *const *accept;
 } ctrl_http_config_t;
 
 typedef struct ctrl_socket_config {

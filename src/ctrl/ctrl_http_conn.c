@@ -4,9 +4,10 @@
  * 2.7+ "control-sockets" http entries): POST a command as application/json, get the answer
  * wrapped in a one-element JSON list with status 200. Errors at the HTTP level get the matching
  * status and a bare map {"result": <status>, "text": <reason phrase>} like Kea's stock replies.
- * Differences, chosen for correctness: basic auth is checked before anything else, a wrong
- * method gets 405 (Kea: 400), a wrong Content-Type 415 (Kea: 400), an empty body 400 (Kea:
- * 200 with a result-1 answer).
+ * A listener with an accept list (restrict-commands) answers any other named command 403 with
+ * {"result": 403, "text": "Forbidden"}, as Kea's HA listener. Differences, chosen for
+ * correctness: basic auth is checked before anything else, a wrong method gets 405 (Kea: 400),
+ * a wrong Content-Type 415 (Kea: 400), an empty body 400 (Kea: 200 with a result-1 answer).
  *
  * The protocol is the small part of HTTP/1.1 a control client needs: one request at a time per
  * connection (pipelined requests wait in the input buffer), bodies with Content-Length only
@@ -28,6 +29,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #define MAX_HEAD_SIZE (64 * 1024)
@@ -354,6 +357,26 @@ static void request_done(void *arg, json_t *ans)
     respond(k, 200, "OK", ans, NULL, NULL);
 }
 
+/* Kea's CmdResponseCreator::filterCommand: on a listener with an accept list, a command named
+ * (a non-empty string) and not in it is refused; anything else goes on to the dispatch. */
+static bool refused_command(struct ctrl_http_conn *k, const json_t *cmd)
+{
+    const char *const *accept = k->l->cfg->accept;
+    const char *name = json_string_value(json_object_get(cmd, "command"));
+    if (!accept || !name || !*name)
+        return false;
+    for (; *accept; accept++)
+        if (!strcmp(*accept, name))
+            return false;
+    const char *colon = strrchr(k->peer, ':');
+    char safe[160];
+    ctrl_report(k->c, CTRL_SEV_DEBUG, "COMMAND_HTTP_LISTENER_COMMAND_REJECTED",
+                "Command HTTP listener rejected command '%s' from '%.*s'",
+                ctrl_log_safe(safe, sizeof safe, name, 128),
+                (int)(colon ? colon - k->peer : (ptrdiff_t)strlen(k->peer)), k->peer);
+    return true;
+}
+
 static void handle_request(struct ctrl_http_conn *k)
 {
     ctrl_t *c = k->c;
@@ -363,6 +386,11 @@ static void handle_request(struct ctrl_http_conn *k)
         ctrl_report(c, CTRL_SEV_WARN, "COMMAND_PROCESS_ERROR1",
                     "error while processing command from %s: %s", k->peer, err);
         respond_stock(k, 400, "Bad Request", NULL, NULL);
+        return;
+    }
+    if (refused_command(k, cmd)) {
+        json_decref(cmd);
+        respond_stock(k, 403, "Forbidden", NULL, NULL);
         return;
     }
     json_t *ans = ctrl_dispatch_async(c, cmd, request_done, k, &k->pending);
@@ -446,6 +474,29 @@ static void conn_write(struct bufferevent *bev, void *arg)
     advance(k); /* a pipelined request may be waiting */
 }
 
+/* A connection failed: a TLS handshake that failed is an operator's business (a peer whose
+ * certificate this listener refuses, or that refuses this listener's), reported as Kea's
+ * HTTP_CONNECTION_HANDSHAKE_FAILED (info) with OpenSSL's reason; any other error is debug. */
+static void report_error(struct ctrl_http_conn *k)
+{
+    unsigned long e, first = 0;
+    while ((e = bufferevent_get_openssl_error(k->bev)))
+        if (!first)
+            first = e;
+    char detail[200];
+    if (first)
+        ERR_error_string_n(first, detail, sizeof detail);
+    else
+        snprintf(detail, sizeof detail, "%s", strerror(EVUTIL_SOCKET_ERROR()));
+    SSL *ssl = bufferevent_openssl_get_ssl(k->bev);
+    if (ssl && !SSL_is_init_finished(ssl))
+        ctrl_report(k->c, CTRL_SEV_INFO, "HTTP_CONNECTION_HANDSHAKE_FAILED",
+                    "TLS handshake with %s failed with %s", k->peer, detail);
+    else
+        ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_CONNECTION_ERROR",
+                    "error on HTTP connection from %s: %s", k->peer, detail);
+}
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ctrl_http_conn *k = arg;
@@ -460,9 +511,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
         ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_IDLE_CONNECTION_TIMEOUT_OCCURRED",
                     "closing HTTP connection from %s after a timeout", k->peer);
     else if ((what & BEV_EVENT_ERROR) && k->st != ST_LINGER)
-        ctrl_report(k->c, CTRL_SEV_DEBUG, "HTTP_CONNECTION_ERROR",
-                    "error on HTTP connection from %s: %s", k->peer,
-                    strerror(EVUTIL_SOCKET_ERROR()));
+        report_error(k);
     conn_free(k);
 }
 

@@ -285,6 +285,7 @@ int httpc_new(struct event_base *base, const httpc_config_t *cfg, httpc_t **out,
     int rc = parse_url(h, cfg->url, &tls, err, errlen);
     if (rc < 0)
         goto fail;
+    tls = tls || cfg->tls;
     if (!cfg->cert_file != !cfg->key_file) {
         rc = errf(err, errlen, NST_ECONFIG, "a client certificate needs both cert-file and "
                   "key-file");

@@ -38,6 +38,8 @@ typedef struct httpc_config {
     const char *trust_anchor; /* HTTPS: CA file or directory; NULL: the system's */
     const char *cert_file;    /* HTTPS: client certificate chain; NULL: none */
     const char *key_file;     /* HTTPS: its private key */
+    bool tls;                 /* HTTPS even when the URL says http:// (the port still defaults
+                               * to 80): Kea's HA client, whose TLS settings win over the scheme */
     unsigned timeout_ms;      /* per request; 0: 10000 */
 } httpc_config_t;
 

@@ -24,6 +24,7 @@ int ha_peer_client(ha_service_t *s, unsigned peer, unsigned timeout_ms, httpc_t 
         .trust_anchor = p->use_tls ? p->ca : NULL,
         .cert_file = p->use_tls ? p->cert : NULL,
         .key_file = p->use_tls ? p->key : NULL,
+        .tls = p->use_tls,   /* as Kea: TLS when configured, whatever the URL's scheme */
         .timeout_ms = timeout_ms,
     };
     char e[512];

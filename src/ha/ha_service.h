@@ -30,7 +30,8 @@
  *   max-response-delay; then every query in the partner's scope is analysed (ha_hash.h).
  * - Peers (ha_peer.c): one persistent HTTP(S) client per peer (ctrl/httpc.h), commands carry
  *   "service": [<family's service>] so that a Kea peer's Control Agent forwards them; a list or a
- *   bare answer is accepted. Basic auth and TLS as configured for the peer.
+ *   bare answer is accepted. Basic auth and TLS as configured for the peer (TLS whenever
+ *   it is configured, even with an http:// URL, as Kea's client).
  * - Lease updates (ha_updates.c; Kea's leases4_committed / leases6_committed): the family's
  *   leases_changed seam calls ha_service_leases_changed() from the commit callback of every stored
  *   lease change, on any thread. Only a client's REQUEST, RELEASE and DECLINE are sent (not expiry,
@@ -76,7 +77,8 @@
  *   Nestor partner filters by cltt and echoes the parameter; Kea ignores it and sends every lease,
  *   which is Kea's full synchronization (logged). ha-sync, and a server with no such moment, sync
  *   in full. Deletions are not synchronized either way, as in Kea.
- * - Not built yet: restrict-commands.
+ * - restrict-commands is the listener's (server/ha_listen.c, core.h "HA listener"): the listener
+ *   at this server's peer URL then runs only the commands a partner sends, others get 403.
  */
 #ifndef NESTOR_HA_HA_SERVICE_H
 #define NESTOR_HA_HA_SERVICE_H

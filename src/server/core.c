@@ -224,7 +224,7 @@ static int prepare(const srv_family_t *fam, const void *cfg, unsigned log_flags,
         return NST_ECONFIG;
     }
     if (v.common->ha)
-        srv_ha_listener(v.common->ha, fam->realm, *socks);
+        srv_ha_listener(v.common->ha, fam, *socks);
     return 0;
 }
 

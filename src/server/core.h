@@ -198,9 +198,11 @@ int srv_core_check(const srv_family_t *fam, const void *cfg, char *err, size_t e
  * http-dedicated-listener or its Control Agent does otherwise, so that the peers reach the HA
  * commands: TLS with this peer's files (client certificates required as require-client-certs
  * says), basic auth with this peer's basic-auth-user and -password when set (what the partner
- * sends). srv_core_prepare calls it for a configuration with HA. */
+ * sends; the family's realm), with restrict-commands only the commands a partner sends (Kea
+ * 2.2's list for the family; a listed control socket at that URL is not restricted).
+ * srv_core_prepare calls it for a configuration with HA. */
 struct ha_config;
-void srv_ha_listener(const struct ha_config *ha, const char *realm, ctrl_sockets_config_t *socks);
+void srv_ha_listener(const struct ha_config *ha, const srv_family_t *fam, ctrl_sockets_config_t *socks);
 
 /* Applying a configuration: the neutral steps a family's apply takes, in this order.
  *   srv_apply_begin   validates the loggers and control sockets (failure: nothing changed); at

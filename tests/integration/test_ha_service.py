@@ -360,7 +360,9 @@ def test_passive_backup(blan, pair):
 
 
 def test_basic_auth_between_peers(blan, pair):
-    """Each peer's basic-auth-user/-password: what the others send it, and what its listener asks."""
+    """Each peer's basic-auth-user/-password: what the others send it, and what its listener asks.
+    A wrong password: 401 from the listener, logged there, the partner unavailable to the sender
+    (which never gets back to hot-standby) until the right one is configured again."""
     s1, s2 = pair("hot-standby", peers=[
         {"name": "server1", "url": "http://192.0.2.1:8001/", "role": "primary", "basic-auth-user": "one",
          "basic-auth-password": "secret1"},
@@ -371,6 +373,23 @@ def test_basic_auth_between_peers(blan, pair):
            "try: u.urlopen(u.Request('http://192.0.2.1:8001/', data=b'{\"command\": \"ha-heartbeat\"}'), timeout=5)\n"
            "except e.HTTPError as x: print(x.code)"))
     assert r.stdout.strip() == "401"
+    peer1 = s2.config["Dhcp4"]["hooks-libraries"][1]["parameters"]["high-availability"][0]["peers"][0]
+    peer1["basic-auth-password"] = "wrong"
+    s2.write_config()
+    assert s2.cmd("config-reload")["result"] == 0
+    assert wait_for(lambda: "HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send heartbeat to server1 "
+                            "(http://192.0.2.1:8001/): HTTP 401" in full_log(s2), timeout=5), ha_log(s2)
+    assert "HTTP_CLIENT_REQUEST_NOT_AUTHORIZED received HTTP request from 192.0.2.2" in full_log(s1)
+    end = time.time() + 4
+    while time.time() < end:
+        assert state(s2) != "hot-standby", ha_log(s2)
+        time.sleep(0.2)
+    remote = s2.cmd("status-get")["arguments"]["high-availability"][0]["ha-servers"]["remote"]
+    assert remote["last-state"] == "unavailable", remote
+    peer1["basic-auth-password"] = "secret1"
+    s2.write_config()
+    assert s2.cmd("config-reload")["result"] == 0
+    wait_states([s1, s2], ["hot-standby", "hot-standby"])
 
 
 @pytest.mark.skipif(not HAVE_KEA, reason="kea-dhcp4 2.2 with the HA hook and kea-ctrl-agent are not installed")

@@ -48,10 +48,11 @@ PEER_URLS = ["http://192.0.2.1:8001/", "http://192.0.2.2:8002/", "http://192.0.2
 @pytest.fixture
 def servers(tlan):
     """servers(mode, roles, binaries=..., tweak=None, **ha): one server per role (server1 on .1, ...),
-    started; tweak(i, config) may change server i's configuration first."""
+    started; tweak(i, config) may change server i's configuration first; a kea-dhcp4 gets a
+    kea-ctrl-agent at its URL unless agent is false."""
     made = []
 
-    def make(mode, roles, binaries=None, tweak=None, start=True, **ha):
+    def make(mode, roles, binaries=None, tweak=None, start=True, agent=True, **ha):
         binaries = binaries or [None] * len(roles)
         peers = [{"name": f"server{i + 1}", "url": PEER_URLS[i], "role": r} for i, r in enumerate(roles)]
         out = []
@@ -60,7 +61,7 @@ def servers(tlan):
             if tweak:
                 tweak(i, cfg)
             srv = Server(side, cfg, binary=binaries[i], name=f"server{i + 1}")
-            if binaries[i] == KEA:
+            if binaries[i] == KEA and agent:
                 srv = KeaWithAgent(side, srv)
             out.append(srv)
             made.append(srv)

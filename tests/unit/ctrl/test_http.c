@@ -165,6 +165,34 @@ static void test_basic_auth(void **state)
     ct_env_free(e);
 }
 
+/* POSTs cmd; the status must be want_st and the body want (NULL: any). */
+static void post_expect(ct_env_t *e, uint16_t port, const char *cmd, int want_st, const char *want)
+{
+    char *b;
+    assert_int_equal(ct_http(e, port, "POST", JSON_CT, cmd, NULL, &b), want_st);
+    if (want)
+        assert_string_equal(b, want);
+    free(b);
+}
+
+/* An accept list (restrict-commands): other named commands get 403 before they run; a command
+ * without a name is not filtered (the dispatch answers it). */
+static void test_accept_list(void **state)
+{
+    ct_env_t *e = ct_env_new();
+    ctrl_register(e->c, "echo", echo, NULL);
+    static const char *const accept[] = {"list-commands", NULL};
+    ctrl_http_config_t cfg = {.address = "127.0.0.1", .port = 0, .accept = accept};
+    uint16_t port = open_http(e, &cfg);
+    post_expect(e, port, "{\"command\": \"echo\"}", 403, "{\"result\": 403, \"text\": \"Forbidden\"}");
+    assert_true(ct_logged(e, "COMMAND_HTTP_LISTENER_COMMAND_REJECTED",
+                          "rejected command 'echo' from '127.0.0.1'"));
+    post_expect(e, port, "{\"command\": \"list-commands\"}", 200,
+                "[{\"arguments\": [\"echo\", \"list-commands\"], \"result\": 0}]");
+    post_expect(e, port, "{\"arguments\": {}}", 200, NULL);
+    ct_env_free(e);
+}
+
 static void test_keep_alive(void **state)
 {
     ct_env_t *e = ct_env_new();
@@ -246,6 +274,7 @@ int ct_http_tests(void)
         cmocka_unit_test(test_post_ok),
         cmocka_unit_test(test_http_errors),
         cmocka_unit_test(test_basic_auth),
+        cmocka_unit_test(test_accept_list),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_apply_http),
     };

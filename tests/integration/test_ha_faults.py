@@ -96,6 +96,12 @@ def fail_over_clients(lan, first, xid):
     answering(lan, [mac(first + i) for i in range(3)], secs=10, xid=xid)
 
 
+def synced_since(srv, mark, peer):
+    """srv synchronized with peer (server1 or 2) since its log was mark characters long."""
+    return "HA_SYNC_SUCCESSFUL lease database synchronization with server%d completed" % peer in \
+        full_log(srv)[mark:]
+
+
 def remote(srv):
     return srv.cmd("status-get")["arguments"]["high-availability"][0]["ha-servers"]["remote"]
 
@@ -112,6 +118,7 @@ def test_hung_peer(qlan, servers, hung):
     wait_states(s, ["hot-standby", "hot-standby"])
     acked = doras(qlan, 0x100, 2, 0x9000, want_from="192.0.2.1")
     victim, survivor = s[hung], s[1 - hung]
+    mark = len(full_log(victim))
     victim.signal(signal.SIGSTOP)
     stopped = time.time()
     try:
@@ -132,8 +139,129 @@ def test_hung_peer(qlan, servers, hung):
     finally:
         victim.signal(signal.SIGCONT)
     wait_states(s, ["hot-standby", "hot-standby"], timeout=30)
-    assert "HA_SYNC_SUCCESSFUL lease database synchronization with server%d completed" % (2 - hung) in \
-        full_log(victim), ha_log(victim)
+    assert synced_since(victim, mark, 2 - hung), ha_log(victim)
     check_invariant(s, acked)
     acked.update(doras(qlan, 0x130, 1, 0x9300, want_from="192.0.2.1"))
     check_invariant(s, acked)
+
+
+def scope_macs(first, server, n=3):
+    """n clients from mac(first) on in load-balancing scope server (0: server1, 1: server2)."""
+    return [m for m in (mac(first + i) for i in range(64)) if lb_mine(m, server)][:n]
+
+
+def doras_of(lan, macs, xid, want_from=None):
+    """doras() for the given clients."""
+    acked = {}
+    for i, m in enumerate(macs):
+        o, ack = dora(lan, m, xid + 16 * i)
+        assert ack, (m, o)
+        assert want_from is None or ack["src"] == want_from, (m, ack["src"])
+        acked[ack["yiaddr"]] = m
+    return acked
+
+
+def lb_pair(servers, roles=("primary", "secondary")):
+    s = servers("load-balancing", list(roles), pools=LB_POOLS)
+    wait_states(s, ["load-balancing", "load-balancing"] + ["backup"] * (len(roles) - 2))
+    return s
+
+
+# ---- a partition ----
+
+@pytest.mark.parametrize("mode,cut", [("hot-standby", 0), ("hot-standby", 1), ("load-balancing", 0)],
+                         ids=["hs-primary-cut", "hs-standby-cut", "lb-primary-cut"])
+def test_partition_and_heal(qlan, servers, mode, cut):
+    """One server's bridge port down: it sees neither its partner nor the clients. The other
+    sees the partner unavailable and, once clients of the partner's scope say they tried for
+    10 s, goes to partner-down and serves them all (a hot-standby primary needs no clients). The
+    cut-off server: a hot-standby primary goes to partner-down (serving nobody), a standby
+    stays in hot-standby, a load-balancing server in communication-recovery (no clients to
+    analyze). Healed: the pair meets again, the side that fell behind syncs, both return to
+    their normal state, and each holds every lease acknowledged on either side."""
+    lb = mode == "load-balancing"
+    s = lb_pair(servers) if lb else servers(mode, ["primary", "standby"])
+    normal = [mode, mode]
+    wait_states(s, normal)
+    acked = doras_of(qlan, scope_macs(0x200, 0, 2) + scope_macs(0x200, 1, 2) if lb else
+                     [mac(0x200 + i) for i in range(2)], 0x9400)
+    alone, other = s[cut], s[1 - cut]
+    mark = len(full_log(alone))
+    qlan.cut(cut)
+    try:
+        time.sleep(3.5)
+        if not (mode == "hot-standby" and cut == 1):   # the standby cut off: the primary needs no clients
+            answering(qlan, scope_macs(0x240, cut) if lb else [mac(0x240 + i) for i in range(3)], secs=10,
+                      xid=0x9500)
+        wait_states([other], ["partner-down"], timeout=15)
+        assert state(alone) == ("communication-recovery" if lb else "partner-down" if cut == 0 else "hot-standby")
+        assert ha_local(other)["scopes"] == ["server1", "server2"] if lb else ["server1"]
+        macs = scope_macs(0x280, 0, 2) + scope_macs(0x280, 1, 2) if lb else [mac(0x280 + i) for i in range(3)]
+        acked.update(doras_of(qlan, macs, 0x9600, want_from=other.lan.server_ip))
+        assert all(get(alone, ip) is None for ip in acked if ip not in leases(alone)), "cut off, yet updated"
+    finally:
+        qlan.cut(cut, up=True)
+    wait_states(s, normal, timeout=40)
+    assert synced_since(alone, mark, 2 - cut), ha_log(alone)
+    if lb:   # the partner-down side ha-reset it (beyond Kea 2.2): it did not go back without syncing
+        assert "from COMMUNICATION-RECOVERY to WAITING state" in full_log(alone)[mark:]
+    check_invariant(s, acked)
+    acked.update(doras_of(qlan, [mac(0x2c0)], 0x9700))
+    check_invariant(s, acked)
+
+
+# ---- kill -9 ----
+
+@pytest.mark.parametrize("victim", [0, 1], ids=["primary", "secondary"])
+def test_load_balancing_kill(qlan, servers, victim):
+    """kill -9 of a load-balancing server: the other goes to communication-recovery, then
+    partner-down once clients of the dead one's scope say they tried for 10 s, and serves both
+    scopes; restarted, the dead one syncs (waiting -> syncing -> ready) and both return to
+    load-balancing, each holding every lease; each serves its own scope again."""
+    s = lb_pair(servers)
+    acked = doras_of(qlan, scope_macs(0x300, 0, 2) + scope_macs(0x300, 1, 2), 0x9800)
+    dead, other = s[victim], s[1 - victim]
+    mark = len(full_log(dead))
+    dead.proc.kill()
+    dead.proc.wait()
+    wait_states([other], ["communication-recovery"], timeout=5)
+    time.sleep(3.5 - 1)
+    answering(qlan, scope_macs(0x340, victim), secs=10, xid=0x9900)
+    wait_states([other], ["partner-down"], timeout=8)
+    acked.update(doras_of(qlan, scope_macs(0x380, 0, 2) + scope_macs(0x380, 1, 2), 0x9a00,
+                          want_from=other.lan.server_ip))
+    dead.start()
+    wait_states(s, ["load-balancing", "load-balancing"], timeout=25)
+    assert "server transitions from WAITING to SYNCING state, partner state is PARTNER-DOWN" in \
+        full_log(dead)[mark:], ha_log(dead)
+    assert synced_since(dead, mark, 2 - victim)
+    check_invariant(s, acked)
+    for k in (0, 1):
+        acked.update(doras_of(qlan, scope_macs(0x3c0, k, 1), 0x9b00 + 32 * k, want_from=s[k].lan.server_ip))
+    check_invariant(s, acked)
+
+
+def test_backup_kill(qlan, servers):
+    """kill -9 of the backup of a load-balancing pair: the pair keeps serving (replies do not wait
+    for a backup); restarted, the backup goes back to the backup state without syncing (as Kea
+    2.2): it holds the leases of before its death and of after its restart, not those of
+    meanwhile, until an operator's ha-sync with server1 fetches them."""
+    s1, s2, b = lb_pair(servers, ("primary", "secondary", "backup"))
+    before = doras_of(qlan, scope_macs(0x400, 0, 2) + scope_macs(0x400, 1, 2), 0x9c00)
+    check_invariant([s1, s2, b], before)
+    b.proc.kill()
+    b.proc.wait()
+    meanwhile = doras_of(qlan, scope_macs(0x440, 0, 2) + scope_macs(0x440, 1, 2), 0x9d00)
+    assert "HA_LEASE_UPDATE_COMMUNICATIONS_FAILED" in full_log(s1) + full_log(s2)
+    assert [state(s1), state(s2)] == ["load-balancing", "load-balancing"]
+    b.start()
+    wait_states([s1, s2, b], ["load-balancing", "load-balancing", "backup"], timeout=5)
+    after = doras_of(qlan, scope_macs(0x480, 0, 1) + scope_macs(0x480, 1, 1), 0x9e00)
+    everything = {**before, **meanwhile, **after}
+    check_invariant([s1, s2], everything)
+    check_invariant([b], {**before, **after})
+    assert not set(meanwhile) & set(leases(b))
+    r = b.cmd("ha-sync", {"server-name": "server1"})
+    assert r == {"result": 0, "text": "Lease database synchronization complete."}, r
+    check_invariant([s1, s2, b], everything)
+    assert "WAITING to SYNCING" not in full_log(b)

@@ -8,6 +8,7 @@ acknowledged lease on each server the mode promises it on. Heartbeats every seco
 max-response-delay 3 s, max-ack-delay 1 s; a heartbeat a hung peer does not answer fails after
 10 s (Kea's request timeout), so a hung or cut-off peer is seen unavailable about 10 s after."""
 import json
+import re
 import os
 import shutil
 import signal
@@ -18,7 +19,8 @@ import time
 import pytest
 
 from conftest import BUILD, KEA, Server, sh, wait_for
-from test_ha_service import answering, full_log, ha_config, ha_local, ha_log, lan_of, state, wait_states
+from test_ha_service import (HAVE_KEA, answering, full_log, ha_config, ha_local, ha_log, http_cmd, lan_of, state,
+                             wait_states)
 from test_ha_updates import LB_POOLS, UPD, TrioLan, check_invariant, dora, get, heartbeat, leases, lb_mine, mac
 
 PERF = os.path.join(BUILD, "src", "perf", "nestor-perf")
@@ -55,11 +57,11 @@ FAST = {"max-unacked-clients": 1}
 
 @pytest.fixture
 def servers(qlan):
-    """servers(mode, roles, skip=(), **ha): one server per role (server1 on .1, ...), started, but
-    for the indexes in skip (a fake partner stands there)."""
+    """servers(mode, roles, skip=(), binary=None, **ha): one server per role (server1 on .1, ...),
+    started, but for the indexes in skip (a fake partner stands there)."""
     made = []
 
-    def make(mode, roles, skip=(), **ha):
+    def make(mode, roles, skip=(), binary=None, **ha):
         peers = [{"name": f"server{i + 1}", "url": url(i), "role": r} for i, r in enumerate(roles)]
         out = []
         for i, side in enumerate(qlan.sides[:len(roles)]):
@@ -67,7 +69,7 @@ def servers(qlan):
                 out.append(None)
                 continue
             cfg = ha_config(mode, f"server{i + 1}", roles, peers=peers, **{**UPD, **FAST, **ha})
-            srv = Server(side, cfg, name=f"server{i + 1}")
+            srv = Server(side, cfg, binary=binary, name=f"server{i + 1}")
             made.append(srv)
             out.append(srv.start())
         return out
@@ -265,3 +267,247 @@ def test_backup_kill(qlan, servers):
     assert r == {"result": 0, "text": "Lease database synchronization complete."}, r
     check_invariant([s1, s2, b], everything)
     assert "WAITING to SYNCING" not in full_log(b)
+
+
+# ---- a fake partner: a skewed clock, bad answers ----
+
+FAKE = r'''
+import email.utils, http.server, json, sys, time
+ip, port, ctl, log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        try:
+            cmd = json.loads(body).get("command")
+        except ValueError:
+            cmd = None
+        with open(log, "a") as f:
+            f.write(f"{cmd}\n")
+        b = json.load(open(ctl))
+        args = {"state": b.get("state", "hot-standby"), "scopes": b.get("scopes", []), "unsent-update-count": 0,
+                "date-time": email.utils.formatdate(time.time() + b.get("skew", 0), usegmt=True)}
+        args.update(b.get("patch", {}))
+        ans = [{"result": 0, "text": "HA peer status returned.", "arguments": args}]
+        if cmd != "ha-heartbeat":
+            ans = [{"result": 0, "text": "done"}]
+        data = b["raw"].encode() if "raw" in b else json.dumps(b.get("answer", ans)).encode()
+        self.send_response(b.get("status", 200))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+http.server.ThreadingHTTPServer((ip, port), H).serve_forever()
+'''
+
+
+class FakePartner:
+    """A Kea-style peer (answers in a list, as Kea's Control Agent) at server i's URL, in its
+    namespace: ha-heartbeat answers as set(...) says (state, skew in s, scopes, patch of the
+    arguments, answer: another JSON body, raw: a body as is, status: the HTTP status); other
+    commands get result 0. commands(): what it was sent, in order."""
+
+    def __init__(self, lan, i):
+        self.dir = tempfile.mkdtemp(prefix="nestor-fake-")
+        self.ctl, self.log = os.path.join(self.dir, "ctl.json"), os.path.join(self.dir, "cmds.log")
+        script = os.path.join(self.dir, "fake.py")
+        with open(script, "w") as f:
+            f.write(FAKE)
+        self.set()
+        side = lan.sides[i]
+        self.proc = subprocess.Popen(side.in_srv("/usr/bin/python3", script, side.server_ip, str(8001 + i), self.ctl,
+                                                 self.log), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def set(self, **behaviour):
+        with open(self.ctl + ".tmp", "w") as f:
+            json.dump(behaviour, f)
+        os.replace(self.ctl + ".tmp", self.ctl)
+
+    def commands(self):
+        try:
+            return open(self.log).read().split()
+        except OSError:
+            return []
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def fake(qlan):
+    made = []
+
+    def make(i):
+        made.append(FakePartner(qlan, i))
+        return made[-1]
+    yield make
+    for f in made:
+        f.close()
+
+
+NO_UPD = {"send-lease-updates": False, "sync-leases": False}
+
+
+@pytest.mark.parametrize("binary", [None, pytest.param(KEA, marks=pytest.mark.skipif(not HAVE_KEA, reason="no Kea"))],
+                         ids=["nestor", "kea"])
+def test_clock_skew(qlan, servers, fake, binary):
+    """The partner's date-time 45 s ahead: HA_HIGH_CLOCK_SKEW once (at most once a minute), the
+    state kept; 70 s behind: HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION and terminated, which sends no
+    more heartbeats but still serves its own scope. kea-dhcp4 2.2 against the same fake partner
+    passes the same checks."""
+    partner = fake(1)
+    s1, _ = servers("hot-standby", ["primary", "standby"], skip=(1,), binary=binary, **NO_UPD)
+    wait_states([s1], ["hot-standby"])
+    mark = len(full_log(s1))
+    partner.set(skew=45)
+    assert wait_for(lambda: "HA_HIGH_CLOCK_SKEW " in full_log(s1)[mark:], timeout=5), ha_log(s1)
+    n = partner.commands().count("ha-heartbeat")
+    assert wait_for(lambda: partner.commands().count("ha-heartbeat") >= n + 2, timeout=5)
+    log = full_log(s1)[mark:]
+    assert log.count("HA_HIGH_CLOCK_SKEW ") == 1, ha_log(s1)
+    assert re.search(r"HA_HIGH_CLOCK_SKEW my time: \S+ \S+, partner's time: \S+ \S+, partner's clock is 4[4-6]s "
+                     r"ahead, please synchronize clocks!", log), ha_log(s1)
+    assert state(s1) == "hot-standby"
+    partner.set(skew=-70)
+    wait_states([s1], ["terminated"], timeout=5)
+    log = full_log(s1)[mark:]
+    assert re.search(r"HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION my time: .*, partner's clock is (69|70|71)s behind, "
+                     r"causing HA service to terminate", log), ha_log(s1)
+    assert "HA_TERMINATED HA service terminated due to an unrecoverable condition." in log
+    assert "server transitions from HOT-STANDBY to TERMINATED state, partner state is HOT-STANDBY" in log
+    n = partner.commands().count("ha-heartbeat")
+    acked = doras(qlan, 0x500, 2, 0xa000, want_from="192.0.2.1")
+    assert partner.commands().count("ha-heartbeat") == n, "heartbeats in terminated"
+    check_invariant([s1], acked)
+    assert ha_local(s1) == {"role": "primary", "scopes": ["server1"], "state": "terminated"}
+
+
+HB = "heartbeat to server1 (http://192.0.2.1:8001/)"
+BAD_ANSWERS = [
+    ({"raw": '[{"result": 0, "arguments": {'}, "HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send " + HB +
+     ": the answer is not JSON"),
+    ({"state": "bogus"}, f"HA_HEARTBEAT_FAILED {HB} failed: unsupported HA partner state returned"),
+    ({"patch": {"state": 7}}, f"HA_HEARTBEAT_FAILED {HB} failed: server state not returned in response to a "
+     "ha-heartbeat command or it is not a string"),
+    ({"patch": {"date-time": "yesterday"}}, f"HA_HEARTBEAT_FAILED {HB} failed: date-time returned in response to "
+     "a ha-heartbeat command is not an RFC 1123 date"),
+    ({"patch": {"unsent-update-count": "many"}}, f"HA_HEARTBEAT_FAILED {HB} failed: unsent-update-count returned "
+     "in the ha-heartbeat response is not an integer"),
+    ({"answer": [{"result": 0, "arguments": ["hot-standby"]}]}, f"HA_HEARTBEAT_FAILED {HB} failed: returned "
+     "arguments in the response must be a map"),
+    ({"answer": ["hello"]}, f"HA_HEARTBEAT_FAILED {HB} failed: invalid answer: no integer 'result' in a map"),
+    ({"answer": [42, {"result": 0}]}, f"HA_HEARTBEAT_FAILED {HB} failed: invalid answer: no integer 'result' in "
+     "a map"),
+    ({"answer": {"text": "no result"}}, f"HA_HEARTBEAT_FAILED {HB} failed: invalid answer: no integer 'result' "
+     "in a map"),
+    ({"answer": "hello"}, f"HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send {HB}: the answer is not JSON"),
+    ({"answer": []}, f"HA_HEARTBEAT_FAILED {HB} failed: list of responses must not be empty"),
+    ({"answer": [{"result": 1, "text": "boom"}]}, f"HA_HEARTBEAT_FAILED {HB} failed: boom, error code 1"),
+    ({"status": 500, "raw": "oops"}, f"HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send {HB}: HTTP 500 "),
+]
+
+
+def test_bad_answers_from_the_partner(qlan, servers, fake):
+    """A hot-standby standby whose partner answers heartbeats with malformed JSON, an unknown
+    state, wrong types, no list or map, an error result, HTTP 500: each is logged with what was
+    wrong and makes the partner unavailable (communication interrupted after 3 s), nothing
+    more: no crash, the standby stays in hot-standby (no clients failed), commands answer.
+    Scopes naming an unknown server are no error (Kea stores them as given). Good answers
+    again: in touch, partner hot-standby."""
+    partner = fake(0)
+    _, s2 = servers("hot-standby", ["primary", "standby"], skip=(0,), **NO_UPD)
+    wait_states([s2], ["hot-standby"])
+    for behaviour, message in BAD_ANSWERS:
+        mark = len(full_log(s2))
+        partner.set(**behaviour)
+        assert wait_for(lambda: message in full_log(s2)[mark:], timeout=5), (behaviour, ha_log(s2))
+        assert remote(s2)["last-state"] == "unavailable", behaviour
+        assert state(s2) == "hot-standby"
+        assert heartbeat(s2)["state"] == "hot-standby"
+    assert wait_for(lambda: remote(s2)["communication-interrupted"], timeout=5)
+    mark = len(full_log(s2))
+    partner.set(scopes=["server9"])
+    assert wait_for(lambda: not remote(s2)["communication-interrupted"], timeout=5), ha_log(s2)
+    r = remote(s2)
+    assert r["last-state"] == "hot-standby" and r["last-scopes"] == ["server9"] and r["in-touch"], r
+    assert "HEARTBEAT" not in full_log(s2)[mark:] and state(s2) == "hot-standby"
+    assert s2.proc.poll() is None
+
+
+BAD_COMMANDS = [
+    ("ha-scopes", {"scopes": ["server9"]}, "invalid server name specified 'server9' while enabling/disabling HA scopes"),
+    ("ha-scopes", {"scopes": "server1"}, "'scopes' must be a list in the 'ha-scopes' command"),
+    ("ha-scopes", {"scopes": [1]}, "scope name must be a string in the 'scopes' argument"),
+    ("ha-scopes", {}, "'scopes' is mandatory for the 'ha-scopes' command"),
+    ("ha-scopes", None, "arguments not found in the 'ha-scopes' command"),
+    ("ha-sync", {"server-name": "server9"}, "no configuration specified for server server9"),
+    ("ha-sync", {"server-name": ["server1"]}, "'server-name' must be a string in the 'ha-sync' command"),
+    ("ha-sync", {"server-name": "server1", "max-period": "5"},
+     "'max-period' must be a positive integer in the 'ha-sync' command"),
+    ("ha-sync", {"server-name": "server1", "max-period": -1},
+     "'max-period' must be a positive integer in the 'ha-sync' command"),
+    ("ha-maintenance-notify", {"cancel": "yes"}, "'cancel' must be a boolean in the 'ha-maintenance-notify' command"),
+    ("ha-maintenance-notify", {}, "arguments must not be empty for the 'ha-maintenance-notify' command"),
+    ("ha-maintenance-cancel", None, "Unable to cancel maintenance request because the server is not in the "
+     "partner-in-maintenance state."),
+]
+
+
+KEA_SILENT = {"ha-sync": "HA_SYNC_HANDLER_FAILED", "ha-maintenance-notify": "HA_MAINTENANCE_NOTIFY_HANDLER_FAILED"}
+SILENT_TEXTS = {"no configuration specified for server server9",
+                "'cancel' must be a boolean in the 'ha-maintenance-notify' command",
+                "arguments must not be empty for the 'ha-maintenance-notify' command"}
+
+
+@pytest.mark.parametrize("binary", [None, pytest.param(KEA, marks=pytest.mark.skipif(not HAVE_KEA, reason="no Kea"))],
+                         ids=["nestor", "kea"])
+def test_malformed_ha_commands(qlan, servers, binary):
+    """HA commands with unknown server names and wrong types get result 1 and Kea 2.2's text
+    (kea-dhcp4 2.2 answers the same, but for three it only logs), over the control socket and,
+    for Nestor, over its peer listener as Kea's Control Agent would (a list); the server keeps
+    its state and answers."""
+    _, s2 = servers("hot-standby", ["primary", "standby"], skip=(0,), binary=binary, **NO_UPD)
+    before = state(s2)
+    for command, args, text in BAD_COMMANDS:
+        silent = KEA_SILENT.get(command) if binary and text in SILENT_TEXTS else None
+        if silent:
+            # kea-dhcp4 2.2's handler throws: it logs the text and closes the connection without
+            # an answer (COMMAND_RESPONSE_ERROR); Nestor answers with it
+            with pytest.raises(ValueError):
+                s2.cmd(command, args)
+            assert f"{silent} {command} command failed: {text}" in full_log(s2)
+            continue
+        r = s2.cmd(command, args)
+        assert r == {"result": 1, "text": text}, (command, args, r)
+        if binary is None:
+            body = {"command": command, "service": ["dhcp4"], **({"arguments": args} if args is not None else {})}
+            assert http_cmd(qlan, qlan.sides[0], url(1), body) == [r], (command, args)
+    assert state(s2) == before and s2.proc.poll() is None
+    assert ha_local(s2)["role"] == "standby"
+
+
+# ---- four servers ----
+
+def test_load_balancing_pair_with_two_backups(qlan, servers):
+    """A load-balancing pair and two backups (192.0.2.3 and .4): after 60 DORAs from nestor-perf
+    (both scopes), each of the four servers holds every lease either active server gave, the
+    same lease (client, expiry) everywhere."""
+    s = lb_pair(servers, ("primary", "secondary", "backup", "backup"))
+    r = sh(*qlan.in_cli(PERF, "-l", qlan.cli_if, "-B", "-r", "200", "-n", "60", "-R", "60", "-b",
+                        "mac=02:00:00:02:00:00", "--json"), check=False)
+    held = [leases(x) for x in s]
+    assert len(held[0]) >= 54, (r.stdout, r.stderr)
+    last = {int(ip.split(".")[3]) for ip in held[0]}
+    assert any(a < 150 for a in last) and any(a >= 150 for a in last), sorted(last)   # both scopes served
+    assert held[0] == held[1] == held[2] == held[3]
+    check_invariant(s, {ip: l["hw-address"] for ip, l in held[0].items()})
+    assert [state(x) for x in s] == ["load-balancing", "load-balancing", "backup", "backup"]
+    assert "HA_LEASE_UPDATE_" not in full_log(s[0]) + full_log(s[1]), ha_log(s[0])

@@ -69,7 +69,12 @@ static json_t *cmd_reset(ctrl_reply_t *reply, const char *name, json_t *args, vo
     enum ha_state next;
     if (!ha_cmd_reset(s->state, &next))
         return cmd_answer(CMD_SUCCESS, "HA state machine already in WAITING state.", NULL);
+    /* Beyond Kea 2.2: the partner's state is unknown until the next heartbeat (the transition
+     * logs the last one known). A partner that sends ha-reset is alive: an "unavailable" of
+     * before (it was cut off from us) must not take waiting straight to partner-down and past
+     * the sync the reset asks for. */
     ha_transition(s, next, HA_EV_NONE);
+    ha_set_partner_state(s, HA_ST_UNKNOWN);
     ha_run_model(s, HA_EV_NONE);
     return cmd_answer(CMD_SUCCESS, "HA state machine reset.", NULL);
 }

@@ -232,7 +232,16 @@ static ha_decision_t normal(const ha_input_t *in, ha_decision_t d)
 static ha_decision_t partner_down(const ha_input_t *in, ha_decision_t d)
 {
     switch (in->partner) {
-    case HA_ST_COMMUNICATION_RECOVERY: case HA_ST_PARTNER_DOWN: case HA_ST_PARTNER_IN_MAINTENANCE:
+    case HA_ST_COMMUNICATION_RECOVERY:
+        /* Beyond Kea 2.2: a partner cut off in communication-recovery never learns the leases we
+         * gave its clients (it sends its backlog and returns to load-balancing): ha-reset it so
+         * that it syncs from us; waiting either way, as Kea. */
+        if (in->reset_result == HA_RES_NONE)
+            d.action = HA_ACT_SEND_RESET;
+        else
+            d.next = HA_ST_WAITING;
+        break;
+    case HA_ST_PARTNER_DOWN: case HA_ST_PARTNER_IN_MAINTENANCE:
         d.next = HA_ST_WAITING;
         break;
     case HA_ST_READY:     /* back: sync first if it served clients we did not hear of */

@@ -10,6 +10,10 @@
  * - HA_ST_UNAVAILABLE and HA_ST_UNKNOWN are partner states only: unavailable = the last heartbeat
  *   (or maintenance notify) failed; unknown = no answer yet since start (Kea's -1: no transition
  *   is made on it).
+ * - One departure from Kea 2.2: partner-down with the partner in communication-recovery sends
+ *   ha-reset to the partner before waiting, so that the partner syncs the leases given while it
+ *   was cut off (Kea goes to waiting only, and the partner may return to load-balancing without
+ *   them: two clients could then hold one address).
  */
 #ifndef NESTOR_HA_HA_STATE_H
 #define NESTOR_HA_HA_STATE_H
@@ -71,7 +75,9 @@ enum ha_action {
     HA_ACT_NONE,
     HA_ACT_SYNC,          /* syncing: synchronize with the partner now, report in sync_result */
     HA_ACT_SEND_BACKLOG,  /* communication-recovery: send the backlog, report in backlog_result */
-    HA_ACT_SEND_RESET,    /* communication-recovery: send ha-reset to the partner, report in reset_result */
+    HA_ACT_SEND_RESET,    /* communication-recovery, and partner-down with the partner in communication-recovery
+                           * (beyond Kea 2.2, see partner_down()): send ha-reset to the partner, report in
+                           * reset_result */
 };
 
 /* What Kea's state handlers look at, gathered by the caller. */

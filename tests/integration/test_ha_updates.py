@@ -25,14 +25,17 @@ class TrioLan(BridgedLan):
 
     def __init__(self):
         super().__init__()
-        tag = str(os.getpid() % 100000)
-        side = Side(tag, 3, "192.0.2.3")
+        self.add_side(3)
+
+    def add_side(self, n):
+        """Server namespace n (192.0.2.n) on bridge port b<n>."""
+        side = Side(str(os.getpid() % 100000), n, f"192.0.2.{n}")
         sh("ip", "netns", "add", side.srv_ns)
         sh("ip", "-n", side.srv_ns, "link", "set", "lo", "up")
-        sh("ip", "link", "add", side.srv_if, "netns", side.srv_ns, "type", "veth", "peer", "name", "b3", "netns",
+        sh("ip", "link", "add", side.srv_if, "netns", side.srv_ns, "type", "veth", "peer", "name", f"b{n}", "netns",
            self.br_ns)
-        sh("ip", "-n", self.br_ns, "link", "set", "b3", "master", "br0", "up")
-        sh("ip", "-n", side.srv_ns, "addr", "add", "192.0.2.3/24", "dev", side.srv_if)
+        sh("ip", "-n", self.br_ns, "link", "set", f"b{n}", "master", "br0", "up")
+        sh("ip", "-n", side.srv_ns, "addr", "add", f"{side.server_ip}/24", "dev", side.srv_if)
         sh("ip", "-n", side.srv_ns, "link", "set", side.srv_if, "up")
         self.sides.append(side)
 

@@ -160,7 +160,9 @@ static const struct row {
     R(LB, PRI, CR, HSS, SVC | CRA, 0, N, N, N, W, HA_ACT_NONE),
     R(LB, PRI, CR, LBS, SVC | CRA, -70, N, N, N, TE, HA_ACT_NONE),
     /* partner-down */
-    R(LB, PRI, PD, CR, SVC, 0, N, N, N, W, HA_ACT_NONE),
+    R(LB, PRI, PD, CR, SVC, 0, N, N, N, PD, HA_ACT_SEND_RESET),  /* beyond Kea: it syncs from us */
+    R(LB, PRI, PD, CR, SVC, 0, N, N, OK, W, HA_ACT_NONE),
+    R(LB, PRI, PD, CR, SVC, 0, N, N, F, W, HA_ACT_NONE),
     R(LB, PRI, PD, PD, SVC, 0, N, N, N, W, HA_ACT_NONE),
     R(LB, PRI, PD, PIM, SVC, 0, N, N, N, W, HA_ACT_NONE),
     R(LB, PRI, PD, RD, SVC, 0, N, N, N, LBS, HA_ACT_NONE),

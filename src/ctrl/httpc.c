@@ -167,7 +167,7 @@ static void on_response(struct evhttp_request *req, void *arg)
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
     json_error_t je;
-    json_t *j = len ? json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &je) : NULL;
+    json_t *j = len ? json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_DECODE_ANY, &je) : NULL;
     if (json_is_array(j) && json_array_size(j) == 1) {
         json_t *one = json_incref(json_array_get(j, 0));
         json_decref(j);

@@ -45,8 +45,8 @@ typedef struct httpc_config {
 
 /* status: the HTTP status, 0 when no answer came (connection or TLS failure, timeout,
  * cancelled). answer: the parsed JSON body (a one-element list, as Kea's listeners wrap
- * answers, is unwrapped), NULL if there is none or it is not JSON. error: NULL when status is
- * 200 and answer is set, else what went wrong. */
+ * answers, is unwrapped; any JSON value, not only a map or a list), NULL if there is none or it
+ * is not JSON. error: NULL when status is 200 and answer is set, else what went wrong. */
 typedef void (*httpc_done_fn)(void *arg, int status, json_t *answer, const char *error);
 
 /* NST_EINVAL for an unusable URL, NST_ECONFIG for unusable TLS files. */

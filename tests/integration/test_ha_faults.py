@@ -410,7 +410,7 @@ BAD_ANSWERS = [
      "a map"),
     ({"answer": {"text": "no result"}}, f"HA_HEARTBEAT_FAILED {HB} failed: invalid answer: no integer 'result' "
      "in a map"),
-    ({"answer": "hello"}, f"HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send {HB}: the answer is not JSON"),
+    ({"answer": "hello"}, f"HA_HEARTBEAT_FAILED {HB} failed: invalid answer: no integer 'result' in a map"),
     ({"answer": []}, f"HA_HEARTBEAT_FAILED {HB} failed: list of responses must not be empty"),
     ({"answer": [{"result": 1, "text": "boom"}]}, f"HA_HEARTBEAT_FAILED {HB} failed: boom, error code 1"),
     ({"status": 500, "raw": "oops"}, f"HA_HEARTBEAT_COMMUNICATIONS_FAILED failed to send {HB}: HTTP 500 "),

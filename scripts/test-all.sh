@@ -88,7 +88,7 @@ for variant in build build-asan; do
   echo "== integration tests ($variant) =="
   if [ -x $variant/src/dhcp4/nestor-dhcp4 ]; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 NESTOR_BUILD=$ROOT/$variant \
-      /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration 2>&1 | tee "$LOG/pytest-$variant.log" | tail -60
+      /usr/bin/python3 -m pytest -p no:cacheprovider -q --durations=20 tests/integration 2>&1 | tee "$LOG/pytest-$variant.log" | tail -60
     p=$(grep -Eo '[0-9]+ passed' "$LOG/pytest-$variant.log" | tail -1 | awk '{print $1}')
     f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$LOG/pytest-$variant.log" | awk '{s+=$1} END {print s+0}')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))

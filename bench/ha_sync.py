@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import test_ha_updates as T  # noqa: E402
 from test_ha_updates import tlan, servers  # noqa: E402,F401 (fixtures)
 
+T.Server.wait_ready.__defaults__ = (900,)   # kea-dhcp4 takes minutes to load a million leases
+
 SIZES = [int(n) for n in os.environ.get("HA_SIZES", "100000,1000000").split(",")]
 KINDS = os.environ.get("HA_KINDS", "nestor,kea").split(",")
 HEADER = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n"

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import KEA
 from test_ha_service import HAVE_KEA, full_log, ha_log, wait_states
-from test_ha_updates import check_invariant, dora, get, leases, mac, servers, tlan  # noqa: F401
+from test_ha_updates import (check_invariant, get, kill_partner, leases, mac, serve, servers,  # noqa: F401
+                             tlan)
 
 OLD = 60   # leases .10 - .69, changed an hour ago
 
@@ -36,21 +37,13 @@ def test_restarted_server_fetches_only_the_changes(tlan, servers):
     wait_states([s1, s2], ["hot-standby", "hot-standby"])
     add_old([s1, s2])
     acked = {}
-    for i in range(2):
-        o, ack = dora(tlan, mac(0xb00 + i), 0x8b00 + 16 * i)
-        assert ack, ha_log(s1)
-        acked[ack["yiaddr"]] = mac(0xb00 + i)
+    serve(tlan, s1, 0xb00, range(2), acked)
     state_file = s2.lease_file + ".ha-sync"
     st = json.load(open(state_file))   # written at the first heartbeat in hot-standby
     assert st["this-server-name"] == "server2" and st["partner"] == "server1", st
     assert abs(st["in-sync"] - time.time()) < 10, st
-    s2.proc.kill()
-    s2.proc.wait()
-    wait_states([s1], ["partner-down"], timeout=8)
-    for i in range(2, 5):
-        o, ack = dora(tlan, mac(0xb00 + i), 0x8b00 + 16 * i)
-        assert ack, ha_log(s1)
-        acked[ack["yiaddr"]] = mac(0xb00 + i)
+    kill_partner(s1, s2)
+    serve(tlan, s1, 0xb00, range(2, 5), acked)
     # an old lease changed on the primary alone: it is "changed" now
     assert s1.cmd("lease4-update", {"ip-address": "192.0.2.10", "hw-address": mac(0xbff),
                                     "valid-lft": 600})["result"] == 0
@@ -112,17 +105,10 @@ def test_kea_partner_gets_a_full_synchronization(tlan, servers):
     s1, s2 = servers("hot-standby", ["primary", "standby"], binaries=[KEA, None])
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
     acked = {}
-    for i in range(3):
-        o, ack = dora(tlan, mac(0xd00 + i), 0x8d00 + 16 * i)
-        assert ack
-        acked[ack["yiaddr"]] = mac(0xd00 + i)
+    serve(tlan, s1, 0xd00, range(3), acked)
     assert os.path.exists(s2.lease_file + ".ha-sync")
-    s2.proc.kill()
-    s2.proc.wait()
-    wait_states([s1], ["partner-down"], timeout=10)
-    o, ack = dora(tlan, mac(0xd03), 0x8d30)
-    assert ack
-    acked[ack["yiaddr"]] = mac(0xd03)
+    kill_partner(s1, s2, timeout=10)
+    serve(tlan, s1, 0xd00, [3], acked)
     before = len(full_log(s2))
     s2.start()
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=30)
@@ -132,4 +118,4 @@ def test_kea_partner_gets_a_full_synchronization(tlan, servers):
            "synchronizing every lease" in log2, ha_log(s2)
     assert pages(s2, before) == [4]
     check_invariant([s1, s2], acked)
-    assert get(s2, ack["yiaddr"])["hw-address"] == mac(0xd03)
+    assert all(get(s2, ip)["hw-address"] == m for ip, m in acked.items())

@@ -14,7 +14,8 @@ import mysqlserver
 import pgsqlserver
 from conftest import BUILD, sh
 from test_ha_service import ha_log, wait_states
-from test_ha_updates import LB_POOLS, PERF, check_invariant, dora, leases, mac, servers, tlan  # noqa: F401
+from test_ha_updates import (LB_POOLS, PERF, check_invariant, kill_partner, leases, serve, servers,  # noqa: F401
+                             tlan)
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
 PG_PORT, MY_PORT = 5549, 3449
@@ -101,18 +102,10 @@ def test_hot_standby_over_the_store(tlan, servers, store):
     s1, s2 = servers("hot-standby", ["primary", "standby"], tweak=tweak)
     wait_states([s1, s2], ["hot-standby", "hot-standby"])
     acked = {}
-    for i in range(4):
-        o, ack = dora(tlan, mac(0x700 + i), 0x8700 + 16 * i)
-        assert ack, ha_log(s1)
-        acked[ack["yiaddr"]] = mac(0x700 + i)
+    serve(tlan, s1, 0x700, range(4), acked)
     on_stores(store, acked)
-    s2.proc.kill()
-    s2.proc.wait()
-    wait_states([s1], ["partner-down"], timeout=8)
-    for i in range(4, 8):
-        o, ack = dora(tlan, mac(0x700 + i), 0x8700 + 16 * i)
-        assert ack, ha_log(s1)
-        acked[ack["yiaddr"]] = mac(0x700 + i)
+    kill_partner(s1, s2)
+    serve(tlan, s1, 0x700, range(4, 8), acked)
     s2.start()
     wait_states([s1, s2], ["hot-standby", "hot-standby"], timeout=20)
     assert "HA_SYNC_SUCCESSFUL lease database synchronization with server1 completed successfully" in \

@@ -94,6 +94,22 @@ def dora(lan, m, xid, timeout=2):
     return o, acks[0] if acks else None
 
 
+def serve(lan, srv, base, indices, acked):
+    """A DORA for each client mac(base + i), each acknowledged (srv's HA log otherwise) and
+    recorded in acked {address: client}."""
+    for i in indices:
+        o, ack = dora(lan, mac(base + i), 0x80000 + 16 * (base + i))
+        assert ack, ha_log(srv)
+        acked[ack["yiaddr"]] = mac(base + i)
+
+
+def kill_partner(survivor, victim, timeout=8):
+    """kill -9 of victim; survivor goes to partner-down."""
+    victim.proc.kill()
+    victim.proc.wait()
+    wait_states([survivor], ["partner-down"], timeout=timeout)
+
+
 def leases(srv):
     """{address: lease} of every lease srv holds."""
     r = srv.cmd("lease4-get-all")

@@ -203,6 +203,9 @@ typedef struct cfg_subnet4 {
     cfg_optset_t options;     /* the subnet's own option-data (its network's and the global ones stay there) */
     cfg_class_use_t cls;      /* client-class: its own, else its shared network's */
     struct cfg_network4 *network; /* NULL when not in a shared network */
+    int ha_rel;               /* its high-availability relationship (user-context "ha-server-name", its
+                               * own or its shared network's), else CFG_HA_REL_* (config/cfg_common.h) */
+    char *ha_name;            /* that ha-server-name when it names no relationship (for the log); else NULL */
 } cfg_subnet4_t;
 
 typedef struct cfg_network4 {

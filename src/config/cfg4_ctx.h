@@ -74,6 +74,7 @@ const char *cfg_key_suggest(const char *key, const char *const *a, const char *c
 /* cfg_common.c: the shared sections of a Dhcp4 / Dhcp6 map into *p->common. */
 int cfg_common_parse(pctx_t *p, json_t *d);
 
+
 /* Typed getters. */
 int pctx_get_bool(pctx_t *p, json_t *obj, const char *key, bool *out);
 int pctx_get_u32(pctx_t *p, json_t *obj, const char *key, uint32_t min, uint32_t max, uint32_t *out);

@@ -16,6 +16,7 @@ typedef struct inherit {
     const char *interface;
     const uint32_t *relay;
     size_t relay_count;
+    const char *ha_name;      /* the shared network's user-context ha-server-name (cfg_hamap.c) */
 } inherit_t;
 
 static const char *const common_keys[] = {
@@ -325,6 +326,10 @@ static int parse_subnet(pctx_t *p, json_t *o, const inherit_t *parent, cfg_subne
         pctx_pop(p, old);
     }
     PCTX_STEP(r, cfg4_parse_class_use(p, o, &s->cls));
+    if (!r) {
+        const char *ha_name = cfg_ha_server_name(o);
+        s->ha_rel = cfg_ha_relationship(p->common->ha, ha_name ? ha_name : parent->ha_name, &s->ha_name);
+    }
     return r ? r : level;
 }
 
@@ -408,6 +413,8 @@ static int parse_networks(pctx_t *p, json_t *list, const inherit_t *global)
         }
         if (!r)
             r = cfg4_parse_class_use(p, o, &n->cls);
+        if (!r)
+            inh.ha_name = cfg_ha_server_name(o);
         if (!r) {
             n->interface = inh.interface ? xstrdup(inh.interface) : NULL;
             inh.relay = n->relay_addrs;
@@ -600,6 +607,7 @@ void cfg_subnet4_free(cfg_subnet4_t *s)
     free(s->relay_addrs);
     cfg_optset_free(&s->options);
     free(s->cls.required);
+    free(s->ha_name);
 }
 
 void cfg_network4_free(cfg_network4_t *n)

@@ -92,4 +92,18 @@ extern const char *const cfg_common_keys[];
 void cfg_common_defaults(cfg_common_t *c, int family);
 void cfg_common_free(cfg_common_t *c);
 
+/* Hub-and-spoke (cfg_hamap.c, Kea 2.6): a subnet names its high-availability relationship with
+ * "user-context": {"ha-server-name": <any peer name of the relationship>}, its own or its shared
+ * network's. cfg_ha_server_name: obj's (a subnet's or shared network's) value, borrowed; NULL: no
+ * such key, "": one that is not a non-empty string. cfg_ha_relationship: the relationship of ha
+ * that name (the subnet's, else its network's) maps to, or one of CFG_HA_REL_*; for
+ * CFG_HA_REL_UNKNOWN *unknown receives a copy of name (for the log). Neither is an error: Kea 2.6
+ * loads such a configuration and drops the subnet's queries when there are several relationships
+ * (with one, Kea 2.2's configuration, an unmapped subnet is served as Kea 2.2 does). */
+#define CFG_HA_REL_NONE (-1)      /* no ha-server-name */
+#define CFG_HA_REL_INVALID (-2)   /* ha-server-name is not a non-empty string */
+#define CFG_HA_REL_UNKNOWN (-3)   /* ha-server-name names no peer of any relationship */
+const char *cfg_ha_server_name(json_t *obj);
+int cfg_ha_relationship(const struct ha_config *ha, const char *name, char **unknown);
+
 #endif

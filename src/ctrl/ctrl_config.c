@@ -496,6 +496,7 @@ ctrl_http_config_t *ctrl_http_config_dup(const ctrl_http_config_t *src)
     d->cert_file = xstrdup_opt(src->cert_file);
     d->key_file = xstrdup_opt(src->key_file);
     d->realm = xstrdup_opt(src->realm);
+    d->server_name = xstrdup_opt(src->server_name);
     d->clients = xcalloc(src->nclients ? src->nclients : 1, sizeof(*d->clients));
     for (size_t i = 0; i < src->nclients; i++) {
         d->clients[i].user = xstrdup_opt(src->clients[i].user);
@@ -516,6 +517,7 @@ void ctrl_http_config_clear(ctrl_http_config_t *cfg)
     free(cfg->cert_file);
     free(cfg->key_file);
     free(cfg->realm);
+    free(cfg->server_name);
     for (size_t i = 0; i < cfg->nclients; i++) {
         if (cfg->clients[i].password)
             explicit_bzero(cfg->clients[i].password, strlen(cfg->clients[i].password));

@@ -56,6 +56,10 @@ typedef struct ctrl_http_config {
     /* The commands this listener runs (NULL-terminated, static: copied as a pointer); any other
      * named command gets 403 Forbidden (Kea's restrict-commands). NULL: every command. */
     const char *const *accept;
+    /* Hub-and-spoke: the listener at one relationship's URL names that relationship ("server-name"
+     * added to an ha-* command whose arguments have none), so that a peer which does not send it
+     * (Kea 2.2) reaches its own relationship. NULL: nothing added. */
+    char *server_name;
 } ctrl_http_config_t;
 
 typedef struct ctrl_socket_config {

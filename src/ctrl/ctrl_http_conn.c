@@ -377,6 +377,23 @@ static bool refused_command(struct ctrl_http_conn *k, const json_t *cmd)
     return true;
 }
 
+/* A relationship's listener (ctrl_http_config_t.server_name): its server's name into an ha-*
+ * command that names none. Arguments that are not a map are left to the handler's error. */
+static void add_server_name(const struct ctrl_http_conn *k, json_t *cmd)
+{
+    const char *sn = k->l->cfg->server_name;
+    const char *name = json_string_value(json_object_get(cmd, "command"));
+    if (!sn || !name || strncmp(name, "ha-", 3))
+        return;
+    json_t *args = json_object_get(cmd, "arguments");
+    if (!args) {
+        args = json_object();
+        json_object_set_new(cmd, "arguments", args);
+    }
+    if (json_is_object(args) && !json_object_get(args, "server-name"))
+        json_object_set_new(args, "server-name", json_string(sn));
+}
+
 static void handle_request(struct ctrl_http_conn *k)
 {
     ctrl_t *c = k->c;
@@ -393,6 +410,7 @@ static void handle_request(struct ctrl_http_conn *k)
         respond_stock(k, 403, "Forbidden", NULL, NULL);
         return;
     }
+    add_server_name(k, cmd);
     json_t *ans = ctrl_dispatch_async(c, cmd, request_done, k, &k->pending);
     json_decref(cmd);
     if (ans)

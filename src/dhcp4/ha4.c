@@ -22,7 +22,8 @@ static void client_of(const lease_t *l, ha_cmd_t *c)
 {
     uint8_t *k = c->client;
     k[0] = l->hwaddr_len;
-    memcpy(k + 1, l->hwaddr, l->hwaddr_len);
+    if (l->hwaddr_len)   /* a lease without one has NULL there: memcpy must not see it */
+        memcpy(k + 1, l->hwaddr, l->hwaddr_len);
     size_t n = 1 + l->hwaddr_len, cid = l->client_id_len;
     if (cid > HA_CLIENT_KEY_MAX - n)
         cid = HA_CLIENT_KEY_MAX - n;

@@ -184,22 +184,67 @@ static void describe(const void *pkt, char *buf, size_t cap)
 /* High availability's scope seam (srv4.h): the query as the HA service sees it. Kea balances
  * DISCOVER, REQUEST, DECLINE, RELEASE and INFORM by the client identifier, else chaddr; the
  * unacked-clients analysis knows a client by both. *ha_class: the query's scope class. */
-static bool in_scope(const srv4_rt_t *rt, const pkt4_t *q, const char **ha_class)
+static void ha_query_of(const pkt4_t *q, ha_query_t *hq)
 {
-    *ha_class = NULL;
-    if (!rt->in_scope)
-        return true;
     size_t hlen = q->hdr.hlen > PKT4_CHADDR_LEN ? PKT4_CHADDR_LEN : q->hdr.hlen, cid_len = 0;
     const uint8_t *cid = pkt4_opt(q, PKT4_OPT_CLIENT_ID, &cid_len);
     uint8_t t = q->msg_type;
-    ha_query_t hq = {
+    *hq = (ha_query_t){
         .key = cid && cid_len ? cid : q->hdr.chaddr, .key_len = cid && cid_len ? cid_len : hlen,
         .balanced = t == PKT4_DISCOVER || t == PKT4_REQUEST || t == PKT4_DECLINE || t == PKT4_RELEASE ||
                     t == PKT4_INFORM,
         .id1 = q->hdr.chaddr, .len1 = hlen, .id2 = cid, .len2 = cid ? cid_len : 0,
         .delay_ms = ha_secs_ms(q->hdr.secs), .describe = describe, .pkt = q,
     };
+}
+
+static bool in_scope(const srv4_rt_t *rt, const pkt4_t *q, const char **ha_class)
+{
+    *ha_class = NULL;
+    if (!rt->in_scope)
+        return true;
+    ha_query_t hq;
+    ha_query_of(q, &hq);
     return rt->in_scope(rt->scope_arg, &hq, ha_class);
+}
+
+/* Hub-and-spoke (srv4.h): the selected subnet's relationship decides, as Kea 2.6's subnet4_select
+ * callout (a query without a subnet, or of a subnet without a relationship, is dropped). */
+static bool hub_in_scope(srv4_t *s, const srv4_rt_t *rt, const pkt4_t *q, const cfg_subnet4_t *subnet)
+{
+    char who[160];
+    ha_service_t *svc = subnet && subnet->ha_rel >= 0 ? ha_hub_service(rt->ha_hub, (unsigned)subnet->ha_rel) : NULL;
+    const char *cls;
+    ha_query_t hq;
+    ha_query_of(q, &hq);
+    if (svc && ha_service_in_scope(svc, &hq, &cls)) {
+        return true;
+    } else if (svc) {
+        if (nlog_enabled(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE)) {
+            pkt4_describe(q, who, sizeof who);
+            nlog_write(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE, "HA_SUBNET4_SELECT_NOT_FOR_US", "%s: dropping query in "
+                       "relationship %s to be processed by another server", who,
+                       ha_hub_name(rt->ha_hub, (unsigned)subnet->ha_rel));
+        }
+        return false;
+    }
+    stat_add(s->st.drop, 1);
+    if (!subnet && !nlog_enabled(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE))
+        return false;   /* the common drop (a query of no subnet) describes nothing unless traced */
+    pkt4_describe(q, who, sizeof who);
+    if (!subnet)
+        nlog_write(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE, "HA_SUBNET4_SELECT_NO_SUBNET_SELECTED", "%s: unable to "
+                   "determine HA relationship because no subnet has been selected for the client", who);
+    else if (subnet && subnet->ha_rel == CFG_HA_REL_INVALID)
+        LOG_ERROR(NLOG_HA, "HA_SUBNET4_SELECT_INVALID_HA_SERVER_NAME", "%s: invalid ha-server-name value for "
+                  "subnet %u", who, subnet->id);
+    else if (subnet && subnet->ha_rel == CFG_HA_REL_UNKNOWN)
+        LOG_ERROR(NLOG_HA, "HA_SUBNET4_SELECT_NO_RELATIONSHIP_FOR_SUBNET", "%s: HA relationship not found for %s "
+                  "(subnet %u)", who, subnet->ha_name, subnet->id);
+    else if (subnet)
+        LOG_ERROR(NLOG_HA, "HA_SUBNET4_SELECT_NO_RELATIONSHIP_SELECTOR_FOR_SUBNET", "%s: unable to determine HA "
+                  "relationship because selected subnet %u lacks the ha-server-name", who, subnet->id);
+    return false;
 }
 
 /* Kea's HA hook drops it in buffer4_receive: no drop is counted. */
@@ -505,12 +550,17 @@ void srv4_process(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, const pkt4_
          * leaves nowhere to answer. */
         if (!q->hdr.giaddr && !q->hdr.ciaddr && !src_ip)
             return drop(s, q, "DHCP4_PACKET_DROP_0002", "DHCPINFORM from 0.0.0.0 without ciaddr");
+        if (rt->ha_hub && !hub_in_scope(s, rt, q, allowed_subnet(select_subnet(rt->cfg, ifc, q, src_ip, dst_ip),
+                                                                 &cl.set)))
+            return;
         return on_inform(s, rt, ifc, q, &cl);
     }
     if (t == PKT4_DISCOVER && srv4_backlogged(s))
         return drop(s, q, "DHCP4_PACKET_DROP_BACKLOG",
                     "lease writes are waiting too long for the database: new exchanges wait until they are done");
     const cfg_subnet4_t *subnet = allowed_subnet(select_subnet(rt->cfg, ifc, q, src_ip, dst_ip), &cl.set);
+    if (rt->ha_hub && !hub_in_scope(s, rt, q, subnet))
+        return;
     if (!subnet) {
         /* Kea: a broadcast from the link that no subnet serves is not accepted; a relayed or
          * unicast REQUEST reaches the engine, which NAKs it. */
@@ -534,7 +584,7 @@ void srv4_prefetch(srv4_t *s, const srv4_rt_t *rt, srv4_iface_t *ifc, pkt4_t *q,
     if (pkt4_peek_type(buf, len) != PKT4_DISCOVER || !srv4_service_enabled(s) || srv4_backlogged(s) ||
         pkt4_parse(q, buf, len) ||
         q->msg_type != PKT4_DISCOVER || q->hdr.op != PKT4_BOOTREQUEST || q->hdr.hlen == 0 ||
-        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || rt->in_scope)    /* HA: no lookahead, in_scope analyses */
+        pkt4_has_opt(q, PKT4_OPT_SERVER_ID) || rt->in_scope || rt->ha_hub)    /* HA: no lookahead, in_scope analyses */
         return;
     const cfg_subnet4_t *subnet = select_subnet(rt->cfg, ifc, q, src_ip, 0xffffffffu); /* a DISCOVER: broadcast, mostly */
     if (!subnet)

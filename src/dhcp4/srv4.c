@@ -264,18 +264,51 @@ static void ha_changed4(void *arg, const lease_change_t *change, srv_hold_t *hol
     if (!atomic_load_explicit(&s->ha_on, memory_order_acquire))
         return;
     pthread_rwlock_rdlock(&s->ha_rw);
-    if (s->ha_live)
-        ha_service_leases_changed(s->ha_live, change, hold);
+    if (s->ha_live) {   /* the relationship of the lease's subnet (the only one, mostly) */
+        const lease_t *l = change->new_lease ? change->new_lease : change->old_lease;
+        int rel = ha_hub_count(s->ha_live) == 1 ? 0 : l ? ha_hub_relationship(s->ha_live, l->subnet_id) : -1;
+        if (rel >= 0)
+            ha_service_leases_changed(ha_hub_service(s->ha_live, (unsigned)rel), change, hold);
+    }
     pthread_rwlock_unlock(&s->ha_rw);
 }
 
 /* Before a service stops (NULL) and after one started: no thread calls a stopped one. */
-static void ha_set_live(srv4_t *s, ha_service_t *ha)
+static void ha_set_live(srv4_t *s, ha_hub_t *ha)
 {
     pthread_rwlock_wrlock(&s->ha_rw);
     s->ha_live = ha;
     atomic_store_explicit(&s->ha_on, ha != NULL, memory_order_release);
     pthread_rwlock_unlock(&s->ha_rw);
+}
+
+/* The HA services of cfg, one per relationship, with the relationships of its subnets. */
+static int ha_new(srv4_t *s, const cfg4_t *cfg, ha_hub_t **out, char *err, size_t errlen)
+{
+    ha_hub_subnet_t *map = xcalloc(cfg->subnet_count + 1, sizeof *map);
+    for (size_t i = 0; i < cfg->subnet_count; i++) {
+        const cfg_subnet4_t *sn = &cfg->subnets[i];
+        map[i] = (ha_hub_subnet_t){sn->id, sn->ha_rel};
+        char addr[INET_ADDRSTRLEN + 4];
+        if (sn->ha_rel < 0 && cfg->common.ha->next && inet_ntop(AF_INET, &(uint32_t){htonl(sn->prefix)}, addr, sizeof addr))
+            LOG_WARN(NLOG_HA, "HA_CONFIG_SUBNET_WITHOUT_RELATIONSHIP", "subnet %u (%s/%u) has no high-availability "
+                     "relationship (%s): with several relationships its queries are dropped; give it or its "
+                     "shared network \"user-context\": {\"ha-server-name\": <a peer of its relationship>}",
+                     sn->id, addr, sn->prefix_len, sn->ha_rel == CFG_HA_REL_INVALID ? "ha-server-name is not a non-empty string"
+                     : sn->ha_rel == CFG_HA_REL_UNKNOWN ? "ha-server-name names no peer" : "no ha-server-name");
+    }
+    int r = ha_hub_new(&s->core, &srv4_ha_family, cfg->common.ha, map, cfg->subnet_count, out, err, errlen);
+    free(map);
+    return r;
+}
+
+/* Whether a relationship sends lease updates (then the engine copies every change for HA). */
+static bool ha_sends_updates(const ha_config_t *c)
+{
+    for (; c; c = c->next)
+        if (c->send_lease_updates)
+            return true;
+    return false;
 }
 
 static bool ha_in_scope4(void *arg, const ha_query_t *q, const char **scope_class)
@@ -370,14 +403,14 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
         r = hostmgr_open(cfg, hosts, srv_report_to_log, (void *)(intptr_t)NLOG_HOSTS, &hostmgr, err, errlen);
     for (size_t i = 0; !r && i < hostmgr_db_count(hostmgr); i++)
         hostdb_set_lost_cb(hostmgr_db(hostmgr, i), srv_dbrec_hosts_lost, &c->dbrec);
-    ha_service_t *ha = NULL;   /* built idle now: a bad TLS file of a peer fails the configuration */
+    ha_hub_t *ha = NULL;   /* built idle now: a bad TLS file of a peer fails the configuration */
     if (!r && cfg->common.ha)
-        r = ha_service_new(c, &srv4_ha_family, cfg->common.ha, &ha, err, errlen);
+        r = ha_new(s, cfg, &ha, err, errlen);
     if (ha && cfg->common.lease_db.sql.type == CFG_DB_MEMFILE && cfg->common.lease_db.persist) {
         char path[4200];   /* the incremental synchronization's state, beside the lease file */
         lease_path(cfg, path, sizeof path - 16);
         strcat(path, ".ha-sync");
-        ha_service_set_state_file(ha, path);
+        ha_hub_set_state_file(ha, path);
     }
     if (!r)
         r = srv_apply_ctrl(c, &a, err, errlen);
@@ -407,7 +440,7 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     }
     free(isig);
     if (r) {
-        ha_service_free(ha);
+        ha_hub_free(ha);
         hostmgr_free(hostmgr);
         hosts4_free(hosts);
         if (store && store != s->store)
@@ -420,9 +453,9 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     srv_apply_accept(c, &a);
     /* Kea reloads its HA hook with every configuration: the old service stops (its commands, its
      * peers' connections), the new one starts once its generation is published. */
-    ha_service_t *old_ha = s->ha;
+    ha_hub_t *old_ha = s->ha;
     ha_set_live(s, NULL);
-    ha_service_stop(old_ha);
+    ha_hub_stop(old_ha);
     srv4_rt_t *old = s->rt;
     srv4_rt_t *rt = xcalloc(1, sizeof *rt);
     gen_init(&rt->gen, rt_destroy);
@@ -442,23 +475,26 @@ int srv4_apply_config(srv4_t *s, cfg4_t *cfg, char *err, size_t errlen)
     alloc4_inherit(rt->alloc, old ? old->alloc : NULL);
     alloc4_set_hostmgr(rt->alloc, rt->hostmgr);
     /* HA's listener only when it sends updates (the engine copies every change for a listener) */
-    if (s->leases_changed && (s->leases_changed != ha_changed4 || (ha && cfg->common.ha->send_lease_updates)))
+    if (s->leases_changed && (s->leases_changed != ha_changed4 || (ha && ha_sends_updates(cfg->common.ha))))
         alloc4_set_change_listener(rt->alloc, on_lease_change, s);
     collect_server_ids(rt);
-    if (ha) {
+    rt->ha = ha;
+    if (ha && ha_hub_count(ha) > 1) {
+        rt->ha_hub = ha;
+    } else if (ha) {
         rt->in_scope = ha_in_scope4;
-        rt->scope_arg = rt->ha = ha;
+        rt->scope_arg = ha_hub_service(ha, 0);
     }
     s->rt = rt;
     srv_apply_publish(c, &a, &rt->gen, recount);
     /* No worker uses the old generation's service any more (they paused for the swap). */
-    ha_service_free(old_ha);
+    ha_hub_free(old_ha);
     s->ha = ha;
     if (ha) {
-        ha_service_start(ha);
+        ha_hub_start(ha);
         ha_set_live(s, ha);
     } else if (old_ha)
-        ha_service_release(c);
+        ha_hub_release(c);
     schedule(s->ev_reclaim, cfg->common.expired.reclaim_timer_wait_time);
     schedule(s->ev_flush, cfg->common.expired.flush_reclaimed_timer_wait_time);
     if (cfg->stat_samples_set) /* Kea's SrvConfig::updateStatistics */
@@ -603,9 +639,9 @@ int srv4_init(srv4_t *s, struct event_base *base, const char *config_path)
 void srv4_fini(srv4_t *s)
 {
     ha_set_live(s, NULL);
-    ha_service_stop(s->ha);  /* its commands go before the control channel */
+    ha_hub_stop(s->ha);      /* its commands go before the control channel */
     srv_core_stop(&s->core); /* workers, pending replies, control channel, the generation */
-    ha_service_free(s->ha);
+    ha_hub_free(s->ha);
     s->ha = NULL;
     s->rt = NULL;
     srv4_close_sockets(s);

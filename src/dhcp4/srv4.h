@@ -39,6 +39,12 @@
  *                     (srv_hold_take) and drop it later (srv_hold_drop), e.g. when the partner
  *                     acknowledged the lease update; NULL otherwise. It runs on whatever thread
  *                     completes the write (inline, a worker, a store's commit thread).
+ *   With several HA relationships (Kea 2.6's hub-and-spoke, ha/ha_hub.h) there is no in_scope:
+ *   the query's subnet is selected first and its relationship (cfg_subnet4_t.ha_rel) is asked
+ *   (rt->ha_hub; false = drop quietly, HA_SUBNET4_SELECT_NOT_FOR_US, after the type counters, as
+ *   Kea 2.6's subnet4_select callout; a subnet without a relationship, or no subnet, drops
+ *   counted in pkt4-receive-drop with Kea 2.6's messages); no HA_<server> class is assigned before classification; a
+ *   lease change goes to the relationship of its lease's subnet.
  *   A reply held that long survives a reload that reopens the sockets: it is sent through the
  *   interface of the same index in the new socket set (or dropped if there is none).
  */
@@ -58,7 +64,7 @@
 #include "config/cfg4.h"
 #include "hosts/hosts4.h"
 #include "hosts/hostmgr.h"
-#include "ha/ha_service.h"
+#include "ha/ha_hub.h"
 #include "lease/lease.h"
 #include "proto/frame.h"
 #include "proto/pkt4.h"
@@ -92,7 +98,9 @@ typedef struct srv4_rt {
     /* HA seam (see the contract); NULL: every client is ours. */
     bool (*in_scope)(void *arg, const ha_query_t *q, const char **scope_class);
     void *scope_arg;
-    ha_service_t *ha;         /* the HA service built with this generation (owned by the server) */
+    ha_hub_t *ha;             /* the HA services built with this generation (owned by the server) */
+    ha_hub_t *ha_hub;         /* the same with several relationships (hub-and-spoke): the scope
+                               * is asked of the selected subnet's relationship; NULL: in_scope */
 } srv4_rt_t;
 
 typedef struct srv4_stats {
@@ -120,12 +128,13 @@ typedef struct srv4 {
 
     struct event *ev_reclaim, *ev_flush, *ev_tick;
 
-    /* HA seam (see the contract): lease updates (ha_service_leases_changed, through ha_live). */
+    /* HA seam (see the contract): lease updates (ha_service_leases_changed of the lease's
+     * relationship, through ha_live). */
     void (*leases_changed)(void *arg, const lease_change_t *change, srv_hold_t *hold);
     void *ha_arg;
-    ha_service_t *ha;         /* the running HA service (main thread), NULL: none */
+    ha_hub_t *ha;             /* the running HA services (main thread), NULL: none */
     pthread_rwlock_t ha_rw;   /* any thread reads ha_live under it; the main thread swaps it */
-    ha_service_t *ha_live;    /* the service lease changes go to: s->ha between its start and stop */
+    ha_hub_t *ha_live;        /* the services lease changes go to: s->ha between its start and stop */
     _Atomic bool ha_on;       /* ha_live is set: without HA a lease change takes no lock */
 
     pkt4_t *rx;               /* parse buffer of the main thread */

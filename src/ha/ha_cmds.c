@@ -1,6 +1,7 @@
 /* The HA commands (Kea 2.2's ha_callouts.cc names, argument checks, answers and result codes) and
- * the "high-availability" section of status-get (see ha_service.h). Registered while the service
- * runs: without it they are unknown commands, as without Kea's hook. */
+ * the "high-availability" section of status-get (see ha_service.h), for one relationship. The hub
+ * (ha_hub.c) registers them while its services run: without them they are unknown commands, as
+ * without Kea's hook. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,13 @@ static json_t *cmd_reset(ctrl_reply_t *reply, const char *name, json_t *args, vo
 static json_t *cmd_sync_complete_notify(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
 {
     ha_service_t *s = SVC(ud);
-    if (s->state == HA_ST_PARTNER_DOWN)
+    if (s->origin != SRV_ORIGIN_HA) {   /* a hub: the relationship's own origin keeps partner-down's word */
+        if (s->state == HA_ST_PARTNER_DOWN) {
+            s->sync_complete_notified = true;
+            srv_core_set_service(s->core, s->origin, false);
+        }
+        srv_core_set_service(s->core, SRV_ORIGIN_HA, true);
+    } else if (s->state == HA_ST_PARTNER_DOWN)
         s->sync_complete_notified = true;   /* confirmed by the next heartbeat */
     else
         srv_core_set_service(s->core, SRV_ORIGIN_HA, true);
@@ -153,9 +160,10 @@ static json_t *cmd_maintenance_notify(ctrl_reply_t *reply, const char *name, jso
 /* The partner's answer to our ha-maintenance-notify (start or cancel). */
 static void on_notify(ha_service_t *s, void *arg, int rc, int result, json_t *args, const char *msg)
 {
-    ctrl_reply_t *reply = s->maint_reply;
+    void (*answer)(void *, json_t *) = s->maint_done;
+    void *answer_arg = s->maint_arg;
     enum ha_maint_op op = s->maint_op;
-    s->maint_reply = NULL;
+    s->maint_done = NULL;
     s->maint_op = HA_MAINT_NONE;
     char label[320];
     ha_peer_label(s, (unsigned)s->partner, label, sizeof label);
@@ -202,45 +210,39 @@ static void on_notify(ha_service_t *s, void *arg, int rc, int result, json_t *ar
                   : cmd_answer(CMD_SUCCESS, "Server is now in the partner-in-maintenance state and its partner is "
                                "in-maintenance state. The partner can be now safely shut down.", NULL);
     }
-    ctrl_reply_send(reply, ans);
+    answer(answer_arg, ans);
 }
 
-static json_t *send_notify(ha_service_t *s, ctrl_reply_t *reply, enum ha_maint_op op)
+static json_t *send_notify(ha_service_t *s, enum ha_maint_op op, void (*done)(void *arg, json_t *answer), void *arg)
 {
     if (s->maint_op != HA_MAINT_NONE)
         return cmd_answer(CMD_ERROR, "another maintenance command is waiting for the partner's answer", NULL);
     if (s->partner < 0)
         return cmd_answer(CMD_ERROR, "this server has no partner", NULL);
     s->maint_op = op;
-    s->maint_reply = reply;
-    ha_peer_send(s, (unsigned)s->partner, "ha-maintenance-notify", json_pack("{s:b}", "cancel", op == HA_MAINT_CANCEL),
-                 on_notify, NULL);
+    s->maint_done = done;
+    s->maint_arg = arg;
+    ha_peer_send(s, (unsigned)s->partner, "ha-maintenance-notify",
+                 ha_peer_named(s, json_pack("{s:b}", "cancel", op == HA_MAINT_CANCEL)), on_notify, NULL);
     return CTRL_PENDING;
 }
 
-static json_t *cmd_maintenance_start(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
+json_t *ha_cmds_maintenance(ha_service_t *s, bool cancel, void (*done)(void *arg, json_t *answer), void *arg)
 {
-    ha_service_t *s = SVC(ud);
-    if (ha_cmd_maintenance_start(s->state))
+    enum ha_state next;
+    if (!cancel && ha_cmd_maintenance_start(s->state))
         return cmd_answerf(CMD_ERROR, NULL, "Unable to transition the server from the %s to partner-in-maintenance "
                            "state.", ha_state_name(s->state));
-    return send_notify(s, reply, HA_MAINT_START);
-}
-
-static json_t *cmd_maintenance_cancel(ctrl_reply_t *reply, const char *name, json_t *args, void *ud)
-{
-    ha_service_t *s = SVC(ud);
-    enum ha_state next;
-    if (ha_cmd_maintenance_cancel(s->state, s->prev, &next))
+    if (cancel && ha_cmd_maintenance_cancel(s->state, s->prev, &next))
         return cmd_answer(CMD_ERROR, "Unable to cancel maintenance request because the server is not in the "
                           "partner-in-maintenance state.", NULL);
-    return send_notify(s, reply, HA_MAINT_CANCEL);
+    return send_notify(s, cancel ? HA_MAINT_CANCEL : HA_MAINT_START, done, arg);
 }
 
-/* status-get's "high-availability" (Kea 2.2's HAImpl::commandProcessed). */
-static void status_add(void *arg, json_t *out)
+/* One relationship of status-get's "high-availability" (Kea 2.2's HAImpl::commandProcessed; a hub's
+ * also names the servers, as Kea 2.6). */
+json_t *ha_cmds_status(ha_service_t *s)
 {
-    ha_service_t *s = arg;
     json_t *servers = json_pack("{s:{s:s, s:o, s:s}}", "local", "role", ha_role_name(s->roles[s->me]),
                                 "scopes", ha_served_scopes(s), "state", ha_state_name(s->state));
     if (s->partner >= 0) {
@@ -259,8 +261,13 @@ static void status_add(void *arg, json_t *out)
             "last-state", ha_state_name(s->partner_state), "role", ha_role_name(s->roles[s->partner]),
             "unacked-clients", (json_int_t)unacked, "unacked-clients-left", (json_int_t)left));
     }
-    json_object_set_new(out, "high-availability",
-                        json_pack("[{s:s, s:o}]", "ha-mode", ha_mode_name(s->mode), "ha-servers", servers));
+    if (s->origin != SRV_ORIGIN_HA) {   /* a hub's relationships: which is which (Kea 2.6's names) */
+        json_object_set_new(json_object_get(servers, "local"), "server-name", json_string(s->names[s->me]));
+        if (s->partner >= 0)
+            json_object_set_new(json_object_get(servers, "remote"), "server-name",
+                                json_string(s->names[s->partner]));
+    }
+    return json_pack("{s:s, s:o}", "ha-mode", ha_mode_name(s->mode), "ha-servers", servers);
 }
 
 static const struct {
@@ -271,28 +278,22 @@ static const struct {
     {"ha-scopes", cmd_scopes},
     {"ha-continue", cmd_continue},
     {"ha-maintenance-notify", cmd_maintenance_notify},
-    {"ha-maintenance-start", cmd_maintenance_start},
-    {"ha-maintenance-cancel", cmd_maintenance_cancel},
+    {"ha-maintenance-start", NULL},    /* every relationship: ha_cmds_maintenance */
+    {"ha-maintenance-cancel", NULL},
     {"ha-reset", cmd_reset},
     {"ha-sync", cmd_sync},
     {"ha-sync-complete-notify", cmd_sync_complete_notify},
 };
 
-void ha_cmds_register(ha_service_t *s)
+const char *ha_cmds_name(size_t i)
 {
-    /* They touch only the HA service (main thread) and its atomics: the workers go on. */
-    for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        ctrl_register_ex(s->core->ctrl, cmds[i].name, cmds[i].fn, s, CTRL_CMD_CONCURRENT);
-    s->core->status_add = status_add;
-    s->core->status_arg = s;
+    return i < ARRAY_SIZE(cmds) ? cmds[i].name : NULL;
 }
 
-void ha_cmds_unregister(ha_service_t *s)
+ctrl_handler_fn ha_cmds_handler(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        ctrl_unregister(s->core->ctrl, cmds[i].name);
-    if (s->core->status_arg == s) {
-        s->core->status_add = NULL;
-        s->core->status_arg = NULL;
-    }
+        if (!strcmp(cmds[i].name, name))
+            return cmds[i].fn;
+    return NULL;
 }

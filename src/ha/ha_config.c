@@ -287,20 +287,34 @@ int ha_config_parse(struct pctx *p, json_t *entry, ha_config_t **out)
     PCTX_STEP(r, pctx_get_list(p, params, "high-availability", &list));
     if (!r && !list)
         r = pctx_fail(p, NULL, "libdhcp_ha.so requires 'high-availability'");
-    else if (!r && json_array_size(list) != 1)
-        r = pctx_fail(p, "high-availability", "Kea 2.2 takes exactly one relationship in 'high-availability', "
-                      "not %zu (several, hub-and-spoke, came with Kea 2.6)", json_array_size(list));
-    ha_config_t *c = xcalloc(1, sizeof *c);
+    else if (!r && !json_array_size(list))
+        r = pctx_fail(p, "high-availability", "'high-availability' must list at least one relationship");
+    else if (!r && json_array_size(list) > HA_RELATIONSHIPS_MAX)
+        r = pctx_fail(p, "high-availability", "'high-availability' lists %zu relationships: at most %d",
+                      json_array_size(list), HA_RELATIONSHIPS_MAX);
+    /* One relationship is Kea 2.2's configuration; several are Kea 2.6's hub-and-spoke. */
+    ha_config_t *first = NULL, **tail = &first;
     if (!r) {
-        pctx_push(p, "high-availability");
-        pctx_push_idx(p, 0);
-        r = parse_relationship(p, json_array_get(list, 0), c);
+        size_t o1 = pctx_push(p, "high-availability"), i;
+        json_t *rel;
+        json_array_foreach(list, i, rel) {
+            size_t o2 = pctx_push_idx(p, i);
+            ha_config_t *c = xcalloc(1, sizeof *c);
+            c->index = (unsigned)i;
+            *tail = c;
+            tail = &c->next;
+            PCTX_STEP(r, parse_relationship(p, rel, c));
+            pctx_pop(p, o2);
+        }
+        if (!r && first->next)
+            r = ha_config_check_hub(p, first);
+        pctx_pop(p, o1);
     }
     pctx_pop(p, old);
     if (r)
-        ha_config_free(c);
+        ha_config_free(first);
     else
-        *out = c;
+        *out = first;
     return r;
 }
 
@@ -315,6 +329,7 @@ void ha_config_free(ha_config_t *c)
 {
     if (!c)
         return;
+    ha_config_free(c->next);
     for (size_t i = 0; i < c->peer_count; i++) {
         ha_peer_t *peer = &c->peers[i];
         free(peer->name);
@@ -349,4 +364,20 @@ const ha_peer_t *ha_config_partner(const ha_config_t *c)
         if (i != c->this_peer && c->peers[i].role != HA_ROLE_BACKUP)
             return &c->peers[i];
     return NULL;
+}
+
+unsigned ha_config_count(const ha_config_t *c)
+{
+    unsigned n = 0;
+    for (; c; c = c->next)
+        n++;
+    return n;
+}
+
+int ha_config_relationship_of(const ha_config_t *c, const char *name)
+{
+    for (; c; c = c->next)
+        if (ha_config_peer(c, name))
+            return (int)c->index;
+    return -1;
 }

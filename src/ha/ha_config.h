@@ -7,6 +7,11 @@
  *   every error names its parameter with file:line:col and parsing goes on, so -t lists them all.
  * - Kea 2.2's shape: "parameters": {"high-availability": [ one relationship ]}. Kea 2.2's defaults
  *   (delayed-updates-limit 100 in load-balancing, else 0; heartbeat-delay 10000 ms; ...).
+ * - Hub-and-spoke (Kea 2.6's, beyond Kea 2.2): the list may hold several relationships, each parsed
+ *   as above, chained by `next` in configuration order (index 0, 1, ...). Kea 2.6's checks across
+ *   them: every relationship in hot-standby mode, a peer name in one relationship only; and, as
+ *   Kea 2.6's ARM requires, every peer URL (scheme, address, port) in one relationship only (each
+ *   relationship has its own listener). At most HA_RELATIONSHIPS_MAX relationships.
  * - Kea 2.2's checks: this-server-name among the peers; one primary; load-balancing needs a
  *   secondary and no standby, hot-standby a standby and no secondary, passive-backup neither (backups
  *   are allowed in every mode); wait-backup-ack only in passive-backup; delayed-updates-limit 0
@@ -76,13 +81,23 @@ typedef struct ha_config {
     ha_peer_t *peers;               /* in configuration order */
     size_t peer_count;
     size_t this_peer;               /* index of this-server-name in peers */
+    unsigned index;                 /* of this relationship in "high-availability" */
+    struct ha_config *next;         /* the next relationship (hub-and-spoke), NULL: none */
 } ha_config_t;
+
+#define HA_RELATIONSHIPS_MAX 16
 
 struct pctx;
 /* Parses hooks-libraries entry `entry` (its "parameters") into a new *out; the parse context's path
  * is that entry's. On failure *out is NULL and the errors are recorded in the context. */
 int ha_config_parse(struct pctx *p, json_t *entry, ha_config_t **out);
+/* Frees c and every relationship after it. */
 void ha_config_free(ha_config_t *c);
+
+/* Hub-and-spoke: how many relationships c starts; the one that has a peer named name (its index,
+ * -1: none). */
+unsigned ha_config_count(const ha_config_t *c);
+int ha_config_relationship_of(const ha_config_t *c, const char *name);
 
 /* Lookups: the peer named name (NULL if none); this server; the partner (the first other peer that
  * is not a backup: NULL for a backup-only relationship, passive-backup). */

@@ -13,5 +13,8 @@ struct pctx;
 int ha_check_keys(struct pctx *p, json_t *obj, const char *what, const char *const *allowed);
 /* The checks across the relationship rel once every value is parsed (ha_config_check.c). */
 int ha_config_check(struct pctx *p, json_t *rel, ha_config_t *c);
+/* Hub-and-spoke: the checks across the relationships starting at first, each valid on its own
+ * (ha_config_hub.c); the context's path is "high-availability". */
+int ha_config_check_hub(struct pctx *p, const ha_config_t *first);
 
 #endif

@@ -55,6 +55,14 @@ void ha_peer_free_clients(ha_service_t *s)
     }
 }
 
+json_t *ha_peer_named(const ha_service_t *s, json_t *args)
+{
+    if (!args)
+        args = json_object();
+    json_object_set_new(args, "server-name", json_string(s->names[s->me]));
+    return args;
+}
+
 const char *ha_peer_label(const ha_service_t *s, unsigned peer, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s (%s)", s->names[peer], s->cfg ? s->cfg->peers[peer].url : "");

@@ -258,8 +258,10 @@ static void on_heartbeat(ha_service_t *s, void *arg, int rc, int result, json_t 
     bool ok = rc == 0 && !bad;
     if (ok) {
         poke(s);
-        if (receives_all(s))
+        if (receives_all(s)) {
             ha_insync_note(s, time(NULL));
+            s->partner_unsent_base = s->partner_unsent[1];
+        }
     } else {
         ha_set_partner_state(s, HA_ST_UNAVAILABLE);
         if (ha_comm_interrupted(s))
@@ -280,14 +282,17 @@ static void on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
     bool notified = s->sync_complete_notified;
     s->sync_complete_notified = false;
     s->heartbeat_in_flight = true;
-    ha_peer_send(s, (unsigned)s->partner, "ha-heartbeat", NULL, on_heartbeat, notified ? s : NULL);
+    ha_peer_send(s, (unsigned)s->partner, "ha-heartbeat", ha_peer_named(s, NULL), on_heartbeat, notified ? s : NULL);
 }
 
 /* ---- the state machine ---- */
 
 void ha_adjust_network_state(ha_service_t *s)
 {
-    bool should = ha_state_serves(s->state), serving = srv_core_serving(s->core);
+    /* With one relationship the service as a whole, as Kea; a hub's relationship looks at its own
+     * origin (another one's may keep the service off meanwhile). */
+    bool should = ha_state_serves(s->state),
+         serving = s->origin == SRV_ORIGIN_HA ? srv_core_serving(s->core) : !atomic_load(&s->core->disabled[s->origin]);
     if (should == serving)
         return;
     char st[32];
@@ -298,7 +303,7 @@ void ha_adjust_network_state(ha_service_t *s)
     else
         LOG_INFO(NLOG_HA, "HA_LOCAL_DHCP_DISABLE", "local DHCP service is disabled while the %s is in the %s state",
                  s->names[s->me], st);
-    srv_core_set_service(s->core, SRV_ORIGIN_HA, should);
+    srv_core_set_service(s->core, s->origin, should);
 }
 
 /* What the new state does on entry (the doOnEntry part of Kea's handlers). */
@@ -462,7 +467,7 @@ void ha_run_model(ha_service_t *s, enum ha_event ev)
             .comm_interrupted = ha_comm_interrupted(s), .failure_detected = failure,
             .service_enabled = srv_core_serving(s->core), .paused = s->pauser.paused,
             .maintenance_canceled = ev == HA_EV_MAINT_CANCEL,
-            .partner_new_unsent = s->partner_unsent[1] > 0 && s->partner_unsent[0] != s->partner_unsent[1],
+            .partner_new_unsent = ha_partner_new_unsent(s->partner_unsent, s->partner_unsent_base),
             .backlog_overflowed = atomic_load(&s->backlog_overflowed), .clock_skew = s->clock_skew,
             .rejects_exceeded = ha_rejects_exceeded(s),
             .sync_result = sync, .backlog_result = backlog, .reset_result = reset,
@@ -541,6 +546,7 @@ int ha_service_new(srv_core_t *core, const ha_family_t *fam, const ha_config_t *
     ha_unacked_init(&s->unacked);
     s->state = s->prev = HA_ST_WAITING;
     s->partner_state = HA_ST_UNKNOWN;
+    s->origin = SRV_ORIGIN_HA;
     s->partner_scopes = json_array();
     ha_pauser_init(&s->pauser, cfg->pause);
     int r = ha_peer_new_clients(s, err, errlen);
@@ -572,11 +578,10 @@ void ha_service_start(ha_service_t *s)
         LOG_WARN(NLOG_HA, "HA_CONFIG_AUTO_FAILOVER_DISABLED", "auto-failover disabled for %s", s->names[s->me]);
     s->ev_heartbeat = evtimer_new(s->core->base, on_heartbeat_timer, s);
     s->ev_step = evtimer_new(s->core->base, on_step, s);
-    ha_cmds_register(s);
     LOG_INFO(NLOG_HA, "HA_SERVICE_STARTED", "started high availability service in %s mode as %s server",
              ha_mode_name(s->mode), ha_role_name(s->roles[s->me]));
     /* Kea's HAService: the HA origin reset, then the model starts in waiting. */
-    srv_core_set_service(s->core, SRV_ORIGIN_HA, true);
+    srv_core_set_service(s->core, s->origin, true);
     atomic_store(&s->poke_ms, now_mono_ms());
     ha_insync_load(s);
     enter(s);
@@ -590,7 +595,6 @@ void ha_service_stop(ha_service_t *s)
         return;
     s->started = false;
     ha_insync_save(s);
-    ha_cmds_unregister(s);
     stop_heartbeat(s);
     event_free(s->ev_heartbeat);
     s->ev_heartbeat = NULL;
@@ -598,11 +602,12 @@ void ha_service_stop(ha_service_t *s)
     s->ev_step = NULL;
     ha_sync_cancel(s);
     ha_updates_stop(s);
-    if (s->maint_reply)
-        ctrl_reply_send(s->maint_reply, cmd_answer(CMD_ERROR, "the HA service was reconfigured before the partner "
-                                                   "answered", NULL));
-    s->maint_reply = NULL;
+    void (*answer)(void *, json_t *) = s->maint_done;
+    s->maint_done = NULL;
     s->maint_op = HA_MAINT_NONE;
+    if (answer)
+        answer(s->maint_arg, cmd_answer(CMD_ERROR, "the HA service was reconfigured before the partner answered",
+                                        NULL));
     ha_peer_free_clients(s);
     s->cfg = NULL;
 }
@@ -620,12 +625,8 @@ void ha_service_free(ha_service_t *s)
     }
     json_decref(s->partner_scopes);
     free(s->state_file);
+    free(s->sync_subnets);
     ha_unacked_free(&s->unacked);
     pthread_mutex_destroy(&s->ulock);
     free(s);
-}
-
-void ha_service_release(srv_core_t *core)
-{
-    srv_core_set_service(core, SRV_ORIGIN_HA, true);
 }

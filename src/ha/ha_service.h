@@ -9,12 +9,13 @@
  * - One service per applied configuration with a "high-availability" entry (Kea reloads the hook,
  *   and with it the service, on every reconfiguration): ha_service_new() builds it idle from the
  *   configuration (the peers' HTTP clients: a bad TLS file fails here, before anything changed);
- *   ha_service_start() registers the HA commands and the status-get section, enters waiting (DHCP
- *   service disabled with the core's HA origin, as Kea's HA_COMMAND origin) and starts the
- *   heartbeats; ha_service_stop() unregisters and stops all I/O (pending command answers get an
+ *   ha_service_start() enters waiting (DHCP service disabled with its origin: the core's HA origin,
+ *   as Kea's HA_COMMAND origin, or its relationship's in a hub) and starts the heartbeats; the hub
+ *   (ha_hub.h), which owns the services of a configuration, registers the HA commands and the
+ *   status-get section; ha_service_stop() stops all I/O (pending command answers get an
  *   error) but leaves the service state alone; ha_service_free() then frees it without touching
- *   the configuration, which may be gone by then. ha_service_release() enables the HA origin again
- *   when a configuration without HA replaces one with it.
+ *   the configuration, which may be gone by then (ha_hub_release() enables the HA origins again
+ *   when a configuration without HA replaces one with it).
  * - Threads: everything but ha_service_in_scope() runs on the core's event loop. in_scope runs on
  *   any packet thread: it reads the served scopes and the last contact time (atomics) and, while
  *   communication is interrupted, records the partner's clients under a lock.
@@ -60,7 +61,8 @@
  * - Lease synchronization (ha_sync.c): on entering syncing and with the ha-sync command:
  *   dhcp-disable {"origin": "ha-partner", "max-period"} to the peer, then the family's get_page
  *   command from "start" by sync-page-limit (each request within sync-timeout), each lease stored
- *   by the family's sync_lease (added when absent, updated when the stored cltt is older), the next
+ *   by the family's sync_lease (added when absent, updated when the stored cltt is older; in a hub
+ *   only the leases of the relationship's subnets when some are mapped to it), the next
  *   page once the page's writes are stored, until a short page; then ha-sync-complete-notify
  *   (dhcp-enable when the peer does not know it, or after a failure). Nothing blocks the event
  *   loop; heartbeats pause while the state machine syncs; a failed sync stays in syncing and is
@@ -152,7 +154,6 @@ void ha_service_set_state_file(ha_service_t *s, const char *path);
 void ha_service_start(ha_service_t *s);
 void ha_service_stop(ha_service_t *s);
 void ha_service_free(ha_service_t *s);
-void ha_service_release(srv_core_t *core);
 
 /* Any thread. Whether this server serves the query now; *scope_class is its scope's class
  * ("HA_<server name>", valid while the service lives; NULL for a query without a key in

@@ -73,6 +73,7 @@ struct ha_service {
     json_t *partner_scopes;           /* last reported by the partner (sorted, no empty names) */
     _Atomic uint64_t unsent_update_count;  /* leases not sent to the partner (Kea: never 0 again once counted) */
     uint64_t partner_unsent[2];       /* the partner's previous and last unsent-update-count */
+    uint64_t partner_unsent_base;     /* its count when this server last held all its leases (in sync) */
     int64_t clock_skew;               /* s, partner minus us */
     time_t my_time_at_skew, partner_time_at_skew;  /* 0: not measured */
     int64_t last_skew_warn_ms;        /* 0: never */
@@ -83,7 +84,8 @@ struct ha_service {
     bool heartbeat_in_flight;
     httpc_t *clients[HA_PEERS_MAX];   /* per peer, NULL for this server */
     enum ha_maint_op maint_op;
-    ctrl_reply_t *maint_reply;
+    void (*maint_done)(void *arg, json_t *answer);   /* answers the maintenance command (ha_cmds_maintenance) */
+    void *maint_arg;
     /* Lease updates (ha_updates.c): per peer, NULL for this server or without send-lease-updates. */
     bool send_updates;                /* send-lease-updates, copied */
     ha_peer_upd_t *upd[HA_PEERS_MAX];
@@ -109,6 +111,12 @@ struct ha_service {
     char *state_file;
     time_t in_sync, in_sync_saved;
     bool state_file_failed;
+    /* Hub-and-spoke (ha_hub.c): the core's origin this relationship disables the DHCP service with
+     * (SRV_ORIGIN_HA with one relationship); the subnets whose leases a synchronization takes
+     * (sorted; none: every lease). */
+    int origin;
+    uint32_t *sync_subnets;
+    size_t nsync_subnets;
 };
 
 /* One rejected client: its key (ha_cmd_t.client) until expire (monotonic ms). */
@@ -184,11 +192,20 @@ void ha_peer_send(ha_service_t *s, unsigned peer, const char *name, json_t *args
 /* Sends body (borrowed) on client c; done is called once in any case (with rc -1 when the
  * request could not be queued or was cancelled by a stop). */
 void ha_peer_post(ha_service_t *s, httpc_t *c, const json_t *body, ha_peer_done_fn done, void *arg);
+/* args (a map, created when NULL) with "server-name": this server's name, which a hub's commands
+ * pick the relationship by (Kea 2.6 sends it; Kea 2.2 ignores it). */
+json_t *ha_peer_named(const ha_service_t *s, json_t *args);
 /* Kea's label of a peer in logs: "<name> (<url>)". */
 const char *ha_peer_label(const ha_service_t *s, unsigned peer, char *buf, size_t cap);
 
-/* ha_cmds.c */
-void ha_cmds_register(ha_service_t *s);
-void ha_cmds_unregister(ha_service_t *s);
+/* ha_cmds.c: the HA commands for one relationship, registered by its hub (ha_hub.c). The i-th
+ * command's name (NULL past the last); the handler of name for one service (ud: the ha_service_t;
+ * NULL for ha-maintenance-start and -cancel, which go to every relationship through
+ * ha_cmds_maintenance: an answer now, or CTRL_PENDING and done(arg, answer) later, also when the
+ * service stops first); one relationship's entry of status-get's "high-availability". */
+const char *ha_cmds_name(size_t i);
+ctrl_handler_fn ha_cmds_handler(const char *name);
+json_t *ha_cmds_maintenance(ha_service_t *s, bool cancel, void (*done)(void *arg, json_t *answer), void *arg);
+json_t *ha_cmds_status(ha_service_t *s);
 
 #endif

@@ -229,6 +229,11 @@ static ha_decision_t normal(const ha_input_t *in, ha_decision_t d)
     return d;
 }
 
+bool ha_partner_new_unsent(const uint64_t last[2], uint64_t base)
+{
+    return last[1] > 0 && (last[0] != last[1] || last[1] != base);
+}
+
 static ha_decision_t partner_down(const ha_input_t *in, ha_decision_t d)
 {
     switch (in->partner) {

@@ -107,6 +107,14 @@ typedef struct ha_decision {
     bool rejects;                   /* terminated for the rejected lease updates (skew was fine) */
 } ha_decision_t;
 
+/* Whether the partner served clients it sent this server no lease update for (partner-down,
+ * partner back in ready). Kea's test: its unsent-update-count changed between the last two
+ * heartbeats (last[0], last[1]). Beyond Kea 2.2: or it differs from base, the count when this
+ * server last held all the partner's leases (a heartbeat in the in-sync states, a sync). Kea's
+ * test misses the leases when this server saw the partner's count rise while it was waiting or
+ * syncing (a server stopped, then continued: it goes partner-down, the partner syncs from it). */
+bool ha_partner_new_unsent(const uint64_t last[2], uint64_t base);
+
 /* One run of the current state's handler: the next state, or a step to take first. The caller
  * logs a change (HA_STATE_TRANSITION old new partner, upper-case; HA_STATE_TRANSITION_PASSIVE_BACKUP
  * in passive-backup), calls ha_pauser_enter() for the new state, applies ha_state_serves() and

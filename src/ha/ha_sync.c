@@ -131,6 +131,8 @@ static void done(ha_sync_t *y)
         ha_duration_text(y->start_ms, took, sizeof took);
         LOG_INFO(NLOG_HA, "HA_SYNC_SUCCESSFUL", "lease database synchronization with %s completed successfully in %s",
                  s->names[y->peer], took);
+        if (y->peer == (unsigned)s->partner)
+            s->partner_unsent_base = s->partner_unsent[1];
     } else {
         LOG_ERROR(NLOG_HA, "HA_SYNC_FAILED", "lease database synchronization with %s failed: %s", s->names[y->peer],
                   y->error);
@@ -191,7 +193,7 @@ static void finish(ha_sync_t *y)
         send_enable(y);
         return;
     }
-    send_cmd(y, "ha-sync-complete-notify", NULL, on_notified);
+    send_cmd(y, "ha-sync-complete-notify", ha_peer_named(y->s, NULL), on_notified);
 }
 
 static void request_page(ha_sync_t *y);
@@ -220,6 +222,27 @@ static void on_batch(evutil_socket_t fd, short what, void *arg)
     page_stored(arg);
 }
 
+/* Hub-and-spoke: whether a page's lease belongs to a subnet of this relationship (every lease when
+ * no subnet names it, as Kea 2.6). */
+static bool ha_sync_wanted(const ha_service_t *s, json_t *lease)
+{
+    json_t *sid = json_object_get(lease, "subnet-id");
+    if (!s->nsync_subnets || !json_is_integer(sid))
+        return true;
+    size_t lo = 0, hi = s->nsync_subnets;
+    json_int_t id = json_integer_value(sid);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->sync_subnets[mid] == id)
+            return true;
+        if (s->sync_subnets[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 /* Stores each lease of the page; the next page (or the end) once they are all written. */
 static void store_page(ha_sync_t *y, json_t *leases)
 {
@@ -234,11 +257,13 @@ static void store_page(ha_sync_t *y, json_t *leases)
     for (size_t i = 0; i < n; i++) {
         json_t *l = json_array_get(leases, i);
         char err[512];
+        bool wanted = ha_sync_wanted(s, l);   /* else another relationship's (Kea 2.6's lease sync filter) */
         pthread_mutex_lock(&b->mu);
         b->pending++;
         pthread_mutex_unlock(&b->mu);
-        int r = json_is_object(l) ? s->fam->sync_lease(s->core, l, on_written, b, err, sizeof err)
-                                  : errf(err, sizeof err, NST_EINVAL, "a lease must be a map");
+        int r = !wanted ? 2
+                : json_is_object(l) ? s->fam->sync_lease(s->core, l, on_written, b, err, sizeof err)
+                                    : errf(err, sizeof err, NST_EINVAL, "a lease must be a map");
         if (r) {
             pthread_mutex_lock(&b->mu);
             b->pending--;
@@ -249,7 +274,7 @@ static void store_page(ha_sync_t *y, json_t *leases)
             LOG_WARN(NLOG_HA, "HA_LEASE_SYNC_FAILED", "synchronization failed for lease: %s, reason: %s",
                      text ? text : "?", err);
             free(text);
-        } else if (r > 0 && nlog_enabled(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE)) {
+        } else if (r == 1 && nlog_enabled(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE)) {
             json_t *sid = json_object_get(l, "subnet-id");
             nlog_write(NLOG_HA, NLOG_DEBUG, NLOG_DBG_TRACE, s->fam->stale_msg, "skipping stale lease %s in subnet %lld",
                        json_string_value(json_object_get(l, "ip-address")) ?: "?",

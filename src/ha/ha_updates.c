@@ -370,7 +370,7 @@ static void on_reset(ha_service_t *s, void *arg, int rc, int result, json_t *arg
 void ha_updates_send_reset(ha_service_t *s)
 {
     s->step_running[HA_STEP_RESET] = true;
-    ha_peer_send(s, (unsigned)s->partner, "ha-reset", NULL, on_reset, NULL);
+    ha_peer_send(s, (unsigned)s->partner, "ha-reset", ha_peer_named(s, NULL), on_reset, NULL);
 }
 
 /* ---- lifecycle ---- */

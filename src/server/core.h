@@ -72,8 +72,13 @@ struct event;
 
 typedef struct srv_core srv_core_t;
 
-/* Who disabled the service (Kea's NetworkState origins). */
-enum srv_origin { SRV_ORIGIN_USER = 0, SRV_ORIGIN_HA = 1, SRV_ORIGIN__COUNT };
+/* Who disabled the service (Kea's NetworkState origins): a user, high availability (this
+ * server's relationship and its partners' dhcp-disable "origin": "ha-partner"), and with several
+ * HA relationships (hub-and-spoke) each one's own, SRV_ORIGIN_HA_REL + its index (Kea 2.6's
+ * HA_LOCAL_COMMAND + id). */
+#define SRV_HA_RELATIONSHIPS 16
+enum srv_origin { SRV_ORIGIN_USER = 0, SRV_ORIGIN_HA = 1, SRV_ORIGIN_HA_REL = 2,
+                  SRV_ORIGIN__COUNT = SRV_ORIGIN_HA_REL + SRV_HA_RELATIONSHIPS };
 
 /* Link of something completed off the main loop (embedded in the family's reply). */
 typedef struct srv_done {
@@ -200,6 +205,8 @@ int srv_core_check(const srv_family_t *fam, const void *cfg, char *err, size_t e
  * says), basic auth with this peer's basic-auth-user and -password when set (what the partner
  * sends; the family's realm), with restrict-commands only the commands a partner sends (Kea
  * 2.2's list for the family; a listed control socket at that URL is not restricted).
+ * With several relationships (hub-and-spoke) one for each relationship's own URL, which gives an
+ * ha-* command without "server-name" this relationship's (ctrl_http_config_t.server_name).
  * srv_core_prepare calls it for a configuration with HA. */
 struct ha_config;
 void srv_ha_listener(const struct ha_config *ha, const srv_family_t *fam, ctrl_sockets_config_t *socks);

@@ -17,7 +17,7 @@ static const char *const restricted_v6[] = {
     "lease6-bulk-apply", "lease6-update", "lease6-del", "lease6-get-all", "lease6-get-page",
     "ha-maintenance-notify", "ha-sync-complete-notify", NULL};
 
-void srv_ha_listener(const ha_config_t *ha, const srv_family_t *fam, ctrl_sockets_config_t *socks)
+static void listen_at(const ha_config_t *ha, bool hub, const srv_family_t *fam, ctrl_sockets_config_t *socks)
 {
     const ha_peer_t *me = ha_config_this(ha);
     if (!me)
@@ -37,9 +37,18 @@ void srv_ha_listener(const ha_config_t *ha, const srv_family_t *fam, ctrl_socket
         .cert_required = ha->require_client_certs, .realm = (char *)fam->realm,
         .clients = auth ? &client : NULL, .nclients = auth,
         .accept = !ha->restrict_commands ? NULL : v6 ? restricted_v6 : restricted_v4,
+        .server_name = hub ? (char *)ha->this_server_name : NULL,
     };
     ctrl_http_config_t *d = ctrl_http_config_dup(&hc);
     socks->items = xrealloc(socks->items, (socks->n + 1) * sizeof *socks->items);
     socks->items[socks->n++] = (ctrl_socket_config_t){me->use_tls ? CTRL_SOCK_HTTPS : CTRL_SOCK_HTTP, NULL, *d};
     free(d);
+}
+
+/* Each relationship at its own URL (hub-and-spoke: one listener per relationship). */
+void srv_ha_listener(const ha_config_t *ha, const srv_family_t *fam, ctrl_sockets_config_t *socks)
+{
+    bool hub = ha && ha->next;
+    for (; ha; ha = ha->next)
+        listen_at(ha, hub, fam, socks);
 }

@@ -4,6 +4,10 @@ Kea) processes, real DHCP clients. All traffic stays inside namespaces created h
 Layout of a `lan`: namespace S (server) with interface sv<N> = 192.0.2.1/24, namespace C (clients)
 with interface cv<N>, no address (clients get one by DHCP). A relay address 192.0.2.254 and a
 remote link 10.10.10.1/24 can be added to C for relayed traffic (see Lan.add_relay()).
+
+The suite runs in two pytest-xdist workers, one module at a time each (scripts/test-all.sh): name
+namespaces with the process id (as Lan does), give a module's database servers ports no other
+module uses, and add workers.PORT_OFFSET to them (two modules of different workers run at once).
 """
 import contextlib
 import json

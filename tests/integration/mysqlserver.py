@@ -37,6 +37,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+from workers import PORT_OFFSET
+
 MARIADBD = shutil.which("mariadbd") or shutil.which("mysqld", path="/usr/sbin:/usr/bin") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db") or "/usr/bin/mariadb-install-db"
 CLIENT = shutil.which("mariadb") or shutil.which("mysql") or "/usr/bin/mariadb"
@@ -248,7 +250,7 @@ def serve(port):
     srv.stop()
 
 
-def free_port(ports=range(3401, 3411)):
+def free_port(ports=range(3401 + PORT_OFFSET, 3411 + PORT_OFFSET)):
     """First port of `ports` nothing listens on at 127.0.0.1, else None."""
     import socket
     for port in ports:
@@ -273,7 +275,7 @@ try:
             pytest.skip(reason)
         port = free_port()
         if port is None:
-            pytest.fail("no free port in 3401-3410")
+            pytest.fail(f"no free port in {3401 + PORT_OFFSET}-{3410 + PORT_OFFSET}")
         srv = MysqlServer(port=port)
         srv.start()
         yield srv

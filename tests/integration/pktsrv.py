@@ -95,7 +95,7 @@ def do_dhcp(r):
     pkt = build(r, iface)
     xid = r.get("xid", 0x1234)
     sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
-                      lfilter=lambda p: BOOTP in p and p[BOOTP].op == 2 and p[BOOTP].xid == xid,
+                      lfilter=lambda p: BOOTP in p and UDP in p and p[BOOTP].op == 2 and p[BOOTP].xid == xid,
                       count=r.get("want", 1), timeout=r.get("timeout", 2))
     sn.start()
     import time
@@ -110,7 +110,7 @@ def do_burst(r):
     pkts = [build(dict(c, msg=r["msg"]), iface) for c in r["clients"]]
     xids = {c["xid"] for c in r["clients"]}
     sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
-                      lfilter=lambda p: BOOTP in p and p[BOOTP].op == 2 and p[BOOTP].xid in xids,
+                      lfilter=lambda p: BOOTP in p and UDP in p and p[BOOTP].op == 2 and p[BOOTP].xid in xids,
                       count=len(pkts), timeout=r.get("timeout", 3))
     frames = [bytes(p) for p in pkts]
     sn.start()

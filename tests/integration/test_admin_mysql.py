@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 import schema_catalog_mysql
@@ -13,7 +14,7 @@ from conftest import BUILD
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOWNGRADE = os.path.join(HERE, "fixtures", "mysql_downgrade_14.0_to_13.0.sql")
-PORT = 3440
+PORT = 3440 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

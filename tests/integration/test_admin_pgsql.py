@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+from workers import PORT_OFFSET
 
 import pgsqlserver
 import schema_catalog
@@ -13,7 +14,7 @@ from conftest import BUILD
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOWNGRADE = os.path.join(HERE, "fixtures", "pgsql_downgrade_13_to_12.sql")
-PORT = 5533
+PORT = 5533 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

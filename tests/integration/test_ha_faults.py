@@ -297,7 +297,7 @@ class H(http.server.BaseHTTPRequestHandler):
         args.update(b.get("patch", {}))
         ans = [{"result": 0, "text": "HA peer status returned.", "arguments": args}]
         if cmd != "ha-heartbeat":
-            ans = [{"result": 0, "text": "done"}]
+            ans = b.get("answers", {}).get(cmd, [{"result": 0, "text": "done"}])
         data = b["raw"].encode() if "raw" in b else json.dumps(b.get("answer", ans)).encode()
         self.send_response(b.get("status", 200))
         self.send_header("Content-Type", "application/json")
@@ -313,7 +313,7 @@ class FakePartner:
     """A Kea-style peer (answers in a list, as Kea's Control Agent) at server i's URL, in its
     namespace: ha-heartbeat answers as set(...) says (state, skew in s, scopes, patch of the
     arguments, answer: another JSON body, raw: a body as is, status: the HTTP status); other
-    commands get result 0. commands(): what it was sent, in order."""
+    commands get answers[command], else result 0. commands(): what it was sent, in order."""
 
     def __init__(self, lan, i):
         self.dir = tempfile.mkdtemp(prefix="nestor-fake-")
@@ -390,6 +390,40 @@ def test_clock_skew(qlan, servers, fake, binary):
     assert partner.commands().count("ha-heartbeat") == n, "heartbeats in terminated"
     check_invariant([s1], acked)
     assert ha_local(s1) == {"role": "primary", "scopes": ["server1"], "state": "terminated"}
+
+
+def test_partner_back_with_leases_we_missed(qlan, servers, fake):
+    """Beyond Kea 2.2: a primary in partner-down that saw its partner's unsent-update-count rise
+    while the partner was waiting (3 leases it served without sending updates) syncs when the
+    partner is ready, although the count no longer changes between heartbeats (Kea's test, which
+    sends it to hot-standby without those leases: seen when a SIGSTOPped primary continues and
+    its partner syncs from it first). The partner is a fake one, for the order of its states."""
+    partner = fake(1)
+    empty = [{"result": 3, "text": "0 IPv4 lease(s) found", "arguments": {"leases": [], "count": 0}}]
+    pages = {"answers": {"lease4-get-page": empty}}
+    partner.set(**pages)
+    s1, _ = servers("hot-standby", ["primary", "standby"], skip=(1,))
+    wait_states([s1], ["hot-standby"])
+    partner.set(status=500, raw="down")
+    wait_states([s1], ["partner-down"], timeout=10)
+    counted = {"patch": {"unsent-update-count": 3}}
+    partner.set(state="waiting", **pages, **counted)
+    n = partner.commands().count("ha-heartbeat")
+    assert wait_for(lambda: partner.commands().count("ha-heartbeat") >= n + 2, timeout=5)
+    assert state(s1) == "partner-down" and remote(s1)["last-state"] == "waiting"
+    mark = len(full_log(s1))
+    partner.set(state="ready", **pages, **counted)
+    assert wait_for(lambda: "HA_SYNC_SUCCESSFUL" in full_log(s1)[mark:], timeout=10), ha_log(s1)
+    assert "server transitions from PARTNER-DOWN to WAITING state, partner state is READY" in full_log(s1)[mark:]
+    assert "lease4-get-page" in partner.commands()
+    # In sync now: the same count is no reason to sync again.
+    assert wait_for(lambda: state(s1) == "hot-standby", timeout=10), ha_log(s1)
+    mark = len(full_log(s1))
+    partner.set(status=500, raw="down")
+    wait_states([s1], ["partner-down"], timeout=10)
+    partner.set(state="ready", **pages, **counted)
+    wait_states([s1], ["hot-standby"], timeout=10)
+    assert "HA_SYNC_START" not in full_log(s1)[mark:], ha_log(s1)
 
 
 HB = "heartbeat to server1 (http://192.0.2.1:8001/)"

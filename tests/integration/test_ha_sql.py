@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 import pgsqlserver
@@ -19,7 +20,7 @@ from test_ha_updates import (LB_POOLS, PERF, check_invariant, kill_partner, leas
                              servers, tlan)
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
-PG_PORT, MY_PORT = 5549, 3449
+PG_PORT, MY_PORT = 5549 + PORT_OFFSET, 3449 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

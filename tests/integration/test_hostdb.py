@@ -16,6 +16,7 @@ import tempfile
 import time
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 import pgsqlserver
@@ -23,8 +24,8 @@ from conftest import KEA, Server, basic_config
 from sqlchecks import light_load
 from test_protocol import dora
 
-PG_PORTS = range(5540, 5550)
-MY_PORTS = range(3430, 3440)
+PG_PORTS = range(5540 + PORT_OFFSET, 5550 + PORT_OFFSET)
+MY_PORTS = range(3430 + PORT_OFFSET, 3440 + PORT_OFFSET)
 
 
 def kea_admin(backend, args):

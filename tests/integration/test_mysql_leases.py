@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 from conftest import KEA, Lan, Server, ask, basic_config, wait_for
@@ -33,7 +34,7 @@ from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
 KEA6 = shutil.which("kea-dhcp6") or "/usr/sbin/kea-dhcp6"
 HOOK = (glob.glob("/usr/lib/*/kea/hooks/libdhcp_lease_cmds.so") or ["libdhcp_lease_cmds.so"])[0]
-PORTS = range(3420, 3430)
+PORTS = range(3420 + PORT_OFFSET, 3430 + PORT_OFFSET)
 
 
 def start_mysql(tz=None):
@@ -44,7 +45,7 @@ def start_mysql(tz=None):
         pytest.skip(reason)
     port = mysqlserver.free_port(PORTS)
     if port is None:
-        pytest.fail("no free port in 3420-3429")
+        pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
     srv = mysqlserver.MysqlServer(port=port)
     saved = os.environ.get("TZ")
     try:

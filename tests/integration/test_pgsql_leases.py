@@ -5,6 +5,7 @@ import copy
 import subprocess
 
 import pytest
+from workers import PORT_OFFSET
 
 import pgsqlserver
 from conftest import NESTOR, Server, basic_config
@@ -14,7 +15,7 @@ from lookahead import check_burst_of_discovers, check_sustained_load
 import sqlchecks
 from sqlchecks import check_reloads_keep_connections, check_rows_with_nulls
 
-PORT = 5531
+PORT = 5531 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

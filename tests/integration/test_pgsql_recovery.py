@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pytest
+from workers import PORT_OFFSET
 
 import pgsqlserver
 from conftest import basic_config, wait_for
@@ -13,7 +14,7 @@ from test_pgsql_leases import start_fail
 from test_protocol import dora
 import hostsoutage
 
-PORT = 5532
+PORT = 5532 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

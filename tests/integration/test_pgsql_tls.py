@@ -9,11 +9,12 @@ import tempfile
 import time
 
 import pytest
+from workers import PORT_OFFSET
 
 import pgsqlserver
 from conftest import NESTOR
 
-PORT = 5535
+PORT = 5535 + PORT_OFFSET
 
 
 def openssl(*args, cwd):

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 import pytest
+from workers import PORT_OFFSET
 
 import schema_catalog
 from pgsqlserver import PgError, PgServer, available
@@ -34,7 +35,7 @@ KEA_ADMIN = shutil.which("kea-admin") or "/usr/sbin/kea-admin"
 KEA_DHCP4 = shutil.which("kea-dhcp4") or "/usr/sbin/kea-dhcp4"
 # This suite's ports: the first free one of 5501-5510 (or NESTOR_PGSQL_PORT).
 PORTS = ([int(os.environ["NESTOR_PGSQL_PORT"])] if os.environ.get("NESTOR_PGSQL_PORT")
-         else list(range(5501, 5511)))
+         else list(range(5501 + PORT_OFFSET, 5511 + PORT_OFFSET)))
 USER = PASSWORD = "kea"
 
 _ok, _why = available()

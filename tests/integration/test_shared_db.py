@@ -8,11 +8,12 @@ import subprocess
 import threading
 
 import pytest
+from workers import PORT_OFFSET
 
 import pgsqlserver
 from conftest import KEA, Lan, Server, basic_config
 
-PORT = 5534
+PORT = 5534 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

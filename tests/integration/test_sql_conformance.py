@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 import pgsqlserver
@@ -12,7 +13,7 @@ from conftest import BUILD
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
 SUITE = os.path.join(BUILD, "tests", "unit", "lease", "conformance_sql")
-PG_PORT, MY_PORT = 5548, 3448
+PG_PORT, MY_PORT = 5548 + PORT_OFFSET, 3448 + PORT_OFFSET
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SUITE), reason="built without the unit tests")
 

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 
 import pytest
+from workers import PORT_OFFSET
 
 import mysqlserver
 import pgsqlserver
@@ -18,7 +19,7 @@ from conftest import BUILD
 from test_csv6_kea import HOOK, KEA6, PERFDHCP, Kea6, as_kea_shows, check, ipv6_up, perfdhcp
 
 ADMIN = os.path.join(BUILD, "src", "admin", "nestor-admin")
-PORT = 5547
+PORT = 5547 + PORT_OFFSET
 
 pytestmark = pytest.mark.skipif(not all(os.path.exists(p) for p in (KEA6, PERFDHCP)),
                                 reason="kea-dhcp6 and perfdhcp are needed")
@@ -156,7 +157,7 @@ def test_kea_rows_read_through_the_store_and_ours_read_by_kea(lan, pg, workdir):
 # ---- MariaDB: kea-dhcp6 in the server namespace reaches the server's socket (Kea 2.2 has no
 # socket parameter: libmariadb takes it from MYSQL_UNIX_PORT for host "localhost") ------------
 
-MY_PORT = 3447
+MY_PORT = 3447 + PORT_OFFSET
 
 
 @pytest.fixture(scope="module")

@@ -193,6 +193,25 @@ static void test_accept_list(void **state)
     ct_env_free(e);
 }
 
+/* A hub relationship's listener: "server-name" into an ha-* command naming none; a command's own
+ * name, other commands and arguments that are not a map are left alone. */
+static void test_server_name(void **state)
+{
+    ct_env_t *e = ct_env_new();
+    ctrl_register(e->c, "ha-x", echo, NULL);
+    ctrl_register(e->c, "other", echo, NULL);
+    ctrl_http_config_t cfg = {.address = "127.0.0.1", .port = 0, .server_name = "server4"};
+    uint16_t port = open_http(e, &cfg);
+    post_expect(e, port, "{\"command\": \"ha-x\"}", 200,
+                "[{\"arguments\": {\"server-name\": \"server4\"}, \"result\": 0, \"text\": \"echoed\"}]");
+    post_expect(e, port, "{\"command\": \"ha-x\", \"arguments\": {\"a\": 1}}", 200,
+                "[{\"arguments\": {\"a\": 1, \"server-name\": \"server4\"}, \"result\": 0, \"text\": \"echoed\"}]");
+    post_expect(e, port, "{\"command\": \"ha-x\", \"arguments\": {\"server-name\": \"server1\"}}", 200,
+                "[{\"arguments\": {\"server-name\": \"server1\"}, \"result\": 0, \"text\": \"echoed\"}]");
+    post_expect(e, port, "{\"command\": \"other\"}", 200, "[{\"result\": 0, \"text\": \"echoed\"}]");
+    ct_env_free(e);
+}
+
 static void test_keep_alive(void **state)
 {
     ct_env_t *e = ct_env_new();
@@ -275,6 +294,7 @@ int ct_http_tests(void)
         cmocka_unit_test(test_http_errors),
         cmocka_unit_test(test_basic_auth),
         cmocka_unit_test(test_accept_list),
+        cmocka_unit_test(test_server_name),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_apply_http),
     };

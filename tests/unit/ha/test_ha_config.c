@@ -1,5 +1,8 @@
 /* Unit tests: libdhcp_ha.so's "high-availability" parameters (ha/ha_config.h) through the
- * configuration loader: Kea 2.2's defaults, every parameter, and each error naming its field. */
+ * configuration loader: Kea 2.2's defaults, every parameter, and each error naming its field.
+ * Hub-and-spoke (Kea 2.6's several relationships) and the subnets' relationships (user-context
+ * "ha-server-name", config/cfg_hamap.c): the chain of relationships, each check across them
+ * naming its field, and one relationship (Kea 2.2's configuration) left as it was. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -265,7 +268,7 @@ static void test_shape(void **state)
     expect_error("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"libdhcp_ha.so\", \"parameters\": {}}]}}",
                  "libdhcp_ha.so requires 'high-availability'");
     expect_error("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"libdhcp_ha.so\", \"parameters\": "
-                 "{\"high-availability\": [{}, {}]}}]}}", "exactly one relationship");
+                 "{\"high-availability\": []}}]}}", "'high-availability' must list at least one relationship");
     expect_error("{\"Dhcp4\": {\"hooks-libraries\": [{\"library\": \"libdhcp_ha.so\", \"parameters\": "
                  "{\"high-availability\": [{\"mode\": \"hot-standby\", \"peers\": []}]}}]}}",
                  "'high-availability' requires 'this-server-name'");
@@ -287,6 +290,114 @@ static void test_shape(void **state)
     expect_error(two, "libdhcp_ha.so is loaded twice");
 }
 
+/* ---- hub-and-spoke ---- */
+
+#define RELR(me, mode, a, aurl, b, burl, brole)                                                             \
+    "{\"this-server-name\": \"" me "\", \"mode\": \"" mode "\", \"peers\": ["                               \
+    "{\"name\": \"" a "\", \"url\": \"" aurl "\", \"role\": \"primary\"},"                                  \
+    "{\"name\": \"" b "\", \"url\": \"" burl "\", \"role\": \"" brole "\"}]}"
+#define REL(me, mode, a, aurl, b, burl) RELR(me, mode, a, aurl, b, burl, "standby")
+/* The hub of the ARM's example: the standby "server2" of server1 and "server4" of server3. */
+#define REL1 REL("server2", "hot-standby", "server1", "http://192.0.2.1:8001/", "server2", "http://192.0.2.2:8002/")
+#define REL2 REL("server4", "hot-standby", "server3", "http://192.0.2.3:8003/", "server4", "http://192.0.2.2:8004/")
+
+/* A Dhcp4 configuration with the relationships rels (a JSON list's inside) and subnets, networks
+ * (the insides of "subnet4" and "shared-networks"). */
+static const char *hub(const char *rels, const char *subnets, const char *networks)
+{
+    snprintf(buf, sizeof buf,
+             "{\"Dhcp4\": {\"hooks-libraries\": [\n"
+             "  {\"library\": \"/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so\"},\n"
+             "  {\"library\": \"/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so\",\n"
+             "   \"parameters\": {\"high-availability\": [%s]}}],\n"
+             " \"subnet4\": [%s],\n \"shared-networks\": [%s]}}",
+             rels, subnets, networks);
+    return buf;
+}
+
+#define SUBNET(id, prefix, ctx) "{\"id\": " #id ", \"subnet\": \"" prefix "\"" ctx "}"
+#define CTX(name) ", \"user-context\": {\"ha-server-name\": " name "}"
+
+static void test_two_relationships(void **state)
+{
+    (void)state;
+    cfg4_t *c = load(hub(REL1 "," REL2,
+                         SUBNET(1, "192.0.2.0/24", CTX("\"server1\"")) "," SUBNET(2, "10.0.2.0/24", CTX("\"server4\"")),
+                         "{\"name\": \"n\", \"user-context\": {\"ha-server-name\": \"server3\"}, \"subnet4\": ["
+                         SUBNET(3, "10.0.3.0/24", "") "," SUBNET(4, "10.0.4.0/24", CTX("\"server2\"")) "]}"),
+                     NULL);
+    const ha_config_t *h = c->common.ha;
+    assert_int_equal(ha_config_count(h), 2);
+    assert_string_equal(h->this_server_name, "server2");
+    assert_int_equal(h->index, 0);
+    assert_string_equal(h->next->this_server_name, "server4");
+    assert_int_equal(h->next->index, 1);
+    assert_null(h->next->next);
+    assert_string_equal(ha_config_partner(h->next)->name, "server3");
+    assert_int_equal(ha_config_relationship_of(h, "server1"), 0);
+    assert_int_equal(ha_config_relationship_of(h, "server2"), 0);
+    assert_int_equal(ha_config_relationship_of(h, "server3"), 1);
+    assert_int_equal(ha_config_relationship_of(h, "server9"), -1);
+    /* any peer name of a relationship maps; a shared network's name serves its subnets without one */
+    int want[] = {0, 1, 1, 0};
+    for (uint32_t id = 1; id <= 4; id++)
+        assert_int_equal(cfg4_subnet_by_id(c, id)->ha_rel, want[id - 1]);
+    cfg4_free(c);
+}
+
+static void test_hub_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rels, *subnets, *want;
+    } cases[] = {
+        {REL1 "," RELR("server4", "load-balancing", "server3", "http://192.0.2.3:8003/", "server4",
+                       "http://192.0.2.2:8004/", "secondary"), "",
+         "relationship 1 is in mode 'load-balancing': with several relationships (hub-and-spoke, Kea 2.6) each one "
+         "must be in mode 'hot-standby'"},
+        {REL1 "," REL("server4", "hot-standby", "server1", "http://192.0.2.3:8003/", "server4",
+                      "http://192.0.2.2:8004/"), "",
+         "peer name 'server1' is also in relationship 0"},
+        {REL1 "," REL("server4", "hot-standby", "server3", "http://192.0.2.3:8003/", "server4",
+                      "http://192.0.2.2:8002"), "",
+         "url 'http://192.0.2.2:8002' of peer 'server4' is also the url of peer 'server2' in relationship 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        load(hub(cases[i].rels, cases[i].subnets, ""), cases[i].want);
+    /* subnets without a relationship load, as in Kea 2.6 (their queries are dropped), each case
+     * marked for its log; a subnet's own value wins over its network's, even a bad one */
+    cfg4_t *c = load(hub(REL1 "," REL2,
+                         SUBNET(1, "192.0.2.0/24", "") "," SUBNET(2, "10.0.2.0/24", CTX("\"server9\"")) ","
+                         SUBNET(3, "10.0.3.0/24", CTX("7")) "," SUBNET(4, "10.0.4.0/24", CTX("\"\"")),
+                         "{\"name\": \"n\", \"user-context\": {\"ha-server-name\": \"server3\"}, \"subnet4\": ["
+                         SUBNET(5, "10.0.5.0/24", CTX("\"\"")) "]}"),
+                     NULL);
+    int want[] = {CFG_HA_REL_NONE, CFG_HA_REL_UNKNOWN, CFG_HA_REL_INVALID, CFG_HA_REL_INVALID, CFG_HA_REL_INVALID};
+    for (uint32_t id = 1; id <= 5; id++)
+        assert_int_equal(cfg4_subnet_by_id(c, id)->ha_rel, want[id - 1]);
+    assert_string_equal(cfg4_subnet_by_id(c, 2)->ha_name, "server9");
+    assert_null(cfg4_subnet_by_id(c, 1)->ha_name);
+    cfg4_free(c);
+    /* the first relationship valid, the second not: its own error */
+    load(hub(REL1 ", {\"this-server-name\": \"server4\", \"mode\": \"hot-standby\", \"peers\": []}", "", ""),
+         "this-server-name 'server4' is not among the peers");
+}
+
+static void test_one_relationship_unchanged(void **state)
+{
+    (void)state;
+    /* Kea 2.2's configuration: no subnet needs a relationship; a peer's name maps one, any other
+     * value is left alone (Kea 2.2 ignores user-context) */
+    cfg4_t *c = load(hub(REL1, SUBNET(1, "192.0.2.0/24", "") "," SUBNET(2, "10.0.2.0/24", CTX("\"server1\"")) ","
+                         SUBNET(3, "10.0.3.0/24", CTX("\"other\"")) "," SUBNET(4, "10.0.4.0/24", CTX("5")), ""),
+                     NULL);
+    assert_int_equal(ha_config_count(c->common.ha), 1);
+    int want[] = {CFG_HA_REL_NONE, 0, CFG_HA_REL_UNKNOWN, CFG_HA_REL_INVALID};
+    for (uint32_t id = 1; id <= 4; id++)
+        assert_int_equal(cfg4_subnet_by_id(c, id)->ha_rel, want[id - 1]);
+    cfg4_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +406,9 @@ int main(void)
         cmocka_unit_test(test_roles_and_modes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_shape),
+        cmocka_unit_test(test_two_relationships),
+        cmocka_unit_test(test_hub_errors),
+        cmocka_unit_test(test_one_relationship_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,19 @@ static void test_clock_skew(void **state)
     assert_int_equal(ha_next(&in).skew, HA_SKEW_OK);
 }
 
+/* Partner back in ready while this server is in partner-down: Kea's test (the count changed
+ * between the last two heartbeats), and the count since this server last held all the leases. */
+static void test_partner_new_unsent(void **state)
+{
+    (void)state;
+    assert_false(ha_partner_new_unsent((uint64_t[]){0, 0}, 0));     /* nothing counted */
+    assert_true(ha_partner_new_unsent((uint64_t[]){0, 3}, 0));      /* Kea's case */
+    assert_true(ha_partner_new_unsent((uint64_t[]){3, 3}, 0));      /* seen rising while waiting */
+    assert_false(ha_partner_new_unsent((uint64_t[]){3, 3}, 3));     /* counted before the last sync */
+    assert_true(ha_partner_new_unsent((uint64_t[]){5, 5}, 3));
+    assert_false(ha_partner_new_unsent((uint64_t[]){3, 0}, 3));     /* it restarted: 0 is "just started" */
+}
+
 /* Kea 2.4's shouldTerminate: too many rejected lease updates terminate wherever the clock skew
  * would, and a fatal skew is the reason given first. */
 static void test_rejected_updates_terminate(void **state)
@@ -389,7 +402,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_clock_skew),
-        cmocka_unit_test(test_rejected_updates_terminate),
+        cmocka_unit_test(test_rejected_updates_terminate), cmocka_unit_test(test_partner_new_unsent),
         cmocka_unit_test(test_service_and_scopes), cmocka_unit_test(test_pauses),
         cmocka_unit_test(test_commands), cmocka_unit_test(test_names),
     };

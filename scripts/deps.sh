@@ -4,7 +4,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libjansson-dev libevent-dev libssl-dev libpq-dev libmariadb-dev iproute2)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-pytest-xdist python3-scapy
            kea-dhcp4-server kea-dhcp6-server kea-admin kea-common kea-ctrl-agent isc-dhcp-client dhcpcd-base busybox
-           procps postgresql-15 mariadb-server mariadb-client)
+           kea-doc procps postgresql-15 mariadb-server mariadb-client)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 missing=()

@@ -96,8 +96,10 @@ for variant in build build-asan; do
   if [ -x $variant/src/dhcp4/nestor-dhcp4 ]; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 NESTOR_BUILD=$ROOT/$variant \
       /usr/bin/python3 -m pytest -p no:cacheprovider -q "${par[@]}" --durations=20 tests/integration 2>&1 | tee "$LOG/pytest-$variant.log" | tail -60
-    p=$(grep -Eo '[0-9]+ passed' "$LOG/pytest-$variant.log" | tail -1 | awk '{print $1}')
-    f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$LOG/pytest-$variant.log" | awk '{s+=$1} END {print s+0}')
+    # pytest's last line ("1 failed, 432 passed, 1 skipped in 634.90s"), not the assertion messages
+    summary=$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$LOG/pytest-$variant.log" | tail -1)
+    p=$(grep -Eo '[0-9]+ passed' <<<"$summary" | awk '{print $1}')
+    f=$(grep -Eo '[0-9]+ (failed|error|errors)' <<<"$summary" | awk '{s+=$1} END {print s+0}')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
     [ -z "$p" ] && [ "${f:-0}" = 0 ] && step_fail "pytest ($variant) ran no test"
   else
@@ -105,5 +107,13 @@ for variant in build build-asan; do
   fi
 done
 
+# Whoever reads only the end of this output sees which tests failed and why (the short summary of
+# each pytest run, its assertion messages cut to 40 lines a run).
+for variant in build build-asan; do
+  l="$LOG/pytest-$variant.log"
+  [ -f "$l" ] && grep -q '^FAILED\|^ERROR' "$l" || continue
+  echo "== failures ($variant) =="
+  sed -n '/^=* short test summary info =*$/,$p' "$l" | grep -v '^=' | cut -c1-300 | head -40
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

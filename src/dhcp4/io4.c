@@ -752,6 +752,26 @@ static ssize_t tx(int fd, const void *data, size_t len, const void *sa, socklen_
     return (ssize_t)len;
 }
 
+/* Kea's DHCP4_PACKET_SEND (debug): who the reply is for, from where to where. Parses the reply
+ * again, so only when that debug level is on. */
+static void log_send(const srv4_t *s, const srv4_reply_t *r, const srv4_iface_t *f)
+{
+    if (!nlog_enabled(NLOG_PACKETS, NLOG_DEBUG, NLOG_DBG_TRACE))
+        return;
+    char who[160] = "[no info]", src[INET_ADDRSTRLEN] = "*", dst[INET_ADDRSTRLEN];
+    pkt4_t *p = malloc(sizeof *p);
+    if (p && pkt4_parse(p, r->frame + FRAME_UDP4_HLEN, r->len) == 0)
+        pkt4_describe(p, who, sizeof who);
+    free(p);
+    struct in_addr a = {htonl(r->src_ip)}, b = {htonl(r->dst_ip)};
+    if (r->src_ip)
+        inet_ntop(AF_INET, &a, src, sizeof src);
+    inet_ntop(AF_INET, &b, dst, sizeof dst);
+    nlog_write(NLOG_PACKETS, NLOG_DEBUG, NLOG_DBG_TRACE, "DHCP4_PACKET_SEND", "%s: trying to send packet %s (type %u) "
+               "from %s:%u to %s:%u on interface %s", who, pkt4_msg_name(r->msg_type), r->msg_type, src,
+               s->server_port, dst, r->dst_port, f->name);
+}
+
 int srv4_send(srv4_t *s, srv4_reply_t *r)
 {
     /* A reply held across a reload that reopened the sockets goes out through the interface of
@@ -764,6 +784,7 @@ int srv4_send(srv4_t *s, srv4_reply_t *r)
                  pkt4_msg_name(r->msg_type), r->ifindex);
         return NST_ENOENT;
     }
+    log_send(s, r, f);
     if (r->raw && f->pkt_fd >= 0) {
         frame_udp4_t fr = {.src_ip = r->src_ip, .dst_ip = r->dst_ip, .src_port = s->server_port,
                            .dst_port = r->dst_port, .payload = r->frame + FRAME_UDP4_HLEN,

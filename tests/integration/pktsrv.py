@@ -20,6 +20,8 @@ imported once per test module. Requests:
 import json
 import socket
 import sys
+import threading
+import time
 
 from scapy.all import (BOOTP, DHCP, IP, UDP, AsyncSniffer, Ether, Raw, conf, get_if_hwaddr,
                        sendp)
@@ -90,16 +92,26 @@ def build(r, iface):
     return pkt
 
 
+def listening(iface, match, count, timeout):
+    """A sniffer of server replies (BOOTP op 2) that match, already capturing when this returns:
+    its socket is open once started_callback runs (a fixed pause before sending lost the reply
+    whenever a loaded machine took longer to open it). It stops after count replies or timeout s."""
+    ready = threading.Event()
+    sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
+                      lfilter=lambda p: BOOTP in p and UDP in p and p[BOOTP].op == 2 and match(p),
+                      count=count, timeout=timeout, started_callback=ready.set)
+    sn.start()
+    if not ready.wait(30):
+        raise RuntimeError("the sniffer on %s did not start within 30 s" % iface)
+    time.sleep(0.2)   # the pause callers have always had between two exchanges
+    return sn
+
+
 def do_dhcp(r):
     iface = r["iface"]
     pkt = build(r, iface)
     xid = r.get("xid", 0x1234)
-    sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
-                      lfilter=lambda p: BOOTP in p and UDP in p and p[BOOTP].op == 2 and p[BOOTP].xid == xid,
-                      count=r.get("want", 1), timeout=r.get("timeout", 2))
-    sn.start()
-    import time
-    time.sleep(0.2)
+    sn = listening(iface, lambda p: p[BOOTP].xid == xid, r.get("want", 1), r.get("timeout", 2))
     sendp(pkt, iface=iface)
     sn.join()
     return {"replies": [parse_reply(p) for p in (sn.results or [])]}
@@ -109,13 +121,8 @@ def do_burst(r):
     iface = r["iface"]
     pkts = [build(dict(c, msg=r["msg"]), iface) for c in r["clients"]]
     xids = {c["xid"] for c in r["clients"]}
-    sn = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)",
-                      lfilter=lambda p: BOOTP in p and UDP in p and p[BOOTP].op == 2 and p[BOOTP].xid in xids,
-                      count=len(pkts), timeout=r.get("timeout", 3))
     frames = [bytes(p) for p in pkts]
-    sn.start()
-    import time
-    time.sleep(0.2)
+    sn = listening(iface, lambda p: p[BOOTP].xid in xids, len(pkts), r.get("timeout", 3))
     # a packet socket in a tight loop: microseconds apart (scapy's sendp takes about a millisecond
     # a packet, which a server reads one at a time)
     import os

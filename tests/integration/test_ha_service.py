@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -178,8 +177,13 @@ def full_log(srv):
 
 
 def ha_log(srv):
+    """The tail of srv's log for an assertion message: its HA lines, errors, and what it did with
+    each packet (received, dropped and why, leases offered and allocated), so a missing answer
+    shows whether the query arrived."""
+    keep = (" HA_", "ERROR", "FATAL", "WARN", "DHCP4_PACKET", "DHCP4_LEASE_", "DHCP4_REPLY", "DHCP4_SUBNET",
+            "DHCP4_BUFFER")
     lines = full_log(srv).splitlines()
-    return "\n".join(l for l in lines if " HA_" in l or "ERROR" in l or "FATAL" in l)[-4000:]
+    return "\n".join(l for l in lines if any(k in l for k in keep))[-6000:]
 
 
 def answering(blan, macs, msg="discover", secs=0, xid=0x7000, tries=2):

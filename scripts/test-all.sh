@@ -115,5 +115,13 @@ for variant in build build-asan; do
   echo "== failures ($variant) =="
   sed -n '/^=* short test summary info =*$/,$p' "$l" | grep -v '^=' | cut -c1-300 | head -40
 done
+# Messages the HA tests had to send again (tests/integration/test_ha_updates.py dora()): a loaded
+# machine's lost frame, or the first sign of a server that misses queries.
+for variant in build build-asan; do
+  l="$LOG/pytest-$variant.log"
+  [ -f "$l" ] || continue
+  n=$(grep -c 'sent again' "$l")
+  [ "$n" -gt 0 ] && { echo "== $variant: $n DHCP message(s) sent again =="; grep -o '[a-z]* of .* sent again' "$l" | head -5; }
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

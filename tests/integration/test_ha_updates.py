@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 
 import pytest
 
@@ -89,10 +90,12 @@ def dora(lan, m, xid, timeout=2, tries=2):
     one lost frame on a loaded machine is not a server's fault. A test that expects a REQUEST to
     go unanswered, and counts what each attempt does, passes tries=1."""
     def exchange(msg, **kw):
-        for _ in range(tries):
+        for attempt in range(tries):
             got = lan.pkt.dhcp(msg, chaddr=m, timeout=timeout, **kw)
             if got:
                 return got
+            if attempt + 1 < tries:
+                warnings.warn(f"{msg} of {m} (xid {kw['xid']:#x}) unanswered in {timeout} s, sent again")
         return []
     offers = exchange("discover", xid=xid)
     if not offers:
